@@ -1,0 +1,117 @@
+"""The ``postmortem`` command line: one function per command, each a thin shell over the API.
+
+Exit codes: 0 success, 1 problems found in the input, 2 a usage error.
+Modules beyond argparse are imported inside the command that needs them, so
+that ``postmortem --help`` and the hooks start fast.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from postmortem._version import __version__
+from postmortem.errors import DocumentError, PostMortemError, UsageError
+from postmortem.model import ProfileName
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+_PROFILE_NAMES = [name.value for name in ProfileName]
+
+
+def _new(args: argparse.Namespace) -> int:
+    from postmortem.files import write_atomic
+    from postmortem.scaffold import scaffold
+
+    path = Path(args.path)
+    if path.exists():
+        raise UsageError(f"{path}: already exists; not overwriting it")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such directory")
+    schema_url = args.schema_url
+    if schema_url is None:
+        schema_url = os.path.relpath(Path.cwd() / "postmortem.schema.json", path.parent.resolve())
+    text = scaffold(args.profile, incident_id=args.id, title=args.title, schema_url=schema_url)
+    write_atomic(path, text)
+    print(f"{path}: new {args.profile} document; fill it in, then run: postmortem validate {path}")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from postmortem.yaml_io import load
+
+    status = EXIT_OK
+    for path in args.paths:
+        try:
+            load(path)
+        except DocumentError as error:
+            for problem in error.problems:
+                print(problem)
+            status = EXIT_PROBLEMS
+        else:
+            if not args.quiet:
+                print(f"{path}: ok")
+    return status
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from postmortem.files import write_atomic
+    from postmortem.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="postmortem",
+        description="Incident post-mortems as typed, validated YAML documents.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    new = commands.add_parser("new", help="write a new document for a profile, ready to fill in")
+    new.add_argument("path", metavar="PATH", help="the YAML file to create")
+    new.add_argument("--profile", required=True, choices=_PROFILE_NAMES, help="template to follow")
+    new.add_argument("--id", default="INC-0000", help="incident identifier")
+    new.add_argument("--title", default="", help="incident title")
+    new.add_argument(
+        "--schema-url",
+        help="JSON Schema for editors (default: postmortem.schema.json in the current directory)",
+    )
+    new.set_defaults(run=_new)
+
+    validate = commands.add_parser("validate", help="check that documents load and match the model")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="YAML files to validate")
+    validate.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    validate.set_defaults(run=_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the document")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except DocumentError as error:
+        for problem in error.problems:
+            print(problem)
+        return EXIT_PROBLEMS
+    except PostMortemError as error:
+        print(f"postmortem: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,313 @@
+"""The one cattrs converter between plain data (as YAML or JSON gives it) and the model.
+
+It is strict: a value of the wrong type is an error, never coerced (cattrs would by
+default turn ``42`` into ``"42"`` and ``"no"`` into ``True``), unknown keys are
+errors, and every problem in a document is reported with its field path.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta, timezone
+from enum import Enum
+from types import UnionType
+from typing import Any, TypeVar, Union, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from postmortem.model import PostMortem, When, enums
+
+__all__ = [
+    "FieldPath",
+    "format_duration",
+    "format_path",
+    "parse_duration",
+    "structure",
+    "structure_problems",
+    "unstructure",
+]
+
+T = TypeVar("T")
+FieldPath = tuple[str | int, ...]
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
+    re.IGNORECASE,
+)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+class _ValueProblem(ValueError):
+    """A value has the wrong type or form; the message is shown to the user as is."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``2h 30m``, ``1d``, ``45s``, ``1w 2d`` or ISO 8601 ``PT2H30M``."""
+    compact = text.strip()
+    iso = _ISO_DURATION.fullmatch(compact)
+    if iso and compact.upper() not in ("P", "PT"):
+        return timedelta(
+            seconds=sum(float(v) * _UNIT_SECONDS[k] for k, v in iso.groupdict().items() if v)
+        )
+    parts = _DURATION_PART.findall(compact)
+    if not parts or _DURATION_PART.sub("", compact).strip():
+        raise _ValueProblem(f"not a duration: {text!r} (write e.g. '2h 30m', '1d' or 'PT45M')")
+    return timedelta(seconds=sum(float(number) * _UNIT_SECONDS[unit.lower()] for number, unit in parts))
+
+
+def format_duration(value: timedelta) -> str:
+    """The compact form ``parse_duration`` reads back: ``1d 2h 30m``, ``0s`` for nothing."""
+    if value < timedelta(0):
+        raise ValueError("durations cannot be negative")
+    seconds = value.total_seconds()
+    parts = []
+    for unit in ("d", "h", "m"):
+        count, seconds = divmod(seconds, _UNIT_SECONDS[unit])
+        if count:
+            parts.append(f"{int(count)}{unit}")
+    if seconds or not parts:
+        parts.append(f"{seconds:g}s" if seconds != int(seconds) else f"{int(seconds)}s")
+    return " ".join(parts)
+
+
+def format_path(path: FieldPath) -> str:
+    """``("action_items", 2, "owner")`` -> ``action_items[2].owner``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, datetime | date):
+        return "a date"
+    return type(value).__name__
+
+
+def _expect(kind: str, value: object) -> _ValueProblem:
+    shown = f" {value!r}" if isinstance(value, str | int | float) and len(repr(value)) < 60 else ""
+    return _ValueProblem(f"expected {kind}, found {_type_name(value)}{shown}")
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _expect("a string", value)
+    return str(value)
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _expect("a whole number", value)
+    return int(value)
+
+
+def _structure_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _expect("a number", value)
+    return float(value)
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _expect("true or false", value)
+    return value
+
+
+def _structure_enum(value: object, enum_type: type[Enum]) -> Enum:
+    allowed = [member.value for member in enum_type]
+    if isinstance(value, str):
+        for member in enum_type:
+            if member.value == value:
+                return member
+        raise _ValueProblem(f"{value!r} is not one of: {', '.join(allowed)}")
+    raise _expect(f"one of: {', '.join(allowed)}", value)
+
+
+def _enum_value(member: Enum) -> Any:
+    return member.value
+
+
+def _vocabularies() -> list[type[Enum]]:
+    return [getattr(enums, name) for name in enums.__all__]
+
+
+def _aware(value: datetime) -> datetime:
+    fields = (value.year, value.month, value.day, value.hour, value.minute, value.second)
+    return datetime(*fields, value.microsecond, tzinfo=value.tzinfo or timezone.utc)
+
+
+def _from_iso(value: str) -> datetime | date:
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+    except ValueError:
+        raise _ValueProblem(
+            f"not a date or time: {value!r} (write e.g. 2024-05-01 or 2024-05-01 14:30:00+00:00)"
+        ) from None
+
+
+def _structure_when(value: object, _: object) -> datetime | date:
+    if isinstance(value, datetime):
+        return _aware(value)
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        return _from_iso(value)
+    raise _expect("a date or date and time", value)
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    result = _structure_when(value, None)
+    if not isinstance(result, datetime):
+        raise _ValueProblem(f"expected a date and time, found only a date: {value}")
+    return result
+
+
+def _structure_date(value: object, _: type) -> date:
+    result = _structure_when(value, None)
+    if isinstance(result, datetime):
+        raise _ValueProblem(f"expected a date, found a date and time: {value}")
+    return result
+
+
+def _structure_duration(value: object, _: type) -> timedelta:
+    if not isinstance(value, str):
+        raise _expect("a duration such as '2h 30m'", value)
+    return parse_duration(value)
+
+
+def _strict_list(list_type: Any) -> Callable[[Any, Any], list[Any]]:
+    (item_type,) = list_type.__args__
+    structure_item = _converter.get_structure_hook(item_type)
+
+    def structure_list(value: Any, _: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise _expect("a list", value)
+        result, errors = [], []
+        for index, item in enumerate(value):
+            try:
+                result.append(structure_item(item, item_type))
+            except Exception as error:  # noqa: BLE001 - collected and re-raised as a group
+                note = IterableValidationNote(f"index {index}", index, item_type)
+                error.__notes__ = [*getattr(error, "__notes__", []), note]
+                errors.append(error)
+        if errors:
+            raise IterableValidationError(f"in {list_type}", errors, list_type)
+        return result
+
+    return structure_list
+
+
+def _optional(union_type: Any) -> Callable[[Any, Any], Any]:
+    others = tuple(arg for arg in union_type.__args__ if arg is not type(None))
+    inner_type = others[0] if len(others) == 1 else Union[others]  # noqa: UP007
+    structure_inner = _converter.get_structure_hook(inner_type)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else structure_inner(value, inner_type)
+
+    return structure_optional
+
+
+def _is_optional(type_: Any) -> bool:
+    return get_origin(type_) in (Union, UnionType) and type(None) in type_.__args__
+
+
+def _omit_empty(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """Unstructure ``cls`` leaving out fields that are None or empty lists by default."""
+    overrides = {}
+    for field in attrs.fields(cls):
+        default = field.default
+        is_empty_list = isinstance(default, attrs.Factory) and default.factory is list  # type: ignore[comparison-overlap]
+        if default is None or is_empty_list:
+            overrides[field.name] = override(omit_if_default=True)
+    return make_dict_unstructure_fn(cls, _converter, **overrides)
+
+
+def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    structure_fields = make_dict_structure_fn(cls, _converter, _cattrs_forbid_extra_keys=True)
+
+    def structure_mapping(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _expect("a mapping", value)
+        return structure_fields(value, cls)
+
+    return structure_mapping
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+_converter.register_structure_hook(str, _structure_str)
+_converter.register_structure_hook(int, _structure_int)
+_converter.register_structure_hook(float, _structure_float)
+_converter.register_structure_hook(bool, _structure_bool)
+_converter.register_structure_hook(datetime, _structure_datetime)
+_converter.register_structure_hook(date, _structure_date)
+_converter.register_structure_hook(timedelta, _structure_duration)
+_converter.register_structure_hook_func(lambda t: t == When, _structure_when)
+_converter.register_structure_hook_factory(_is_optional, _optional)
+_converter.register_structure_hook_factory(
+    lambda t: getattr(t, "__origin__", None) is list, _strict_list
+)
+_converter.register_structure_hook_factory(attrs.has, _strict_mapping)
+_converter.register_unstructure_hook(timedelta, format_duration)
+for _enum in _vocabularies():
+    _converter.register_structure_hook(_enum, _structure_enum)
+    _converter.register_unstructure_hook(_enum, _enum_value)
+_converter.register_unstructure_hook_factory(attrs.has, _omit_empty)
+
+
+def structure(data: object, cls: type[T] = PostMortem) -> T:  # type: ignore[assignment]
+    """Build a model object from plain data; raises a cattrs validation error on bad data.
+
+    Use :func:`structure_problems` to turn that error into located field paths.
+    """
+    return _converter.structure(data, cls)
+
+
+def unstructure(obj: object) -> Any:
+    """Plain data (dicts, lists, scalars, dates) for a model object, leaving out empty fields."""
+    return _converter.unstructure(obj)
+
+
+def structure_problems(error: BaseException, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every (field path, message) inside a structuring error, in document order."""
+    if isinstance(error, IterableValidationError | ClassValidationError):
+        with_notes, without_notes = error.group_exceptions()
+        for inner, note in with_notes:
+            step = note.index if isinstance(error, IterableValidationError) else note.name  # type: ignore[union-attr]
+            yield from structure_problems(inner, (*path, step))
+        for inner in without_notes:
+            yield from structure_problems(inner, path)
+    elif isinstance(error, ForbiddenExtraKeysError):
+        for key in sorted(error.extra_fields):
+            yield (*path, key), "unknown key"
+    elif isinstance(error, KeyError):
+        yield path, "required key is missing"
+    elif isinstance(error, _ValueProblem | ValueError):
+        yield path, str(error)
+    elif isinstance(error, TypeError):
+        yield path, f"wrong type: {error}"
+    else:
+        yield path, f"{type(error).__name__}: {error}"

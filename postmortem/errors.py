@@ -1,0 +1,43 @@
+"""Exceptions raised by postmortem, and the located :class:`Problem` they carry."""
+
+from collections.abc import Sequence
+
+import attrs
+
+__all__ = ["DocumentError", "PostMortemError", "Problem", "UsageError"]
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input, located in its source.
+
+    ``line`` and ``column`` count from 1; 0 means the position is unknown.
+    ``path`` is the dotted field path inside the document (``action_items[2].owner``),
+    empty for the document as a whole.
+    """
+
+    source: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.source}:{self.line}:{self.column}: {where}{self.message}"
+
+
+class PostMortemError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class DocumentError(PostMortemError):
+    """A document (or policy file) could not be read; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class UsageError(PostMortemError):
+    """The caller asked for something that cannot be done, such as overwriting a file."""

@@ -1,0 +1,116 @@
+"""The canonical post-mortem document, composed of the section classes."""
+
+from datetime import date
+
+import attrs
+
+from postmortem.model.common import Link, describe, items, optional
+from postmortem.model.enums import ProfileName
+from postmortem.model.sections import (
+    ActionItem,
+    AffectedSystem,
+    Approval,
+    AttackAnalysis,
+    Communication,
+    Compliance,
+    CostAnalysis,
+    Detection,
+    Distribution,
+    EvidenceItem,
+    Gap,
+    HistoryEntry,
+    HorizonChecklist,
+    Impact,
+    Ioc,
+    Lessons,
+    MeetingNotes,
+    Metadata,
+    Notifications,
+    OpenQuestion,
+    Participant,
+    Recommendation,
+    References,
+    Response,
+    RootCause,
+    RunbookLessons,
+    Summary,
+    TechnicalDetails,
+    Timeline,
+    TimelineEvent,
+)
+
+__all__ = ["SCHEMA_VERSION", "SECTION_NAMES", "PostMortem"]
+
+SCHEMA_VERSION = 1
+"""The version of the document format this library writes."""
+
+
+@attrs.define(kw_only=True)
+class PostMortem:
+    """One incident post-mortem. Its ``profile`` says which template it follows.
+
+    Every field after ``metadata`` is a section; which of them a profile shows
+    and requires is described by :mod:`postmortem.profiles`.
+    """
+
+    schema_version: int = describe("version of the document format", default=SCHEMA_VERSION)
+    profile: ProfileName = describe("the template this document follows")
+    metadata: Metadata = describe("identity, status, labels, people and dates")
+    guidance: str | None = optional("how to use this document (Overview / How to Use)")
+    summary: Summary | None = optional("executive summary")
+    participants: list[Participant] = items("retrospective authors: name, role, involvement")
+    impact: Impact | None = optional("impact assessment")
+    timeline: Timeline | None = optional("incident timeline")
+    root_cause: RootCause | None = optional("root cause, contributing factors, 5 whys")
+    attack_analysis: AttackAnalysis | None = optional("root cause analysis of an attack (3.1-3.5)")
+    detection: Detection | None = optional("how it was detected, time to detection")
+    response: Response | None = optional("response and containment actions")
+    recommendations: list[Recommendation] = items("recommendations by priority tier")
+    action_items: list[ActionItem] = items("action items with owner, deadline and status")
+    open_questions: list[OpenQuestion] = items("open questions")
+    lessons: Lessons | None = optional("lessons learned")
+    gaps: list[Gap] = items("gaps identified")
+    where_we_got_lucky: list[str] = items("fortunate circumstances not to rely on next time")
+    runbooks: RunbookLessons | None = optional("lessons for runbooks")
+    technical_details: TechnicalDetails | None = optional("logs, code and config changes")
+    notifications: Notifications | None = optional("internal and external notifications")
+    communication: Communication | None = optional("communication during the incident")
+    prevention_plan: HorizonChecklist | None = optional("prevention measures by horizon")
+    follow_up: HorizonChecklist | None = optional("follow-up actions by horizon")
+    compliance: Compliance | None = optional("compliance and regulatory requirements")
+    cost: CostAnalysis | None = optional("cost analysis")
+    approvals: list[Approval] = items("sign-offs")
+    references: References | None = optional("related incidents, PRs, CVEs, links")
+    iocs: list[Ioc] = items("indicators of compromise")
+    affected_systems: list[AffectedSystem] = items("affected systems")
+    evidence: list[EvidenceItem] = items("evidence preservation")
+    attachments: list[Link] = items("dashboards, screenshots, chat logs, documents")
+    meeting_notes: MeetingNotes | None = optional("post-mortem meeting notes")
+    other_notes: list[str] = items("anything else worth keeping")
+    history: list[HistoryEntry] = items("document history")
+    distribution: Distribution | None = optional("distribution and approved recipients")
+
+    def add_timeline_event(self, event: TimelineEvent) -> TimelineEvent:
+        """Append ``event`` to the timeline, creating the timeline if needed."""
+        if self.timeline is None:
+            self.timeline = Timeline()
+        self.timeline.events.append(event)
+        return event
+
+    def add_action_item(self, item: ActionItem) -> ActionItem:
+        """Append an action item."""
+        self.action_items.append(item)
+        return item
+
+    def open_action_items(self) -> list[ActionItem]:
+        """Action items that are neither completed nor cancelled (no status counts as open)."""
+        return [item for item in self.action_items if item.status is None or item.status.is_open]
+
+    def overdue_action_items(self, today: date) -> list[ActionItem]:
+        """Open action items whose deadline is before ``today``."""
+        return [item for item in self.open_action_items() if item.due is not None and item.due < today]
+
+
+SECTION_NAMES: tuple[str, ...] = tuple(field.name for field in attrs.fields(PostMortem)[3:])
+"""The document's sections in canonical order (every field after ``metadata``)."""
+

@@ -1,0 +1,190 @@
+"""The closed vocabularies of a post-mortem: severities, statuses, priorities and labels.
+
+Every enum's *value* is the spelling a person writes in YAML and reads in Markdown.
+"""
+
+from enum import Enum
+
+__all__ = [
+    "ActionStatus",
+    "AttackPhase",
+    "Classification",
+    "DetectionMethod",
+    "DocumentStatus",
+    "IncidentStatus",
+    "IocType",
+    "Priority",
+    "PriorityTier",
+    "ProfileName",
+    "Sensitivity",
+    "Severity",
+    "SeverityScale",
+]
+
+
+class ProfileName(str, Enum):
+    """The five templates a document can follow."""
+
+    RETROSPECTIVE = "retrospective"
+    SECURITY_POSTMORTEM = "security-postmortem"
+    SECURITY_INCIDENT_REPORT = "security-incident-report"
+    INCIDENT_RESPONSE_REPORT = "incident-response-report"
+    POSTMORTEM = "postmortem"
+
+
+class SeverityScale(str, Enum):
+    """The three severity scales in use across the templates."""
+
+    SEV = "Sev 1-4"
+    P = "P1-P3"
+    RATING = "Critical-Low"
+
+
+class Severity(str, Enum):
+    """An incident's severity, on one of three scales (see :attr:`scale`)."""
+
+    SEV1 = "Sev 1"
+    SEV2 = "Sev 2"
+    SEV3 = "Sev 3"
+    SEV4 = "Sev 4"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    CRITICAL = "Critical"
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+    @property
+    def scale(self) -> SeverityScale:
+        if self.value.startswith("Sev"):
+            return SeverityScale.SEV
+        if self.value.startswith("P"):
+            return SeverityScale.P
+        return SeverityScale.RATING
+
+    @property
+    def rank(self) -> int:
+        """1 for the most severe level of its scale, counting up."""
+        return [member for member in Severity if member.scale is self.scale].index(self) + 1
+
+
+class DocumentStatus(str, Enum):
+    """Where the post-mortem document itself stands."""
+
+    DRAFT = "Draft"
+    IN_REVIEW = "In Review"
+    FINAL = "Final"
+
+
+class IncidentStatus(str, Enum):
+    """Where the incident stands, as the security and operations templates track it."""
+
+    DETECTED = "Detected"
+    INVESTIGATING = "Investigating"
+    ONGOING = "Ongoing"
+    CONTAINED = "Contained"
+    REMEDIATED = "Remediated"
+    RESOLVED = "Resolved"
+    POST_MORTEM_COMPLETE = "Post-Mortem Complete"
+    CLOSED = "Closed"
+
+
+class ActionStatus(str, Enum):
+    """Status of an action item, recommendation or response action."""
+
+    NOT_STARTED = "Not Started"
+    PLANNED = "Planned"
+    OPEN = "Open"
+    IN_PROGRESS = "In Progress"
+    BLOCKED = "Blocked"
+    COMPLETED = "Completed"
+    CANCELLED = "Cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
+
+
+class Priority(str, Enum):
+    """P0 (drop everything) to P3, for open questions and action items."""
+
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+class PriorityTier(str, Enum):
+    """Recommendation tiers of the security post-mortem, each with its time frame."""
+
+    CRITICAL = "Critical"
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+    @property
+    def time_frame(self) -> str:
+        return {
+            PriorityTier.CRITICAL: "24-48 hours",
+            PriorityTier.HIGH: "1-2 weeks",
+            PriorityTier.MEDIUM: "1-3 months",
+            PriorityTier.LOW: "3-6 months",
+        }[self]
+
+
+class Classification(str, Enum):
+    """Classification labels: the corporate scale and the Traffic Light Protocol (TLP 2.0)."""
+
+    PUBLIC = "Public"
+    INTERNAL = "Internal"
+    CONFIDENTIAL = "Confidential"
+    RESTRICTED = "Restricted"
+    TLP_CLEAR = "TLP:CLEAR"
+    TLP_GREEN = "TLP:GREEN"
+    TLP_AMBER = "TLP:AMBER"
+    TLP_AMBER_STRICT = "TLP:AMBER+STRICT"
+    TLP_RED = "TLP:RED"
+
+
+class Sensitivity(str, Enum):
+    """How sensitive a kind of affected data is."""
+
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+
+class AttackPhase(str, Enum):
+    """The five phases of the security post-mortem's timeline."""
+
+    INITIAL_COMPROMISE = "Initial Compromise"
+    DISCOVERY = "Discovery/Reconnaissance"
+    LATERAL_MOVEMENT = "Lateral Movement"
+    EXFILTRATION = "Data Access/Exfiltration"
+    DETECTION_AND_RESPONSE = "Detection and Response"
+
+
+class DetectionMethod(str, Enum):
+    """How the incident came to light."""
+
+    MONITORING = "Monitoring"
+    USER_REPORT = "User report"
+    TEAM_MEMBER = "Team member"
+    OTHER = "Other"
+
+
+class IocType(str, Enum):
+    """Kinds of indicators of compromise."""
+
+    IP_ADDRESS = "IP Address"
+    DOMAIN = "Domain"
+    URL = "URL"
+    USER_AGENT = "User Agent"
+    FILE_HASH = "File Hash"
+    FILE_NAME = "File Name"
+    EMAIL = "Email"
+    ACCOUNT = "Account"
+    PROCESS = "Process"
+    REGISTRY_KEY = "Registry Key"
+    OTHER = "Other"

@@ -1,0 +1,537 @@
+"""The sections a post-mortem is made of.
+
+Where the templates share an idea (summary, timeline, impact, root cause, action
+items, lessons) there is one class here; what only one template has gets a class
+of its own. Every field is optional or defaults to empty: what a profile
+requires is the profile's business, not the model's.
+"""
+
+from datetime import date, timedelta
+
+import attrs
+
+from postmortem.model.common import (
+    ChecklistItem,
+    Link,
+    Money,
+    Person,
+    When,
+    describe,
+    items,
+    optional,
+)
+from postmortem.model.enums import (
+    ActionStatus,
+    AttackPhase,
+    Classification,
+    DetectionMethod,
+    DocumentStatus,
+    IncidentStatus,
+    IocType,
+    Priority,
+    PriorityTier,
+    Sensitivity,
+    Severity,
+)
+
+__all__ = [
+    "ActionItem",
+    "AffectedSystem",
+    "Approval",
+    "AttackAnalysis",
+    "AttackImpact",
+    "CodeChange",
+    "Communication",
+    "Compliance",
+    "CostAnalysis",
+    "DataImpact",
+    "Detection",
+    "DetectionGaps",
+    "DetectionOpportunity",
+    "Discovery",
+    "Distribution",
+    "EvidenceItem",
+    "Gap",
+    "HistoryEntry",
+    "HorizonChecklist",
+    "Impact",
+    "InitialAccess",
+    "Ioc",
+    "LateralMovement",
+    "Lessons",
+    "MeetingNotes",
+    "Metadata",
+    "Notifications",
+    "OpenQuestion",
+    "Participant",
+    "Recommendation",
+    "References",
+    "Response",
+    "ResponseAction",
+    "RootCause",
+    "RunbookLessons",
+    "Summary",
+    "SystemImpact",
+    "TechnicalDetails",
+    "Timeline",
+    "TimelineEvent",
+    "Why",
+]
+
+
+@attrs.define(kw_only=True)
+class Metadata:
+    """The header block: identity, status, labels, people, dates and where the work happened."""
+
+    id: str = describe("incident identifier, e.g. INC-2024-0042")
+    title: str = describe("a short title for the incident", default="")
+    status: DocumentStatus = describe(
+        "document status: Draft, In Review or Final", default=DocumentStatus.DRAFT
+    )
+    classification: Classification | None = optional("classification label of the document")
+    severity: Severity | None = optional("Sev 1-4, P1-P3, or Critical/High/Medium/Low")
+    incident_status: IncidentStatus | None = optional("where the incident stands")
+    authors: list[Person] = items("who wrote the document")
+    version: str | None = optional("report version, e.g. 1.0")
+    created: When | None = optional("when the document was created")
+    updated: When | None = optional("when the document was last updated")
+    report_date: date | None = optional("date of the report")
+    incident_start: When | None = optional("when the incident began")
+    incident_end: When | None = optional("when the incident ended")
+    detected: When | None = optional("when the incident was detected")
+    resolved: When | None = optional("when it was resolved; leave out while ongoing")
+    tickets: list[Link] = items("incident tickets")
+    chat_channels: list[str] = items("chat channels used, e.g. #incident-42")
+    working_folder: Link | None = optional("shared folder for the investigation")
+    working_document: Link | None = optional("the incident working document")
+    incident_log: Link | None = optional("the detailed incident log")
+    prepared_by: Person | None = optional("who prepared the report")
+    next_review: date | None = optional("when the report is next reviewed for follow-up")
+    contact: str | None = optional("where to send questions about the report")
+
+
+@attrs.define(kw_only=True)
+class Summary:
+    """Executive summary: what happened, the impact, and what was done."""
+
+    text: str = describe("one to four paragraphs for leadership", default="")
+    what_happened: str | None = optional("detailed description of the incident")
+    immediate_actions: list[str] = items("containment actions taken at once")
+    top_recommendations: list[str] = items("the most important recommendations, in order")
+
+
+@attrs.define(kw_only=True)
+class Participant:
+    """Somebody who took part in the retrospective, and how they were involved."""
+
+    name: str = describe("full name")
+    role: str | None = optional("role, e.g. Security Incident Commander")
+    involvement: str | None = optional("what they did in the incident")
+
+
+@attrs.define(kw_only=True)
+class SystemImpact:
+    """What happened to one system."""
+
+    system: str = describe("the system")
+    impact: str = describe("what happened to it", default="")
+
+
+@attrs.define(kw_only=True)
+class Impact:
+    """Who and what was affected, for how long, and at what cost."""
+
+    description: str | None = optional("the impact in prose")
+    users_affected: int | None = optional("number of affected users")
+    users_affected_percent: float | None = optional("share of all users affected, 0-100")
+    user_impact: list[str] = items("how users were affected")
+    duration: timedelta | None = optional("total downtime or degradation, e.g. 2h 30m")
+    systems_affected: list[str] = items("affected systems, services or components")
+    services_unavailable: list[str] = items("services that were unavailable")
+    data_affected: list[str] = items("data exposed, modified or lost, with quantities")
+    customer_impact: str | None = optional("impact on customers")
+    business_impact: list[str] = items("revenue loss, SLA breaches, complaints, regulatory")
+    funds_at_risk: Money | None = optional("funds that were at risk")
+    actual_losses: Money | None = optional("money actually lost")
+    public_visibility: str | None = optional("how visible the incident was to the public")
+    media_coverage: str | None = optional("press and social media coverage")
+
+
+@attrs.define(kw_only=True)
+class TimelineEvent:
+    """One row of a timeline, with the columns every template uses."""
+
+    time: When | None = optional("when it happened (timezone-aware; UTC if none is given)")
+    event: str = describe("what happened", default="")
+    milestone: str | None = optional(
+        "a fixed milestone: Incident began, Detected, Response started, "
+        "Root cause identified, Mitigation applied, Resolved"
+    )
+    phase: AttackPhase | None = optional("attack phase of the security post-mortem")
+    evidence_source: str | None = optional("log or system the event is known from")
+    action_taken: str | None = optional("what was done in response")
+    actor: str | None = optional("person or team who acted")
+
+
+@attrs.define(kw_only=True)
+class Timeline:
+    """What happened when."""
+
+    events: list[TimelineEvent] = items("events in chronological order")
+    note: str | None = optional("e.g. where the detailed incident log is")
+
+
+@attrs.define(kw_only=True)
+class Why:
+    """One step of a 5 whys analysis."""
+
+    question: str = describe("Why did ... happen?")
+    answer: str = describe("the answer", default="")
+
+
+@attrs.define(kw_only=True)
+class RootCause:
+    """Why the incident happened."""
+
+    description: str | None = optional("the primary, fundamental cause")
+    contributing_factors: list[str] = items("factors that made it possible or worse")
+    five_whys: list[Why] = items("5 whys analysis")
+    attack_vector: str | None = optional("how the attacker gained access (security breaches)")
+
+
+@attrs.define(kw_only=True)
+class InitialAccess:
+    """3.1 How did they get in?"""
+
+    description: str | None = optional("vulnerability, misconfiguration or method of entry")
+    technical_details: str | None = optional("code, configuration or log snippets")
+    contributing_factors: list[str] = items("what made entry possible")
+
+
+@attrs.define(kw_only=True)
+class Discovery:
+    """3.2 What did they find?"""
+
+    description: str | None = optional("what the attacker discovered after entry")
+    information_gathered: list[str] = items("data points the attacker learnt")
+    evidence: str | None = optional("relevant log entries or API calls")
+
+
+@attrs.define(kw_only=True)
+class LateralMovement:
+    """3.3 How did they move?"""
+
+    description: str | None = optional("how the attacker expanded access")
+    movement_path: list[str] = items("hops from initial access to target data, in order")
+    credentials_used: list[str] = items("credentials or access methods used")
+
+
+@attrs.define(kw_only=True)
+class DataImpact:
+    """One row of the data impact table."""
+
+    data_type: str = describe("kind of data")
+    records_affected: int | None = optional("number of records")
+    sensitivity: Sensitivity | None = optional("High, Medium or Low")
+
+
+@attrs.define(kw_only=True)
+class AttackImpact:
+    """3.4 What did they take?"""
+
+    description: str | None = optional("the actual damage")
+    data_impact: list[DataImpact] = items("data affected, by type")
+    system_impact: list[SystemImpact] = items("systems affected and how")
+    business_impact: list[str] = items("financial, regulatory and reputational impact")
+
+
+@attrs.define(kw_only=True)
+class DetectionOpportunity:
+    """A point where the attack could have been detected."""
+
+    point_in_attack: str = describe("phase or step of the attack")
+    potential_detection: str = describe("what could have detected it", default="")
+    why_missed: str = describe("why it did not", default="")
+
+
+@attrs.define(kw_only=True)
+class DetectionGaps:
+    """3.5 When could we have detected it?"""
+
+    description: str | None = optional("missed opportunities to detect the attack earlier")
+    opportunities: list[DetectionOpportunity] = items("detection opportunities")
+    logging_gaps: list[str] = items("what was not logged")
+    alerting_gaps: list[str] = items("what was logged but not alerted on")
+
+
+@attrs.define(kw_only=True)
+class AttackAnalysis:
+    """Root cause analysis of an attack, in the security post-mortem's five questions."""
+
+    initial_access: InitialAccess | None = optional("3.1 How did they get in?")
+    discovery: Discovery | None = optional("3.2 What did they find?")
+    lateral_movement: LateralMovement | None = optional("3.3 How did they move?")
+    impact: AttackImpact | None = optional("3.4 What did they take?")
+    detection_gaps: DetectionGaps | None = optional("3.5 When could we have detected it?")
+
+
+@attrs.define(kw_only=True)
+class Detection:
+    """How the incident was detected and how it could be detected sooner."""
+
+    method: DetectionMethod | None = optional("Monitoring, User report, Team member or Other")
+    details: str | None = optional("how exactly it was detected")
+    time_to_detect: timedelta | None = optional("from incident start to detection, e.g. 3h 10m")
+    could_detect_faster: str | None = optional("could we have detected it faster, and how")
+
+
+@attrs.define(kw_only=True)
+class ResponseAction:
+    """An action taken in response, with what it did and how it was done."""
+
+    action: str = describe("what was done")
+    owner: str | None = optional("who did it")
+    status: ActionStatus | None = optional("status of the action")
+    time: When | None = optional("when it was done")
+    due: date | None = optional("when it is due, if not done yet")
+    result: str | None = optional("what it achieved")
+    command: str | None = optional("the command that was run")
+    api_call: str | None = optional("the API call that was made")
+    version: str | None = optional("version deployed")
+    changes: str | None = optional("what changed")
+
+
+@attrs.define(kw_only=True)
+class Response:
+    """What responders did: contain, rotate and revoke, fix and prevent; checklists and steps."""
+
+    immediate: list[ResponseAction] = items("immediate actions (contain)")
+    short_term: list[ResponseAction] = items("short-term actions (rotate/revoke)")
+    long_term: list[ResponseAction] = items("long-term actions (fix/prevent)")
+    checklist: list[ChecklistItem] = items("immediate response checklist")
+    investigation_steps: list[str] = items("steps taken to investigate")
+    resolution_steps: list[str] = items("steps taken to resolve")
+
+
+@attrs.define(kw_only=True)
+class ActionItem:
+    """A follow-up with an owner and a deadline."""
+
+    action: str = describe("what is to be done")
+    owner: str | None = optional("who is accountable")
+    due: date | None = optional("deadline or estimated resolution")
+    status: ActionStatus | None = optional("Open, In Progress, Completed, ...")
+    priority: Priority | None = optional("P0-P3")
+    ticket: Link | None = optional("tracking ticket")
+
+
+@attrs.define(kw_only=True)
+class Recommendation:
+    """A recommendation of the security post-mortem, in a priority tier."""
+
+    title: str = describe("short title")
+    tier: PriorityTier = describe("Critical (24-48 hours), High, Medium or Low")
+    risk_addressed: str | None = optional("what risk this mitigates")
+    action: str | None = optional("exactly what needs to be done")
+    owner: str | None = optional("team or person responsible")
+    due: date | None = optional("specific due date")
+    success_criteria: str | None = optional("how to verify completion")
+    effort: str | None = optional("estimated effort, e.g. 3 days")
+    status: ActionStatus | None = optional("status of the recommendation")
+
+
+@attrs.define(kw_only=True)
+class OpenQuestion:
+    """A question the retrospective could not yet answer."""
+
+    question: str = describe("the question")
+    priority: Priority | None = optional("P0-P3")
+    notes: str | None = optional("notes")
+    answer: str | None = optional("the answer, once known")
+
+
+@attrs.define(kw_only=True)
+class Lessons:
+    """What went well, what did not, and what changes."""
+
+    went_well: list[str] = items("what went well")
+    went_ok: list[str] = items("what went ok but could have gone better")
+    went_wrong: list[str] = items("what went wrong or could be improved")
+    process_changes: list[str] = items("process changes decided")
+    prevention: list[str] = items("how to prevent this kind of incident")
+    detection_improvements: list[str] = items("how to detect it earlier")
+    response_improvements: list[str] = items("how to respond more effectively")
+
+
+@attrs.define(kw_only=True)
+class Gap:
+    """A gap identified in controls or process."""
+
+    gap: str = describe("description of the gap")
+    impact: str | None = optional("how the gap contributed to the incident")
+    recommendation: str | None = optional("how to close it")
+
+
+@attrs.define(kw_only=True)
+class RunbookLessons:
+    """Should a runbook be created or updated?"""
+
+    new_runbooks: list[str] = items("runbooks to create, by type")
+    runbooks_to_update: list[str] = items("existing runbooks to update")
+    no_changes_needed: bool = describe("no runbook changes are needed", default=False)
+
+
+@attrs.define(kw_only=True)
+class CodeChange:
+    """A pull request or commit that fixed the issue."""
+
+    pull_request: str | None = optional("PR number or URL")
+    commit: str | None = optional("commit id")
+    description: str | None = optional("what it changed")
+
+
+@attrs.define(kw_only=True)
+class TechnicalDetails:
+    """Logs, code and configuration changes, and data impact."""
+
+    logs: str | None = optional("relevant log entries or error messages (redact PII)")
+    code_changes: list[CodeChange] = items("PRs and commits that fixed the issue")
+    configuration_changes: list[str] = items("configuration or environment changes")
+    data_impact: str | None = optional("data loss, corruption or integrity issues")
+
+
+@attrs.define(kw_only=True)
+class Notifications:
+    """Who was notified, inside and outside."""
+
+    internal: list[ChecklistItem] = items("internal notifications checklist")
+    external: list[ChecklistItem] = items("external notifications checklist")
+    content: str | None = optional("summary of the notification sent")
+
+
+@attrs.define(kw_only=True)
+class Communication:
+    """How the incident was communicated."""
+
+    internal: list[str] = items("internal stakeholder communications")
+    escalation_path: list[str] = items("escalation path used, in order")
+    external: list[str] = items("customer communications sent")
+    status_page: list[str] = items("public status page updates")
+
+
+@attrs.define(kw_only=True)
+class HorizonChecklist:
+    """Measures or follow-ups by time horizon, each a checklist."""
+
+    immediate: list[ChecklistItem] = items("immediate (deployed)")
+    short_term: list[ChecklistItem] = items("short term (within 2 weeks)")
+    medium_term: list[ChecklistItem] = items("medium term (1-3 months)")
+    long_term: list[ChecklistItem] = items("long term (a quarter or more)")
+
+
+@attrs.define(kw_only=True)
+class Compliance:
+    """Regulatory notifications and compliance actions."""
+
+    gdpr_notification_required: bool | None = optional("GDPR notification required (EU users)")
+    ccpa_notification_required: bool | None = optional("CCPA notification required (CA users)")
+    other_notifications: list[ChecklistItem] = items("other regulatory notifications")
+    actions: list[str] = items("compliance-related actions taken")
+
+
+@attrs.define(kw_only=True)
+class CostAnalysis:
+    """Direct and indirect cost of the incident."""
+
+    currency: str = describe("ISO 4217 code of every amount here", default="USD")
+    engineering_hours: float | None = optional("engineering time spent, in hours")
+    hourly_rate: float | None = optional("cost of an engineering hour")
+    cloud_resources: float | None = optional("cloud resource cost")
+    external_consultants: float | None = optional("external consultants' fees")
+    legal_fees: float | None = optional("legal fees")
+    reputational_damage: str | None = optional("estimate of reputational damage")
+    user_churn: int | None = optional("users lost")
+    lost_revenue: float | None = optional("revenue lost")
+    total: float | None = optional("total estimated cost")
+
+    @property
+    def direct_total(self) -> float:
+        labour = (self.engineering_hours or 0.0) * (self.hourly_rate or 0.0)
+        others = (self.cloud_resources, self.external_consultants, self.legal_fees)
+        return labour + sum(amount or 0.0 for amount in others)
+
+
+@attrs.define(kw_only=True)
+class Approval:
+    """A sign-off of the report."""
+
+    role: str = describe("role of the approver, e.g. Security Lead")
+    name: str | None = optional("approver's name")
+    signature: str | None = optional("signature or its reference")
+    date: When | None = optional("date of approval")
+
+
+@attrs.define(kw_only=True)
+class References:
+    """Related incidents, changes, advisories and links."""
+
+    related_incidents: list[str] = items("ids of related incidents")
+    related_prs: list[str] = items("related pull requests")
+    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345")
+    dashboards: list[Link] = items("dashboards")
+    external: list[Link] = items("external resources")
+
+
+@attrs.define(kw_only=True)
+class Ioc:
+    """An indicator of compromise."""
+
+    type: IocType = describe("IP Address, User Agent, File Hash, ...")
+    value: str = describe("the indicator itself")
+    context: str | None = optional("where it was seen, or the file name of a hash")
+
+
+@attrs.define(kw_only=True)
+class AffectedSystem:
+    """A system the incident touched."""
+
+    system: str = describe("the system")
+    role: str | None = optional("what the system does")
+    impact: str | None = optional("what happened to it")
+
+
+@attrs.define(kw_only=True)
+class EvidenceItem:
+    """A piece of preserved evidence."""
+
+    evidence: str = describe("log type, image, snapshot, ...")
+    location: str | None = optional("where it is stored")
+    retention: str | None = optional("how long it is kept")
+
+
+@attrs.define(kw_only=True)
+class MeetingNotes:
+    """Notes of the post-mortem meeting."""
+
+    date: When | None = optional("when the meeting took place")
+    attendees: list[str] = items("who attended")
+    discussion_points: list[str] = items("points discussed")
+
+
+@attrs.define(kw_only=True)
+class HistoryEntry:
+    """A row of the document history table."""
+
+    version: str = describe("document version")
+    date: When | None = optional("date of the change")
+    author: str | None = optional("who made the change")
+    changes: str = describe("what changed", default="")
+
+
+@attrs.define(kw_only=True)
+class Distribution:
+    """Who may receive the report."""
+
+    recipients: list[str] = items("approved recipients, by name or role")
+    note: str | None = optional("e.g. handling instructions")
+

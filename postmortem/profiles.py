@@ -1,0 +1,192 @@
+"""The five templates as profiles: which sections each has, in what order, and which it requires.
+
+A profile names sections by the :class:`~postmortem.PostMortem` field that holds
+them, with the heading the template gives that section.
+"""
+
+from collections.abc import Mapping
+
+import attrs
+
+from postmortem.model import SECTION_NAMES, ProfileName, SeverityScale
+
+__all__ = ["PROFILES", "Profile", "SectionSpec", "get_profile"]
+
+
+@attrs.frozen
+class SectionSpec:
+    """A section as one template shows it."""
+
+    field: str
+    heading: str
+    required: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.field not in SECTION_NAMES:
+            raise ValueError(f"no section {self.field!r} in the document model")
+
+
+@attrs.frozen
+class Profile:
+    """One template: its name, title, severity scale and sections in reading order."""
+
+    name: ProfileName
+    title: str
+    description: str
+    severity_scale: SeverityScale
+    sections: tuple[SectionSpec, ...]
+    metadata_fields: tuple[str, ...]
+
+    @property
+    def section_fields(self) -> tuple[str, ...]:
+        return tuple(section.field for section in self.sections)
+
+    @property
+    def required_sections(self) -> tuple[str, ...]:
+        return tuple(section.field for section in self.sections if section.required)
+
+    def heading(self, field: str) -> str:
+        for section in self.sections:
+            if section.field == field:
+                return section.heading
+        raise KeyError(field)
+
+
+def _sections(*specs: tuple[str, str] | tuple[str, str, bool]) -> tuple[SectionSpec, ...]:
+    return tuple(SectionSpec(*spec) for spec in specs)
+
+
+_REQUIRED = True
+
+PROFILES: Mapping[ProfileName, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            name=ProfileName.RETROSPECTIVE,
+            title="Incident Retrospective",
+            description="Retrospective meeting on an incident (Sev 1-4), filled in together or async.",
+            severity_scale=SeverityScale.SEV,
+            metadata_fields=(
+                "id", "title", "authors", "version", "created", "updated", "severity",
+                "tickets", "chat_channels", "working_folder", "working_document",
+            ),  # fmt: skip
+            sections=_sections(
+                ("guidance", "Overview"),
+                ("summary", "Summary of incident", _REQUIRED),
+                ("participants", "Retrospective Authors", _REQUIRED),
+                ("lessons", "What went well / ok / didn't go well", _REQUIRED),
+                ("open_questions", "Open questions"),
+                ("action_items", "Action Items/Followups", _REQUIRED),
+                ("other_notes", "Other Notes"),
+            ),
+        ),
+        Profile(
+            name=ProfileName.SECURITY_POSTMORTEM,
+            title="Security Incident Post-Mortem Report",
+            description="Post-mortem of a security breach: attack phases, root cause 3.1-3.5, IOCs.",
+            severity_scale=SeverityScale.RATING,
+            metadata_fields=(
+                "id", "title", "report_date", "authors", "classification", "severity",
+                "incident_status", "incident_start", "incident_end", "detected",
+            ),  # fmt: skip
+            sections=_sections(
+                ("summary", "1. Executive Summary", _REQUIRED),
+                ("impact", "Key Facts", _REQUIRED),
+                ("detection", "Time to Detection"),
+                ("timeline", "2. Incident Timeline", _REQUIRED),
+                ("attack_analysis", "3. Root Cause Analysis", _REQUIRED),
+                ("response", "4. Containment and Remediation", _REQUIRED),
+                ("recommendations", "5. Recommendations", _REQUIRED),
+                ("lessons", "6. Lessons Learned"),
+                ("iocs", "A. Indicators of Compromise (IOCs)"),
+                ("affected_systems", "B. Affected Systems"),
+                ("evidence", "C. Evidence Preservation"),
+                ("history", "Document History"),
+                ("distribution", "Distribution", _REQUIRED),
+            ),
+        ),
+        Profile(
+            name=ProfileName.SECURITY_INCIDENT_REPORT,
+            title="Security Incident Report",
+            description="Security incident report: response actions, notifications, compliance, cost.",
+            severity_scale=SeverityScale.RATING,
+            metadata_fields=(
+                "id", "title", "detected", "resolved", "severity", "incident_status",
+                "prepared_by", "report_date", "version", "next_review", "contact",
+            ),  # fmt: skip
+            sections=_sections(
+                ("summary", "Executive Summary", _REQUIRED),
+                ("timeline", "Timeline", _REQUIRED),
+                ("root_cause", "Root Cause", _REQUIRED),
+                ("impact", "Impact Assessment", _REQUIRED),
+                ("response", "Response Actions", _REQUIRED),
+                ("technical_details", "Technical Details"),
+                ("notifications", "Notifications"),
+                ("lessons", "Lessons Learned"),
+                ("gaps", "Gaps Identified"),
+                ("action_items", "Action Items", _REQUIRED),
+                ("prevention_plan", "Prevention Measures"),
+                ("compliance", "Compliance and Regulatory"),
+                ("cost", "Cost Analysis"),
+                ("approvals", "Approvals"),
+                ("references", "References"),
+            ),
+        ),
+        Profile(
+            name=ProfileName.INCIDENT_RESPONSE_REPORT,
+            title="Incident Response Report",
+            description="Operations incident response report: impact, response, communication.",
+            severity_scale=SeverityScale.RATING,
+            metadata_fields=(
+                "id", "title", "severity", "incident_status", "created", "updated",
+                "prepared_by", "next_review",
+            ),  # fmt: skip
+            sections=_sections(
+                ("summary", "Executive Summary", _REQUIRED),
+                ("timeline", "Timeline", _REQUIRED),
+                ("impact", "Impact Assessment", _REQUIRED),
+                ("root_cause", "Root Cause", _REQUIRED),
+                ("response", "Response Actions", _REQUIRED),
+                ("lessons", "Post-Incident Analysis / Lessons Learned"),
+                ("action_items", "Action Items", _REQUIRED),
+                ("technical_details", "Technical Details"),
+                ("communication", "Communication"),
+                ("follow_up", "Follow-up Actions"),
+                ("attachments", "Attachments"),
+                ("distribution", "Distribution"),
+            ),
+        ),
+        Profile(
+            name=ProfileName.POSTMORTEM,
+            title="Post-Mortem",
+            description="Blameless post-mortem for P1-P3 incidents, with 5 whys and runbook lessons.",
+            severity_scale=SeverityScale.P,
+            metadata_fields=(
+                "id", "title", "incident_start", "severity", "authors", "status", "incident_log",
+            ),  # fmt: skip
+            sections=_sections(
+                ("guidance", "How to Use"),
+                ("summary", "Summary", _REQUIRED),
+                ("impact", "Impact", _REQUIRED),
+                ("timeline", "Timeline", _REQUIRED),
+                ("root_cause", "Root Cause", _REQUIRED),
+                ("lessons", "What Went Well / What Went Wrong", _REQUIRED),
+                ("where_we_got_lucky", "Where We Got Lucky"),
+                ("action_items", "Action Items", _REQUIRED),
+                ("runbooks", "Lessons for Runbooks"),
+                ("detection", "Detection", _REQUIRED),
+                ("references", "Links"),
+                ("meeting_notes", "Meeting Notes"),
+            ),
+        ),
+    )
+}
+
+
+def get_profile(name: ProfileName | str) -> Profile:
+    """The profile called ``name``; ``ValueError`` listing the names if there is none."""
+    try:
+        return PROFILES[ProfileName(name)]
+    except ValueError:
+        known = ", ".join(profile.value for profile in ProfileName)
+        raise ValueError(f"unknown profile {name!r}; known profiles: {known}") from None

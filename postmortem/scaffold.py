@@ -1,0 +1,155 @@
+"""Scaffolds: a new document for a profile, every section present and commented, ready to fill."""
+
+from datetime import date, datetime, timedelta
+from enum import Enum
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+import attrs
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from postmortem.model import (
+    SCHEMA_VERSION,
+    DocumentStatus,
+    Link,
+    Metadata,
+    PostMortem,
+    ProfileName,
+    When,
+)
+from postmortem.profiles import get_profile
+from postmortem.yaml_io import emit_tree
+
+__all__ = ["scaffold"]
+
+_COMMENT_COLUMN = 48
+
+
+def scaffold(
+    profile_name: str,
+    *,
+    incident_id: str = "INC-0000",
+    title: str = "",
+    schema_url: str | None = None,
+    today: date | None = None,
+) -> str:
+    """YAML text of an empty document for ``profile_name``: it validates, and every section the
+    template has is there, with a comment saying what goes in it."""
+    profile = get_profile(profile_name)
+    document = CommentedMap()
+    document["schema_version"] = SCHEMA_VERSION
+    document["profile"] = profile.name.value
+    metadata = CommentedMap()
+    values = {
+        "id": incident_id,
+        "title": title,
+        "status": DocumentStatus.DRAFT.value,
+        "created": today or date.today(),
+    }
+    metadata_fields = {field.name: field for field in attrs.fields(Metadata)}
+    for name in ("id", "title", "status", "classification", *profile.metadata_fields):
+        if name in metadata:
+            continue
+        field = metadata_fields[name]
+        metadata[name] = values[name] if name in values else _empty(field.type)
+        _comment(metadata, name, field)
+    document["metadata"] = metadata
+    section_fields = {field.name: field for field in attrs.fields(PostMortem)}
+    document.yaml_set_comment_before_after_key("metadata", before="Metadata")
+    for section in profile.sections:
+        field = section_fields[section.field]
+        document[section.field] = _empty(field.type, top_level=True)
+        required = "required" if section.required else "optional"
+        note = f"{section.heading} ({required}): {field.metadata['doc']}"
+        document.yaml_set_comment_before_after_key(section.field, before=note)
+    if profile.name is ProfileName.POSTMORTEM:
+        _seed_fixed_rows(document)
+    header = f"# {profile.title} ({profile.name.value}): {profile.description}\n"
+    if schema_url:
+        header = f"# yaml-language-server: $schema={schema_url}\n" + header
+    return header + emit_tree(document)
+
+
+_MILESTONES = (
+    "Incident began",
+    "Detected",
+    "Response started",
+    "Root cause identified",
+    "Mitigation applied",
+    "Resolved",
+)
+
+
+def _seed_fixed_rows(document: CommentedMap) -> None:
+    """The post-mortem template's fixed timeline milestones and its five whys."""
+    events = document["timeline"]["events"]
+    template_row = events[0]
+    events.clear()
+    for milestone in _MILESTONES:
+        row = CommentedMap((key, None) for key in ("time", "milestone", "event"))
+        row["milestone"] = milestone
+        row["event"] = ""
+        events.append(row)
+    events[0].ca.items.update(
+        {key: template_row.ca.items[key] for key in row if key in template_row.ca.items}
+    )
+    whys = document["root_cause"]["five_whys"]
+    whys.clear()
+    for question in ("Why did the incident happen?", "Why?", "Why?", "Why?", "Why?"):
+        whys.append(CommentedMap(question=question, answer=""))
+
+
+def _comment(mapping: CommentedMap, key: str, field: "attrs.Attribute[Any]") -> None:
+    doc = field.metadata.get("doc")
+    if doc:
+        mapping.yaml_add_eol_comment(doc, key, column=_COMMENT_COLUMN)
+
+
+def _empty(type_: Any, *, top_level: bool = False) -> Any:
+    """The emptiest valid value of ``type_``; sections and table rows shown with their fields."""
+    if get_origin(type_) in (Union, UnionType) and type_ != When:
+        options = [arg for arg in get_args(type_) if arg is not type(None)]
+        return _empty(options[0], top_level=top_level) if top_level and attrs.has(options[0]) else None
+    if get_origin(type_) is list:
+        (item_type,) = get_args(type_)
+        if _expandable(item_type):
+            rows = CommentedSeq()
+            rows.append(_empty(item_type))
+            return rows
+        return CommentedSeq()
+    if attrs.has(type_):
+        mapping = CommentedMap()
+        for field in attrs.fields(type_):
+            if field.default is attrs.NOTHING:
+                mapping[field.name] = _empty(field.type)
+            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                mapping[field.name] = _empty(field.type)
+            elif field.default is None and _expandable(_optional_class(field.type)):
+                mapping[field.name] = _empty(field.type, top_level=True)
+            else:
+                mapping[field.name] = field.default.value if isinstance(field.default, Enum) else field.default
+            _comment(mapping, field.name, field)
+        return mapping
+    if isinstance(type_, type) and issubclass(type_, Enum):
+        return next(iter(type_)).value
+    empties: dict[Any, Any] = {str: "", bool: False, int: None, float: None}
+    if type_ in (date, datetime, timedelta, When):
+        return None
+    return empties[type_]
+
+
+def _expandable(cls: Any) -> bool:
+    """Whether an empty ``cls`` is valid: its required fields are all text or choices."""
+    if not attrs.has(cls) or cls is Link:
+        return False
+    return all(
+        field.default is not attrs.NOTHING
+        or field.type is str
+        or (isinstance(field.type, type) and issubclass(field.type, Enum))
+        for field in attrs.fields(cls)
+    )
+
+
+def _optional_class(type_: Any) -> Any:
+    options = [arg for arg in get_args(type_) if arg is not type(None)]
+    return options[0] if len(options) == 1 else None

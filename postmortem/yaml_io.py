@@ -1,0 +1,365 @@
+"""Reading and writing post-mortem YAML: fast validated loads, faithful edits, located errors.
+
+Two ruamel.yaml modes work together. Loading parses with the C-accelerated safe
+loader and structures the plain data; only when that finds problems is the text
+parsed again in round-trip mode, to give every problem its line and column.
+Editing parses in round-trip mode and merges the changed model back into the
+node tree, so comments, key order, quoting and block style of everything the
+caller did not change stay as the person wrote them.
+"""
+
+import contextlib
+import copy
+import io
+import itertools
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.timestamp import TimeStamp
+
+from postmortem.converter import FieldPath, format_path, structure, structure_problems, unstructure
+from postmortem.errors import DocumentError, Problem
+from postmortem.files import read_text, write_atomic
+from postmortem.model import PostMortem
+
+__all__ = [
+    "dump",
+    "dumps",
+    "edit",
+    "edit_text",
+    "emit_tree",
+    "load",
+    "loads",
+    "locate",
+    "parse",
+    "parse_roundtrip",
+]
+
+_MISSING: Any = object()
+
+
+class _VerbatimNull:
+    """A null that the file spelt out (``null``, ``~``); written back the same way."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _represent_verbatim_null(representer: RoundTripRepresenter, data: _VerbatimNull) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:null", data.text)
+
+
+def _represent_timestamp(representer: RoundTripRepresenter, data: TimeStamp) -> Any:
+    text = getattr(data, "_verbatim_text", None)
+    if text is None:
+        return representer.represent_datetime(data)
+    return representer.represent_scalar("tag:yaml.org,2002:timestamp", text)
+
+
+@cache
+def _safe_yaml() -> YAML:
+    return YAML(typ="safe", pure=False)
+
+
+def _roundtrip_yaml(mapping_indent: int = 2, sequence_indent: int = 4, offset: int = 2) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=mapping_indent, sequence=sequence_indent, offset=offset)
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    yaml.representer.add_representer(_VerbatimNull, _represent_verbatim_null)
+    yaml.representer.add_representer(TimeStamp, _represent_timestamp)
+    return yaml
+
+
+def _syntax_problem(error: YAMLError, source: str) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    if isinstance(error, MarkedYAMLError):
+        parts = [error.context, error.problem]
+        message = "; ".join(str(part) for part in parts if part)
+    else:
+        message = str(error)
+    return Problem(source, line, column, "", " ".join(f"YAML: {message}".split()))
+
+
+def parse(text: str, source: str = "<string>") -> Any:
+    """Plain data from YAML text (YAML 1.2, C-accelerated), or a located :class:`DocumentError`."""
+    try:
+        return _safe_yaml().load(text)
+    except YAMLError as error:
+        raise DocumentError([_syntax_problem(error, source)]) from None
+    except RecursionError:
+        raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
+
+
+def parse_roundtrip(text: str, source: str = "<string>") -> Any:
+    """The round-trip node tree of YAML text, with positions and comments."""
+    try:
+        tree = _roundtrip_yaml().load(text)
+    except YAMLError as error:
+        raise DocumentError([_syntax_problem(error, source)]) from None
+    except RecursionError:
+        raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
+    _keep_verbatim_scalars(tree, text.splitlines())
+    return tree
+
+
+def _keep_verbatim_scalars(node: Any, lines: list[str]) -> None:
+    """Mark nulls and timestamps with their source spelling, which ruamel would normalise."""
+    if isinstance(node, CommentedMap):
+        entries = [(key, node.lc.value(key)) for key in node]
+    elif isinstance(node, CommentedSeq):
+        entries = [(index, node.lc.item(index)) for index in range(len(node))]
+    else:
+        return
+    for key, (line, column) in entries:
+        value = node[key]
+        if value is None or isinstance(value, TimeStamp):
+            spelling = _scalar_text(lines, line, column)
+            if value is None and spelling in ("null", "Null", "NULL", "~"):
+                node[key] = _VerbatimNull(spelling)
+            elif isinstance(value, TimeStamp) and spelling:
+                value._verbatim_text = spelling  # type: ignore[attr-defined]
+        else:
+            _keep_verbatim_scalars(value, lines)
+
+
+def _scalar_text(lines: list[str], line: int, column: int) -> str:
+    if line >= len(lines):
+        return ""
+    text = lines[line][column:]
+    comment = text.find(" #")
+    if comment >= 0:
+        text = text[:comment]
+    for stop in ",]}":
+        if stop in text:
+            text = text[: text.index(stop)]
+    return text.strip()
+
+
+def _plain(node: Any) -> Any:
+    """Round-trip nodes as the plain data the safe loader would have given."""
+    if isinstance(node, dict):
+        return {_plain(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if isinstance(node, _VerbatimNull):
+        return None
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, datetime):
+        return datetime(
+            node.year, node.month, node.day, node.hour, node.minute, node.second,
+            node.microsecond, tzinfo=node.tzinfo,
+        )  # fmt: skip
+    return node
+
+
+def locate(tree: Any, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
+    """1-based (line, column) of ``path`` in a round-trip tree; its nearest ancestor if absent.
+
+    ``at_key`` gives the position of the last key itself rather than its value.
+    """
+    position = (1, 1)
+    node = tree
+    for depth, step in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, CommentedMap) and step in node:
+            line, column = node.lc.key(step) if last and at_key else node.lc.value(step)
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
+            line, column = node.lc.item(step)
+        else:
+            break
+        position = (line + 1, column + 1)
+        node = node[step]
+    return position
+
+
+def _document_from(data: Any, text: str, source: str) -> PostMortem:
+    if data is None:
+        raise DocumentError([Problem(source, 1, 1, "", "empty document: expected a post-mortem")])
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        message = f"expected a mapping of sections at the top level, found {kind}"
+        raise DocumentError([Problem(source, 1, 1, "", message)])
+    try:
+        return structure(data, PostMortem)
+    except Exception as error:  # noqa: BLE001 - every structuring failure becomes located problems
+        found = list(structure_problems(error))
+    tree = parse_roundtrip(text, source)
+    problems = []
+    for path, message in found:
+        line, column = locate(tree, path, at_key=message == "unknown key")
+        problems.append(Problem(source, line, column, format_path(path), message))
+    raise DocumentError(problems)
+
+
+def loads(text: str, source: str = "<string>") -> PostMortem:
+    """The document in YAML ``text``; ``source`` names it in error messages."""
+    return _document_from(parse(text, source), text, source)
+
+
+def load(path: str | os.PathLike[str]) -> PostMortem:
+    """The document in the YAML file at ``path``."""
+    return loads(read_text(path), os.fspath(path))
+
+
+def _yaml_value(value: Any) -> Any:
+    """Plain data prepared for writing: multi-line text as literal blocks."""
+    if isinstance(value, dict):
+        return {key: _yaml_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_yaml_value(item) for item in value]
+    if isinstance(value, str) and _fits_literal_block(value):
+        return LiteralScalarString(value)
+    return value
+
+
+def _fits_literal_block(text: str) -> bool:
+    if "\n" not in text.rstrip("\n") or text != text.lstrip(" \n") or not text.endswith("\n"):
+        return False
+    lines = text[:-1].split("\n")
+    return all(line == line.rstrip(" \t") and line.isprintable() for line in lines) and not (
+        text.endswith("\n\n")
+    )
+
+
+def _emit(tree: Any, yaml: YAML) -> str:
+    stream = io.StringIO()
+    yaml.dump(tree, stream)
+    return stream.getvalue()
+
+
+def emit_tree(tree: Any) -> str:
+    """YAML text of plain data or a round-trip tree, in this library's house style."""
+    return _emit(tree, _roundtrip_yaml())
+
+
+def dumps(doc: PostMortem) -> str:
+    """YAML text for ``doc``; empty optional sections are left out."""
+    return emit_tree(_yaml_value(unstructure(doc)))
+
+
+def dump(doc: PostMortem, path: str | os.PathLike[str]) -> None:
+    """Write ``doc`` to ``path`` atomically (see :func:`edit` to keep a person's formatting)."""
+    write_atomic(path, dumps(doc))
+
+
+def _same(before: Any, after: Any) -> bool:
+    if type(before) is not type(after):
+        return False
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(_same(before[k], after[k]) for k in before)
+    if isinstance(before, list):
+        return len(before) == len(after) and all(map(_same, before, after))
+    if isinstance(before, datetime):
+        return before == after and before.utcoffset() == after.utcoffset()
+    return bool(before == after)
+
+
+def _merge(node: Any, before: Any, after: Any) -> Any:
+    """``node`` changed as ``before`` became ``after``, untouched wherever they agree."""
+    if before is not _MISSING and _same(before, after):
+        return node
+    if isinstance(node, CommentedMap) and isinstance(after, dict):
+        old = before if isinstance(before, dict) else {}
+        for key in [key for key in node if key in old and key not in after]:
+            del node[key]
+        for key, value in after.items():
+            if key in node:
+                node[key] = _merge(node[key], old.get(key, _MISSING), value)
+            else:
+                node.insert(_insert_position(node, list(after), key), key, _yaml_value(value))
+        return node
+    if isinstance(node, CommentedSeq) and isinstance(after, list):
+        old_items = before if isinstance(before, list) else []
+        for index, value in enumerate(after[: len(node)]):
+            previous = old_items[index] if index < len(old_items) else _MISSING
+            node[index] = _merge(node[index], previous, value)
+        del node[len(after) :]
+        node.extend(_yaml_value(value) for value in after[len(node) :])
+        return node
+    return _yaml_value(after)
+
+
+def _insert_position(node: CommentedMap, order: list[str], key: str) -> int:
+    present = list(node)
+    for earlier in reversed(order[: order.index(key)]):
+        if earlier in node:
+            return present.index(earlier) + 1
+    return 0
+
+
+def _guess_indentation(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) as the file uses them; ours by default."""
+    mapping, sequence, offset = 0, 0, -1
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for parent, child in itertools.pairwise(lines):
+        if not parent.rstrip().endswith(":"):
+            continue
+        parent_indent = len(parent) - len(parent.lstrip(" "))
+        parent_indent += 2 if parent.lstrip().startswith("- ") else 0
+        stripped = child.lstrip(" ")
+        child_indent = len(child) - len(stripped)
+        if stripped.startswith("- ") and offset < 0:
+            offset = child_indent - parent_indent
+            after_dash = len(stripped) - len(stripped[1:].lstrip(" "))
+            sequence = offset + after_dash
+        elif not stripped.startswith("- ") and child_indent > parent_indent and not mapping:
+            mapping = child_indent - parent_indent
+    return (mapping or 2, sequence or 4, offset if offset >= 0 else 2)
+
+
+class _EditSession:
+    """A loaded file that can be written back with only the model's changes applied."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.document = loads(text, source)
+        self._before = copy.deepcopy(unstructure(self.document))
+        self._indentation = _guess_indentation(text)
+        self._source = source
+
+    def dumps(self) -> str:
+        after = unstructure(self.document)
+        if _same(self._before, after):
+            return self.text
+        yaml = _roundtrip_yaml(*self._indentation)
+        tree = parse_roundtrip(self.text, self._source)
+        return _emit(_merge(tree, self._before, _yaml_value(after)), yaml)
+
+
+@contextlib.contextmanager
+def edit(path: str | os.PathLike[str]) -> Iterator[PostMortem]:
+    """Load ``path``, let the caller change the document, and save only what changed.
+
+    Comments, key order, quoting and block style of everything left alone are kept.
+    Nothing is written if the block raises, or if the result does not validate.
+    """
+    source = os.fspath(path)
+    session = _EditSession(read_text(path), source)
+    yield session.document
+    text = session.dumps()
+    if text != session.text:
+        loads(text, source)
+        write_atomic(path, text)
+
+
+def edit_text(text: str, source: str = "<string>") -> "_EditSession":
+    """An editing session over YAML ``text``: change ``.document``, then call ``.dumps()``."""
+    return _EditSession(text, source)
+

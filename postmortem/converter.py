@@ -6,6 +6,7 @@ errors, and every problem in a document is reported with its field path.
 """
 
 import re
+from decimal import Decimal
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -49,32 +50,38 @@ class _ValueProblem(ValueError):
     """A value has the wrong type or form; the message is shown to the user as is."""
 
 
+def _microseconds(number: str, unit: str) -> int:
+    return int(Decimal(number) * _UNIT_SECONDS[unit.lower()] * 1_000_000)
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse ``2h 30m``, ``1d``, ``45s``, ``1w 2d`` or ISO 8601 ``PT2H30M``."""
     compact = text.strip()
     iso = _ISO_DURATION.fullmatch(compact)
     if iso and compact.upper() not in ("P", "PT"):
-        return timedelta(
-            seconds=sum(float(v) * _UNIT_SECONDS[k] for k, v in iso.groupdict().items() if v)
-        )
-    parts = _DURATION_PART.findall(compact)
-    if not parts or _DURATION_PART.sub("", compact).strip():
-        raise _ValueProblem(f"not a duration: {text!r} (write e.g. '2h 30m', '1d' or 'PT45M')")
-    return timedelta(seconds=sum(float(number) * _UNIT_SECONDS[unit.lower()] for number, unit in parts))
+        parts = [(number, unit) for unit, number in iso.groupdict().items() if number]
+    else:
+        parts = _DURATION_PART.findall(compact)
+        if not parts or _DURATION_PART.sub("", compact).strip():
+            raise _ValueProblem(f"not a duration: {text!r} (write e.g. '2h 30m', '1d' or 'PT45M')")
+    return timedelta(microseconds=sum(_microseconds(number, unit) for number, unit in parts))
 
 
 def format_duration(value: timedelta) -> str:
     """The compact form ``parse_duration`` reads back: ``1d 2h 30m``, ``0s`` for nothing."""
     if value < timedelta(0):
         raise ValueError("durations cannot be negative")
-    seconds = value.total_seconds()
+    remaining = value // timedelta(microseconds=1)
     parts = []
     for unit in ("d", "h", "m"):
-        count, seconds = divmod(seconds, _UNIT_SECONDS[unit])
+        count, remaining = divmod(remaining, _UNIT_SECONDS[unit] * 1_000_000)
         if count:
-            parts.append(f"{int(count)}{unit}")
-    if seconds or not parts:
-        parts.append(f"{seconds:g}s" if seconds != int(seconds) else f"{int(seconds)}s")
+            parts.append(f"{count}{unit}")
+    seconds, micro = divmod(remaining, 1_000_000)
+    if micro:
+        parts.append(f"{seconds}.{micro:06d}".rstrip("0") + "s")
+    elif seconds or not parts:
+        parts.append(f"{seconds}s")
     return " ".join(parts)
 
 

@@ -22,7 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarfloat import ScalarFloat
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from ruamel.yaml.timestamp import TimeStamp
 
 from postmortem.converter import FieldPath, format_path, structure, structure_problems, unstructure
@@ -44,24 +45,25 @@ __all__ = [
 ]
 
 _MISSING: Any = object()
+_UNICODE_LINE_BREAKS = frozenset("\x85\u2028\u2029")
+_VERBATIM_TAGS: dict[type, str] = {
+    type(None): "tag:yaml.org,2002:null",
+    TimeStamp: "tag:yaml.org,2002:timestamp",
+    ScalarFloat: "tag:yaml.org,2002:float",
+}
 
 
-class _VerbatimNull:
-    """A null that the file spelt out (``null``, ``~``); written back the same way."""
+class _Verbatim:
+    """A scalar that ruamel would re-spell on output (nulls, timestamps, floats), kept as written."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, value: Any, text: str, tag: str) -> None:
+        self.value = value
         self.text = text
+        self.tag = tag
 
 
-def _represent_verbatim_null(representer: RoundTripRepresenter, data: _VerbatimNull) -> Any:
-    return representer.represent_scalar("tag:yaml.org,2002:null", data.text)
-
-
-def _represent_timestamp(representer: RoundTripRepresenter, data: TimeStamp) -> Any:
-    text = getattr(data, "_verbatim_text", None)
-    if text is None:
-        return representer.represent_datetime(data)
-    return representer.represent_scalar("tag:yaml.org,2002:timestamp", text)
+def _represent_verbatim(representer: RoundTripRepresenter, data: _Verbatim) -> Any:
+    return representer.represent_scalar(data.tag, data.text)
 
 
 @cache
@@ -74,8 +76,7 @@ def _roundtrip_yaml(mapping_indent: int = 2, sequence_indent: int = 4, offset: i
     yaml.indent(mapping=mapping_indent, sequence=sequence_indent, offset=offset)
     yaml.width = 4096
     yaml.preserve_quotes = True
-    yaml.representer.add_representer(_VerbatimNull, _represent_verbatim_null)
-    yaml.representer.add_representer(TimeStamp, _represent_timestamp)
+    yaml.representer.add_representer(_Verbatim, _represent_verbatim)
     return yaml
 
 
@@ -113,7 +114,7 @@ def parse_roundtrip(text: str, source: str = "<string>") -> Any:
 
 
 def _keep_verbatim_scalars(node: Any, lines: list[str]) -> None:
-    """Mark nulls and timestamps with their source spelling, which ruamel would normalise."""
+    """Wrap the scalars ruamel would re-spell so that they are written back as the file had them."""
     if isinstance(node, CommentedMap):
         entries = [(key, node.lc.value(key)) for key in node]
     elif isinstance(node, CommentedSeq):
@@ -122,14 +123,13 @@ def _keep_verbatim_scalars(node: Any, lines: list[str]) -> None:
         return
     for key, (line, column) in entries:
         value = node[key]
-        if value is None or isinstance(value, TimeStamp):
-            spelling = _scalar_text(lines, line, column)
-            if value is None and spelling in ("null", "Null", "NULL", "~"):
-                node[key] = _VerbatimNull(spelling)
-            elif isinstance(value, TimeStamp) and spelling:
-                value._verbatim_text = spelling  # type: ignore[attr-defined]
-        else:
+        tag = _VERBATIM_TAGS.get(type(value))
+        if tag is None:
             _keep_verbatim_scalars(value, lines)
+            continue
+        spelling = _scalar_text(lines, line, column)
+        if spelling and (value is not None or spelling in ("null", "Null", "NULL", "~")):
+            node[key] = _Verbatim(value, spelling, tag)
 
 
 def _scalar_text(lines: list[str], line: int, column: int) -> str:
@@ -151,8 +151,8 @@ def _plain(node: Any) -> Any:
         return {_plain(key): _plain(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_plain(item) for item in node]
-    if isinstance(node, _VerbatimNull):
-        return None
+    if isinstance(node, _Verbatim):
+        return _plain(node.value)
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):
@@ -226,6 +226,8 @@ def _yaml_value(value: Any) -> Any:
         return [_yaml_value(item) for item in value]
     if isinstance(value, str) and _fits_literal_block(value):
         return LiteralScalarString(value)
+    if isinstance(value, str) and not _UNICODE_LINE_BREAKS.isdisjoint(value):
+        return DoubleQuotedScalarString(value)  # ruamel writes these unescaped otherwise
     return value
 
 

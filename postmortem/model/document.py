@@ -53,7 +53,13 @@ class PostMortem:
     and requires is described by :mod:`postmortem.profiles`.
     """
 
-    schema_version: int = describe("version of the document format", default=SCHEMA_VERSION)
+    schema_version: int = describe(
+        "version of the document format",
+        default=SCHEMA_VERSION,
+        validator=attrs.validators.and_(
+            attrs.validators.ge(1), attrs.validators.le(SCHEMA_VERSION)
+        ),
+    )
     profile: ProfileName = describe("the template this document follows")
     metadata: Metadata = describe("identity, status, labels, people and dates")
     guidance: str | None = optional("how to use this document (Overview / How to Use)")

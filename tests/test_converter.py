@@ -1,0 +1,102 @@
+"""The converter is strict: wrong types are errors with field paths, never coerced."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+
+from postmortem import converter
+from postmortem.model import ActionItem, ChecklistItem, Impact, Metadata, Severity, TimelineEvent
+from tests.strategies import durations
+
+
+def problems(data: object, cls: type) -> list[tuple[str, str]]:
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the cattrs group is what we inspect
+        converter.structure(data, cls)
+    return [(converter.format_path(path), message) for path, message in converter.structure_problems(caught.value)]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"id": 42}, ("id", "expected a string, found a number 42")),
+        ({"id": None}, ("id", "expected a string, found null")),
+        ({"id": True}, ("id", "expected a string, found a boolean")),
+        ({"id": "x", "severity": "Sev 9"}, ("severity", "'Sev 9' is not one of: Sev 1, Sev 2")),
+        ({"id": "x", "chat_channels": "#ops"}, ("chat_channels", "expected a list, found a string")),
+        ({"id": "x", "created": "yesterday"}, ("created", "not a date or time: 'yesterday'")),
+        ({"id": "x", "report_date": "2024-01-01 10:00"}, ("report_date", "expected a date, found a date and time")),
+        ({"id": "x", "colour": "red"}, ("colour", "unknown key")),
+        ({}, ("id", "required key is missing")),
+    ],
+)
+def test_wrong_values_are_errors_with_their_path(data: dict[str, object], expected: tuple[str, str]) -> None:
+    found = problems(data, Metadata)
+    assert len(found) == 1
+    path, message = found[0]
+    assert path == expected[0]
+    assert message.startswith(expected[1]), message
+
+
+def test_no_silent_coercion_of_yaml_1_1_booleans_or_numbers() -> None:
+    assert problems({"users_affected": "12"}, Impact) == [
+        ("users_affected", "expected a whole number, found a string '12'")
+    ]
+    assert problems({"users_affected": 1.5}, Impact) == [
+        ("users_affected", "expected a whole number, found a number 1.5")
+    ]
+    assert problems({"item": "x", "done": "no"}, ChecklistItem) == [
+        ("done", "expected true or false, found a string 'no'")
+    ]
+
+
+def test_every_problem_is_reported_not_only_the_first() -> None:
+    found = problems(
+        [{"action": 1}, {"action": "ok", "due": "soon", "status": "Done"}, {"owner": "x"}],
+        list[ActionItem],
+    )
+    assert [path for path, _ in found] == ["[0].action", "[1].due", "[1].status", "[2].action"]
+
+
+def test_naive_timestamps_are_utc_and_offsets_are_kept() -> None:
+    event = converter.structure({"time": datetime(2024, 5, 1, 12, 0)}, TimelineEvent)
+    assert event.time == datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    plus_two = timezone(timedelta(hours=2))
+    event = converter.structure({"time": "2024-05-01T12:00:00+02:00"}, TimelineEvent)
+    assert event.time is not None and event.time.utcoffset() == timedelta(hours=2)
+    assert event.time == datetime(2024, 5, 1, 12, tzinfo=plus_two)
+    assert converter.structure({"time": "2024-05-01"}, TimelineEvent).time == date(2024, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2h 30m", timedelta(hours=2, minutes=30)),
+        ("1d", timedelta(days=1)),
+        ("1w 2d", timedelta(days=9)),
+        ("45s", timedelta(seconds=45)),
+        ("PT2H30M", timedelta(hours=2, minutes=30)),
+        ("P1DT1S", timedelta(days=1, seconds=1)),
+        ("1.5h", timedelta(minutes=90)),
+    ],
+)
+def test_durations_parse(text: str, expected: timedelta) -> None:
+    assert converter.parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "2 hours", "P", "5x", "2h and 3m"])
+def test_bad_durations_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        converter.parse_duration(text)
+
+
+@given(durations)
+def test_duration_format_reads_back(value: timedelta) -> None:
+    assert converter.parse_duration(converter.format_duration(value)) == value
+
+
+def test_unstructure_leaves_out_empty_optionals_and_writes_enum_values() -> None:
+    item = ActionItem(action="Rotate keys", owner="sec")
+    assert converter.unstructure(item) == {"action": "Rotate keys", "owner": "sec"}
+    metadata = Metadata(id="INC-1", severity=Severity.SEV2)
+    assert converter.unstructure(metadata) == {"id": "INC-1", "title": "", "status": "Draft", "severity": "Sev 2"}

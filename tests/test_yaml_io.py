@@ -1,0 +1,232 @@
+"""Loading with located errors, faithful editing of hand-written files, atomic writes."""
+
+import difflib
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import postmortem
+from postmortem import DocumentError, yaml_io
+from postmortem.model import ActionItem, ActionStatus, DocumentStatus
+
+HAND_WRITTEN = textwrap.dedent(
+    """\
+    # Incident INC-7: written by hand, with comments and odd spacing.
+    schema_version: 1
+    profile: postmortem   # the P1-P3 template
+    metadata:
+        id: 'INC-7'        # single-quoted on purpose
+        title: "Queue backlog"
+        status: Draft
+        severity: P2
+        incident_start: 2024-02-01T09:00:00Z
+        detected: 2024-02-01 09:12:00.5+01:00
+        incident_log: ~
+    summary:
+        text: >
+            Consumers stalled and the queue
+            grew to 2M messages.
+    # the table from the meeting
+    action_items:
+    -   action: Alert on consumer lag   # agreed
+        owner: ops
+        due: 2024-03-01
+        status: Open
+    -   action: Document the replay tool
+        owner: null
+        due: 2024-03-15
+        status: Open
+    impact:
+        users_affected: 1200
+        funds_at_risk: {amount: 1.50e+3, currency: EUR}
+    """
+)
+
+
+def test_load_gives_the_typed_model(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    doc = postmortem.load(path)
+    assert doc.metadata.id == "INC-7"
+    assert doc.metadata.status is DocumentStatus.DRAFT
+    assert doc.action_items[0].due == date(2024, 3, 1)
+    assert doc.summary is not None and doc.summary.text.startswith("Consumers stalled")
+    assert doc.impact is not None and doc.impact.funds_at_risk is not None
+    assert doc.impact.funds_at_risk.amount == 1500.0
+
+
+def test_saving_unchanged_keeps_every_byte(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    before = path.stat().st_mtime_ns
+    with postmortem.edit(path):
+        pass
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+    assert path.stat().st_mtime_ns == before
+
+
+def _changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return [line[2:] for line in diff if line[0] == "-"], [line[2:] for line in diff if line[0] == "+"]
+
+
+def test_editing_changes_only_what_changed(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    with postmortem.edit(path) as doc:
+        doc.action_items[1].owner = "Dana"
+        doc.action_items[0].status = ActionStatus.COMPLETED
+    removed, added = _changed_lines(HAND_WRITTEN, path.read_text(encoding="utf-8"))
+    assert removed == ["    status: Open", "    owner: null"]
+    assert added == ["    status: Completed", "    owner: Dana"]
+
+
+def test_adding_an_item_and_a_field_keeps_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    with postmortem.edit(path) as doc:
+        doc.add_action_item(ActionItem(action="Run a game day", owner="sre", due=date(2024, 4, 1)))
+        doc.metadata.title = "Queue backlog in eu-west"
+    after = path.read_text(encoding="utf-8")
+    removed, added = _changed_lines(HAND_WRITTEN, after)
+    assert removed == ['    title: "Queue backlog"']
+    assert added == [
+        '    title: "Queue backlog in eu-west"',
+        "-   action: Run a game day",
+        "    owner: sre",
+        "    due: 2024-04-01",
+    ]
+    assert postmortem.load(path).action_items[-1].action == "Run a game day"
+
+
+def test_removing_a_section_removes_only_its_lines(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    with postmortem.edit(path) as doc:
+        doc.impact = None
+    removed, added = _changed_lines(HAND_WRITTEN, path.read_text(encoding="utf-8"))
+    assert added == []
+    assert removed == ["impact:", "    users_affected: 1200", "    funds_at_risk: {amount: 1.50e+3, currency: EUR}"]
+
+
+def test_an_exception_in_the_edit_block_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    with pytest.raises(RuntimeError), postmortem.edit(path) as doc:
+        doc.metadata.title = "half done"
+        raise RuntimeError("caller failed")
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+def test_dump_is_atomic_and_keeps_the_mode(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    path.chmod(0o640)
+    doc = postmortem.load(path)
+    postmortem.dump(doc, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert postmortem.load(path) == doc
+    assert [p.name for p in tmp_path.iterdir()] == ["inc.yaml"]
+
+
+def test_a_write_killed_before_the_replace_leaves_the_original(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    script = textwrap.dedent(
+        f"""
+        import os
+        from postmortem import files
+        def killed(*args):
+            os.kill(os.getpid(), 9)
+        os.replace = killed
+        files.write_atomic({str(path)!r}, "half-written")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], check=False)
+    assert result.returncode == -9
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("profile: postmortem\nmetadata:\n  id: 7\n", "x.yaml:3:7: metadata.id: expected a string, found a number 7"),
+        (
+            "profile: postmortem\nmetadata:\n  id: A\n  colour: red\n",
+            "x.yaml:4:3: metadata.colour: unknown key",
+        ),
+        ("profile: postmortem\n", "x.yaml:1:1: metadata: required key is missing"),
+        (
+            "profile: postmortem\nmetadata: {id: A}\naction_items:\n  - action: x\n    due: soon\n",
+            "x.yaml:5:10: action_items[0].due: not a date or time: 'soon'",
+        ),
+        ("profile: postmortem\nmetadata: [\n", "x.yaml:3:1: YAML: while parsing a flow node"),
+        ("profile: a\nprofile: b\n", "x.yaml:2:1: YAML: while constructing a mapping"),
+        ("- a\n- b\n", "x.yaml:1:1: expected a mapping of sections at the top level, found a list"),
+        ("# only a comment\n", "x.yaml:1:1: empty document"),
+        ("profile: !!python/object/apply:os.system [ls]\n", "x.yaml:1:10: YAML: could not determine a constructor"),
+        ("profile: !custom x\n", "x.yaml:1:10: YAML: could not determine a constructor"),
+        ("profile: postmortem\n\tmetadata: {}\n", "x.yaml:2:1: YAML:"),
+    ],
+)
+def test_errors_are_located(text: str, expected: str) -> None:
+    with pytest.raises(DocumentError) as caught:
+        postmortem.loads(text, "x.yaml")
+    assert str(caught.value.problems[0]).startswith(expected), str(caught.value.problems[0])
+    assert all("\n" not in str(problem) for problem in caught.value.problems)
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    text = "profile: postmortem\nmetadata:\n  id: 1\n  title: 2\naction_items:\n  - owner: x\n"
+    with pytest.raises(DocumentError) as caught:
+        postmortem.loads(text, "x.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [
+        "x.yaml:3:7: metadata.id: expected a string, found a number 1",
+        "x.yaml:4:10: metadata.title: expected a string, found a number 2",
+        "x.yaml:6:5: action_items[0].action: required key is missing",
+    ]
+
+
+def test_a_newer_schema_version_is_refused() -> None:
+    with pytest.raises(DocumentError, match="schema_version"):
+        postmortem.loads("schema_version: 99\nprofile: postmortem\nmetadata: {id: A}\n", "x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x00\x01\x02", "x.yaml:1:1: binary file"),
+        (b"profile: caf\xe9\n", "x.yaml:1:13: not valid UTF-8"),
+    ],
+)
+def test_unreadable_files_are_located(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_bytes(content)
+    os.chdir(tmp_path)
+    with pytest.raises(DocumentError) as caught:
+        postmortem.load("x.yaml")
+    assert str(caught.value).startswith(expected)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"\xef\xbb\xbfprofile: postmortem\nmetadata: {id: A}\n")
+    assert postmortem.load(path).metadata.id == "A"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a:\n  b: 1\n  c:\n    - x\n", (2, 4, 2)),
+        ("a:\n  b: 1\n  c:\n  - x\n", (2, 2, 0)),
+        ("a:\n    b: 1\n    c:\n    -   x\n", (4, 4, 0)),
+    ],
+)
+def test_indentation_is_guessed_from_the_file(text: str, expected: tuple[int, int, int]) -> None:
+    assert yaml_io._guess_indentation(text) == expected

@@ -6,12 +6,11 @@ errors, and every problem in a document is reported with its field path.
 """
 
 import re
-from decimal import Decimal
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from enum import Enum
-from types import UnionType
-from typing import Any, TypeVar, Union, get_origin
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -23,6 +22,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from postmortem._typing import is_optional, strip_optional
 from postmortem.model import PostMortem, When, enums
 
 __all__ = [
@@ -216,9 +216,9 @@ def _strict_list(list_type: Any) -> Callable[[Any, Any], list[Any]]:
         for index, item in enumerate(value):
             try:
                 result.append(structure_item(item, item_type))
-            except Exception as error:  # noqa: BLE001 - collected and re-raised as a group
+            except Exception as error:
                 note = IterableValidationNote(f"index {index}", index, item_type)
-                error.__notes__ = [*getattr(error, "__notes__", []), note]
+                error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
                 errors.append(error)
         if errors:
             raise IterableValidationError(f"in {list_type}", errors, list_type)
@@ -228,8 +228,7 @@ def _strict_list(list_type: Any) -> Callable[[Any, Any], list[Any]]:
 
 
 def _optional(union_type: Any) -> Callable[[Any, Any], Any]:
-    others = tuple(arg for arg in union_type.__args__ if arg is not type(None))
-    inner_type = others[0] if len(others) == 1 else Union[others]  # noqa: UP007
+    inner_type = strip_optional(union_type)
     structure_inner = _converter.get_structure_hook(inner_type)
 
     def structure_optional(value: Any, _: Any) -> Any:
@@ -238,19 +237,14 @@ def _optional(union_type: Any) -> Callable[[Any, Any], Any]:
     return structure_optional
 
 
-def _is_optional(type_: Any) -> bool:
-    return get_origin(type_) in (Union, UnionType) and type(None) in type_.__args__
-
-
 def _omit_empty(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     """Unstructure ``cls`` leaving out fields that are None or empty lists by default."""
     overrides = {}
     for field in attrs.fields(cls):
         default = field.default
-        is_empty_list = isinstance(default, attrs.Factory) and default.factory is list  # type: ignore[comparison-overlap]
-        if default is None or is_empty_list:
+        if default is None or getattr(default, "factory", None) is list:
             overrides[field.name] = override(omit_if_default=True)
-    return make_dict_unstructure_fn(cls, _converter, **overrides)
+    return make_dict_unstructure_fn(cls, _converter, **overrides)  # type: ignore[arg-type]
 
 
 def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
@@ -273,7 +267,7 @@ _converter.register_structure_hook(datetime, _structure_datetime)
 _converter.register_structure_hook(date, _structure_date)
 _converter.register_structure_hook(timedelta, _structure_duration)
 _converter.register_structure_hook_func(lambda t: t == When, _structure_when)
-_converter.register_structure_hook_factory(_is_optional, _optional)
+_converter.register_structure_hook_factory(is_optional, _optional)
 _converter.register_structure_hook_factory(
     lambda t: getattr(t, "__origin__", None) is list, _strict_list
 )
@@ -298,14 +292,21 @@ def unstructure(obj: object) -> Any:
     return _converter.unstructure(obj)
 
 
-def structure_problems(error: BaseException, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+def structure_problems(
+    error: BaseException, path: FieldPath = ()
+) -> Iterator[tuple[FieldPath, str]]:
     """Every (field path, message) inside a structuring error, in document order."""
-    if isinstance(error, IterableValidationError | ClassValidationError):
-        with_notes, without_notes = error.group_exceptions()
-        for inner, note in with_notes:
-            step = note.index if isinstance(error, IterableValidationError) else note.name  # type: ignore[union-attr]
-            yield from structure_problems(inner, (*path, step))
-        for inner in without_notes:
+    if isinstance(error, IterableValidationError):
+        items, others = error.group_exceptions()
+        for inner, item_note in items:
+            yield from structure_problems(inner, (*path, item_note.index))
+        for inner in others:
+            yield from structure_problems(inner, path)
+    elif isinstance(error, ClassValidationError):
+        attributes, others = error.group_exceptions()
+        for inner, attribute_note in attributes:
+            yield from structure_problems(inner, (*path, attribute_note.name))
+        for inner in others:
             yield from structure_problems(inner, path)
     elif isinstance(error, ForbiddenExtraKeysError):
         for key in sorted(error.extra_fields):

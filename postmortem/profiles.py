@@ -64,12 +64,21 @@ PROFILES: Mapping[ProfileName, Profile] = {
         Profile(
             name=ProfileName.RETROSPECTIVE,
             title="Incident Retrospective",
-            description="Retrospective meeting on an incident (Sev 1-4), filled in together or async.",
+            description="Retrospective of an incident (Sev 1-4), filled in together or async.",
             severity_scale=SeverityScale.SEV,
             metadata_fields=(
-                "id", "title", "authors", "version", "created", "updated", "severity",
-                "tickets", "chat_channels", "working_folder", "working_document",
-            ),  # fmt: skip
+                "id",
+                "title",
+                "authors",
+                "version",
+                "created",
+                "updated",
+                "severity",
+                "tickets",
+                "chat_channels",
+                "working_folder",
+                "working_document",
+            ),
             sections=_sections(
                 ("guidance", "Overview"),
                 ("summary", "Summary of incident", _REQUIRED),
@@ -83,12 +92,20 @@ PROFILES: Mapping[ProfileName, Profile] = {
         Profile(
             name=ProfileName.SECURITY_POSTMORTEM,
             title="Security Incident Post-Mortem Report",
-            description="Post-mortem of a security breach: attack phases, root cause 3.1-3.5, IOCs.",
+            description="Post-mortem of a breach: attack phases, root cause 3.1-3.5, IOCs.",
             severity_scale=SeverityScale.RATING,
             metadata_fields=(
-                "id", "title", "report_date", "authors", "classification", "severity",
-                "incident_status", "incident_start", "incident_end", "detected",
-            ),  # fmt: skip
+                "id",
+                "title",
+                "report_date",
+                "authors",
+                "classification",
+                "severity",
+                "incident_status",
+                "incident_start",
+                "incident_end",
+                "detected",
+            ),
             sections=_sections(
                 ("summary", "1. Executive Summary", _REQUIRED),
                 ("impact", "Key Facts", _REQUIRED),
@@ -108,12 +125,21 @@ PROFILES: Mapping[ProfileName, Profile] = {
         Profile(
             name=ProfileName.SECURITY_INCIDENT_REPORT,
             title="Security Incident Report",
-            description="Security incident report: response actions, notifications, compliance, cost.",
+            description="Security incident report: response, notifications, compliance, cost.",
             severity_scale=SeverityScale.RATING,
             metadata_fields=(
-                "id", "title", "detected", "resolved", "severity", "incident_status",
-                "prepared_by", "report_date", "version", "next_review", "contact",
-            ),  # fmt: skip
+                "id",
+                "title",
+                "detected",
+                "resolved",
+                "severity",
+                "incident_status",
+                "prepared_by",
+                "report_date",
+                "version",
+                "next_review",
+                "contact",
+            ),
             sections=_sections(
                 ("summary", "Executive Summary", _REQUIRED),
                 ("timeline", "Timeline", _REQUIRED),
@@ -138,9 +164,15 @@ PROFILES: Mapping[ProfileName, Profile] = {
             description="Operations incident response report: impact, response, communication.",
             severity_scale=SeverityScale.RATING,
             metadata_fields=(
-                "id", "title", "severity", "incident_status", "created", "updated",
-                "prepared_by", "next_review",
-            ),  # fmt: skip
+                "id",
+                "title",
+                "severity",
+                "incident_status",
+                "created",
+                "updated",
+                "prepared_by",
+                "next_review",
+            ),
             sections=_sections(
                 ("summary", "Executive Summary", _REQUIRED),
                 ("timeline", "Timeline", _REQUIRED),
@@ -159,11 +191,17 @@ PROFILES: Mapping[ProfileName, Profile] = {
         Profile(
             name=ProfileName.POSTMORTEM,
             title="Post-Mortem",
-            description="Blameless post-mortem for P1-P3 incidents, with 5 whys and runbook lessons.",
+            description="Blameless post-mortem for P1-P3 incidents: 5 whys, runbook lessons.",
             severity_scale=SeverityScale.P,
             metadata_fields=(
-                "id", "title", "incident_start", "severity", "authors", "status", "incident_log",
-            ),  # fmt: skip
+                "id",
+                "title",
+                "incident_start",
+                "severity",
+                "authors",
+                "status",
+                "incident_log",
+            ),
             sections=_sections(
                 ("guidance", "How to Use"),
                 ("summary", "Summary", _REQUIRED),

@@ -2,12 +2,12 @@
 
 from datetime import date, datetime, timedelta
 from enum import Enum
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import attrs
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from postmortem._typing import is_optional, strip_optional
 from postmortem.model import (
     SCHEMA_VERSION,
     DocumentStatus,
@@ -107,9 +107,9 @@ def _comment(mapping: CommentedMap, key: str, field: "attrs.Attribute[Any]") -> 
 
 def _empty(type_: Any, *, top_level: bool = False) -> Any:
     """The emptiest valid value of ``type_``; sections and table rows shown with their fields."""
-    if get_origin(type_) in (Union, UnionType) and type_ != When:
-        options = [arg for arg in get_args(type_) if arg is not type(None)]
-        return _empty(options[0], top_level=top_level) if top_level and attrs.has(options[0]) else None
+    if is_optional(type_):
+        inner = strip_optional(type_)
+        return _empty(inner, top_level=True) if top_level and attrs.has(inner) else None
     if get_origin(type_) is list:
         (item_type,) = get_args(type_)
         if _expandable(item_type):
@@ -120,14 +120,14 @@ def _empty(type_: Any, *, top_level: bool = False) -> Any:
     if attrs.has(type_):
         mapping = CommentedMap()
         for field in attrs.fields(type_):
-            if field.default is attrs.NOTHING:
+            if field.default is attrs.NOTHING or hasattr(field.default, "factory"):
                 mapping[field.name] = _empty(field.type)
-            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-                mapping[field.name] = _empty(field.type)
-            elif field.default is None and _expandable(_optional_class(field.type)):
+            elif field.default is None and _expandable(strip_optional(field.type)):
                 mapping[field.name] = _empty(field.type, top_level=True)
             else:
-                mapping[field.name] = field.default.value if isinstance(field.default, Enum) else field.default
+                mapping[field.name] = (
+                    field.default.value if isinstance(field.default, Enum) else field.default
+                )
             _comment(mapping, field.name, field)
         return mapping
     if isinstance(type_, type) and issubclass(type_, Enum):
@@ -148,8 +148,3 @@ def _expandable(cls: Any) -> bool:
         or (isinstance(field.type, type) and issubclass(field.type, Enum))
         for field in attrs.fields(cls)
     )
-
-
-def _optional_class(type_: Any) -> Any:
-    options = [arg for arg in get_args(type_) if arg is not type(None)]
-    return options[0] if len(options) == 1 else None

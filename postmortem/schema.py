@@ -2,11 +2,11 @@
 
 from datetime import date, datetime, timedelta
 from enum import Enum
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import attrs
 
+from postmortem._typing import is_optional, strip_optional
 from postmortem._version import __version__
 from postmortem.model import PostMortem, When
 
@@ -17,7 +17,10 @@ _DURATION_PATTERN = r"^\s*(P[0-9WDTHMS.]+|([0-9.]+\s*[wdhms]\s*)+)$"
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _DATETIME = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?$",
+    "pattern": (
+        r"^\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"
+        r"\s*(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+    ),
 }
 
 
@@ -58,10 +61,8 @@ def _class_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
 def _type_schema(type_: Any, definitions: dict[str, Any]) -> dict[str, Any]:
     if type_ == When:
         return {"anyOf": [_DATETIME, _DATE]}
-    if get_origin(type_) in (Union, UnionType):
-        options = [arg for arg in get_args(type_) if arg is not type(None)]
-        inner = _type_schema(options[0] if len(options) == 1 else Union[tuple(options)], definitions)  # noqa: UP007
-        return {"anyOf": [inner, {"type": "null"}]}
+    if is_optional(type_):
+        return {"anyOf": [_type_schema(strip_optional(type_), definitions), {"type": "null"}]}
     if get_origin(type_) is list:
         return {"type": "array", "items": _type_schema(get_args(type_)[0], definitions)}
     if attrs.has(type_):

@@ -54,7 +54,7 @@ _VERBATIM_TAGS: dict[type, str] = {
 
 
 class _Verbatim:
-    """A scalar that ruamel would re-spell on output (nulls, timestamps, floats), kept as written."""
+    """A scalar ruamel would re-spell (a null, timestamp or float), kept as written."""
 
     def __init__(self, value: Any, text: str, tag: str) -> None:
         self.value = value
@@ -163,9 +163,15 @@ def _plain(node: Any) -> Any:
         return str(node)
     if isinstance(node, datetime):
         return datetime(
-            node.year, node.month, node.day, node.hour, node.minute, node.second,
-            node.microsecond, tzinfo=node.tzinfo,
-        )  # fmt: skip
+            node.year,
+            node.month,
+            node.day,
+            node.hour,
+            node.minute,
+            node.second,
+            node.microsecond,
+            tzinfo=node.tzinfo,
+        )
     return node
 
 
@@ -198,7 +204,7 @@ def _document_from(data: Any, text: str, source: str) -> PostMortem:
         raise DocumentError([Problem(source, 1, 1, "", message)])
     try:
         return structure(data, PostMortem)
-    except Exception as error:  # noqa: BLE001 - every structuring failure becomes located problems
+    except Exception as error:
         found = list(structure_problems(error))
     tree = parse_roundtrip(text, source)
     problems = []
@@ -269,7 +275,7 @@ def _same(before: Any, after: Any) -> bool:
     if isinstance(before, list):
         return len(before) == len(after) and all(map(_same, before, after))
     if isinstance(before, datetime):
-        return before == after and before.utcoffset() == after.utcoffset()
+        return bool(before == after and before.utcoffset() == after.utcoffset())
     return bool(before == after)
 
 
@@ -309,7 +315,9 @@ def _insert_position(node: CommentedMap, order: list[str], key: str) -> int:
 def _guess_indentation(text: str) -> tuple[int, int, int]:
     """(mapping indent, sequence indent, dash offset) as the file uses them; ours by default."""
     mapping, sequence, offset = 0, 0, -1
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     for parent, child in itertools.pairwise(lines):
         if not parent.rstrip().endswith(":"):
             continue
@@ -364,4 +372,3 @@ def edit(path: str | os.PathLike[str]) -> Iterator[PostMortem]:
 def edit_text(text: str, source: str = "<string>") -> "_EditSession":
     """An editing session over YAML ``text``: change ``.document``, then call ``.dumps()``."""
     return _EditSession(text, source)
-

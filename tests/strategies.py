@@ -2,12 +2,12 @@
 
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 from hypothesis import strategies as st
 
+from postmortem._typing import is_optional, strip_optional
 from postmortem.model import Link, PostMortem, When
 
 T = TypeVar("T")
@@ -53,14 +53,14 @@ def for_type(type_: Any) -> st.SearchStrategy[Any]:
         return st.one_of(aware_datetimes, dates)
     if type_ is Link:
         return links
-    if get_origin(type_) in (Union, UnionType):
-        options = [arg for arg in get_args(type_) if arg is not type(None)]
-        inner = for_type(options[0] if len(options) == 1 else Union[tuple(options)])  # noqa: UP007
-        return st.none() | inner
+    if is_optional(type_):
+        return st.none() | for_type(strip_optional(type_))
     if get_origin(type_) is list:
         return st.lists(for_type(get_args(type_)[0]), max_size=2)
     if attrs.has(type_):
-        return st.builds(type_, **{field.name: for_type(field.type) for field in attrs.fields(type_)})
+        return st.builds(
+            type_, **{field.name: for_type(field.type) for field in attrs.fields(type_)}
+        )
     if isinstance(type_, type) and issubclass(type_, Enum):
         return st.sampled_from(list(type_))
     return _SCALARS[type_]

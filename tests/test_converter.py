@@ -13,7 +13,10 @@ from tests.strategies import durations
 def problems(data: object, cls: type) -> list[tuple[str, str]]:
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the cattrs group is what we inspect
         converter.structure(data, cls)
-    return [(converter.format_path(path), message) for path, message in converter.structure_problems(caught.value)]
+    return [
+        (converter.format_path(path), message)
+        for path, message in converter.structure_problems(caught.value)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -23,14 +26,22 @@ def problems(data: object, cls: type) -> list[tuple[str, str]]:
         ({"id": None}, ("id", "expected a string, found null")),
         ({"id": True}, ("id", "expected a string, found a boolean")),
         ({"id": "x", "severity": "Sev 9"}, ("severity", "'Sev 9' is not one of: Sev 1, Sev 2")),
-        ({"id": "x", "chat_channels": "#ops"}, ("chat_channels", "expected a list, found a string")),
+        (
+            {"id": "x", "chat_channels": "#ops"},
+            ("chat_channels", "expected a list, found a string"),
+        ),
         ({"id": "x", "created": "yesterday"}, ("created", "not a date or time: 'yesterday'")),
-        ({"id": "x", "report_date": "2024-01-01 10:00"}, ("report_date", "expected a date, found a date and time")),
+        (
+            {"id": "x", "report_date": "2024-01-01 10:00"},
+            ("report_date", "expected a date, found a date and time"),
+        ),
         ({"id": "x", "colour": "red"}, ("colour", "unknown key")),
         ({}, ("id", "required key is missing")),
     ],
 )
-def test_wrong_values_are_errors_with_their_path(data: dict[str, object], expected: tuple[str, str]) -> None:
+def test_wrong_values_are_errors_with_their_path(
+    data: dict[str, object], expected: tuple[str, str]
+) -> None:
     found = problems(data, Metadata)
     assert len(found) == 1
     path, message = found[0]
@@ -63,7 +74,8 @@ def test_naive_timestamps_are_utc_and_offsets_are_kept() -> None:
     assert event.time == datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
     plus_two = timezone(timedelta(hours=2))
     event = converter.structure({"time": "2024-05-01T12:00:00+02:00"}, TimelineEvent)
-    assert event.time is not None and event.time.utcoffset() == timedelta(hours=2)
+    assert event.time is not None
+    assert event.time.utcoffset() == timedelta(hours=2)
     assert event.time == datetime(2024, 5, 1, 12, tzinfo=plus_two)
     assert converter.structure({"time": "2024-05-01"}, TimelineEvent).time == date(2024, 5, 1)
 
@@ -99,4 +111,9 @@ def test_unstructure_leaves_out_empty_optionals_and_writes_enum_values() -> None
     item = ActionItem(action="Rotate keys", owner="sec")
     assert converter.unstructure(item) == {"action": "Rotate keys", "owner": "sec"}
     metadata = Metadata(id="INC-1", severity=Severity.SEV2)
-    assert converter.unstructure(metadata) == {"id": "INC-1", "title": "", "status": "Draft", "severity": "Sev 2"}
+    assert converter.unstructure(metadata) == {
+        "id": "INC-1",
+        "title": "",
+        "status": "Draft",
+        "severity": "Sev 2",
+    }

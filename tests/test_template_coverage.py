@@ -6,11 +6,12 @@ that the words are really in the template and that the field really is in the mo
 """
 
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import attrs
 import pytest
 
+from postmortem._typing import strip_optional
 from postmortem.model import PostMortem
 from postmortem.profiles import PROFILES
 from tests.conftest import SEEDS
@@ -93,7 +94,9 @@ SECURITY_POSTMORTEM = {
     "| Sensitivity |": "attack_analysis.impact.data_impact[].sensitivity",
     "**System Impact:**": "attack_analysis.impact.system_impact[].impact",
     "**Business Impact:**": "attack_analysis.impact.business_impact",
-    "### 3.5 When Could We Have Detected It? (Detection Gaps)": "attack_analysis.detection_gaps.description",
+    "### 3.5 When Could We Have Detected It? (Detection Gaps)": (
+        "attack_analysis.detection_gaps.description"
+    ),
     "**Detection Opportunities:**": "attack_analysis.detection_gaps.opportunities",
     "| Point in Attack ": "attack_analysis.detection_gaps.opportunities[].point_in_attack",
     "Potential Detection": "attack_analysis.detection_gaps.opportunities[].potential_detection",
@@ -347,9 +350,18 @@ TEMPLATES = {
     "004_c542a0f23711f4f9.txt": POSTMORTEM,
 }
 PROFILE_OF_TEMPLATE = dict(
-    zip(TEMPLATES, ["retrospective", "security-postmortem", "security-incident-report",
-                    "incident-response-report", "postmortem"], strict=True)
-)  # fmt: skip
+    zip(
+        TEMPLATES,
+        [
+            "retrospective",
+            "security-postmortem",
+            "security-incident-report",
+            "incident-response-report",
+            "postmortem",
+        ],
+        strict=True,
+    )
+)
 
 
 def resolve(path: str) -> Any:
@@ -360,10 +372,7 @@ def resolve(path: str) -> Any:
         assert attrs.has(current), f"{path}: {current} has no fields"
         fields = {field.name: field.type for field in attrs.fields(current)}
         assert name in fields, f"{path}: no field {name!r} in {current.__name__}"
-        current = fields[name]
-        options = [arg for arg in get_args(current) if arg is not type(None)]
-        if get_origin(current) is Union or type(None) in get_args(current):
-            current = options[0]
+        current = strip_optional(fields[name])
         if step.endswith("[]"):
             assert get_origin(current) is list, f"{path}: {name} is not a list"
             current = get_args(current)[0]

@@ -56,8 +56,10 @@ def test_load_gives_the_typed_model(tmp_path: Path) -> None:
     assert doc.metadata.id == "INC-7"
     assert doc.metadata.status is DocumentStatus.DRAFT
     assert doc.action_items[0].due == date(2024, 3, 1)
-    assert doc.summary is not None and doc.summary.text.startswith("Consumers stalled")
-    assert doc.impact is not None and doc.impact.funds_at_risk is not None
+    assert doc.summary is not None
+    assert doc.summary.text.startswith("Consumers stalled")
+    assert doc.impact is not None
+    assert doc.impact.funds_at_risk is not None
     assert doc.impact.funds_at_risk.amount == 1500.0
 
 
@@ -73,7 +75,9 @@ def test_saving_unchanged_keeps_every_byte(tmp_path: Path) -> None:
 
 def _changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
     diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
-    return [line[2:] for line in diff if line[0] == "-"], [line[2:] for line in diff if line[0] == "+"]
+    return [line[2:] for line in diff if line[0] == "-"], [
+        line[2:] for line in diff if line[0] == "+"
+    ]
 
 
 def test_editing_changes_only_what_changed(tmp_path: Path) -> None:
@@ -112,15 +116,24 @@ def test_removing_a_section_removes_only_its_lines(tmp_path: Path) -> None:
         doc.impact = None
     removed, added = _changed_lines(HAND_WRITTEN, path.read_text(encoding="utf-8"))
     assert added == []
-    assert removed == ["impact:", "    users_affected: 1200", "    funds_at_risk: {amount: 1.50e+3, currency: EUR}"]
+    assert removed == [
+        "impact:",
+        "    users_affected: 1200",
+        "    funds_at_risk: {amount: 1.50e+3, currency: EUR}",
+    ]
 
 
 def test_an_exception_in_the_edit_block_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "inc.yaml"
     path.write_text(HAND_WRITTEN, encoding="utf-8")
-    with pytest.raises(RuntimeError), postmortem.edit(path) as doc:
-        doc.metadata.title = "half done"
-        raise RuntimeError("caller failed")
+
+    def change_then_fail() -> None:
+        with postmortem.edit(path) as doc:
+            doc.metadata.title = "half done"
+            raise RuntimeError("caller failed")
+
+    with pytest.raises(RuntimeError, match="caller failed"):
+        change_then_fail()
     assert path.read_text(encoding="utf-8") == HAND_WRITTEN
 
 
@@ -156,7 +169,10 @@ def test_a_write_killed_before_the_replace_leaves_the_original(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("profile: postmortem\nmetadata:\n  id: 7\n", "x.yaml:3:7: metadata.id: expected a string, found a number 7"),
+        (
+            "profile: postmortem\nmetadata:\n  id: 7\n",
+            "x.yaml:3:7: metadata.id: expected a string, found a number 7",
+        ),
         (
             "profile: postmortem\nmetadata:\n  id: A\n  colour: red\n",
             "x.yaml:4:3: metadata.colour: unknown key",
@@ -170,7 +186,10 @@ def test_a_write_killed_before_the_replace_leaves_the_original(tmp_path: Path) -
         ("profile: a\nprofile: b\n", "x.yaml:2:1: YAML: while constructing a mapping"),
         ("- a\n- b\n", "x.yaml:1:1: expected a mapping of sections at the top level, found a list"),
         ("# only a comment\n", "x.yaml:1:1: empty document"),
-        ("profile: !!python/object/apply:os.system [ls]\n", "x.yaml:1:10: YAML: could not determine a constructor"),
+        (
+            "profile: !!python/object/apply:os.system [ls]\n",
+            "x.yaml:1:10: YAML: could not determine a constructor",
+        ),
         ("profile: !custom x\n", "x.yaml:1:10: YAML: could not determine a constructor"),
         ("profile: postmortem\n\tmetadata: {}\n", "x.yaml:2:1: YAML:"),
     ],

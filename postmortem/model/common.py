@@ -48,13 +48,15 @@ def _check_url(instance: object, attribute: "attrs.Attribute[str]", value: str) 
 class Link:
     """A URL with an optional label, such as a ticket, a dashboard or a working document."""
 
-    url: str = describe("https://..., mailto:... or a path relative to the document", validator=_check_url)
+    url: str = describe(
+        "https://..., mailto:... or a path relative to the document", validator=_check_url
+    )
     label: str | None = optional("text shown for the link, e.g. a ticket key")
 
 
 @attrs.define(kw_only=True)
 class Person:
-    """Somebody who wrote, owns, approves or took part: a name, and optionally a role and contact."""
+    """Somebody who wrote, owns, approves or took part: a name, and a role and contact."""
 
     name: str = describe("full name, team name or @handle")
     role: str | None = optional("role in the incident or organisation")

@@ -114,9 +114,10 @@ class PostMortem:
 
     def overdue_action_items(self, today: date) -> list[ActionItem]:
         """Open action items whose deadline is before ``today``."""
-        return [item for item in self.open_action_items() if item.due is not None and item.due < today]
+        return [
+            item for item in self.open_action_items() if item.due is not None and item.due < today
+        ]
 
 
 SECTION_NAMES: tuple[str, ...] = tuple(field.name for field in attrs.fields(PostMortem)[3:])
 """The document's sections in canonical order (every field after ``metadata``)."""
-

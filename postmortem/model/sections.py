@@ -534,4 +534,3 @@ class Distribution:
 
     recipients: list[str] = items("approved recipients, by name or role")
     note: str | None = optional("e.g. handling instructions")
-

@@ -28,8 +28,7 @@ def _new(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists():
         raise UsageError(f"{path}: already exists; not overwriting it")
-    if not path.parent.is_dir():
-        raise UsageError(f"{path.parent}: no such directory")
+    path.parent.mkdir(parents=True, exist_ok=True)
     schema_url = args.schema_url
     if schema_url is None:
         schema_url = os.path.relpath(Path.cwd() / "postmortem.schema.json", path.parent.resolve())

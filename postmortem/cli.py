@@ -6,6 +6,7 @@ that ``postmortem --help`` and the hooks start fast.
 """
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -56,8 +57,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    import json
-
     from postmortem.files import write_atomic
     from postmortem.schema import json_schema
 
@@ -66,6 +65,32 @@ def _schema(args: argparse.Namespace) -> int:
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+_GENERATED_HISTORY_NOTE = (
+    "history: generated from git by `postmortem history --write`; edits here are replaced"
+)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from postmortem.history import apply_history, histories
+    from postmortem.render import history_json, history_markdown
+    from postmortem.yaml_io import edit, emit_tree
+
+    found = histories(args.paths, summaries=not args.no_summaries)
+    if args.write:
+        for path, document_history in found.items():
+            with edit(path, section_notes={"history": _GENERATED_HISTORY_NOTE}) as doc:
+                apply_history(doc, document_history)
+            print(f"{path}: history written ({len(document_history.committed)} versions)")
+        return EXIT_OK
+    if args.format == "markdown":
+        sys.stdout.write(history_markdown(found))
+    elif args.format == "json":
+        sys.stdout.write(json.dumps(history_json(found), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(emit_tree(history_json(found)))
     return EXIT_OK
 
 
@@ -96,6 +121,23 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of the document")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     schema.set_defaults(run=_schema)
+
+    history = commands.add_parser(
+        "history", help="version history of documents, derived from git (follows renames)"
+    )
+    history.add_argument("paths", nargs="+", metavar="PATH", help="documents in a git repository")
+    history.add_argument(
+        "--format", choices=["markdown", "json", "yaml"], default="markdown", help="output format"
+    )
+    history.add_argument(
+        "--write",
+        action="store_true",
+        help="store the history table, version and dates in each file",
+    )
+    history.add_argument(
+        "--no-summaries", action="store_true", help="use commit subjects instead of content diffs"
+    )
+    history.set_defaults(run=_history)
     return parser
 
 

@@ -13,7 +13,7 @@ import copy
 import io
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -344,26 +344,34 @@ class _EditSession:
         self._indentation = _guess_indentation(text)
         self._source = source
 
-    def dumps(self) -> str:
+    def dumps(self, section_notes: Mapping[str, str] | None = None) -> str:
+        """The text with the document's changes applied; ``section_notes`` become comments
+        above those top-level keys (once)."""
         after = unstructure(self.document)
         if _same(self._before, after):
             return self.text
         yaml = _roundtrip_yaml(*self._indentation)
-        tree = parse_roundtrip(self.text, self._source)
-        return _emit(_merge(tree, self._before, _yaml_value(after)), yaml)
+        tree = _merge(parse_roundtrip(self.text, self._source), self._before, _yaml_value(after))
+        for key, note in (section_notes or {}).items():
+            if key in tree and f"# {note}" not in self.text:
+                tree.yaml_set_comment_before_after_key(key, before=note)
+        return _emit(tree, yaml)
 
 
 @contextlib.contextmanager
-def edit(path: str | os.PathLike[str]) -> Iterator[PostMortem]:
+def edit(
+    path: str | os.PathLike[str], *, section_notes: Mapping[str, str] | None = None
+) -> Iterator[PostMortem]:
     """Load ``path``, let the caller change the document, and save only what changed.
 
     Comments, key order, quoting and block style of everything left alone are kept.
     Nothing is written if the block raises, or if the result does not validate.
+    ``section_notes`` adds a comment above top-level keys, such as a generated section.
     """
     source = os.fspath(path)
     session = _EditSession(read_text(path), source)
     yield session.document
-    text = session.dumps()
+    text = session.dumps(section_notes)
     if text != session.text:
         loads(text, source)
         write_atomic(path, text)

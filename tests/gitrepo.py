@@ -1,0 +1,68 @@
+"""Real temporary git repositories for the tests: commits by given authors at given dates."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import attrs
+
+import postmortem
+from postmortem.model import PostMortem
+
+
+@attrs.define
+class GitRepo:
+    root: Path
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def write(self, relative: str, content: str | PostMortem) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = content if isinstance(content, str) else postmortem.dumps(content)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def commit(
+        self,
+        message: str,
+        *,
+        author: str = "Alice Adams <alice@example.com>",
+        date: str = "2024-05-01T10:00:00+02:00",
+        paths: tuple[str, ...] = (),
+    ) -> str:
+        """Commit ``paths`` (everything when none are named) as ``author`` at ``date``."""
+        name, _, email = author.partition(" <")
+        env = {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email.rstrip(">"),
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_DATE": date,
+        }
+        self.git("add", "-A", "--", *paths)
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def follow(self, relative: str) -> list[str]:
+        """What ``git log --follow`` says: the commits that changed the file, oldest first."""
+        output = self.git("log", "--follow", "--format=%H", "--", relative)
+        return list(reversed(output.split()))
+
+
+def init_repo(path: Path) -> GitRepo:
+    path.mkdir(parents=True, exist_ok=True)
+    repo = GitRepo(path)
+    repo.git("init", "-q")
+    repo.git("config", "user.name", "Test Committer")
+    repo.git("config", "user.email", "committer@example.com")
+    repo.git("config", "commit.gpgsign", "false")
+    return repo

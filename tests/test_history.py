@@ -301,7 +301,9 @@ def test_cli_formats(lifecycle: GitRepo, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["history", path]) == 0
     markdown = capsys.readouterr().out
     assert "| Version | Date | Author | Changes |" in markdown
-    row = "| 1.0 | 2024-05-03 09:00 +0000 | Carol Chen | status Draft -> Final; root cause filled in |"
+    row = (
+        "| 1.0 | 2024-05-03 09:00 +0000 | Carol Chen | status Draft -> Final; root cause filled in"
+    )
     assert row in markdown
     assert main(["history", path, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

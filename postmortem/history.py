@@ -15,6 +15,8 @@ from another status starts the next major number (2.0).
 import hashlib
 import json
 import os
+import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -152,12 +154,28 @@ def histories(
     given = [os.fspath(path) for path in paths]
     if not given:
         return {}
-    repo = _open_repository(given[0])
-    root = Path(repo.working_tree_dir or ".").resolve()
-    relative = {path: _repository_path(path, root) for path in given}
-    if not repo.head.is_valid():
-        return {path: DocumentHistory(path, (), ()) for path in given}
-    changes = _changes_by_path(repo, set(relative.values()))
+    directory = _nearest_directory(given[0])
+    with tempfile.TemporaryFile() as output:
+        # Started first, into a file rather than a pipe that would fill: git walks the
+        # log while GitPython loads and the paths resolve.
+        log = subprocess.Popen(
+            ["git", "log", "HEAD", "-z", "--raw", "--no-abbrev", "-M", f"--format={_FORMAT}"],
+            cwd=directory,
+            stdout=output,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            repo = _open_repository(directory, given[0])
+            if not repo.head.is_valid():
+                return {path: DocumentHistory(path, (), ()) for path in given}
+            root = Path(repo.working_tree_dir or ".").resolve()
+            relative = _repository_paths(given, root)
+        finally:
+            returncode = log.wait()
+        if returncode != 0:
+            raise PostMortemError(f"{given[0]}: git log failed in {root}")
+        output.seek(0)
+        changes = _changes_by_path(output.read(), set(relative.values()))
     shallow = _shallow_commits(repo)
     reader = _BlobReader(repo)
     try:
@@ -171,35 +189,42 @@ def histories(
     return result
 
 
-def _open_repository(path: str) -> "git.Repo":
+def _nearest_directory(path: str) -> Path:
+    directory = Path(path).absolute().parent
+    while not directory.is_dir():
+        directory = directory.parent
+    return directory
+
+
+def _open_repository(directory: Path, path: str) -> "git.Repo":
     import git
 
-    start = Path(path).absolute().parent
-    while not start.is_dir():
-        start = start.parent
     try:
-        return git.Repo(start, search_parent_directories=True)
+        return git.Repo(directory, search_parent_directories=True)
     except git.InvalidGitRepositoryError:
         raise PostMortemError(f"{path}: not inside a git repository") from None
     except git.GitError as error:
         raise PostMortemError(f"{path}: cannot read the git repository: {error}") from None
 
 
-def _repository_path(path: str, root: Path) -> str:
-    resolved = Path(path).absolute()
-    try:
-        resolved = resolved.parent.resolve() / resolved.name
-        return resolved.relative_to(root).as_posix()
-    except ValueError:
-        raise PostMortemError(f"{path}: outside the repository at {root}") from None
+def _repository_paths(paths: list[str], root: Path) -> dict[str, str]:
+    """Each path relative to the repository root (directories resolved once each)."""
+    directories: dict[Path, Path] = {}
+    relative = {}
+    for path in paths:
+        absolute = Path(path).absolute()
+        if absolute.parent not in directories:
+            directories[absolute.parent] = absolute.parent.resolve()
+        parent = directories[absolute.parent]
+        try:
+            relative[path] = (parent / absolute.name).relative_to(root).as_posix()
+        except ValueError:
+            raise PostMortemError(f"{path}: outside the repository at {root}") from None
+    return relative
 
 
-def _changes_by_path(repo: "git.Repo", tracked: set[str]) -> dict[str, list[_Change]]:
+def _changes_by_path(output: bytes, tracked: set[str]) -> dict[str, list[_Change]]:
     """Every change to each tracked path, oldest first, following renames back in time."""
-    output = repo.git.log(
-        "HEAD", "-z", "--raw", "--no-abbrev", "-M", "--no-color", f"--format={_FORMAT}",
-        stdout_as_string=False,
-    )  # fmt: skip
     text = output.decode("utf-8", errors="surrogateescape")
     name_of: dict[str, str] = {path: path for path in tracked}
     found: dict[str, list[_Change]] = {path: [] for path in tracked}

@@ -1,0 +1,248 @@
+"""Benchmarks, run by hand: ``python bench/run.py [--docs 1000] [--commits 5000] [--runs 3]``.
+
+Generates an incidents repository with git fast-import (documents of about 12 KB,
+commits by several authors, renames among them), then prints one table: the median
+wall time of each measurement over ``--runs`` runs, its ratio to the baseline named
+beside it, and the peak memory of the measuring process. Each measurement runs in
+a fresh process so that start-up costs count as a user would see them.
+"""
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import postmortem
+from postmortem.model import (
+    ActionItem,
+    ActionStatus,
+    Classification,
+    DocumentStatus,
+    Impact,
+    Metadata,
+    PostMortem,
+    ProfileName,
+    RootCause,
+    Severity,
+    Summary,
+    Timeline,
+    TimelineEvent,
+)
+
+AUTHORS = [
+    ("Alice Adams", "alice@example.com"),
+    ("Bob Brown", "bob@example.com"),
+    ("Carol Chen", "carol@example.com"),
+    ("Dan Diaz", "dan@example.com"),
+]
+START = datetime(2023, 1, 1, tzinfo=timezone.utc)
+
+
+def make_document(number: int, rng: random.Random) -> PostMortem:
+    """A realistic post-mortem of about 12 KB."""
+    events = [
+        TimelineEvent(
+            time=START + timedelta(days=number, minutes=7 * step),
+            event=f"Step {step}: " + " ".join(rng.choice(WORDS) for _ in range(14)),
+            actor=rng.choice(AUTHORS)[0],
+        )
+        for step in range(40)
+    ]
+    actions = [
+        ActionItem(
+            action=f"Action {step}: " + " ".join(rng.choice(WORDS) for _ in range(8)),
+            owner=rng.choice(AUTHORS)[0],
+            due=date(2024, 1, 1) + timedelta(days=rng.randrange(300)),
+            status=rng.choice(list(ActionStatus)),
+        )
+        for step in range(12)
+    ]
+    return PostMortem(
+        profile=ProfileName.POSTMORTEM,
+        metadata=Metadata(
+            id=f"PM-{number:05d}",
+            title=f"Incident {number}: " + " ".join(rng.choice(WORDS) for _ in range(6)),
+            classification=Classification.INTERNAL,
+            severity=rng.choice([Severity.P1, Severity.P2, Severity.P3]),
+            incident_start=START + timedelta(days=number),
+        ),
+        summary=Summary(text=" ".join(rng.choice(WORDS) for _ in range(120)) + "\n"),
+        impact=Impact(
+            users_affected=rng.randrange(10_000), duration=timedelta(minutes=rng.randrange(600))
+        ),
+        timeline=Timeline(events=events),
+        root_cause=RootCause(
+            description=" ".join(rng.choice(WORDS) for _ in range(40)),
+            contributing_factors=[" ".join(rng.choice(WORDS) for _ in range(10)) for _ in range(4)],
+        ),
+        action_items=actions,
+    )
+
+
+_WORD_LINES = (
+    "database replica lag alert paging on-call rollback deploy certificate expired queue",
+    "consumer backlog disk full rotation index cluster shard timeout retry customer",
+    "checkout latency dashboard runbook mitigation credential token leaked revoke",
+)
+WORDS = tuple(word for line in _WORD_LINES for word in line.split())
+
+
+def generate_repository(root: Path, documents: int, commits: int, seed: int = 1) -> list[Path]:
+    """An incidents repository: ``documents`` files, ``commits`` commits (5% of them renames)."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    docs = [make_document(number, rng) for number in range(documents)]
+    names = [f"incidents/{2023 + number % 2}/pm-{number:05d}.yaml" for number in range(documents)]
+    stream: list[bytes] = []
+    when = int(START.timestamp())
+
+    def blob_command(path: str, text: str) -> None:
+        data = text.encode()
+        stream.append(f'M 100644 inline "{path}"\ndata {len(data)}\n'.encode() + data + b"\n")
+
+    for index in range(commits):
+        name, email = rng.choice(AUTHORS)
+        when += rng.randrange(600, 7200)
+        if index < documents:
+            target = index
+            message = f"Draft {names[target]}"
+        else:
+            target = rng.randrange(documents)
+            message = f"Update {names[target]}"
+        identity = f"{name} <{email}> {when} +0000"
+        header = f"commit refs/heads/main\nauthor {identity}\ncommitter {identity}\n"
+        changes: list[bytes] = []
+        stream.append(header.encode())
+        doc = docs[target]
+        if index >= documents and rng.random() < 0.05:
+            new_name = names[target].replace(".yaml", f"-r{index}.yaml")
+            changes.append(f'R "{names[target]}" "{new_name}"\n'.encode())
+            names[target] = new_name
+            message = f"Rename {new_name}"
+        elif index >= documents:
+            change = rng.random()
+            if change < 0.1:
+                doc.metadata.status = DocumentStatus.FINAL
+            elif change < 0.5 and doc.action_items:
+                item = rng.choice(doc.action_items)
+                item.status = rng.choice(list(ActionStatus))
+            else:
+                doc.add_timeline_event(
+                    TimelineEvent(time=START, event=" ".join(rng.choice(WORDS) for _ in range(9)))
+                )
+        message_bytes = message.encode()
+        stream.append(f"data {len(message_bytes)}\n".encode() + message_bytes + b"\n")
+        stream.extend(changes)
+        if not changes:
+            blob_command(names[target], postmortem.dumps(doc))
+        stream.append(b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root, check=True)
+    return [root / name for name in names]
+
+
+def measure(command: Sequence[str], cwd: Path, runs: int) -> tuple[float, float]:
+    """Median seconds of ``command`` over ``runs`` runs, and its peak memory in MB."""
+    times, peaks = [], []
+    for _ in range(runs):
+        wrapped = [sys.executable, "-c", PEAK_WRAPPER, *command]
+        started = time.perf_counter()
+        result = subprocess.run(wrapped, cwd=cwd, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - started)
+        if result.returncode not in (0, 1):
+            raise RuntimeError(f"{command} failed: {result.stderr[-2000:]}")
+        peaks.append(float(result.stderr.strip().splitlines()[-1]))
+    return statistics.median(times), max(peaks)
+
+
+# Runs argv[1:] (a python -c snippet or a program) and prints the child's peak RSS in MB.
+PEAK_WRAPPER = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.stderr)
+"""
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def history_rows(root: Path, paths: list[Path], runs: int) -> list[tuple[str, float, float, str]]:
+    listing = root / "documents.txt"
+    listing.write_text("\n".join(str(path.relative_to(root)) for path in paths), encoding="utf-8")
+    batch = (
+        "import pathlib, postmortem.history as h;"
+        "paths = pathlib.Path('documents.txt').read_text().split('\\n');"
+        "h.histories(paths, summaries={summaries})"
+    )
+    cache = root / ".git" / "postmortem"
+    rows = []
+    raw, raw_peak = measure(["git", "log", "--name-status", "-M"], root, runs)
+    rows.append(("git log --name-status -M (baseline)", raw, raw_peak, "1.00x"))
+    shutil.rmtree(cache, ignore_errors=True)
+    cold, cold_peak = measure(python(batch.format(summaries=True)), root, 1)
+    rows.append(
+        (
+            f"history, {len(paths)} docs, summaries, cold cache",
+            cold,
+            cold_peak,
+            f"{cold / raw:.2f}x",
+        )
+    )
+    warm, warm_peak = measure(python(batch.format(summaries=True)), root, runs)
+    rows.append(
+        (
+            f"history, {len(paths)} docs, summaries, warm cache",
+            warm,
+            warm_peak,
+            f"{warm / raw:.2f}x",
+        )
+    )
+    plain, plain_peak = measure(python(batch.format(summaries=False)), root, runs)
+    rows.append(
+        (
+            f"history, {len(paths)} docs, no summaries, warm",
+            plain,
+            plain_peak,
+            f"{plain / raw:.2f}x",
+        )
+    )
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--commits", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="postmortem-bench-"))
+    try:
+        started = time.perf_counter()
+        paths = generate_repository(workdir / "repo", args.docs, max(args.commits, args.docs))
+        elapsed = time.perf_counter() - started
+        print(f"generated {args.docs} documents, {args.commits} commits in {elapsed:.1f}s")
+        rows = history_rows(workdir / "repo", paths, args.runs)
+        width = max(len(row[0]) for row in rows)
+        print(f"{'measurement':<{width}}  {'median s':>9}  {'ratio':>7}  {'peak MB':>8}")
+        for name, seconds, peak, ratio in rows:
+            print(f"{name:<{width}}  {seconds:9.3f}  {ratio:>7}  {peak:8.1f}")
+    finally:
+        if args.keep:
+            print(f"repository kept at {workdir / 'repo'}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

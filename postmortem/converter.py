@@ -141,13 +141,15 @@ def _structure_bool(value: object, _: type) -> bool:
 
 
 def _structure_enum(value: object, enum_type: type[Enum]) -> Enum:
-    allowed = [member.value for member in enum_type]
     if isinstance(value, str):
-        for member in enum_type:
-            if member.value == value:
-                return member
-        raise _ValueProblem(f"{value!r} is not one of: {', '.join(allowed)}")
-    raise _expect(f"one of: {', '.join(allowed)}", value)
+        try:
+            return enum_type(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(member.value for member in enum_type)
+    if isinstance(value, str):
+        raise _ValueProblem(f"{value!r} is not one of: {allowed}")
+    raise _expect(f"one of: {allowed}", value)
 
 
 def _enum_value(member: Enum) -> Any:

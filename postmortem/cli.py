@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -94,6 +95,25 @@ def _history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    from postmortem.checks import ALL_GROUPS
+    from postmortem.hooks import run
+
+    if not args.paths and not args.staged:
+        raise UsageError("name the files to check, or use --staged")
+    return run(
+        args.paths, ALL_GROUPS, output_format=args.format, today=args.today, staged=args.staged
+    )
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from postmortem.rules import RULES
+
+    for rule in RULES.values():
+        print(f"{rule.id}  {rule.group:<15} {rule.summary}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="postmortem",
@@ -138,6 +158,24 @@ def _parser() -> argparse.ArgumentParser:
         "--no-summaries", action="store_true", help="use commit subjects instead of content diffs"
     )
     history.set_defaults(run=_history)
+
+    check = commands.add_parser(
+        "check", help="run every rule: validation, completeness, classification, consistency"
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="YAML files to check")
+    check.add_argument(
+        "--format", choices=["text", "json", "github"], default="text", help="output format"
+    )
+    check.add_argument(
+        "--staged", action="store_true", help="check the staged content of staged post-mortems"
+    )
+    check.add_argument(
+        "--today", type=date.fromisoformat, help="date to judge deadlines by (YYYY-MM-DD)"
+    )
+    check.set_defaults(run=_check)
+
+    rules = commands.add_parser("rules", help="list the rule ids")
+    rules.set_defaults(run=_rules)
     return parser
 
 

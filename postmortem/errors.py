@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import attrs
 
-__all__ = ["DocumentError", "PostMortemError", "Problem", "UsageError"]
+__all__ = ["DocumentError", "Finding", "PolicyError", "PostMortemError", "Problem", "UsageError"]
 
 
 @attrs.frozen
@@ -27,6 +27,26 @@ class Problem:
         return f"{self.source}:{self.line}:{self.column}: {where}{self.message}"
 
 
+@attrs.frozen
+class Finding:
+    """A rule's finding in a document: ``path:line:col: RULE-ID field.path: message``.
+
+    ``level`` is ``error`` (fails a hook) or ``warning`` (shown only).
+    """
+
+    source: str
+    line: int
+    column: int
+    rule: str
+    path: str
+    message: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.source}:{self.line}:{self.column}: {self.rule} {where}{self.message}"
+
+
 class PostMortemError(Exception):
     """Base class of every error this library raises on purpose."""
 
@@ -37,6 +57,10 @@ class DocumentError(PostMortemError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class PolicyError(DocumentError):
+    """The repository policy file is not valid; ``problems`` locates each reason."""
 
 
 class UsageError(PostMortemError):

@@ -13,7 +13,7 @@ import copy
 import io
 import itertools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -32,6 +32,7 @@ from postmortem.files import read_text, write_atomic
 from postmortem.model import PostMortem
 
 __all__ = [
+    "document_from_data",
     "dump",
     "dumps",
     "edit",
@@ -40,6 +41,7 @@ __all__ = [
     "load",
     "loads",
     "locate",
+    "located_problems",
     "parse",
     "parse_roundtrip",
 ]
@@ -195,7 +197,8 @@ def locate(tree: Any, path: FieldPath, *, at_key: bool = False) -> tuple[int, in
     return position
 
 
-def _document_from(data: Any, text: str, source: str) -> PostMortem:
+def document_from_data(data: Any, text: str, source: str) -> PostMortem:
+    """The document in ``data``, parsed from ``text``; located problems if it does not fit."""
     if data is None:
         raise DocumentError([Problem(source, 1, 1, "", "empty document: expected a post-mortem")])
     if not isinstance(data, dict):
@@ -204,19 +207,26 @@ def _document_from(data: Any, text: str, source: str) -> PostMortem:
         raise DocumentError([Problem(source, 1, 1, "", message)])
     try:
         return structure(data, PostMortem)
-    except Exception as error:
+    except Exception as error:  # every structuring failure becomes located problems
         found = list(structure_problems(error))
+    raise DocumentError(located_problems(found, text, source))
+
+
+def located_problems(
+    found: Sequence[tuple[FieldPath, str]], text: str, source: str
+) -> list[Problem]:
+    """Problems at field paths, given their line and column in ``text``."""
     tree = parse_roundtrip(text, source)
     problems = []
     for path, message in found:
         line, column = locate(tree, path, at_key=message == "unknown key")
         problems.append(Problem(source, line, column, format_path(path), message))
-    raise DocumentError(problems)
+    return problems
 
 
 def loads(text: str, source: str = "<string>") -> PostMortem:
     """The document in YAML ``text``; ``source`` names it in error messages."""
-    return _document_from(parse(text, source), text, source)
+    return document_from_data(parse(text, source), text, source)
 
 
 def load(path: str | os.PathLike[str]) -> PostMortem:

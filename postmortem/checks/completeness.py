@@ -1,0 +1,95 @@
+"""PM2xx: required sections filled, no placeholders left, action items owned and dated."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from postmortem.checks.context import Context, RawFinding, is_empty
+from postmortem.converter import FieldPath
+from postmortem.model import ActionItem, Recommendation
+from postmortem.profiles import get_profile
+
+__all__ = ["check"]
+
+# Text kept verbatim from machines (logs, commands, indicators): brackets and
+# capitals there are data, not leftovers from a template.
+_VERBATIM_KEYS = frozenset({"logs", "command", "api_call"})
+_VERBATIM_PATHS = (("initial_access", "technical_details"), ("discovery", "evidence"))
+
+
+def check(context: Context) -> Iterator[RawFinding]:
+    yield from _required_sections(context)
+    yield from _placeholders(context.data, (), context)
+    yield from _owned_and_dated(context)
+
+
+def _required_sections(context: Context) -> Iterator[RawFinding]:
+    document = context.document
+    profile = get_profile(document.profile)
+    required = context.policy.sections_required(
+        document.profile, document.metadata.status, profile.required_sections
+    )
+    for section in required:
+        if is_empty(getattr(document, section)):
+            state = "missing" if section not in context.data else "empty"
+            status = document.metadata.status.value
+            yield (
+                (section,),
+                "PM201",
+                f"required section is {state} ({profile.name.value} profile, status {status})",
+            )
+
+
+def _placeholders(value: Any, path: FieldPath, context: Context) -> Iterator[RawFinding]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _placeholders(item, (*path, key), context)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _placeholders(item, (*path, index), context)
+    elif isinstance(value, str) and not _verbatim(path):
+        for pattern in context.policy.placeholder_patterns():
+            match = pattern.search(value)
+            if match:
+                yield path, "PM202", f"placeholder left from the template: {match.group(0)!r}"
+                break
+
+
+def _verbatim(path: FieldPath) -> bool:
+    names = [step for step in path if isinstance(step, str)]
+    if names and names[-1] in _VERBATIM_KEYS:
+        return True
+    if names[:1] == ["iocs"] and names[-1:] == ["value"]:
+        return True
+    return tuple(names[-2:]) in _VERBATIM_PATHS
+
+
+def _owned_and_dated(context: Context) -> Iterator[RawFinding]:
+    document = context.document
+    rows: list[tuple[FieldPath, str, str, ActionItem | Recommendation]] = [
+        *((("action_items", index), "action item", item.action, item)
+          for index, item in enumerate(document.action_items)),
+        *((("recommendations", index), "recommendation", item.title, item)
+          for index, item in enumerate(document.recommendations)),
+    ]  # fmt: skip
+    for row, kind, name, item in rows:
+        if is_empty(item):
+            continue
+        what = f"{kind} {name!r}"
+        if not (item.owner or "").strip():
+            yield _at(context, row, "owner"), "PM203", f"{what} has no owner"
+        if item.due is None:
+            yield _at(context, row, "due"), "PM204", f"{what} has no deadline"
+        if item.status is None:
+            yield _at(context, row, "status"), "PM205", f"{what} has no status"
+        elif item.status.is_open and item.due is not None and item.due < context.today:
+            late = (context.today - item.due).days
+            message = f"{what} is {item.status.value} and {late} days past its deadline {item.due}"
+            yield (*row, "due"), "PM206", message
+
+
+def _at(context: Context, row: FieldPath, key: str) -> FieldPath:
+    """The row's ``key`` if the file has it (even empty), else the row itself."""
+    section, index = row
+    rows = context.data.get(str(section)) or []
+    entry = rows[index] if isinstance(index, int) and index < len(rows) else None
+    return (*row, key) if isinstance(entry, dict) and key in entry else row

@@ -1,0 +1,107 @@
+"""PM4xx: the timeline and the key dates agree with each other."""
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+
+from postmortem.checks.context import Context, RawFinding, is_empty
+from postmortem.converter import format_duration
+from postmortem.model import DocumentStatus, When
+from postmortem.profiles import get_profile
+
+__all__ = ["check"]
+
+_TOLERANCE = timedelta(minutes=1)
+
+
+def check(context: Context) -> Iterator[RawFinding]:
+    yield from _chronological(context)
+    yield from _key_dates(context)
+    yield from _time_to_detection(context)
+    yield from _final_has_summary_and_cause(context)
+
+
+def _instant(value: When) -> datetime:
+    """Dates compare as the start of their day in UTC."""
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+
+
+def _chronological(context: Context) -> Iterator[RawFinding]:
+    timeline = context.document.timeline
+    if timeline is None:
+        return
+    previous: tuple[int, datetime] | None = None
+    for index, event in enumerate(timeline.events):
+        if event.time is None:
+            continue
+        moment = _instant(event.time)
+        same_day = isinstance(event.time, date) and not isinstance(event.time, datetime)
+        if previous is not None and moment < previous[1] and not same_day:
+            yield (
+                ("timeline", "events", index, "time"),
+                "PM401",
+                f"{event.time} is earlier than events[{previous[0]}] ({previous[1]})",
+            )
+        previous = (index, moment)
+
+
+def _key_dates(context: Context) -> Iterator[RawFinding]:
+    metadata = context.document.metadata
+    began, detected, resolved = metadata.incident_start, metadata.detected, metadata.resolved
+    if began is not None and detected is not None and _instant(detected) < _instant(began):
+        yield (
+            ("metadata", "detected"),
+            "PM402",
+            f"detected {detected} before the incident began {began}",
+        )
+    for name, earlier in (("detected", detected), ("began", began)):
+        if resolved is not None and earlier is not None and _instant(resolved) < _instant(earlier):
+            message = f"resolved {resolved} before the incident {name} {earlier}"
+            yield ("metadata", "resolved"), "PM403", message
+            break
+
+
+def _milestone(context: Context, name: str) -> datetime | None:
+    timeline = context.document.timeline
+    for event in timeline.events if timeline is not None else []:
+        if (event.milestone or "").strip().lower() == name and event.time is not None:
+            return _instant(event.time)
+    return None
+
+
+def _time_to_detection(context: Context) -> Iterator[RawFinding]:
+    detection = context.document.detection
+    if detection is None or detection.time_to_detect is None:
+        return
+    metadata = context.document.metadata
+    began = (
+        _instant(metadata.incident_start)
+        if metadata.incident_start
+        else _milestone(context, "incident began")
+    )
+    detected = _instant(metadata.detected) if metadata.detected else _milestone(context, "detected")
+    if began is None or detected is None:
+        return
+    expected = detected - began
+    stated = detection.time_to_detect
+    if abs(stated - expected) > max(_TOLERANCE, expected / 100):
+        yield (
+            ("detection", "time_to_detect"),
+            "PM404",
+            f"time to detection is {format_duration(stated)}, but from incident start {began} "
+            f"to detection {detected} is {format_duration(abs(expected))}",
+        )
+
+
+def _final_has_summary_and_cause(context: Context) -> Iterator[RawFinding]:
+    document = context.document
+    if document.metadata.status is not DocumentStatus.FINAL:
+        return
+    if document.summary is None or is_empty(document.summary.text):
+        yield ("summary",), "PM405", "a Final document needs an executive summary"
+    shows_a_cause = {"root_cause", "attack_analysis"} & set(
+        get_profile(document.profile).section_fields
+    )
+    if shows_a_cause and is_empty(document.root_cause) and is_empty(document.attack_analysis):
+        yield ("root_cause",), "PM405", "a Final document needs a root cause"

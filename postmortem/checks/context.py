@@ -1,0 +1,46 @@
+"""What every check reads, and what it yields."""
+
+from datetime import date
+from typing import Any, TypeAlias
+
+import attrs
+
+from postmortem.converter import FieldPath
+from postmortem.model import PostMortem
+from postmortem.policy import Policy
+
+__all__ = ["Context", "RawFinding", "is_empty"]
+
+RawFinding: TypeAlias = tuple[FieldPath, str, str]
+"""(field path, rule id, message) before it is located in the file."""
+
+# Fields that name a row rather than fill it: a timeline row with only its
+# milestone, or a 5-whys row with only its question, is still an empty row.
+_LABEL_FIELDS = frozenset({"milestone", "question", "phase", "tier", "done", "currency"})
+
+
+@attrs.frozen
+class Context:
+    document: PostMortem
+    data: dict[str, Any]
+    """The plain data the document was built from, keys and values as the file has them."""
+    policy: Policy
+    relative_path: str
+    today: date
+
+
+def is_empty(value: Any) -> bool:
+    """Whether a section, row or value holds nothing a reader would learn from."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return all(is_empty(item) for item in value)
+    if attrs.has(type(value)):
+        return all(
+            is_empty(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.name not in _LABEL_FIELDS
+        )
+    return False

@@ -1,0 +1,128 @@
+"""The pre-commit hooks: ``postmortem-validate``, ``-completeness``, ``-classification``.
+
+Each is ``main(argv) -> int`` over the same runner as ``postmortem check``: prints
+``path:line:col: RULE-ID message`` per finding and exits 1 on findings, 2 on a
+usage or policy error, 0 when clean.
+"""
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from postmortem.errors import Finding, PolicyError, PostMortemError
+
+__all__ = [
+    "EXIT_CLEAN",
+    "EXIT_FINDINGS",
+    "EXIT_USAGE",
+    "classification",
+    "completeness",
+    "report",
+    "run",
+    "validate",
+]
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def report(findings: Iterable[Finding], output_format: str = "text") -> int:
+    """Print findings in ``text``, ``json`` or ``github`` form; the exit code they call for."""
+    import json
+
+    findings = list(findings)
+    if output_format == "json":
+        rows = [
+            {
+                "file": finding.source,
+                "line": finding.line,
+                "column": finding.column,
+                "rule": finding.rule,
+                "path": finding.path,
+                "message": finding.message,
+                "level": finding.level,
+            }
+            for finding in findings
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif output_format == "github":
+        for finding in findings:
+            message = f"{finding.path}: {finding.message}" if finding.path else finding.message
+            print(
+                f"::{finding.level} file={finding.source},line={finding.line},col={finding.column},"
+                f"title={finding.rule}::{_github_escape(message)}"
+            )
+    else:
+        for finding in findings:
+            print(finding if finding.level == "error" else f"{finding} (warning)")
+    return EXIT_FINDINGS if any(finding.level == "error" for finding in findings) else EXIT_CLEAN
+
+
+def _github_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def run(
+    paths: Sequence[str],
+    groups: Sequence[str],
+    *,
+    output_format: str = "text",
+    today: date | None = None,
+    staged: bool = False,
+) -> int:
+    """Check ``paths`` (or, with ``staged``, the staged post-mortems) and report."""
+    from postmortem.checks import check_file, check_text
+    from postmortem.policy import find_policy, relative_to_root
+
+    try:
+        findings: list[Finding] = []
+        if staged:
+            from pathlib import Path
+
+            from postmortem.policy import POLICY_FILE
+            from postmortem.staged import open_work_tree, staged_documents
+
+            repo = open_work_tree(Path.cwd())
+            root = Path(repo.working_tree_dir or ".")
+            for name, text in staged_documents(repo, find_policy(root / POLICY_FILE).files):
+                policy = find_policy(root / name)
+                relative = relative_to_root(root / name, policy)
+                findings += check_text(
+                    text, name, policy, groups, today=today, relative_path=relative
+                )
+        for path in paths:
+            findings += check_file(path, groups, today=today)
+    except PolicyError as error:
+        for problem in error.problems:
+            print(f"{problem} (policy)", file=sys.stderr)
+        return EXIT_USAGE
+    except PostMortemError as error:
+        print(f"postmortem: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return report(findings, output_format)
+
+
+def _hook(groups: tuple[str, ...], description: str, argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
+    parser.add_argument(
+        "--today", type=date.fromisoformat, help="date to judge deadlines by (YYYY-MM-DD)"
+    )
+    args = parser.parse_args(argv)
+    return run(args.files, groups, today=args.today)
+
+
+def validate(argv: Sequence[str] | None = None) -> int:
+    """``postmortem-validate``: each document loads and matches the model."""
+    return _hook(("validate",), "Check that post-mortems load and match the model.", argv)
+
+
+def completeness(argv: Sequence[str] | None = None) -> int:
+    """``postmortem-completeness``: sections, placeholders, owners, deadlines, consistency."""
+    description = "Check that post-mortems are complete and consistent."
+    return _hook(("validate", "completeness"), description, argv)
+
+
+def classification(argv: Sequence[str] | None = None) -> int:
+    """``postmortem-classification``: labels allowed and fitting path, content, distribution."""
+    return _hook(("validate", "classification"), "Check post-mortems' classification labels.", argv)

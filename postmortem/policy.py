@@ -1,0 +1,275 @@
+"""The repository policy: ``.postmortem.yaml`` at the root of an incidents repository.
+
+Every key is optional; a repository with no policy file gets the defaults below.
+The file is validated like a document, with located errors.
+"""
+
+import os
+import re
+from enum import Enum
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+import attrs
+
+from postmortem.converter import FieldPath, structure, structure_problems
+from postmortem.errors import DocumentError, PolicyError, Problem
+from postmortem.files import read_text
+from postmortem.model import SECTION_NAMES, Classification, DocumentStatus, ProfileName
+from postmortem.model.common import describe, items, optional
+from postmortem.yaml_io import located_problems, parse
+
+__all__ = [
+    "DEFAULT_LABEL_LEVELS",
+    "DEFAULT_PLACEHOLDERS",
+    "POLICY_FILE",
+    "ContentKind",
+    "ContentRule",
+    "Level",
+    "PathRule",
+    "Policy",
+    "find_policy",
+    "glob_matches",
+    "load_policy",
+    "relative_to_root",
+]
+
+POLICY_FILE = ".postmortem.yaml"
+
+DEFAULT_LABEL_LEVELS: tuple[tuple[Classification, ...], ...] = (
+    (Classification.PUBLIC, Classification.TLP_CLEAR),
+    (Classification.TLP_GREEN,),
+    (Classification.INTERNAL,),
+    (Classification.TLP_AMBER,),
+    (Classification.CONFIDENTIAL, Classification.TLP_AMBER_STRICT),
+    (Classification.RESTRICTED, Classification.TLP_RED),
+)
+"""Labels from least to most sensitive; labels in one level are equally sensitive."""
+
+DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
+    r"\[[A-Z][^\[\]\n]{0,60}\](?!\()",
+    r"\bYYYY-MM-DD\b",
+    r"\bYYYY\b",
+    r"\bHH:MM\b",
+    r"\bTBD\b",
+    r"\bXXX+\b",
+    r"\bTODO\b",
+    r"\bFIXME\b",
+    r"\$[XYZ]\b",
+    r"(?<![\w.])@(engineer|devops|tech-writer|security-lead|username|handle|someone)(?![\w-])",
+    r"<!--.*?-->",
+    r"(?i)\blorem ipsum\b",
+)
+"""Patterns of text left over from a template (regular expressions)."""
+
+
+class Level(str, Enum):
+    """How much a finding weighs: errors fail the hook, warnings are only shown."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ContentKind(str, Enum):
+    """Content that demands a minimum classification."""
+
+    IOCS = "iocs"
+    CREDENTIALS = "credentials"
+    CUSTOMER_DATA = "customer_data"
+
+
+@attrs.define(kw_only=True)
+class PathRule:
+    """Documents at ``paths`` (globs, ``**`` for any depth) may carry only ``labels``."""
+
+    paths: list[str] = describe("globs relative to the repository root, e.g. public/**")
+    labels: list[Classification] = describe("labels allowed there")
+
+
+@attrs.define(kw_only=True)
+class ContentRule:
+    """A document that has ``content`` must be labelled at least ``minimum``."""
+
+    content: ContentKind = describe("iocs, credentials or customer_data")
+    minimum: Classification = describe("the least sensitive label allowed")
+
+
+def _default_content_rules() -> list[ContentRule]:
+    return [ContentRule(content=kind, minimum=Classification.CONFIDENTIAL) for kind in ContentKind]
+
+
+def _default_label_levels() -> list[list[Classification]]:
+    return [list(level) for level in DEFAULT_LABEL_LEVELS]
+
+
+@attrs.define(kw_only=True)
+class Policy:
+    """What a repository demands of its post-mortems."""
+
+    files: str = describe(
+        "regular expression of the paths the hooks check",
+        default=r"^(incidents|postmortems)/.*\.ya?ml$",
+    )
+    labels: list[list[Classification]] = describe(
+        "allowed labels, least sensitive first; a list per level of equal sensitivity",
+        factory=_default_label_levels,
+    )
+    path_rules: list[PathRule] = items("labels allowed under given paths")
+    content_rules: list[ContentRule] = describe(
+        "content that demands a minimum label", factory=_default_content_rules
+    )
+    required_sections: dict[ProfileName, dict[DocumentStatus, list[str]]] = describe(
+        "sections required per profile and status; replaces the profile's defaults",
+        factory=dict,
+    )
+    placeholders: list[str] | None = optional("placeholder patterns; replaces the defaults")
+    extra_placeholders: list[str] = items("placeholder patterns added to the defaults")
+    select: list[str] = describe(
+        "rule ids or prefixes to run (PM2 runs every PM2xx rule)", factory=lambda: ["PM"]
+    )
+    ignore: list[str] = items("rule ids or prefixes not to run")
+    overdue: Level = describe("level of an open item past its deadline", default=Level.WARNING)
+    max_file_bytes: int = describe("largest document read, in bytes", default=5 * 1024 * 1024)
+    root: Path = attrs.field(init=False, default=Path("."))
+    """The directory path rules are relative to: where the policy file is."""
+
+    def rank(self, label: Classification) -> int | None:
+        """The sensitivity of ``label`` (0 is least sensitive), None if it is not allowed."""
+        for index, level in enumerate(self.labels):
+            if label in level:
+                return index
+        return None
+
+    def allowed_labels(self) -> list[Classification]:
+        return [label for level in self.labels for label in level]
+
+    def selects(self, rule: str) -> bool:
+        chosen = any(rule.startswith(prefix) for prefix in self.select)
+        return chosen and not any(rule.startswith(prefix) for prefix in self.ignore)
+
+    def placeholder_patterns(self) -> list[re.Pattern[str]]:
+        return _compiled((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
+
+    def sections_required(
+        self, profile: ProfileName, status: DocumentStatus, defaults: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """What a document must fill in: the policy's list if it has one, else the profile's
+        required sections once the document leaves Draft, and the summary before."""
+        configured = self.required_sections.get(profile, {})
+        if status in configured:
+            return tuple(configured[status])
+        return defaults if status is not DocumentStatus.DRAFT else ("summary",)
+
+
+@cache
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return [re.compile(pattern) for pattern in patterns]
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """Whether a repository-relative POSIX ``path`` matches a glob; ``**`` spans directories."""
+    return bool(_glob_regex(pattern).match(path))
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    parts = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        else:
+            parts.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(parts) + r"\Z")
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read and validate a policy file; :class:`PolicyError` with located problems if bad."""
+    source = os.fspath(path)
+    try:
+        text = read_text(path)
+        data = parse(text, source)
+    except DocumentError as error:
+        raise PolicyError(error.problems) from None
+    if data is None:
+        return _rooted(Policy(), Path(path).parent)
+    if not isinstance(data, dict):
+        raise PolicyError([Problem(source, 1, 1, "", "expected a mapping of policy keys")])
+    try:
+        policy = structure(data, Policy)
+    except Exception as error:  # every structuring failure becomes located problems
+        raise PolicyError(located_problems(list(structure_problems(error)), text, source)) from None
+    problems = _semantic_problems(policy)
+    if problems:
+        raise PolicyError(located_problems(problems, text, source))
+    return _rooted(policy, Path(path).parent)
+
+
+def _rooted(policy: Policy, root: Path) -> Policy:
+    policy.root = root
+    return policy
+
+
+def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
+    problems: list[tuple[FieldPath, str]] = []
+    try:
+        re.compile(policy.files)
+    except re.error as error:
+        problems.append((("files",), f"not a regular expression: {error}"))
+    for key in ("placeholders", "extra_placeholders"):
+        for index, pattern in enumerate(getattr(policy, key) or []):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                problems.append(((key, index), f"not a regular expression: {error}"))
+    for profile, by_status in policy.required_sections.items():
+        for status, sections in by_status.items():
+            for index, section in enumerate(sections):
+                if section not in SECTION_NAMES:
+                    path = ("required_sections", profile.value, status.value, index)
+                    problems.append((path, f"no section {section!r} in the document model"))
+    seen: set[Classification] = set()
+    for index, level in enumerate(policy.labels):
+        for label in level:
+            if label in seen:
+                problems.append((("labels", index), f"{label.value} is listed twice"))
+            seen.add(label)
+    if policy.max_file_bytes <= 0:
+        problems.append((("max_file_bytes",), "must be positive"))
+    return problems
+
+
+def find_policy(document: str | os.PathLike[str]) -> Policy:
+    """The policy that governs ``document``: the nearest ``.postmortem.yaml`` above it,
+    looking no higher than the git work tree; the defaults if there is none."""
+    return _policy_for_directory(Path(document).absolute().parent)
+
+
+@cache
+def _policy_for_directory(directory: Path) -> Policy:
+    candidate = directory / POLICY_FILE
+    if candidate.is_file():
+        return load_policy(candidate)
+    if (directory / ".git").exists() or directory.parent == directory:
+        return _rooted(Policy(), directory)
+    return _policy_for_directory(directory.parent)
+
+
+def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:
+    """``document`` as a POSIX path relative to the policy's root, for path rules."""
+    absolute = Path(document).absolute()
+    try:
+        return PurePosixPath(absolute.relative_to(policy.root.absolute())).as_posix()
+    except ValueError:
+        return absolute.as_posix()

@@ -9,8 +9,8 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from postmortem._version import __version__

@@ -116,7 +116,9 @@ def _expect(kind: str, value: object) -> _ValueProblem:
     return _ValueProblem(f"expected {kind}, found {_type_name(value)}{shown}")
 
 
-def _structure_str(value: object, _: type) -> str:
+def _structure_str(value: object, str_type: type) -> str:
+    if str_type is not str and issubclass(str_type, Enum):
+        return _structure_enum(value, str_type)  # type: ignore[return-value]
     if not isinstance(value, str):
         raise _expect("a string", value)
     return str(value)
@@ -275,8 +277,8 @@ _converter.register_structure_hook_factory(
 )
 _converter.register_structure_hook_factory(attrs.has, _strict_mapping)
 _converter.register_unstructure_hook(timedelta, format_duration)
+# Enums whose members are strings reach _structure_str; unstructuring needs them by name.
 for _enum in _vocabularies():
-    _converter.register_structure_hook(_enum, _structure_enum)
     _converter.register_unstructure_hook(_enum, _enum_value)
 _converter.register_unstructure_hook_factory(attrs.has, _omit_empty)
 

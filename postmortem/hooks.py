@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 
 from postmortem.errors import Finding, PolicyError, PostMortemError
 
@@ -72,26 +73,27 @@ def run(
 ) -> int:
     """Check ``paths`` (or, with ``staged``, the staged post-mortems) and report."""
     from postmortem.checks import check_file, check_text
-    from postmortem.policy import find_policy, relative_to_root
+    from postmortem.policy import Policy, find_policy, relative_to_root
 
+    policies: dict[Path, Policy] = {}
     try:
         findings: list[Finding] = []
         if staged:
-            from pathlib import Path
-
             from postmortem.policy import POLICY_FILE
             from postmortem.staged import open_work_tree, staged_documents
 
             repo = open_work_tree(Path.cwd())
             root = Path(repo.working_tree_dir or ".")
-            for name, text in staged_documents(repo, find_policy(root / POLICY_FILE).files):
-                policy = find_policy(root / name)
+            for name, text in staged_documents(
+                repo, find_policy(root / POLICY_FILE, policies).files
+            ):
+                policy = find_policy(root / name, policies)
                 relative = relative_to_root(root / name, policy)
                 findings += check_text(
                     text, name, policy, groups, today=today, relative_path=relative
                 )
         for path in paths:
-            findings += check_file(path, groups, today=today)
+            findings += check_file(path, groups, today=today, policy=find_policy(path, policies))
     except PolicyError as error:
         for problem in error.problems:
             print(f"{problem} (policy)", file=sys.stderr)

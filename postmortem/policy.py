@@ -130,7 +130,7 @@ class Policy:
     ignore: list[str] = items("rule ids or prefixes not to run")
     overdue: Level = describe("level of an open item past its deadline", default=Level.WARNING)
     max_file_bytes: int = describe("largest document read, in bytes", default=5 * 1024 * 1024)
-    root: Path = attrs.field(init=False, default=Path("."))
+    root: Path = attrs.field(init=False, default=Path("."), eq=False)
     """The directory path rules are relative to: where the policy file is."""
 
     def rank(self, label: Classification) -> int | None:
@@ -250,20 +250,29 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     return problems
 
 
-def find_policy(document: str | os.PathLike[str]) -> Policy:
+def find_policy(
+    document: str | os.PathLike[str], known: dict[Path, Policy] | None = None
+) -> Policy:
     """The policy that governs ``document``: the nearest ``.postmortem.yaml`` above it,
-    looking no higher than the git work tree; the defaults if there is none."""
-    return _policy_for_directory(Path(document).absolute().parent)
+    looking no higher than the git work tree; the defaults if there is none.
 
-
-@cache
-def _policy_for_directory(directory: Path) -> Policy:
-    candidate = directory / POLICY_FILE
-    if candidate.is_file():
-        return load_policy(candidate)
-    if (directory / ".git").exists() or directory.parent == directory:
-        return _rooted(Policy(), directory)
-    return _policy_for_directory(directory.parent)
+    ``known`` remembers the answer per directory across calls of one run.
+    """
+    known = {} if known is None else known
+    directory = Path(document).absolute().parent
+    visited = []
+    while directory not in known:
+        visited.append(directory)
+        candidate = directory / POLICY_FILE
+        if candidate.is_file():
+            known[directory] = load_policy(candidate)
+        elif (directory / ".git").exists() or directory.parent == directory:
+            known[directory] = _rooted(Policy(), directory)
+        else:
+            directory = directory.parent
+    for seen in visited:
+        known[seen] = known[directory]
+    return known[directory]
 
 
 def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:

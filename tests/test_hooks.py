@@ -1,0 +1,357 @@
+"""The hooks: main(argv) on temporary files, and end to end with the real pre-commit and git."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import postmortem
+from postmortem import hooks
+from postmortem.cli import main as cli_main
+from postmortem.model import (
+    Classification,
+    DocumentStatus,
+    Ioc,
+    IocType,
+    PostMortem,
+)
+from tests.conftest import EXAMPLES, ROOT
+from tests.gitrepo import GitRepo, init_repo
+
+TODAY = ["--today", "2024-01-01"]
+
+
+def complete() -> PostMortem:
+    return postmortem.load(EXAMPLES / "postmortem.yaml")
+
+
+def write(path: Path, doc: PostMortem | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(doc if isinstance(doc, str) else postmortem.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_each_hook_exits_0_when_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "pm.yaml", complete())
+    for hook in (hooks.validate, hooks.completeness, hooks.classification):
+        assert hook([str(path), *TODAY]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_hooks_run_only_their_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = complete()
+    doc.metadata.classification = None
+    doc.action_items[0].owner = None
+    path = write(tmp_path / "pm.yaml", doc)
+    assert hooks.validate([str(path)]) == 0
+    assert hooks.completeness([str(path), *TODAY]) == 1
+    assert " PM203 " in capsys.readouterr().out
+    assert hooks.classification([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert " PM301 " in out
+    assert " PM203 " not in out
+
+
+def test_a_broken_file_fails_every_hook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "pm.yaml", "profile: postmortem\nmetadata: {id: 7}\n")
+    for hook in (hooks.validate, hooks.completeness, hooks.classification):
+        assert hook([str(path)]) == 1
+        assert (
+            capsys.readouterr().out
+            == f"{path}:2:16: PM102 metadata.id: expected a string, found a number 7\n"
+        )
+
+
+def test_a_bad_policy_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".postmortem.yaml").write_text("overdue: never\n", encoding="utf-8")
+    path = write(tmp_path / "incidents" / "pm.yaml", complete())
+    assert hooks.completeness([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path / '.postmortem.yaml'}:1:10: overdue: 'never' is not one of")
+
+
+def test_warnings_do_not_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "pm.yaml", complete())
+    assert hooks.completeness([str(path), "--today", "2030-01-01"]) == 0
+    assert "PM206" in capsys.readouterr().out
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".postmortem.yaml").write_text("overdue: error\n", encoding="utf-8")
+    assert hooks.completeness([str(path), "--today", "2030-01-01"]) == 1
+
+
+def test_check_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = complete()
+    doc.action_items[0].owner = None
+    path = write(tmp_path / "pm.yaml", doc)
+    assert cli_main(["check", str(path), "--format", "json", *TODAY]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["rule"], row["path"], row["level"]) for row in rows] == [
+        ("PM203", "action_items[0]", "error")
+    ]
+    assert rows[0]["line"] > 1
+    assert cli_main(["check", str(path), "--format", "github", *TODAY]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"::error file={path},line={rows[0]['line']},col={rows[0]['column']},title=PM203::"
+    )
+
+
+def test_check_needs_paths_or_staged(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["check"]) == 2
+    assert "name the files to check" in capsys.readouterr().err
+
+
+# End to end: the real pre-commit and git, in temporary repositories.
+
+
+def _git_env(tmp: Path) -> dict[str, str]:
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+@pytest.fixture(scope="session")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This repository's working copy, committed to a scratch repository pre-commit can clone."""
+    copy = tmp_path_factory.mktemp("postmortem-working-copy")
+    env = _git_env(copy)
+    listing = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT, capture_output=True, check=True, env=env,
+    ).stdout.decode()  # fmt: skip
+    for name in filter(None, listing.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *command], cwd=copy, check=True, env=env, capture_output=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=copy, capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+    return copy, sha
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+POLICY = """\
+path_rules:
+  - paths: ["incidents/confidential/**"]
+    labels: [Confidential, Restricted]
+"""
+
+
+@pytest.fixture
+def incidents(
+    tmp_path: Path, hook_source: tuple[Path, str], pre_commit_home: Path
+) -> tuple[GitRepo, dict[str, str]]:
+    env = {**_git_env(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
+    repo = init_repo(tmp_path / "incidents-repo")
+    source, sha = hook_source
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"""\
+repos:
+  - repo: {source}
+    rev: {sha}
+    hooks:
+      - id: postmortem-validate
+      - id: postmortem-completeness
+        args: [--today, "2024-01-01"]
+      - id: postmortem-classification
+""",
+    )
+    repo.write(".postmortem.yaml", POLICY)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repo.root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["git", "add", "-A"], cwd=repo.root, env=env, check=True)
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "set up", "--no-verify"], cwd=repo.root, env=env, check=True
+    )
+    return repo, env
+
+
+def _commit(
+    repo: GitRepo, env: dict[str, str], relative: str, doc: PostMortem | str
+) -> subprocess.CompletedProcess[str]:
+    write(repo.root / relative, doc)
+    subprocess.run(["git", "add", relative], cwd=repo.root, env=env, check=True)
+    return subprocess.run(
+        ["git", "commit", "-m", f"add {relative}"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _final_without_timeline() -> PostMortem:
+    doc = complete()
+    doc.timeline = None
+    doc.detection = None
+    return doc
+
+
+def _placeholder() -> PostMortem:
+    doc = complete()
+    assert doc.summary is not None
+    doc.summary.text = "On YYYY-MM-DD the service failed.\n"
+    return doc
+
+
+def _no_owner() -> PostMortem:
+    doc = complete()
+    doc.action_items[1].owner = None
+    return doc
+
+
+def _no_label() -> PostMortem:
+    doc = complete()
+    doc.metadata.classification = None
+    return doc
+
+
+def _disallowed_label() -> str:
+    text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
+    return text.replace("classification: Internal", "classification: Secret")
+
+
+def _public() -> PostMortem:
+    doc = complete()
+    doc.metadata.classification = Classification.PUBLIC
+    return doc
+
+
+def _iocs_internal() -> PostMortem:
+    doc = complete()
+    doc.iocs = [Ioc(type=IocType.IP_ADDRESS, value="198.51.100.7", context="edge logs")]
+    return doc
+
+
+REFUSED: list[tuple[str, str, Callable[[], PostMortem | str], str]] = [
+    ("missing section", "incidents/a.yaml", _final_without_timeline, "PM201 timeline"),
+    ("placeholder", "incidents/b.yaml", _placeholder, "PM202 summary.text"),
+    ("no owner", "incidents/c.yaml", _no_owner, "PM203 action_items[1]"),
+    ("no label", "incidents/d.yaml", _no_label, "PM301 metadata"),
+    ("disallowed label", "incidents/e.yaml", _disallowed_label, "PM102 metadata.classification"),
+    (
+        "public under confidential path",
+        "incidents/confidential/f.yaml",
+        _public,
+        "PM303 metadata.classification",
+    ),
+    ("iocs labelled internal", "incidents/g.yaml", _iocs_internal, "PM304 metadata.classification"),
+]
+
+
+@pytest.mark.parametrize(
+    ("relative", "make", "expected"),
+    [case[1:] for case in REFUSED],
+    ids=[case[0] for case in REFUSED],
+)
+def test_pre_commit_refuses(
+    incidents: tuple[GitRepo, dict[str, str]],
+    relative: str,
+    make: Callable[[], PostMortem | str],
+    expected: str,
+) -> None:
+    repo, env = incidents
+    result = _commit(repo, env, relative, make())
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    rule, _, path = expected.partition(" ")
+    assert f"{relative}:" in output
+    line = next(line for line in output.splitlines() if f" {rule} " in line)
+    assert line.startswith(f"{relative}:")
+    assert f" {rule} {path}" in line
+    assert "Traceback" not in output
+    assert repo.git("log", "--format=%s", "-1").strip() == "set up"
+
+
+def test_pre_commit_accepts_a_complete_document(incidents: tuple[GitRepo, dict[str, str]]) -> None:
+    repo, env = incidents
+    result = _commit(repo, env, "incidents/2024/pm.yaml", complete())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "post-mortems are complete and consistent" in result.stdout + result.stderr
+    assert repo.git("log", "--format=%s", "-1").strip() == "add incidents/2024/pm.yaml"
+
+
+@pytest.fixture
+def plain_hooks_repo(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
+    env = _git_env(tmp_path)
+    repo = init_repo(tmp_path / "plain")
+    repo.git("config", "core.hooksPath", str(ROOT / "hooks"))
+    return repo, env
+
+
+def test_plain_hook_checks_the_staged_content_not_the_working_tree(
+    plain_hooks_repo: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = plain_hooks_repo
+    bad = _no_owner()
+    bad.action_items = bad.action_items[:2]
+    result = _commit(repo, env, "incidents/pm.yaml", bad)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr  # git shows a hook's output on stderr
+    assert output.startswith("incidents/pm.yaml:")
+    assert " PM203 action_items[1]" in output
+    write(repo.root / "incidents/pm.yaml", complete())
+    result = subprocess.run(
+        ["git", "commit", "-m", "still staged bad"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0, "the working tree is fixed but the staged content is not"
+    subprocess.run(["git", "add", "incidents/pm.yaml"], cwd=repo.root, env=env, check=True)
+    write(repo.root / "incidents/pm.yaml", "profile: [broken\n")
+    result = subprocess.run(
+        ["git", "commit", "-m", "good staged"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = repo.git("show", "HEAD:incidents/pm.yaml")
+    assert postmortem.loads(shown).metadata.status is DocumentStatus.FINAL
+
+
+def test_plain_hook_ignores_files_outside_the_policy_pattern(
+    plain_hooks_repo: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = plain_hooks_repo
+    result = _commit(repo, env, "config/settings.yaml", "not: [a post-mortem\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_timestamps_in_messages_are_stable() -> None:
+    assert datetime(2024, 1, 1, tzinfo=timezone.utc).isoformat() == "2024-01-01T00:00:00+00:00"

@@ -1,0 +1,123 @@
+"""The repository policy: defaults, discovery, and located errors in a bad policy file."""
+
+from pathlib import Path
+
+import pytest
+
+from postmortem.errors import PolicyError
+from postmortem.model import Classification, DocumentStatus, ProfileName
+from postmortem.policy import Level, Policy, find_policy, glob_matches, load_policy
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    policy = find_policy(tmp_path / "incidents" / "pm.yaml")
+    assert policy == Policy()
+    assert policy.root == tmp_path
+    assert policy.rank(Classification.PUBLIC) == policy.rank(Classification.TLP_CLEAR) == 0
+    assert policy.rank(Classification.RESTRICTED) == policy.rank(Classification.TLP_RED)
+    ordered = [
+        Classification.PUBLIC,
+        Classification.INTERNAL,
+        Classification.CONFIDENTIAL,
+        Classification.RESTRICTED,
+    ]
+    ranks = [policy.rank(label) for label in ordered]
+    assert ranks == sorted(ranks)
+    assert len(set(ranks)) == 4
+
+
+def test_the_nearest_policy_file_governs(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".postmortem.yaml").write_text("overdue: error\n", encoding="utf-8")
+    nested = tmp_path / "incidents" / "2024"
+    nested.mkdir(parents=True)
+    policy = find_policy(nested / "pm.yaml")
+    assert policy.overdue is Level.ERROR
+    assert policy.root == tmp_path
+
+
+def test_a_full_policy_loads(tmp_path: Path) -> None:
+    path = tmp_path / ".postmortem.yaml"
+    path.write_text(
+        """\
+files: ^pm/.*\\.yaml$
+labels:
+  - [Public, "TLP:CLEAR"]
+  - [Internal]
+  - [Confidential]
+path_rules:
+  - paths: ["public/**"]
+    labels: [Public, "TLP:CLEAR"]
+content_rules:
+  - content: iocs
+    minimum: Confidential
+required_sections:
+  postmortem:
+    Draft: [summary, timeline]
+extra_placeholders: ["ACME-\\\\d+"]
+select: [PM2, PM3]
+ignore: [PM206]
+overdue: error
+max_file_bytes: 100000
+""",
+        encoding="utf-8",
+    )
+    policy = load_policy(path)
+    assert policy.allowed_labels() == [
+        Classification.PUBLIC,
+        Classification.TLP_CLEAR,
+        Classification.INTERNAL,
+        Classification.CONFIDENTIAL,
+    ]
+    assert policy.required_sections == {
+        ProfileName.POSTMORTEM: {DocumentStatus.DRAFT: ["summary", "timeline"]}
+    }
+    assert policy.selects("PM201")
+    assert not policy.selects("PM206")
+    assert not policy.selects("PM101")
+    assert policy.placeholder_patterns()[-1].pattern == "ACME-\\d+"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("labels: [[Public], [Internal, Secret]]\n", ":1:31: labels[1][1]: 'Secret' is not one of"),
+        ("overdue: sometimes\n", ":1:10: overdue: 'sometimes' is not one of: error, warning"),
+        ("colour: red\n", ":1:1: colour: unknown key"),
+        ("files: '['\n", ":1:8: files: not a regular expression"),
+        (
+            "required_sections:\n  postmortem:\n    Final: [summary, bogus]\n",
+            ":3:22: required_sections.postmortem.Final[1]: no section 'bogus'",
+        ),
+        ("labels: [[Public], [Public]]\n", ":1:20: labels[1]: Public is listed twice"),
+        ("max_file_bytes: 0\n", ":1:17: max_file_bytes: must be positive"),
+        ("- a\n", ":1:1: expected a mapping of policy keys"),
+        ("files: [\n", ":2:1: YAML:"),
+        ("extra_placeholders: ['(']\n", ":1:22: extra_placeholders[0]: not a regular expression"),
+    ],
+)
+def test_a_bad_policy_is_located(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / ".postmortem.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert str(caught.value.problems[0]).startswith(f"{path}{expected}"), str(
+        caught.value.problems[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("public/**", "public/a/b.yaml", True),
+        ("public/**", "publicity/a.yaml", False),
+        ("public/*.yaml", "public/a/b.yaml", False),
+        ("public/*.yaml", "public/b.yaml", True),
+        ("**/secret/*.yaml", "incidents/secret/x.yaml", True),
+        ("**/secret/*.yaml", "secret/x.yaml", True),
+        ("incidents/202?/*.yaml", "incidents/2024/x.yaml", True),
+    ],
+)
+def test_globs(pattern: str, path: str, matches: bool) -> None:
+    assert glob_matches(pattern, path) is matches

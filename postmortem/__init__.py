@@ -1,18 +1,53 @@
-"""postmortem: incident post-mortems as typed, validated YAML documents kept in git."""
+"""postmortem: incident post-mortems as typed, validated YAML documents kept in git.
+
+The model classes are imported at once; the functions load their modules on first
+use, so that a hook or a script pays only for what it uses.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, PostMortemError, Problem, UsageError
-from postmortem.history import DocumentHistory, Version, histories, history
+from postmortem.errors import (
+    DocumentError,
+    Finding,
+    PolicyError,
+    PostMortemError,
+    Problem,
+    UsageError,
+)
 from postmortem.model import *  # noqa: F403
 from postmortem.model import __all__ as _model_names
-from postmortem.profiles import PROFILES, Profile, SectionSpec, get_profile
-from postmortem.schema import json_schema
-from postmortem.yaml_io import dump, dumps, edit, load, loads
+
+if TYPE_CHECKING:
+    from postmortem.history import DocumentHistory, Version, histories, history
+    from postmortem.profiles import PROFILES, Profile, SectionSpec, get_profile
+    from postmortem.schema import json_schema
+    from postmortem.yaml_io import dump, dumps, edit, load, loads
+
+_LAZY = {
+    "DocumentHistory": "postmortem.history",
+    "Version": "postmortem.history",
+    "histories": "postmortem.history",
+    "history": "postmortem.history",
+    "PROFILES": "postmortem.profiles",
+    "Profile": "postmortem.profiles",
+    "SectionSpec": "postmortem.profiles",
+    "get_profile": "postmortem.profiles",
+    "json_schema": "postmortem.schema",
+    "dump": "postmortem.yaml_io",
+    "dumps": "postmortem.yaml_io",
+    "edit": "postmortem.yaml_io",
+    "load": "postmortem.yaml_io",
+    "loads": "postmortem.yaml_io",
+}
 
 __all__ = [
     "PROFILES",
     "DocumentError",
     "DocumentHistory",
+    "Finding",
+    "PolicyError",
     "PostMortemError",
     "Problem",
     "Profile",
@@ -31,3 +66,15 @@ __all__ = [
     "loads",
     *_model_names,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'postmortem' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,5 +1,7 @@
 """Benchmarks, run by hand: ``python bench/run.py [--docs 1000] [--commits 5000] [--runs 3]``.
 
+Install the peers first to compare with them: ``pip install -e '.[bench]'``.
+
 Generates an incidents repository with git fast-import (documents of about 12 KB,
 commits by several authors, renames among them), then prints one table: the median
 wall time of each measurement over ``--runs`` runs, its ratio to the baseline named
@@ -8,6 +10,7 @@ a fresh process so that start-up costs count as a user would see them.
 """
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -24,8 +27,11 @@ from postmortem.model import (
     ActionItem,
     ActionStatus,
     Classification,
+    Detection,
+    DetectionMethod,
     DocumentStatus,
     Impact,
+    Lessons,
     Metadata,
     PostMortem,
     ProfileName,
@@ -131,13 +137,18 @@ def generate_repository(root: Path, documents: int, commits: int, seed: int = 1)
             change = rng.random()
             if change < 0.1:
                 doc.metadata.status = DocumentStatus.FINAL
+                doc.lessons = Lessons(went_well=["Paging worked"], went_wrong=["Slow rollback"])
+                doc.detection = Detection(method=DetectionMethod.MONITORING)
             elif change < 0.5 and doc.action_items:
                 item = rng.choice(doc.action_items)
                 item.status = rng.choice(list(ActionStatus))
             else:
-                doc.add_timeline_event(
-                    TimelineEvent(time=START, event=" ".join(rng.choice(WORDS) for _ in range(9)))
-                )
+                assert doc.timeline is not None
+                last = doc.timeline.events[-1].time
+                assert isinstance(last, datetime)
+                later = last + timedelta(minutes=rng.randrange(1, 90))
+                words = " ".join(rng.choice(WORDS) for _ in range(9))
+                doc.add_timeline_event(TimelineEvent(time=later, event=words))
         message_bytes = message.encode()
         stream.append(f"data {len(message_bytes)}\n".encode() + message_bytes + b"\n")
         stream.extend(changes)
@@ -173,6 +184,65 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.st
 
 def python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
+
+
+def tool(name: str) -> str | None:
+    """A command installed beside this Python (check-jsonschema, yamllint), if any."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else shutil.which(name)
+
+
+def check_rows(root: Path, paths: list[Path], runs: int) -> list[tuple[str, float, float, str]]:
+    relative = [str(path.relative_to(root)) for path in paths]
+    rows = []
+    imports, imports_peak = measure(python("import ruamel.yaml, attrs, cattrs"), root, runs)
+    rows.append(
+        ("python -c 'import ruamel.yaml, attrs, cattrs' (baseline)", imports, imports_peak, "1.00x")
+    )
+    for hook in ("postmortem-validate", "postmortem-completeness", "postmortem-classification"):
+        command = tool(hook)
+        if command is None:
+            raise SystemExit(f"{hook} is not installed; pip install -e . first")
+        seconds, peak = measure([command, relative[0], "--today", "2024-01-01"], root, max(runs, 5))
+        rows.append((f"{hook}, 1 file", seconds, peak, f"{seconds / imports:.2f}x"))
+    schema = root.parent / "postmortem.schema.json"
+    schema.write_text(json.dumps(postmortem.json_schema()), encoding="utf-8")
+    baseline = None
+    check_jsonschema = tool("check-jsonschema")
+    if check_jsonschema:
+        baseline, peak = measure(
+            [check_jsonschema, "--schemafile", str(schema), *relative], root, runs
+        )
+        rows.append((f"check-jsonschema, {len(paths)} files (baseline)", baseline, peak, "1.00x"))
+    yamllint = tool("yamllint")
+    if yamllint:
+        seconds, peak = measure([yamllint, "-d", "relaxed", *relative], root, runs)
+        ratio = f"{seconds / baseline:.2f}x" if baseline else "-"
+        rows.append((f"yamllint, {len(paths)} files", seconds, peak, ratio))
+    postmortem_command = tool("postmortem")
+    assert postmortem_command is not None
+    seconds, peak = measure(
+        [postmortem_command, "check", "--today", "2024-01-01", *relative], root, runs
+    )
+    ratio = f"{seconds / baseline:.2f}x" if baseline else "-"
+    rows.append((f"postmortem check (all rules), {len(paths)} files", seconds, peak, ratio))
+    return rows
+
+
+def throughput_rows(paths: list[Path]) -> list[tuple[str, float, float, str]]:
+    """Documents per second for load and dump, in this process."""
+    texts = [path.read_text(encoding="utf-8") for path in paths]
+    started = time.perf_counter()
+    documents = [postmortem.loads(text) for text in texts]
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    for document in documents:
+        postmortem.dumps(document)
+    dumped = time.perf_counter() - started
+    return [
+        (f"loads, {len(texts)} docs", loaded, 0.0, f"{len(texts) / loaded:.0f} docs/s"),
+        (f"dumps, {len(texts)} docs", dumped, 0.0, f"{len(texts) / dumped:.0f} docs/s"),
+    ]
 
 
 def history_rows(root: Path, paths: list[Path], runs: int) -> list[tuple[str, float, float, str]]:
@@ -231,11 +301,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = generate_repository(workdir / "repo", args.docs, max(args.commits, args.docs))
         elapsed = time.perf_counter() - started
         print(f"generated {args.docs} documents, {args.commits} commits in {elapsed:.1f}s")
-        rows = history_rows(workdir / "repo", paths, args.runs)
+        rows = [
+            *check_rows(workdir / "repo", paths, args.runs),
+            *history_rows(workdir / "repo", paths, args.runs),
+            *throughput_rows(paths),
+        ]
         width = max(len(row[0]) for row in rows)
-        print(f"{'measurement':<{width}}  {'median s':>9}  {'ratio':>7}  {'peak MB':>8}")
+        print(f"{'measurement':<{width}}  {'median s':>9}  {'ratio':>14}  {'peak MB':>8}")
         for name, seconds, peak, ratio in rows:
-            print(f"{name:<{width}}  {seconds:9.3f}  {ratio:>7}  {peak:8.1f}")
+            memory = f"{peak:8.1f}" if peak else "       -"
+            print(f"{name:<{width}}  {seconds:9.3f}  {ratio:>14}  {memory}")
     finally:
         if args.keep:
             print(f"repository kept at {workdir / 'repo'}")

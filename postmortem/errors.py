@@ -58,6 +58,9 @@ class DocumentError(PostMortemError):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
+    def __reduce__(self) -> tuple[type["DocumentError"], tuple[tuple[Problem, ...]]]:
+        return type(self), (self.problems,)
+
 
 class PolicyError(DocumentError):
     """The repository policy file is not valid; ``problems`` locates each reason."""

@@ -6,12 +6,17 @@ usage or policy error, 0 when clean.
 """
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from postmortem.errors import Finding, PolicyError, PostMortemError
+
+if TYPE_CHECKING:
+    from postmortem.policy import Policy
 
 __all__ = [
     "EXIT_CLEAN",
@@ -72,7 +77,7 @@ def run(
     staged: bool = False,
 ) -> int:
     """Check ``paths`` (or, with ``staged``, the staged post-mortems) and report."""
-    from postmortem.checks import check_file, check_text
+    from postmortem.checks import check_text
     from postmortem.policy import Policy, find_policy, relative_to_root
 
     policies: dict[Path, Policy] = {}
@@ -92,8 +97,7 @@ def run(
                 findings += check_text(
                     text, name, policy, groups, today=today, relative_path=relative
                 )
-        for path in paths:
-            findings += check_file(path, groups, today=today, policy=find_policy(path, policies))
+        findings += _check_files(paths, groups, today, policies)
     except PolicyError as error:
         for problem in error.problems:
             print(f"{problem} (policy)", file=sys.stderr)
@@ -102,6 +106,36 @@ def run(
         print(f"postmortem: {error}", file=sys.stderr)
         return EXIT_USAGE
     return report(findings, output_format)
+
+
+_PARALLEL_FROM = 64
+"""With this many files or more, the checks run in one process per core."""
+
+
+def _check_files(
+    paths: Sequence[str], groups: Sequence[str], today: date | None, policies: dict[Path, "Policy"]
+) -> list[Finding]:
+    from postmortem.checks import check_file
+    from postmortem.policy import find_policy
+
+    workers = min(os.cpu_count() or 1, len(paths) // (_PARALLEL_FROM // 2))
+    if workers < 2 or len(paths) < _PARALLEL_FROM:
+        return [
+            finding
+            for path in paths
+            for finding in check_file(path, groups, today=today, policy=find_policy(path, policies))
+        ]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [list(paths[index::workers]) for index in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(
+            pool.map(_check_files, chunks, [groups] * workers, [today] * workers, [{}] * workers)
+        )
+    order = {path: index for index, path in enumerate(paths)}
+    return sorted(
+        (finding for chunk in results for finding in chunk), key=lambda f: order[f.source]
+    )
 
 
 def _hook(groups: tuple[str, ...], description: str, argv: Sequence[str] | None) -> int:

@@ -58,7 +58,7 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     r"\$[XYZ]\b",
     r"(?<![\w.])@(engineer|devops|tech-writer|security-lead|username|handle|someone)(?![\w-])",
     r"<!--.*?-->",
-    r"(?i)\blorem ipsum\b",
+    r"(?i:\blorem ipsum\b)",
 )
 """Patterns of text left over from a template (regular expressions)."""
 
@@ -147,8 +147,9 @@ class Policy:
         chosen = any(rule.startswith(prefix) for prefix in self.select)
         return chosen and not any(rule.startswith(prefix) for prefix in self.ignore)
 
-    def placeholder_patterns(self) -> list[re.Pattern[str]]:
-        return _compiled((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
+    def placeholder_pattern(self) -> re.Pattern[str]:
+        """One expression that finds any of the placeholder patterns."""
+        return _combined((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
 
     def sections_required(
         self, profile: ProfileName, status: DocumentStatus, defaults: tuple[str, ...]
@@ -162,8 +163,8 @@ class Policy:
 
 
 @cache
-def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
-    return [re.compile(pattern) for pattern in patterns]
+def _combined(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
 def glob_matches(pattern: str, path: str) -> bool:
@@ -230,7 +231,7 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     for key in ("placeholders", "extra_placeholders"):
         for index, pattern in enumerate(getattr(policy, key) or []):
             try:
-                re.compile(pattern)
+                re.compile(f"(?:{pattern})")
             except re.error as error:
                 problems.append(((key, index), f"not a regular expression: {error}"))
     for profile, by_status in policy.required_sections.items():

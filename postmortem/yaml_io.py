@@ -21,6 +21,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
@@ -32,6 +33,7 @@ from postmortem.files import read_text, write_atomic
 from postmortem.model import PostMortem
 
 __all__ = [
+    "compose",
     "document_from_data",
     "dump",
     "dumps",
@@ -177,23 +179,41 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def locate(tree: Any, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
-    """1-based (line, column) of ``path`` in a round-trip tree; its nearest ancestor if absent.
+def compose(text: str, source: str = "<string>") -> Node | None:
+    """The YAML node tree of ``text`` (C-accelerated), each node marked with its position."""
+    try:
+        root: Node | None = _safe_yaml().compose(text)
+    except YAMLError as error:
+        raise DocumentError([_syntax_problem(error, source)]) from None
+    except RecursionError:
+        raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
+    return root
+
+
+def locate(root: Node | None, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
+    """1-based (line, column) of ``path`` in a node tree; its nearest ancestor if absent.
 
     ``at_key`` gives the position of the last key itself rather than its value.
     """
     position = (1, 1)
-    node = tree
+    node = root
     for depth, step in enumerate(path):
-        last = depth == len(path) - 1
-        if isinstance(node, CommentedMap) and step in node:
-            line, column = node.lc.key(step) if last and at_key else node.lc.value(step)
-        elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
-            line, column = node.lc.item(step)
+        if isinstance(node, MappingNode):
+            entry = next(
+                ((key, value) for key, value in node.value if key.value == str(step)), None
+            )
+            if entry is None:
+                break
+            mark = entry[0].start_mark if at_key and depth == len(path) - 1 else entry[1].start_mark
+            node = entry[1]
+        elif (
+            isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value)
+        ):
+            node = node.value[step]
+            mark = node.start_mark
         else:
             break
-        position = (line + 1, column + 1)
-        node = node[step]
+        position = (mark.line + 1, mark.column + 1)
     return position
 
 
@@ -216,7 +236,7 @@ def located_problems(
     found: Sequence[tuple[FieldPath, str]], text: str, source: str
 ) -> list[Problem]:
     """Problems at field paths, given their line and column in ``text``."""
-    tree = parse_roundtrip(text, source)
+    tree = compose(text, source)
     problems = []
     for path, message in found:
         line, column = locate(tree, path, at_key=message == "unknown key")

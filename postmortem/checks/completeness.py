@@ -47,11 +47,9 @@ def _placeholders(value: Any, path: FieldPath, context: Context) -> Iterator[Raw
         for index, item in enumerate(value):
             yield from _placeholders(item, (*path, index), context)
     elif isinstance(value, str) and not _verbatim(path):
-        for pattern in context.policy.placeholder_patterns():
-            match = pattern.search(value)
-            if match:
-                yield path, "PM202", f"placeholder left from the template: {match.group(0)!r}"
-                break
+        match = context.policy.placeholder_pattern().search(value)
+        if match:
+            yield path, "PM202", f"placeholder left from the template: {match.group(0)!r}"
 
 
 def _verbatim(path: FieldPath) -> bool:

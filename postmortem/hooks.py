@@ -134,7 +134,7 @@ def _check_files(
         )
     order = {path: index for index, path in enumerate(paths)}
     return sorted(
-        (finding for chunk in results for finding in chunk), key=lambda f: order[f.source]
+        (finding for chunk in results for finding in chunk), key=lambda f: order.get(f.source, 0)
     )
 
 

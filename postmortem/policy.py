@@ -46,19 +46,21 @@ DEFAULT_LABEL_LEVELS: tuple[tuple[Classification, ...], ...] = (
 )
 """Labels from least to most sensitive; labels in one level are equally sensitive."""
 
+# Each pattern starts with a literal and checks the word boundary before it with a
+# lookbehind after it: a leading \b would keep the regex engine from skipping ahead
+# to the literal, which makes a search of a whole document 25 times slower.
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     r"\[[A-Z][^\[\]\n]{0,60}\](?!\()",
-    r"\bYYYY-MM-DD\b",
-    r"\bYYYY\b",
-    r"\bHH:MM\b",
-    r"\bTBD\b",
-    r"\bXXX+\b",
-    r"\bTODO\b",
-    r"\bFIXME\b",
+    r"YYYY(?<!\wYYYY)(?:-MM-DD)?\b",
+    r"HH:MM(?<!\wHH:MM)\b",
+    r"TBD(?<!\wTBD)\b",
+    r"XXX(?<!\wXXX)X*\b",
+    r"TODO(?<!\wTODO)\b",
+    r"FIXME(?<!\wFIXME)\b",
     r"\$[XYZ]\b",
-    r"(?<![\w.])@(engineer|devops|tech-writer|security-lead|username|handle|someone)(?![\w-])",
+    r"@(?<![\w.]@)(?:engineer|devops|tech-writer|security-lead|username|handle|someone)(?![\w-])",
     r"<!--.*?-->",
-    r"(?i:\blorem ipsum\b)",
+    r"[Ll]orem ipsum\b",
 )
 """Patterns of text left over from a template (regular expressions)."""
 
@@ -147,9 +149,8 @@ class Policy:
         chosen = any(rule.startswith(prefix) for prefix in self.select)
         return chosen and not any(rule.startswith(prefix) for prefix in self.ignore)
 
-    def placeholder_pattern(self) -> re.Pattern[str]:
-        """One expression that finds any of the placeholder patterns."""
-        return _combined((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
+    def placeholder_patterns(self) -> list[re.Pattern[str]]:
+        return _compiled((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
 
     def sections_required(
         self, profile: ProfileName, status: DocumentStatus, defaults: tuple[str, ...]
@@ -163,8 +164,8 @@ class Policy:
 
 
 @cache
-def _combined(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return [re.compile(pattern) for pattern in patterns]
 
 
 def glob_matches(pattern: str, path: str) -> bool:
@@ -231,7 +232,7 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     for key in ("placeholders", "extra_placeholders"):
         for index, pattern in enumerate(getattr(policy, key) or []):
             try:
-                re.compile(f"(?:{pattern})")
+                re.compile(pattern)
             except re.error as error:
                 problems.append(((key, index), f"not a regular expression: {error}"))
     for profile, by_status in policy.required_sections.items():

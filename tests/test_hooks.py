@@ -350,4 +350,3 @@ def test_plain_hook_ignores_files_outside_the_policy_pattern(
     repo, env = plain_hooks_repo
     result = _commit(repo, env, "config/settings.yaml", "not: [a post-mortem\n")
     assert result.returncode == 0, result.stdout + result.stderr
-

@@ -249,3 +249,25 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 )
 def test_indentation_is_guessed_from_the_file(text: str, expected: tuple[int, int, int]) -> None:
     assert yaml_io._guess_indentation(text) == expected
+
+
+TRICKY_SCALARS = [
+    "0o14", "0x1F", "012", "1_000", "-1.5e3", ".inf", "-.Inf", ".nan", "~", "null", "Null",
+    "", "true", "False", "yes", "no", "on", "off", "y", "2024-01-01", "2024-01-01 10:00:00+02:00",
+    "2024-01-01T10:00:00Z", "2024-01-01 10:00", "10:30", "1:30:00", "+1", "-0", "0.", "1e3",
+    "=", "<<", "a: b", "'quoted'", "plain text", "@handle", "#not-a-comment", "!tag-like",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("scalar", TRICKY_SCALARS)
+def test_the_fast_loader_resolves_scalars_like_the_stock_one(scalar: str) -> None:
+    from ruamel.yaml import YAML
+
+    text = (
+        f"value: {scalar}\n"
+        if not scalar.startswith(("'", "#", "!", "@"))
+        else f"value: '{scalar}'\n"
+    )
+    stock = YAML(typ="safe", pure=True).load(text)
+    assert yaml_io.parse(text) == stock
+    assert type(yaml_io.parse(text)["value"]) is type(stock["value"])

@@ -67,6 +67,7 @@ def check_text(
     context = Context(
         document=document,
         data=data,
+        text=text,
         policy=policy,
         relative_path=relative_path if relative_path is not None else source,
         today=today or date.today(),

@@ -1,5 +1,6 @@
 """PM2xx: required sections filled, no placeholders left, action items owned and dated."""
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,13 @@ _VERBATIM_PATHS = (("initial_access", "technical_details"), ("discovery", "evide
 
 def check(context: Context) -> Iterator[RawFinding]:
     yield from _required_sections(context)
-    yield from _placeholders(context.data, (), context)
+    # Each pattern searches the whole text first; only what it finds there is
+    # looked for value by value, to name the field.
+    found = [
+        pattern for pattern in context.policy.placeholder_patterns() if pattern.search(context.text)
+    ]
+    if found:
+        yield from _placeholders(context.data, (), found)
     yield from _owned_and_dated(context)
 
 
@@ -39,17 +46,21 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
             )
 
 
-def _placeholders(value: Any, path: FieldPath, context: Context) -> Iterator[RawFinding]:
+def _placeholders(
+    value: Any, path: FieldPath, patterns: list[re.Pattern[str]]
+) -> Iterator[RawFinding]:
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _placeholders(item, (*path, key), context)
+            yield from _placeholders(item, (*path, key), patterns)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _placeholders(item, (*path, index), context)
+            yield from _placeholders(item, (*path, index), patterns)
     elif isinstance(value, str) and not _verbatim(path):
-        match = context.policy.placeholder_pattern().search(value)
-        if match:
-            yield path, "PM202", f"placeholder left from the template: {match.group(0)!r}"
+        for pattern in patterns:
+            match = pattern.search(value)
+            if match:
+                yield path, "PM202", f"placeholder left from the template: {match.group(0)!r}"
+                break
 
 
 def _verbatim(path: FieldPath) -> bool:

@@ -24,6 +24,8 @@ class Context:
     document: PostMortem
     data: dict[str, Any]
     """The plain data the document was built from, keys and values as the file has them."""
+    text: str
+    """The text the data was parsed from."""
     policy: Policy
     relative_path: str
     today: date

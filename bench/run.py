@@ -294,6 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--commits", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    parser.add_argument(
+        "--sections",
+        default="check,history,throughput",
+        help="comma-separated: check, history, throughput",
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="postmortem-bench-"))
     try:
@@ -301,10 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = generate_repository(workdir / "repo", args.docs, max(args.commits, args.docs))
         elapsed = time.perf_counter() - started
         print(f"generated {args.docs} documents, {args.commits} commits in {elapsed:.1f}s")
+        sections = set(args.sections.split(","))
         rows = [
-            *check_rows(workdir / "repo", paths, args.runs),
-            *history_rows(workdir / "repo", paths, args.runs),
-            *throughput_rows(paths),
+            *(check_rows(workdir / "repo", paths, args.runs) if "check" in sections else []),
+            *(history_rows(workdir / "repo", paths, args.runs) if "history" in sections else []),
+            *(throughput_rows(paths) if "throughput" in sections else []),
         ]
         width = max(len(row[0]) for row in rows)
         print(f"{'measurement':<{width}}  {'median s':>9}  {'ratio':>14}  {'peak MB':>8}")

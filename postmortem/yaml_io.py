@@ -124,12 +124,81 @@ def _syntax_problem(error: YAMLError, source: str) -> Problem:
     return Problem(source, line, column, "", " ".join(f"YAML: {message}".split()))
 
 
+MAX_VALUES = 1_000_000
+"""Most values one document may hold once aliases are expanded (an alias bomb holds billions)."""
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_SCALAR_CONSTRUCTORS = {
+    f"{_YAML_TAG}int": "construct_yaml_int",
+    f"{_YAML_TAG}float": "construct_yaml_float",
+    f"{_YAML_TAG}bool": "construct_yaml_bool",
+    f"{_YAML_TAG}timestamp": "construct_yaml_timestamp",
+}
+
+
+class _BuildError(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+class _Builder:
+    """Plain data from a composed node tree: the YAML 1.2 core schema and nothing else.
+
+    ruamel's safe constructor would do the same at twice the cost; this one also
+    refuses what a post-mortem never needs (merge keys, sets, binary, custom tags)
+    and stops aliases from expanding without bound.
+    """
+
+    def __init__(self) -> None:
+        self._constructor = _safe_yaml().constructor
+        self._budget = MAX_VALUES
+
+    def build(self, node: Node) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _BuildError(
+                f"more than {MAX_VALUES} values (do aliases expand too far?)", node.start_mark
+            )
+        tag = node.ctag.trval
+        if isinstance(node, ScalarNode):
+            if tag == f"{_YAML_TAG}str":
+                return node.value
+            if tag == f"{_YAML_TAG}null":
+                return None
+            method = _SCALAR_CONSTRUCTORS.get(tag or "")
+            if method is None:
+                raise _BuildError(f"unknown tag {tag!r}", node.start_mark)
+            return getattr(self._constructor, method)(node)
+        if isinstance(node, SequenceNode) and tag == f"{_YAML_TAG}seq":
+            return [self.build(item) for item in node.value]
+        if isinstance(node, MappingNode) and tag == f"{_YAML_TAG}map":
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.ctag.trval == f"{_YAML_TAG}merge":
+                    raise _BuildError("merge keys (<<) are not supported", key_node.start_mark)
+                key = self.build(key_node)
+                if isinstance(key, list | dict):
+                    raise _BuildError("a key must be a single value", key_node.start_mark)
+                if key in mapping:
+                    raise _BuildError(f"duplicate key {key!r}", key_node.start_mark)
+                mapping[key] = self.build(value_node)
+            return mapping
+        raise _BuildError(f"unknown tag {tag!r}", node.start_mark)
+
+
 def parse(text: str, source: str = "<string>") -> Any:
     """Plain data from YAML text (YAML 1.2, C-accelerated), or a located :class:`DocumentError`."""
+    root = compose(text, source)
+    if root is None:
+        return None
     try:
-        return _safe_yaml().load(text)
-    except YAMLError as error:
-        raise DocumentError([_syntax_problem(error, source)]) from None
+        return _Builder().build(root)
+    except _BuildError as error:
+        line, column = error.mark.line + 1, error.mark.column + 1
+        raise DocumentError([Problem(source, line, column, "", f"YAML: {error}")]) from None
+    except (ValueError, YAMLError) as error:
+        raise DocumentError([Problem(source, 0, 0, "", f"YAML: {error}".split("\n")[0])]) from None
     except RecursionError:
         raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
 

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 import attrs
 
 from postmortem._version import __version__
-from postmortem.diff import summarize
 from postmortem.errors import DocumentError, PostMortemError
 from postmortem.files import read_text, write_atomic
 from postmortem.model import DocumentStatus, HistoryEntry, PostMortem
@@ -334,6 +333,8 @@ class _BlobReader:
             elif isinstance(old, str):
                 text = ""
             else:
+                from postmortem.diff import summarize  # only on a cache miss
+
                 text = summarize(old, new)
             self._cache["summary"][key] = text
             self._dirty = True
@@ -420,6 +421,8 @@ def _pending_version(
         summary = f"could not be read: {problem}"
     else:
         previous = reader.document(last.new_blob or "", last.path)
+        from postmortem.diff import summarize
+
         summary = summarize(previous if isinstance(previous, PostMortem) else None, current)
     return Version(
         number=number,

@@ -2,19 +2,18 @@
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from functools import cache
+from typing import Any, get_args, get_origin
 
+import attrs
+
+from postmortem._typing import strip_optional
 from postmortem.checks.context import Context, RawFinding, is_empty
 from postmortem.converter import FieldPath
-from postmortem.model import ActionItem, Recommendation
+from postmortem.model import ActionItem, PostMortem, Recommendation
 from postmortem.profiles import get_profile
 
 __all__ = ["check"]
-
-# Text kept verbatim from machines (logs, commands, indicators): brackets and
-# capitals there are data, not leftovers from a template.
-_VERBATIM_KEYS = frozenset({"logs", "command", "api_call"})
-_VERBATIM_PATHS = (("initial_access", "technical_details"), ("discovery", "evidence"))
 
 
 def check(context: Context) -> Iterator[RawFinding]:
@@ -64,12 +63,26 @@ def _placeholders(
 
 
 def _verbatim(path: FieldPath) -> bool:
-    names = [step for step in path if isinstance(step, str)]
-    if names and names[-1] in _VERBATIM_KEYS:
-        return True
-    if names[:1] == ["iocs"] and names[-1:] == ["value"]:
-        return True
-    return tuple(names[-2:]) in _VERBATIM_PATHS
+    """Machine text (logs, commands) and indicators: brackets and capitals there are data."""
+    names = tuple(step for step in path if isinstance(step, str))
+    return names == ("iocs", "value") or _is_verbatim_field(names)
+
+
+@cache
+def _is_verbatim_field(names: tuple[str, ...]) -> bool:
+    current: Any = PostMortem
+    field = None
+    for name in names:
+        current = strip_optional(current)
+        if get_origin(current) is list:
+            current = strip_optional(get_args(current)[0])
+        if not attrs.has(current):
+            return False
+        field = attrs.fields_dict(current).get(name)
+        if field is None:
+            return False
+        current = field.type
+    return field is not None and bool(field.metadata.get("verbatim"))
 
 
 def _owned_and_dated(context: Context) -> Iterator[RawFinding]:

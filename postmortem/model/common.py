@@ -15,6 +15,7 @@ __all__ = [
     "describe",
     "items",
     "optional",
+    "verbatim",
 ]
 
 When: TypeAlias = datetime | date
@@ -24,6 +25,11 @@ When: TypeAlias = datetime | date
 def optional(doc: str) -> Any:
     """A field that may be left out; ``doc`` explains it in the schema and scaffolds."""
     return attrs.field(default=None, metadata={"doc": doc})
+
+
+def verbatim(doc: str) -> Any:
+    """An optional text field holding machine output (logs, code, commands), kept as written."""
+    return attrs.field(default=None, metadata={"doc": doc, "verbatim": True})
 
 
 def items(doc: str) -> Any:

@@ -19,6 +19,7 @@ from postmortem.model.common import (
     describe,
     items,
     optional,
+    verbatim,
 )
 from postmortem.model.enums import (
     ActionStatus,
@@ -204,7 +205,7 @@ class InitialAccess:
     """3.1 How did they get in?"""
 
     description: str | None = optional("vulnerability, misconfiguration or method of entry")
-    technical_details: str | None = optional("code, configuration or log snippets")
+    technical_details: str | None = verbatim("code, configuration or log snippets")
     contributing_factors: list[str] = items("what made entry possible")
 
 
@@ -214,7 +215,7 @@ class Discovery:
 
     description: str | None = optional("what the attacker discovered after entry")
     information_gathered: list[str] = items("data points the attacker learnt")
-    evidence: str | None = optional("relevant log entries or API calls")
+    evidence: str | None = verbatim("relevant log entries or API calls")
 
 
 @attrs.define(kw_only=True)
@@ -295,8 +296,8 @@ class ResponseAction:
     time: When | None = optional("when it was done")
     due: date | None = optional("when it is due, if not done yet")
     result: str | None = optional("what it achieved")
-    command: str | None = optional("the command that was run")
-    api_call: str | None = optional("the API call that was made")
+    command: str | None = verbatim("the command that was run")
+    api_call: str | None = verbatim("the API call that was made")
     version: str | None = optional("version deployed")
     changes: str | None = optional("what changed")
 
@@ -394,7 +395,7 @@ class CodeChange:
 class TechnicalDetails:
     """Logs, code and configuration changes, and data impact."""
 
-    logs: str | None = optional("relevant log entries or error messages (redact PII)")
+    logs: str | None = verbatim("relevant log entries or error messages (redact PII)")
     code_changes: list[CodeChange] = items("PRs and commits that fixed the issue")
     configuration_changes: list[str] = items("configuration or environment changes")
     data_impact: str | None = optional("data loss, corruption or integrity issues")

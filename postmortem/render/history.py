@@ -1,18 +1,12 @@
-"""Rendering for readers: Markdown tables and JSON-ready data."""
+"""The Document History table, and histories as JSON-ready data."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from postmortem.history import DocumentHistory
+from postmortem.render.markdown import escape_cell
 
-__all__ = ["escape_cell", "history_json", "history_markdown"]
-
-
-def escape_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, line breaks as <br>."""
-    escaped = text.replace("\\", "\\\\").replace("|", "\\|")
-    escaped = escaped.replace("<", "&lt;")
-    return "<br>".join(line.strip() for line in escaped.splitlines()) or " "
+__all__ = ["history_json", "history_markdown"]
 
 
 def history_markdown(found: Mapping[str, DocumentHistory]) -> str:

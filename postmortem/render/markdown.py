@@ -1,0 +1,228 @@
+"""Markdown for model values: escaping, and the body of any section, driven by its type.
+
+Every piece of user text passes through one of the escapes here, so that what a
+person typed is shown as text: pipes do not split table cells, a leading ``#``
+does not make a heading, HTML does not render, and the import reads it back.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Any, get_args, get_origin
+
+import attrs
+
+from postmortem._typing import strip_optional
+from postmortem.converter import format_duration
+from postmortem.model import ChecklistItem, Link, Money
+
+__all__ = [
+    "LABELS",
+    "escape_block",
+    "escape_cell",
+    "escape_inline",
+    "escape_line",
+    "field_label",
+    "format_value",
+    "render_value",
+]
+
+# Characters that can start or change inline Markdown anywhere in a line.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
+# What turns the start of a line into a block: headings, quotes, list items,
+# thematic breaks, setext underlines, numbered items, fences, tables.
+_LINE_START = re.compile(r"^(\s*)([#>+=:-]|\d+(?=[.)])|\d+[.)]|~~~|```)")
+
+LABELS = {
+    "api_call": "API call",
+    "cves": "CVEs",
+    "ccpa_notification_required": "CCPA notification required",
+    "gdpr_notification_required": "GDPR notification required",
+    "id": "Incident ID",
+    "iocs": "IOCs",
+    "pull_request": "PR",
+    "related_prs": "Related PRs",
+    "url": "URL",
+    "users_affected_percent": "Users affected (%)",
+}
+"""Labels that are not simply the field name in words."""
+
+
+def field_label(name: str) -> str:
+    """``time_to_detect`` -> ``Time to detect``."""
+    return LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def escape_inline(text: str) -> str:
+    """One line of text, safe inside a line (after a label, in a heading or a table cell)."""
+    return _INLINE.sub(r"\\\1", text)
+
+
+def escape_line(text: str) -> str:
+    """One line of text that starts a line (a paragraph line or a list item)."""
+    return _LINE_START.sub(
+        lambda match: match.group(1) + "\\" + match.group(2), escape_inline(text), count=1
+    )
+
+
+def escape_block(text: str) -> str:
+    """Text of one or more lines as paragraphs; a blank line separates paragraphs."""
+    return "\n".join(
+        escape_line(line) if line.strip() else "" for line in text.strip("\n").split("\n")
+    )
+
+
+def escape_cell(text: str) -> str:
+    """Text for a table cell: escaped inline, line breaks as ``<br>``."""
+    return "<br>".join(escape_inline(line) for line in text.split("\n")) or " "
+
+
+def format_value(value: Any) -> str:
+    """A scalar as text a person reads and the import parses back."""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _inline(value: Any) -> str:
+    """A value on one line: links as Markdown links, money with its currency."""
+    if isinstance(value, Link):
+        label = escape_inline(value.label) if value.label else ""
+        return f"[{label}](<{value.url}>)" if label else f"<{value.url}>"
+    if isinstance(value, Money):
+        return f"{format_value(value.amount)} {escape_inline(value.currency)}"
+    if isinstance(value, str):
+        return escape_inline(value)
+    return escape_inline(format_value(value))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return " "
+    if isinstance(value, str):
+        return escape_cell(value)
+    return _inline(value)
+
+
+def _is_inline_type(type_: Any) -> bool:
+    return type_ in (Link, Money) or not (attrs.has(type_) or get_origin(type_) is list)
+
+
+def render_value(
+    value: Any,
+    type_: Any,
+    level: int,
+    *,
+    verbatim: bool = False,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """The Markdown body of a section or field holding ``value`` of ``type_``;
+    nested sections get headings of ``level``; ``labels`` renames an object's fields."""
+    type_ = strip_optional(type_)
+    if value is None or value == []:
+        return ""
+    if verbatim:
+        return _fenced(str(value))
+    if get_origin(type_) is list:
+        return _render_list(value, get_args(type_)[0], level)
+    if attrs.has(type_) and type_ not in (Link, Money):
+        return _render_object(value, level, labels or {})
+    if isinstance(value, str):
+        return escape_block(value)
+    return _inline(value)
+
+
+def _render_list(values: list[Any], item_type: Any, level: int) -> str:
+    if item_type is ChecklistItem:
+        return "\n".join(
+            f"- [{'x' if item.done else ' '}] {escape_line(item.item)}" for item in values
+        )
+    if attrs.has(item_type) and item_type is not Link:
+        required = [
+            (field.name, field_label(field.name))
+            for field in attrs.fields(item_type)
+            if field.default is attrs.NOTHING
+        ]
+        return table(values, required)
+    return "\n".join(
+        f"- {_inline(item) if not isinstance(item, str) else _list_item(item)}" for item in values
+    )
+
+
+def _list_item(text: str) -> str:
+    return "<br>".join(
+        escape_line(line) if index == 0 else escape_inline(line)
+        for index, line in enumerate(text.split("\n"))
+    )
+
+
+def table(rows: list[Any], columns: list[tuple[str, str | None]]) -> str:
+    """A GFM table of ``rows`` with ``columns`` (field, heading) in that order; any other field
+    that holds a value in some row is added at the end, so that nothing is dropped. A column
+    whose heading is None is shown by the layout elsewhere (a phase as a subheading)."""
+    if not rows:
+        return ""
+    named = {name for name, _ in columns}
+    columns = [(name, heading) for name, heading in columns if heading is not None]
+    extra: list[tuple[str, str | None]] = [
+        (field.name, field_label(field.name))
+        for field in attrs.fields(type(rows[0]))
+        if field.name not in named
+        and any(getattr(row, field.name) not in (None, [], "", False) for row in rows)
+    ]
+    shown = [*columns, *extra]
+    lines = [
+        "| " + " | ".join(escape_cell(heading or "") for _, heading in shown) + " |",
+        "|" + "|".join("---" for _ in shown) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(_cell(getattr(row, name)) for name, _ in shown) + " |" for row in rows
+    ]
+    return "\n".join(lines)
+
+
+LEAD_FIELDS = frozenset({"text", "description"})
+"""A section's main prose: shown first, as paragraphs without a label."""
+
+
+def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
+    parts = []
+    for index, field in enumerate(attrs.fields(type(value))):
+        item = getattr(value, field.name)
+        if item is None or item == [] or item == "" or item is False:
+            continue
+        if index == 0 and field.name in LEAD_FIELDS and isinstance(item, str):
+            parts.append(escape_block(item))
+            continue
+        type_ = strip_optional(field.type)
+        label = escape_inline(labels.get(field.name) or field_label(field.name))
+        verbatim = bool(field.metadata.get("verbatim"))
+        if attrs.has(type_) and not _is_inline_type(type_):
+            parts.append(
+                f"{'#' * level} {label}\n\n{render_value(item, type_, level + 1)}".rstrip()
+            )
+        elif (
+            _is_inline_type(type_) and not verbatim and not (isinstance(item, str) and "\n" in item)
+        ):
+            parts.append(f"**{label}**: {_inline(item)}")
+        else:
+            parts.append(
+                f"**{label}**:\n\n{render_value(item, type_, level + 1, verbatim=verbatim)}"
+            )
+    return "\n\n".join(parts)
+
+
+def _fenced(text: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PostMortemError, UsageError
-from postmortem.model import ProfileName
+from postmortem.model import PostMortem, ProfileName
 
 __all__ = ["main"]
 
@@ -93,6 +93,40 @@ def _history(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(emit_tree(history_json(found)))
     return EXIT_OK
+
+
+def _render(args: argparse.Namespace) -> int:
+    from postmortem.files import write_atomic
+    from postmortem.policy import find_policy
+    from postmortem.render import render
+    from postmortem.yaml_io import load
+
+    doc = load(args.path)
+    if not args.no_git_history:
+        doc = _with_git_history(doc, args.path)
+    policy = find_policy(args.path)
+    text = render(doc, profile=args.profile, templates=policy.templates_dir())
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
+    """The document with its history table, version and dates from git, when it is in a
+    repository with commits; unchanged otherwise."""
+    import attrs
+
+    from postmortem.history import apply_history, history
+
+    try:
+        found = history(path)
+    except PostMortemError:
+        return doc
+    copy = attrs.evolve(doc, metadata=attrs.evolve(doc.metadata))
+    apply_history(copy, found)
+    return copy
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -173,6 +207,19 @@ def _parser() -> argparse.ArgumentParser:
         "--today", type=date.fromisoformat, help="date to judge deadlines by (YYYY-MM-DD)"
     )
     check.set_defaults(run=_check)
+
+    render = commands.add_parser("render", help="render a document as Markdown in a layout")
+    render.add_argument("path", metavar="PATH", help="the YAML document")
+    render.add_argument(
+        "--profile", choices=_PROFILE_NAMES, help="render in another template's layout"
+    )
+    render.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    render.add_argument(
+        "--no-git-history",
+        action="store_true",
+        help="use the document's own history table, version and dates, not git's",
+    )
+    render.set_defaults(run=_render)
 
     rules = commands.add_parser("rules", help="list the rule ids")
     rules.set_defaults(run=_rules)

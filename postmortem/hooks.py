@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postmortem.errors import Finding, PolicyError, PostMortemError
+from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -24,6 +24,7 @@ __all__ = [
     "EXIT_USAGE",
     "classification",
     "completeness",
+    "render",
     "report",
     "run",
     "validate",
@@ -146,6 +147,48 @@ def _hook(groups: tuple[str, ...], description: str, argv: Sequence[str] | None)
     )
     args = parser.parse_args(argv)
     return run(args.files, groups, today=args.today)
+
+
+def render(argv: Sequence[str] | None = None) -> int:
+    """``postmortem-render``: keep ``NAME.md`` beside each ``NAME.yaml`` current.
+
+    A fixing hook, as formatters are: it rewrites a stale Markdown file and exits 1;
+    it writes only documents that load; the Markdown renders the document's own
+    content (no git history), so that a second run changes nothing.
+    """
+    from postmortem.checks import finding_from_problem
+    from postmortem.files import read_text, write_atomic
+    from postmortem.policy import find_policy
+    from postmortem.render import render as render_markdown
+    from postmortem.yaml_io import loads
+
+    parser = argparse.ArgumentParser(description="Keep post-mortems' rendered Markdown current.")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
+    args = parser.parse_args(argv)
+    status = EXIT_CLEAN
+    policies: dict[Path, Policy] = {}
+    for name in args.files:
+        path = Path(name)
+        target = path.with_suffix(".md")
+        try:
+            policy = find_policy(path, policies)
+            document = loads(read_text(path, max_bytes=policy.max_file_bytes), name)
+            text = render_markdown(document, templates=policy.templates_dir())
+            current = read_text(target) if target.exists() else None
+        except PolicyError as error:
+            for problem in error.problems:
+                print(f"{problem} (policy)", file=sys.stderr)
+            return EXIT_USAGE
+        except DocumentError as error:
+            for problem in error.problems:
+                print(finding_from_problem(problem))
+            status = EXIT_FINDINGS
+            continue
+        if current != text:
+            write_atomic(target, text)
+            print(f"{target}: rendered from {path}")
+            status = EXIT_FINDINGS
+    return status
 
 
 def validate(argv: Sequence[str] | None = None) -> int:

@@ -132,6 +132,12 @@ class Policy:
     ignore: list[str] = items("rule ids or prefixes not to run")
     overdue: Level = describe("level of an open item past its deadline", default=Level.WARNING)
     max_file_bytes: int = describe("largest document read, in bytes", default=5 * 1024 * 1024)
+    templates: str | None = optional("folder of Markdown layouts that replace the built-in ones")
+
+    def templates_dir(self) -> Path | None:
+        """The layout folder, relative to the policy file."""
+        return self.root / self.templates if self.templates else None
+
     root: Path = attrs.field(init=False, default=Path("."), eq=False)
     """The directory path rules are relative to: where the policy file is."""
 

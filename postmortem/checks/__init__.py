@@ -17,7 +17,7 @@ from postmortem.policy import Policy, find_policy, relative_to_root
 from postmortem.rules import GROUPS
 from postmortem.yaml_io import document_from_data, located_problems, parse
 
-__all__ = ["ALL_GROUPS", "Context", "check_file", "check_text"]
+__all__ = ["ALL_GROUPS", "Context", "check_file", "check_text", "finding_from_problem"]
 
 ALL_GROUPS = ("validate", "completeness", "classification")
 
@@ -42,7 +42,7 @@ def check_file(
     try:
         content = text if text is not None else read_text(path, max_bytes=policy.max_file_bytes)
     except DocumentError as error:
-        found = [_load_finding(problem) for problem in error.problems]
+        found = [finding_from_problem(problem) for problem in error.problems]
         return [finding for finding in found if policy.selects(finding.rule)]
     relative_path = relative_to_root(path, policy)
     return check_text(content, source, policy, groups, today=today, relative_path=relative_path)
@@ -62,7 +62,7 @@ def check_text(
         data = parse(text, source)
         document = document_from_data(data, text, source)
     except DocumentError as error:
-        found = [_load_finding(problem) for problem in error.problems]
+        found = [finding_from_problem(problem) for problem in error.problems]
         return [finding for finding in found if policy.selects(finding.rule)]
     context = Context(
         document=document,
@@ -97,7 +97,8 @@ def check_text(
     ]
 
 
-def _load_finding(problem: Problem) -> Finding:
+def finding_from_problem(problem: Problem) -> Finding:
+    """A document that does not load, as a PM101 (unreadable) or PM102 (wrong content) finding."""
     rule = "PM102" if problem.path else "PM101"
     return Finding(
         problem.source, problem.line, problem.column, rule, problem.path, problem.message

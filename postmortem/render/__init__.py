@@ -63,9 +63,10 @@ def _has(doc: PostMortem, name: str) -> bool:
 def _tidy(text: str) -> str:
     """One blank line between blocks and a single final newline, whatever the template did."""
     lines: list[str] = []
-    for line in text.splitlines():
-        if line.strip() or (lines and lines[-1].strip()):
-            lines.append(line.rstrip() if line.strip() else "")
+    for line in text.split("\n"):  # not splitlines(): user text may hold U+0085 or U+2028
+        blank = not line.strip(" \t")
+        if not blank or (lines and lines[-1]):
+            lines.append("" if blank else line.rstrip(" \t"))
     return "\n".join(lines).strip("\n") + "\n"
 
 

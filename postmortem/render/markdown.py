@@ -6,6 +6,7 @@ does not make a heading, HTML does not render, and the import reads it back.
 """
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, get_args, get_origin
@@ -24,11 +25,12 @@ __all__ = [
     "escape_line",
     "field_label",
     "format_value",
+    "markdown_text",
     "render_value",
 ]
 
 # Characters that can start or change inline Markdown anywhere in a line.
-_INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
+_INLINE = re.compile(r"([\\`*_\[\]<|~&!#])")
 # What turns the start of a line into a block: headings, quotes, list items,
 # thematic breaks, setext underlines, numbered items, fences, tables.
 _LINE_START = re.compile(r"^(\s*)([#>+=:-]|\d+(?=[.)])|\d+[.)]|~~~|```)")
@@ -53,28 +55,37 @@ def field_label(name: str) -> str:
     return LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
+def markdown_text(text: str) -> str:
+    """Text as Markdown can carry it: line breaks as ``\\n`` (a lone carriage return is one in
+    Markdown) and NUL as U+FFFD, as CommonMark requires."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
+
+
 def escape_inline(text: str) -> str:
     """One line of text, safe inside a line (after a label, in a heading or a table cell)."""
-    return _INLINE.sub(r"\\\1", text)
+    return _INLINE.sub(r"\\\1", " ".join(markdown_text(text).split("\n")))
 
 
 def escape_line(text: str) -> str:
-    """One line of text that starts a line (a paragraph line or a list item)."""
+    """One line of text that starts a line (a paragraph line or a list item); its indentation
+    is dropped, as Markdown would otherwise read four spaces as code."""
     return _LINE_START.sub(
-        lambda match: match.group(1) + "\\" + match.group(2), escape_inline(text), count=1
+        lambda match: match.group(1) + "\\" + match.group(2),
+        escape_inline(text.lstrip(" \t")),
+        count=1,
     )
 
 
 def escape_block(text: str) -> str:
     """Text of one or more lines as paragraphs; a blank line separates paragraphs."""
-    return "\n".join(
-        escape_line(line) if line.strip() else "" for line in text.strip("\n").split("\n")
-    )
+    lines = markdown_text(text).strip("\n").split("\n")
+    return "\n".join(escape_line(line) if line.strip() else "" for line in lines)
 
 
 def escape_cell(text: str) -> str:
     """Text for a table cell: escaped inline, line breaks as ``<br>``."""
-    return "<br>".join(escape_inline(line) for line in text.split("\n")) or " "
+    lines = markdown_text(text).strip("\n").split("\n")
+    return "<br>".join(escape_inline(line) for line in lines) or " "
 
 
 def format_value(value: Any) -> str:
@@ -160,13 +171,13 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
 
 
 def _list_item(text: str) -> str:
+    lines = markdown_text(text).strip("\n").split("\n")
     return "<br>".join(
-        escape_line(line) if index == 0 else escape_inline(line)
-        for index, line in enumerate(text.split("\n"))
+        escape_line(line) if index == 0 else escape_inline(line) for index, line in enumerate(lines)
     )
 
 
-def table(rows: list[Any], columns: list[tuple[str, str | None]]) -> str:
+def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     """A GFM table of ``rows`` with ``columns`` (field, heading) in that order; any other field
     that holds a value in some row is added at the end, so that nothing is dropped. A column
     whose heading is None is shown by the layout elsewhere (a phase as a subheading)."""
@@ -211,15 +222,17 @@ def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
             parts.append(
                 f"{'#' * level} {label}\n\n{render_value(item, type_, level + 1)}".rstrip()
             )
-        elif (
-            _is_inline_type(type_) and not verbatim and not (isinstance(item, str) and "\n" in item)
-        ):
+        elif _is_inline_type(type_) and not verbatim and not _is_multiline(item):
             parts.append(f"**{label}**: {_inline(item)}")
         else:
             parts.append(
                 f"**{label}**:\n\n{render_value(item, type_, level + 1, verbatim=verbatim)}"
             )
     return "\n\n".join(parts)
+
+
+def _is_multiline(value: Any) -> bool:
+    return isinstance(value, str) and "\n" in markdown_text(value)
 
 
 def _fenced(text: str) -> str:

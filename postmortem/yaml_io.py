@@ -13,6 +13,7 @@ import copy
 import io
 import itertools
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache
@@ -205,6 +206,7 @@ def parse(text: str, source: str = "<string>") -> Any:
 
 def parse_roundtrip(text: str, source: str = "<string>") -> Any:
     """The round-trip node tree of YAML text, with positions and comments."""
+    _check_depth(text, source)
     try:
         tree = _roundtrip_yaml().load(text)
     except YAMLError as error:
@@ -277,8 +279,32 @@ def _plain(node: Any) -> Any:
     return node
 
 
+MAX_DEPTH = 1000
+"""Deepest nesting read. A post-mortem nests about ten levels; the C parser crashes the
+process past some tens of thousands, so depth is bounded before parsing."""
+
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_BLOCK_INDENT = re.compile(r"^[ \t?:-]+", re.MULTILINE)
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse text that could nest too deep: flow brackets open more than MAX_DEPTH at
+    once, or a line starts with more than 4 x MAX_DEPTH characters of indentation and
+    block indicators (a block level takes at least one)."""
+    flow = deepest = 0
+    openings = text.count("[") + text.count("{")
+    for bracket in _FLOW_BRACKETS.finditer(text) if openings > MAX_DEPTH else ():
+        flow = flow + 1 if bracket.group() in "[{" else max(flow - 1, 0)
+        deepest = max(deepest, flow)
+    block = max((len(run.group()) for run in _BLOCK_INDENT.finditer(text)), default=0)
+    if deepest > MAX_DEPTH or block > 4 * MAX_DEPTH:
+        message = f"YAML: nested too deeply (more than {MAX_DEPTH} levels)"
+        raise DocumentError([Problem(source, 1, 1, "", message)])
+
+
 def compose(text: str, source: str = "<string>") -> Node | None:
     """The YAML node tree of ``text`` (C-accelerated), each node marked with its position."""
+    _check_depth(text, source)
     try:
         root: Node | None = _safe_yaml().compose(text)
     except YAMLError as error:

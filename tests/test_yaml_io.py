@@ -277,3 +277,18 @@ def test_the_fast_loader_resolves_scalars_like_the_stock_one(scalar: str) -> Non
         return
     assert yaml_io.parse(text) == stock
     assert type(yaml_io.parse(text)["value"]) is type(stock["value"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 100_000 + "]" * 100_000 + "\n",
+        "a: " + "{b: " * 5_000 + "1" + "}" * 5_000 + "\n",
+        "".join(" " * depth + "- \n" for depth in range(0, 5_000, 1)),
+    ],
+    ids=["flow-100000", "mapping-5000", "block-5000"],
+)
+def test_deep_nesting_is_refused_before_parsing(text: str) -> None:
+    """The C parser crashes the process on 100,000 nested brackets; we never hand it those."""
+    with pytest.raises(DocumentError, match="nested too deeply"):
+        postmortem.loads(text, "deep.yaml")

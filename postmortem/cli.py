@@ -10,11 +10,11 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PostMortemError, UsageError
+from postmortem.hooks import add_today_option
 from postmortem.model import PostMortem, ProfileName
 
 __all__ = ["main"]
@@ -203,9 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--staged", action="store_true", help="check the staged content of staged post-mortems"
     )
-    check.add_argument(
-        "--today", type=date.fromisoformat, help="date to judge deadlines by (YYYY-MM-DD)"
-    )
+    add_today_option(check)
     check.set_defaults(run=_check)
 
     render = commands.add_parser("render", help="render a document as Markdown in a layout")

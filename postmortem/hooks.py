@@ -22,6 +22,7 @@ __all__ = [
     "EXIT_CLEAN",
     "EXIT_FINDINGS",
     "EXIT_USAGE",
+    "add_today_option",
     "classification",
     "completeness",
     "render",
@@ -139,12 +140,17 @@ def _check_files(
     )
 
 
-def _hook(groups: tuple[str, ...], description: str, argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
+def add_today_option(parser: argparse.ArgumentParser) -> None:
+    """``--today``: the date deadlines are judged by, for reproducible runs."""
     parser.add_argument(
         "--today", type=date.fromisoformat, help="date to judge deadlines by (YYYY-MM-DD)"
     )
+
+
+def _hook(groups: tuple[str, ...], description: str, argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
+    add_today_option(parser)
     args = parser.parse_args(argv)
     return run(args.files, groups, today=args.today)
 

@@ -197,10 +197,17 @@ repos:
 def _commit(
     repo: GitRepo, env: dict[str, str], relative: str, doc: PostMortem | str
 ) -> subprocess.CompletedProcess[str]:
+    """Write, stage and try to commit ``relative``; the hooks decide."""
     write(repo.root / relative, doc)
     subprocess.run(["git", "add", relative], cwd=repo.root, env=env, check=True)
+    return _git_commit(repo, env, f"add {relative}")
+
+
+def _git_commit(
+    repo: GitRepo, env: dict[str, str], message: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["git", "commit", "-m", f"add {relative}"],
+        ["git", "commit", "-m", message],
         cwd=repo.root,
         env=env,
         capture_output=True,
@@ -320,25 +327,11 @@ def test_plain_hook_checks_the_staged_content_not_the_working_tree(
     assert output.startswith("incidents/pm.yaml:")
     assert " PM203 action_items[1]" in output
     write(repo.root / "incidents/pm.yaml", complete())
-    result = subprocess.run(
-        ["git", "commit", "-m", "still staged bad"],
-        cwd=repo.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _git_commit(repo, env, "still staged bad")
     assert result.returncode != 0, "the working tree is fixed but the staged content is not"
     subprocess.run(["git", "add", "incidents/pm.yaml"], cwd=repo.root, env=env, check=True)
     write(repo.root / "incidents/pm.yaml", "profile: [broken\n")
-    result = subprocess.run(
-        ["git", "commit", "-m", "good staged"],
-        cwd=repo.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _git_commit(repo, env, "good staged")
     assert result.returncode == 0, result.stdout + result.stderr
     shown = repo.git("show", "HEAD:incidents/pm.yaml")
     assert postmortem.loads(shown).metadata.status is DocumentStatus.FINAL

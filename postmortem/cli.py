@@ -1,6 +1,7 @@
 """The ``postmortem`` command line: one function per command, each a thin shell over the API.
 
-Exit codes: 0 success, 1 problems found in the input, 2 a usage error.
+Exit codes: 0 success, 1 problems found in the input, 2 a usage or policy error,
+3 an internal error (a bug: reported on one line; POSTMORTEM_DEBUG=1 shows the traceback).
 Modules beyond argparse are imported inside the command that needs them, so
 that ``postmortem --help`` and the hooks start fast.
 """
@@ -13,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, PostMortemError, UsageError
-from postmortem.hooks import add_today_option
+from postmortem.errors import DocumentError, PolicyError, PostMortemError, UsageError
+from postmortem.hooks import add_today_option, internal_error
 from postmortem.model import PostMortem, ProfileName
 
 __all__ = ["main"]
@@ -230,6 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
+    except PolicyError as error:
+        for problem in error.problems:
+            print(f"{problem} (policy)", file=sys.stderr)
+        return EXIT_USAGE
     except DocumentError as error:
         for problem in error.problems:
             print(problem)
@@ -239,3 +244,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        return internal_error(error)

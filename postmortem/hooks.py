@@ -21,17 +21,31 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_CLEAN",
     "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
     "EXIT_USAGE",
     "add_today_option",
     "classification",
     "completeness",
+    "internal_error",
     "render",
     "report",
     "run",
     "validate",
 ]
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def internal_error(error: Exception) -> int:
+    """A bug of ours, on one line rather than as a traceback; POSTMORTEM_DEBUG=1 re-raises."""
+    if os.environ.get("POSTMORTEM_DEBUG"):
+        raise error
+    print(
+        f"postmortem: internal error: {type(error).__name__}: {error} "
+        "(please report it; POSTMORTEM_DEBUG=1 shows the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def report(findings: Iterable[Finding], output_format: str = "text") -> int:
@@ -152,7 +166,10 @@ def _hook(groups: tuple[str, ...], description: str, argv: Sequence[str] | None)
     parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
     add_today_option(parser)
     args = parser.parse_args(argv)
-    return run(args.files, groups, today=args.today)
+    try:
+        return run(args.files, groups, today=args.today)
+    except Exception as error:
+        return internal_error(error)
 
 
 def render(argv: Sequence[str] | None = None) -> int:
@@ -162,18 +179,25 @@ def render(argv: Sequence[str] | None = None) -> int:
     it writes only documents that load; the Markdown renders the document's own
     content (no git history), so that a second run changes nothing.
     """
+    parser = argparse.ArgumentParser(description="Keep post-mortems' rendered Markdown current.")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
+    args = parser.parse_args(argv)
+    try:
+        return _render_files(args.files)
+    except Exception as error:
+        return internal_error(error)
+
+
+def _render_files(names: Sequence[str]) -> int:
     from postmortem.checks import finding_from_problem
     from postmortem.files import read_text, write_atomic
     from postmortem.policy import find_policy
     from postmortem.render import render as render_markdown
     from postmortem.yaml_io import loads
 
-    parser = argparse.ArgumentParser(description="Keep post-mortems' rendered Markdown current.")
-    parser.add_argument("files", nargs="*", metavar="FILE", help="post-mortem YAML files")
-    args = parser.parse_args(argv)
     status = EXIT_CLEAN
     policies: dict[Path, Policy] = {}
-    for name in args.files:
+    for name in names:
         path = Path(name)
         target = path.with_suffix(".md")
         try:

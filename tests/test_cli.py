@@ -10,6 +10,7 @@ import pytest
 import postmortem
 from postmortem.cli import main
 from postmortem.model import ProfileName
+from tests.conftest import ROOT
 
 PROFILES = [name.value for name in ProfileName]
 
@@ -121,3 +122,34 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert caught.value.code == 0
     assert f"usage: postmortem {command}" in capsys.readouterr().out
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import postmortem.schema
+
+    def broken() -> dict[str, object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(postmortem.schema, "json_schema", broken)
+    monkeypatch.delenv("POSTMORTEM_DEBUG", raising=False)
+    assert main(["schema"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("postmortem: internal error: RuntimeError: boom")
+    assert err.count("\n") == 1
+
+
+def test_a_bad_policy_is_a_usage_error_for_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".postmortem.yaml").write_text("templates: [1]\n", encoding="utf-8")
+    document = tmp_path / "pm.yaml"
+    document.write_text(
+        postmortem.dumps(postmortem.load(ROOT / "examples" / "postmortem.yaml")), encoding="utf-8"
+    )
+    assert main(["render", str(document), "--no-git-history"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"{tmp_path / '.postmortem.yaml'}:1:12: templates: expected a string"
+    )

@@ -130,6 +130,31 @@ def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
     return copy
 
 
+def _import(args: argparse.Namespace) -> int:
+    from postmortem.files import read_text, write_atomic
+    from postmortem.importer import import_markdown
+    from postmortem.yaml_io import dumps
+
+    if args.output and Path(args.output).exists():
+        raise UsageError(f"{args.output}: already exists; not overwriting it")
+    imported = import_markdown(read_text(args.path), args.path, profile=args.profile)
+    for warning in imported.warnings:
+        print(f"{warning} (warning)", file=sys.stderr)
+    if not imported.profile_detected:
+        print(
+            f"{args.path}: no template recognised; imported as {imported.document.profile.value}"
+            " (use --profile to choose)",
+            file=sys.stderr,
+        )
+    text = dumps(imported.document)
+    if args.output:
+        write_atomic(args.output, text)
+        print(f"{args.output}: imported from {args.path} ({imported.document.profile.value})")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _check(args: argparse.Namespace) -> int:
     from postmortem.checks import ALL_GROUPS
     from postmortem.hooks import run
@@ -219,6 +244,14 @@ def _parser() -> argparse.ArgumentParser:
         help="use the document's own history table, version and dates, not git's",
     )
     render.set_defaults(run=_render)
+
+    importer = commands.add_parser("import", help="import a Markdown post-mortem as YAML")
+    importer.add_argument("path", metavar="FILE.md", help="the Markdown post-mortem")
+    importer.add_argument("--profile", choices=_PROFILE_NAMES, help="the template it follows")
+    importer.add_argument(
+        "-o", "--output", metavar="FILE.yaml", help="write here (never overwritten)"
+    )
+    importer.set_defaults(run=_import)
 
     rules = commands.add_parser("rules", help="list the rule ids")
     rules.set_defaults(run=_rules)

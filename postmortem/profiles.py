@@ -36,6 +36,8 @@ class Profile:
     severity_scale: SeverityScale
     sections: tuple[SectionSpec, ...]
     metadata_fields: tuple[str, ...]
+    metadata_labels: Mapping[str, str] = attrs.field(factory=dict)
+    """The template's own words for metadata fields, where they differ from the field's label."""
 
     @property
     def section_fields(self) -> tuple[str, ...]:
@@ -63,6 +65,14 @@ PROFILES: Mapping[ProfileName, Profile] = {
     for profile in (
         Profile(
             name=ProfileName.RETROSPECTIVE,
+            metadata_labels={
+                "severity": "Incident Level",
+                "created": "Created Date",
+                "updated": "Last Updated",
+                "chat_channels": "Slack Channels",
+                "working_folder": "Working folder",
+                "working_document": "Incident working document",
+            },
             title="Incident Retrospective",
             description="Retrospective of an incident (Sev 1-4), filled in together or async.",
             severity_scale=SeverityScale.SEV,
@@ -91,6 +101,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
         ),
         Profile(
             name=ProfileName.SECURITY_POSTMORTEM,
+            metadata_labels={"report_date": "Date", "authors": "Author"},
             title="Security Incident Post-Mortem Report",
             description="Post-mortem of a breach: attack phases, root cause 3.1-3.5, IOCs.",
             severity_scale=SeverityScale.RATING,
@@ -124,6 +135,16 @@ PROFILES: Mapping[ProfileName, Profile] = {
         ),
         Profile(
             name=ProfileName.SECURITY_INCIDENT_REPORT,
+            metadata_labels={
+                "detected": "Date Detected",
+                "resolved": "Date Resolved",
+                "incident_status": "Status",
+                "status": "Document status",
+                "prepared_by": "Report Prepared By",
+                "report_date": "Report Date",
+                "version": "Report Version",
+                "next_review": "Next Review Date",
+            },
             title="Security Incident Report",
             description="Security incident report: response, notifications, compliance, cost.",
             severity_scale=SeverityScale.RATING,
@@ -160,6 +181,14 @@ PROFILES: Mapping[ProfileName, Profile] = {
         ),
         Profile(
             name=ProfileName.INCIDENT_RESPONSE_REPORT,
+            metadata_labels={
+                "incident_status": "Status",
+                "status": "Document status",
+                "created": "Date Created",
+                "updated": "Last Updated",
+                "prepared_by": "Report Prepared By",
+                "next_review": "Review Date",
+            },
             title="Incident Response Report",
             description="Operations incident response report: impact, response, communication.",
             severity_scale=SeverityScale.RATING,
@@ -190,6 +219,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
         ),
         Profile(
             name=ProfileName.POSTMORTEM,
+            metadata_labels={"incident_start": "Incident Date", "incident_log": "Incident Log"},
             title="Post-Mortem",
             description="Blameless post-mortem for P1-P3 incidents: 5 whys, runbook lessons.",
             severity_scale=SeverityScale.P,

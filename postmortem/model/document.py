@@ -37,6 +37,7 @@ from postmortem.model.sections import (
     TechnicalDetails,
     Timeline,
     TimelineEvent,
+    UnmappedMarkdown,
 )
 
 __all__ = ["SCHEMA_VERSION", "SECTION_NAMES", "PostMortem"]
@@ -95,6 +96,7 @@ class PostMortem:
     other_notes: list[str] = items("anything else worth keeping")
     history: list[HistoryEntry] = items("document history")
     distribution: Distribution | None = optional("distribution and approved recipients")
+    unmapped: list[UnmappedMarkdown] = items("imported Markdown that no field holds, kept verbatim")
 
     def add_timeline_event(self, event: TimelineEvent) -> TimelineEvent:
         """Append ``event`` to the timeline, creating the timeline if needed."""

@@ -76,6 +76,7 @@ __all__ = [
     "TechnicalDetails",
     "Timeline",
     "TimelineEvent",
+    "UnmappedMarkdown",
     "Why",
 ]
 
@@ -527,6 +528,15 @@ class HistoryEntry:
     date: When | None = optional("date of the change")
     author: str | None = optional("who made the change")
     changes: str = describe("what changed", default="")
+
+
+@attrs.define(kw_only=True)
+class UnmappedMarkdown:
+    """Markdown an import could not map to a field, kept as it was written."""
+
+    heading: str = describe("the heading it stood under", default="")
+    markdown: str = describe("the Markdown, verbatim", default="")
+    line: int | None = optional("its line in the imported file")
 
 
 @attrs.define(kw_only=True)

@@ -45,7 +45,7 @@ LABELS = {
     "pull_request": "PR",
     "related_prs": "Related PRs",
     "url": "URL",
-    "users_affected_percent": "Users affected (%)",
+    "users_affected_percent": "Share of users affected (%)",
 }
 """Labels that are not simply the field name in words."""
 
@@ -207,10 +207,13 @@ LEAD_FIELDS = frozenset({"text", "description"})
 
 
 def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
+    """Labelled fields first, then nested sections under headings: a label after a nested
+    heading would read as part of that section."""
     parts = []
+    nested = []
     for index, field in enumerate(attrs.fields(type(value))):
         item = getattr(value, field.name)
-        if item is None or item == [] or item == "" or item is False:
+        if item is None or item == [] or item == "" or (item is False and field.default is False):
             continue
         if index == 0 and field.name in LEAD_FIELDS and isinstance(item, str):
             parts.append(escape_block(item))
@@ -219,7 +222,7 @@ def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
         label = escape_inline(labels.get(field.name) or field_label(field.name))
         verbatim = bool(field.metadata.get("verbatim"))
         if attrs.has(type_) and not _is_inline_type(type_):
-            parts.append(
+            nested.append(
                 f"{'#' * level} {label}\n\n{render_value(item, type_, level + 1)}".rstrip()
             )
         elif _is_inline_type(type_) and not verbatim and not _is_multiline(item):
@@ -228,7 +231,7 @@ def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
             parts.append(
                 f"**{label}**:\n\n{render_value(item, type_, level + 1, verbatim=verbatim)}"
             )
-    return "\n\n".join(parts)
+    return "\n\n".join([*parts, *nested])
 
 
 def _is_multiline(value: Any) -> bool:

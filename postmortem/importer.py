@@ -1,0 +1,699 @@
+"""Markdown post-mortems into documents: headings, key lines, lists, checklists and tables.
+
+The Markdown is parsed with markdown-it-py into blocks; headings are matched to
+fields tolerantly (numbering, case and punctuation do not matter, and each
+template's own words are known), the blocks under them are read by the type of
+the field, and the plain data is structured by the same strict converter as YAML.
+What matches no field is kept verbatim in ``unmapped`` with a warning naming its line.
+"""
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from enum import Enum
+from typing import Any, get_args, get_origin
+
+import attrs
+
+from postmortem._typing import strip_optional
+from postmortem.converter import format_duration, parse_duration, structure, structure_problems
+from postmortem.errors import DocumentError, Problem
+from postmortem.model import (
+    SECTION_NAMES,
+    ChecklistItem,
+    Link,
+    Money,
+    PostMortem,
+    ProfileName,
+)
+from postmortem.profiles import PROFILES
+from postmortem.render.markdown import LEAD_FIELDS, field_label
+
+__all__ = ["Imported", "detect_profile", "import_markdown", "normalize"]
+
+
+@attrs.frozen
+class Imported:
+    """The imported document, and what could not be mapped (kept in ``unmapped``)."""
+
+    document: PostMortem
+    profile_detected: bool
+    warnings: tuple[Problem, ...]
+
+
+@attrs.define
+class _Block:
+    kind: str
+    line: int
+    level: int = 0
+    text: str = ""
+    raw: str = ""
+    items: list[tuple[bool | None, str]] = attrs.Factory(list)
+    rows: list[list[str]] = attrs.Factory(list)
+
+
+_LEFT_AFTER_PLACEHOLDERS = re.compile(r"^[\s|/(),.:;-]*(UTC|or)?[\s|/(),.:;\"-]*$")
+
+
+def _placeholder(text: str) -> bool:
+    """Whether ``text`` is nothing but template placeholders: ``[Name]``, ``YYYY-MM-DD HH:MM``."""
+    from postmortem.policy import DEFAULT_PLACEHOLDERS
+
+    if not text.strip():
+        return False
+    rest = text
+    for pattern in DEFAULT_PLACEHOLDERS:
+        rest = re.sub(pattern, "", rest)
+    return rest != text and bool(_LEFT_AFTER_PLACEHOLDERS.match(rest))
+
+
+_KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*\s*:?\s*(?P<rest>.*)$")
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_LINK = re.compile(r"^\[(?P<label>.*)\]\(<?(?P<url>[^)>]*)>?\)$|^<(?P<bare>[^>]+)>$")
+
+# The templates' own words for fields, where they are not the field's label.
+_ALIASES: dict[str, str] = {
+    "overview": "guidance",
+    "how to use": "guidance",
+    "executive summary": "summary",
+    "summary of incident": "summary",
+    "what happened": "summary.what_happened",
+    "immediate actions taken": "summary.immediate_actions",
+    "top recommendations": "summary.top_recommendations",
+    "retrospective authors": "participants",
+    "key facts": "impact",
+    "impact assessment": "impact",
+    "incident timeline": "timeline",
+    "root cause analysis": "attack_analysis",
+    "primary cause": "root_cause.description",
+    "5 whys": "root_cause.five_whys",
+    "attack vector if security breach": "root_cause.attack_vector",
+    "how did they get in initial access": "attack_analysis.initial_access",
+    "what did they find discovery": "attack_analysis.discovery",
+    "how did they move lateral movement": "attack_analysis.lateral_movement",
+    "what did they take impact": "attack_analysis.impact",
+    "when could we have detected it detection gaps": "attack_analysis.detection_gaps",
+    "containment and remediation": "response",
+    "response actions": "response",
+    "immediate actions completed": "response.immediate",
+    "immediate actions contain": "response.immediate",
+    "short term actions in progress": "response.short_term",
+    "short term actions rotate revoke": "response.short_term",
+    "long term actions fix prevent": "response.long_term",
+    "immediate response": "response.checklist",
+    "investigation steps": "response.investigation_steps",
+    "resolution steps": "response.resolution_steps",
+    "action items followups": "action_items",
+    "lessons learned": "lessons",
+    "post incident analysis": "lessons",
+    "what went well": "lessons.went_well",
+    "what went ok": "lessons.went_ok",
+    "what didnt go well": "lessons.went_wrong",
+    "what went wrong": "lessons.went_wrong",
+    "what could be improved": "lessons.went_wrong",
+    "prevention measures": "prevention_plan",
+    "detection improvements": "lessons.detection_improvements",
+    "response improvements": "lessons.response_improvements",
+    "gaps identified": "gaps",
+    "lessons for runbooks": "runbooks",
+    "indicators of compromise iocs": "iocs",
+    "evidence preservation": "evidence",
+    "document history": "history",
+    "internal notifications": "notifications.internal",
+    "external notifications": "notifications.external",
+    "notification content": "notifications.content",
+    "compliance and regulatory": "compliance",
+    "compliance actions": "compliance.actions",
+    "follow up actions": "follow_up",
+    "short term 1 2 weeks": "follow_up.short_term",
+    "medium term 1 3 months": "follow_up.medium_term",
+    "long term 3 months": "follow_up.long_term",
+    "error messages logs": "technical_details.logs",
+    "logs": "technical_details.logs",
+    "code changes": "technical_details.code_changes",
+    "configuration changes": "technical_details.configuration_changes",
+    "data impact": "technical_details.data_impact",
+    "internal communications": "communication.internal",
+    "external communications": "communication.external",
+    "links": "references",
+    "other notes": "other_notes",
+}
+_PHASES = {
+    "initial compromise": "Initial Compromise",
+    "discovery reconnaissance": "Discovery/Reconnaissance",
+    "lateral movement": "Lateral Movement",
+    "data access exfiltration": "Data Access/Exfiltration",
+    "detection and response": "Detection and Response",
+}
+_TIERS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
+_CONTAINERS = frozenset({"incident details", "post incident analysis", "appendices"})
+"""Headings that only group sections the import finds by their own headings."""
+
+_FIELD_ALIASES = {
+    "credentials access used": "credentials_used",
+    "detection opportunities": "opportunities",
+    "date": "time",
+    "specific action": "action",
+    "estimated effort": "effort",
+    "approved recipients": "recipients",
+    "date time": "time",
+    "time utc": "time",
+    "person team": "actor",
+    "action name": "action",
+    "action item": "action",
+    "action owner": "owner",
+    "estimated resolution": "due",
+    "due date": "due",
+    "deadline": "due",
+    "link to jira ticket": "ticket",
+    "ticket": "ticket",
+}
+
+
+def normalize(text: str) -> str:
+    """Heading or label text as compared: no numbering, case, punctuation or parentheses marks."""
+    text = _NUMBERING.sub("", text.replace("\u2019", "'"))
+    text = re.sub(r"^phase \d+:?", "", text.strip().lower()).replace("'", "")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(r"\1", text.replace("<br>", "\n"))
+
+
+def _blocks(text: str) -> Iterator[_Block]:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    lines = text.split("\n")
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        start = token.map[0] + 1 if token.map else 0
+        raw = "\n".join(lines[token.map[0] : token.map[1]]) if token.map else ""
+        if token.type == "heading_open":
+            yield _Block(
+                "heading",
+                start,
+                level=int(token.tag[1]),
+                text=_unescape(tokens[index + 1].content),
+                raw=raw,
+            )
+            index += 3
+        elif token.type == "paragraph_open":
+            yield _Block("paragraph", start, text=tokens[index + 1].content, raw=raw)
+            index += 3
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            block = _Block("list", start, raw=raw)
+            depth = 0
+            while True:
+                token = tokens[index]
+                depth += token.nesting if token.type.endswith(("list_open", "list_close")) else 0
+                if token.type == "inline" and depth == 1:
+                    content = token.content
+                    match = re.match(r"^\[( |x|X)\]\s+", content)
+                    checked = None if match is None else match.group(1) != " "
+                    block.items.append((checked, content[match.end() :] if match else content))
+                index += 1
+                if depth == 0:
+                    break
+            yield block
+        elif token.type == "table_open":
+            block = _Block("table", start, raw=raw)
+            while tokens[index].type != "table_close":
+                if tokens[index].type == "tr_open":
+                    block.rows.append([])
+                elif tokens[index].type == "inline":
+                    block.rows[-1].append(tokens[index].content)
+                index += 1
+            index += 1
+            yield block
+        elif token.type in ("fence", "code_block"):
+            yield _Block("code", start, text=token.content, raw=raw)
+            index += 1
+        else:
+            if token.map and token.type in ("html_block", "hr") and token.type != "hr":
+                yield _Block("other", start, raw=raw)
+            index += 1
+
+
+def detect_profile(headings: list[str]) -> tuple[ProfileName, bool]:
+    """The profile whose title and section headings the Markdown shows most of: detected,
+    or the P1-P3 post-mortem as a guess when nothing matches."""
+    seen = {normalize(heading) for heading in headings}
+    titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
+    scores = {
+        name: sum(normalize(spec.heading) in seen for spec in profile.sections)
+        + (5 if normalize(profile.title) in titles else 0)
+        for name, profile in PROFILES.items()
+    }
+    best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
+    return best, scores[best] > 0
+
+
+class _Importer:
+    def __init__(self, source: str, profile: ProfileName) -> None:
+        self.source = source
+        self.profile = PROFILES[profile]
+        self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
+        self.warnings: list[Problem] = []
+        self.unmapped: list[dict[str, Any]] = []
+        self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
+        for other in PROFILES.values():
+            for spec in other.sections:
+                self.headings.setdefault(normalize(spec.heading), spec.field)
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Problem(self.source, line, 1, "", message))
+
+    def resolve(
+        self, heading: str, parent: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        """The field a heading names, tried with and then without its parenthetical."""
+        plain = re.sub(r"\([^)]*\)", "", heading)
+        return self.resolve_exactly(heading, parent) or (
+            self.resolve_exactly(plain, parent) if plain != heading else None
+        )
+
+    def resolve_exactly(
+        self, heading: str, parent: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        key = normalize(heading)
+        if parent and parent[-1] == "timeline" and key in _PHASES:
+            return ("timeline", "events"), {"phase": _PHASES[key]}
+        if parent == ("recommendations",) or (
+            parent[:1] == ("recommendations",) and len(parent) > 1
+        ):
+            tier = _TIERS.get(key.replace(" priority", "").split(" ")[0])
+            if (tier and key.endswith(("priority", "hours", "weeks", "months"))) or key in _TIERS:
+                return ("recommendations",), {"tier": tier or _TIERS[key]}
+        owner = _item_type(_type_at(parent)) if parent else PostMortem
+        if attrs.has(owner) and key in self.labels(owner):
+            return (*parent, self.labels(owner)[key]), {}
+        target = _ALIASES.get(key) or self.headings.get(key)
+        if target is None and key in {normalize(name) for name in SECTION_NAMES}:
+            target = next(name for name in SECTION_NAMES if normalize(name) == key)
+        return (tuple(target.split(".")), {}) if target else None
+
+    def run(self, text: str) -> None:
+        stack: list[tuple[int, tuple[str, ...] | None, dict[str, str]]] = []
+        pending: list[_Block] = []
+        current: tuple[str, ...] | None = ("metadata",)
+        defaults: dict[str, str] = {}
+        for block in _blocks(text):
+            if block.kind != "heading":
+                pending.append(block)
+                continue
+            self.flush(current, defaults, pending)
+            pending = []
+            if block.level == 1 and not stack:
+                self.data["metadata"]["title"] = self.title(block.text)
+                current, defaults = ("metadata",), {}
+                stack.append((2, current, {}))  # metadata sub-headings come before any section
+                continue
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            parent = next((path for _, path, _ in reversed(stack) if path is not None), ())
+            if parent == ("recommendations",) and stack and stack[-1][2].get("tier"):
+                item = {**stack[-1][2], "title": _NUMBERING.sub("", block.text).strip()}
+                self.data.setdefault("recommendations", []).append(item)
+                current, defaults = ("recommendations", "-1"), {}
+                stack.append((block.level, current, {}))
+                continue
+            if normalize(block.text) in _CONTAINERS:
+                stack.append((block.level, parent or None, {}))
+                current, defaults = parent or None, {}
+                continue
+            resolved = self.resolve(block.text, parent)
+            if resolved is None:
+                self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
+                self.warn(block.line, f"no field for the section {block.text!r}; kept in unmapped")
+                current, defaults = None, {}
+            else:
+                current, defaults = resolved
+            stack.append((block.level, current, defaults))
+        self.flush(current, defaults, pending)
+        if self.unmapped:
+            self.data["unmapped"] = self.unmapped
+
+    def title(self, text: str) -> str:
+        titles = {normalize(profile.title) for profile in PROFILES.values()} | {"post mortem"}
+        for title in (profile.title for profile in PROFILES.values()):
+            text = text.removeprefix(f"{title}:")
+        text = text.removeprefix("Post-Mortem:").strip()
+        return "" if _placeholder(text) or normalize(text) in titles else text
+
+    def flush(
+        self, path: tuple[str, ...] | None, defaults: dict[str, str], blocks: list[_Block]
+    ) -> None:
+        if not blocks:
+            return
+        if path is None:
+            raw = "\n\n".join(block.raw for block in blocks)
+            if self.unmapped:
+                self.unmapped[-1]["markdown"] = (
+                    self.unmapped[-1]["markdown"] + "\n\n" + raw
+                ).strip() + "\n"
+            else:
+                self.unmapped.append(
+                    {"heading": "", "markdown": raw.strip() + "\n", "line": blocks[0].line}
+                )
+            return
+        type_ = _type_at(path)
+        value = self.read(type_, blocks, defaults)
+        if value is not None:
+            self.assign(path, value, blocks[0].line)
+
+    def assign(self, path: tuple[str, ...], value: Any, line: int) -> None:
+        node: Any = self.data
+        for step in path[:-1]:
+            node = node[-1] if step == "-1" else node.setdefault(step, {})
+        key = path[-1]
+        if key == "-1":
+            if isinstance(value, dict):
+                node[-1].update(value)
+            return
+        existing = node.get(key)
+        if isinstance(existing, list) and isinstance(value, list):
+            existing.extend(value)
+        elif isinstance(existing, dict) and isinstance(value, dict):
+            existing.update(value)
+        else:
+            node[key] = value
+
+    def read(self, type_: Any, blocks: list[_Block], defaults: dict[str, str]) -> Any:
+        type_ = strip_optional(type_)
+        if get_origin(type_) is list:
+            return self.read_list(get_args(type_)[0], blocks, defaults)
+        if attrs.has(type_) and type_ not in (Link, Money):
+            if (
+                len(blocks) == 1
+                and blocks[0].kind == "paragraph"
+                and "\n" not in blocks[0].raw
+                and not _KEY_LINE.match(blocks[0].raw)
+            ):
+                # One line of text for a small object (a person): its first field.
+                return self.scalar(type_, _text(blocks).strip(), blocks[0].line)
+            return self.read_object(type_, blocks) or None
+        if type_ is str:
+            return _text(blocks)
+        return self.scalar(type_, _text(blocks).strip(), blocks[0].line)
+
+    def read_list(
+        self, item_type: Any, blocks: list[_Block], defaults: dict[str, str]
+    ) -> list[Any]:
+        result: list[Any] = []
+        for block in blocks:
+            if block.kind == "table" and attrs.has(item_type) and item_type is not Link:
+                result.extend(self.read_table(item_type, block, defaults))
+            elif block.kind == "list":
+                for checked, content in block.items:
+                    text = _unescape(content).strip()
+                    if not text or _placeholder(text):
+                        continue
+                    if item_type is ChecklistItem:
+                        result.append({"item": text, "done": bool(checked)})
+                    elif item_type is str:
+                        result.append(text)
+                    elif item_type is Link:
+                        result.append(_link(text))
+            elif block.kind == "paragraph" and item_type is str:
+                result.extend(
+                    line
+                    for line in (_unescape(part).strip() for part in block.text.split("\n"))
+                    if line
+                )
+        return result
+
+    def read_table(
+        self, item_type: Any, block: _Block, defaults: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        header, *rows = block.rows
+        fields = attrs.fields_dict(item_type)
+        columns = [self.column(item_type, cell) for cell in header]
+        for unknown in [
+            cell for cell, column in zip(header, columns, strict=True) if column is None
+        ]:
+            self.warn(
+                block.line,
+                f"table column {unknown!r} has no field in {item_type.__name__}; ignored",
+            )
+        required = [name for name, field in fields.items() if field.default is attrs.NOTHING]
+        for offset, row in enumerate(rows, start=2):
+            item: dict[str, Any] = dict(defaults)
+            for column, cell in zip(columns, row, strict=False):
+                text = _unescape(cell).strip()
+                if column is None or not text or _placeholder(text):
+                    continue
+                value = self.scalar(fields[column].type, text, block.line + offset)
+                if value is not None:
+                    item[column] = value
+            if not set(item) - set(defaults):
+                continue
+            missing = [name for name in required if name not in item]
+            if missing:
+                why = f"a {item_type.__name__} row has no {', '.join(missing)}"
+                self.keep(block.line + offset, "| " + " | ".join(row) + " |", why)
+                continue
+            yield item
+
+    def column(self, item_type: Any, heading: str) -> str | None:
+        key = normalize(heading)
+        return self.labels(item_type).get(key)
+
+    def read_object(self, type_: Any, blocks: list[_Block]) -> dict[str, Any]:
+        fields = attrs.fields_dict(type_)
+        result: dict[str, Any] = {}
+        labels = self.labels(type_)
+        # Text before any label belongs to the section's main prose (or its first text field);
+        # a table before any label to its first table-shaped list.
+        lead = next((name for name in (*LEAD_FIELDS, "note") if name in fields), None)
+        table_field = next(
+            (
+                name
+                for name, field in fields.items()
+                if get_origin(strip_optional(field.type)) is list
+                and attrs.has(get_args(strip_optional(field.type))[0])
+            ),
+            None,
+        )
+        current: str | None = None
+        owned: list[_Block] = []
+
+        def finish(target: str | None) -> None:
+            if not owned:
+                return
+            if target is None:
+                markdown = "\n\n".join(block.raw for block in owned)
+                if not _placeholder(_text(owned)):
+                    self.keep(
+                        owned[0].line, markdown, f"no field in {type_.__name__} for this text"
+                    )
+                return
+            value = self.read(fields[target].type, owned, {})
+            if value not in (None, "", []):
+                result[target] = value
+
+        for block in blocks:
+            lines = block.raw.split("\n") if block.kind == "paragraph" else []
+            keyed = [_KEY_LINE.match(line) for line in lines]
+            if lines and all(keyed):
+                for match in keyed:
+                    assert match is not None
+                    key = normalize(_unescape(match["key"]))
+                    name = labels.get(key)
+                    if name is None and key in self.labels(_metadata_type()):
+                        # A footer such as **Report Prepared By**: belongs to the metadata.
+                        field = self.labels(_metadata_type())[key]
+                        text = match["rest"].strip().rstrip("\\").strip()
+                        value = self.read(
+                            attrs.fields_dict(_metadata_type())[field].type,
+                            [_Block("paragraph", block.line, text=text, raw=text)],
+                            {},
+                        )
+                        if value not in (None, "", [], {}):
+                            self.data["metadata"][field] = value
+                        continue
+                    if name is None:
+                        self.keep(
+                            block.line,
+                            lines[keyed.index(match)],
+                            f"no field for {match['key']!r} here",
+                        )
+                        continue
+                    finish(current or lead)
+                    current, owned = name, []
+                    rest = match["rest"].strip().rstrip("\\").strip()
+                    if rest:
+                        owned.append(_Block("paragraph", block.line, text=rest, raw=rest))
+                continue
+            if current is None and block.kind == "table" and table_field:
+                finish(lead)
+                owned = [block]
+                finish(table_field)
+                owned = []
+                continue
+            owned.append(block)
+        finish(current or lead)
+        return result
+
+    def labels(self, type_: Any) -> dict[str, str]:
+        """Normalized label -> field: aliases, then the field's own label and name, then the
+        profile's words for metadata, each overriding the one before."""
+        fields = attrs.fields_dict(type_)
+        labels = {key: name for key, name in _FIELD_ALIASES.items() if name in fields}
+        for name in fields:
+            labels[normalize(field_label(name))] = name
+            labels[normalize(name)] = name
+        if type_ is _metadata_type():
+            labels.update(
+                {normalize(label): name for name, label in self.profile.metadata_labels.items()}
+            )
+        return labels
+
+    def scalar(self, type_: Any, text: str, line: int) -> Any:
+        type_ = strip_optional(type_)
+        if not text or _placeholder(text):
+            return None
+        try:
+            if type_ is str:
+                return text
+            if type_ is bool:
+                return text.lower() in ("yes", "true", "x", "[x]")
+            if type_ is int:
+                return int(text.replace(",", ""))
+            if type_ is float:
+                return float(text.replace(",", ""))
+            if type_ is Link:
+                return _link(text)
+            if type_ is Money:
+                amount, _, currency = text.partition(" ")
+                return {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
+            if get_origin(type_) is list:
+                return [self.scalar(get_args(type_)[0], text, line)]
+            if attrs.has(type_):
+                first = attrs.fields(type_)[0].name
+                return {first: text}
+            if type_ is timedelta:
+                return format_duration(parse_duration(text))
+            if isinstance(type_, type) and issubclass(type_, Enum):
+                return _choice(type_, text)
+            value = _us_date(re.sub(r"\s*UTC$", "+00:00", text))
+            structure(value, type_)  # dates and times: the converter reads them, or says why not
+            return value
+        except Exception:
+            self.keep(line, text, f"cannot read {text!r} as {getattr(type_, '__name__', type_)}")
+            return None
+
+    def keep(self, line: int, markdown: str, why: str) -> None:
+        """Keep text that fits no field in ``unmapped``, with a warning."""
+        self.unmapped.append({"heading": "", "markdown": markdown.strip() + "\n", "line": line})
+        self.warn(line, f"{why}; kept in unmapped")
+
+
+def _choice(enum_type: type[Enum], text: str) -> Any:
+    """An enum value written loosely (``complete``, ``in progress``); None for a template's
+    list of choices (``Critical | High | Medium | Low``); ValueError if it is none of them."""
+    values = {normalize(member.value): member.value for member in enum_type}
+
+    def match(word: str) -> str | None:
+        key = normalize(word)
+        if key in values:
+            return str(values[key])
+        starts = [value for normal, value in values.items() if normal.startswith(key)]
+        return starts[0] if len(starts) == 1 else None
+
+    found = match(text)
+    if found is not None:
+        return found
+    options = [part for part in re.split(r"\s*[|/]\s*", text) if part.strip()]
+    if len(options) > 1 and sum(match(option) is not None for option in options) * 2 >= len(
+        options
+    ):
+        return None
+    raise ValueError(text)
+
+
+def _us_date(text: str) -> str:
+    """``4/20/24`` (month/day/year, as the retrospective template writes dates) -> ISO."""
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", text)
+    if match is None:
+        return text
+    month, day, year = (int(part) for part in match.groups())
+    return f"{year + 2000 if year < 100 else year:04d}-{month:02d}-{day:02d}"
+
+
+def _metadata_type() -> Any:
+    from postmortem.model import Metadata
+
+    return Metadata
+
+
+def _type_at(path: tuple[str, ...]) -> Any:
+    current: Any = PostMortem
+    for step in path:
+        current = strip_optional(current)
+        if get_origin(current) is list:
+            current = strip_optional(get_args(current)[0])
+        if step == "-1":
+            continue
+        current = attrs.fields_dict(current)[step].type
+    return current
+
+
+def _item_type(type_: Any) -> Any:
+    """The class a path holds: optional and list wrappers removed."""
+    type_ = strip_optional(type_)
+    return strip_optional(get_args(type_)[0]) if get_origin(type_) is list else type_
+
+
+def _text(blocks: list[_Block]) -> str:
+    if blocks and all(block.kind == "code" for block in blocks):
+        return "".join(block.text for block in blocks)  # verbatim, as fenced
+    parts = []
+    for block in blocks:
+        if block.kind == "code":
+            parts.append(block.text.rstrip("\n"))
+        elif block.kind == "paragraph":
+            parts.append("\n".join(_unescape(line).strip() for line in block.text.split("\n")))
+        elif block.kind == "list":
+            parts.append("\n".join(f"- {_unescape(content)}" for _, content in block.items))
+        else:
+            parts.append(block.raw)
+    text = "\n\n".join(part for part in parts if part.strip())
+    if _placeholder(text):
+        return ""
+    return text + "\n" if "\n" in text else text
+
+
+def _link(text: str) -> dict[str, Any]:
+    match = _LINK.match(text.strip())
+    if match is None:
+        return {"url": text.strip()}
+    if match["bare"]:
+        return {"url": match["bare"]}
+    link: dict[str, Any] = {"url": match["url"]}
+    if match["label"]:
+        link["label"] = _unescape(match["label"])
+    return link
+
+
+def import_markdown(text: str, source: str = "<string>", profile: str | None = None) -> Imported:
+    """The document a Markdown post-mortem holds; ``profile`` is detected from its headings
+    unless given. Raises :class:`DocumentError` only if what was read does not fit the model."""
+    headings = [block.text for block in _blocks(text) if block.kind == "heading"]
+    chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
+    importer = _Importer(source, chosen)
+    importer.run(text)
+    try:
+        document = structure(importer.data, PostMortem)
+    except Exception as error:  # every structuring failure becomes a problem naming the field
+        from postmortem.converter import format_path
+
+        problems = [
+            Problem(source, 0, 0, format_path(path), message)
+            for path, message in structure_problems(error)
+        ]
+        raise DocumentError(problems) from None
+    return Imported(document=document, profile_detected=detected, warnings=tuple(importer.warnings))

@@ -1,0 +1,125 @@
+"""Markdown import: our rendering comes back equal; the templates and drifted documents import."""
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import postmortem
+from postmortem.cli import main
+from postmortem.importer import import_markdown
+from postmortem.model import ActionStatus, Classification, ProfileName, Severity
+from postmortem.render import render
+from tests.conftest import EXAMPLES, SEEDS
+
+SEED_PROFILES = {
+    "000_94c7b95eca517424.txt": "retrospective",
+    "001_3482386feb63f3b1.txt": "security-postmortem",
+    "002_31d474d2c48d911a.txt": "security-incident-report",
+    "003_4fa6a3db9633e69c.txt": "incident-response-report",
+    "004_c542a0f23711f4f9.txt": "postmortem",
+}
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda path: path.stem)
+def test_rendered_examples_import_back_equal(path: Path) -> None:
+    doc = postmortem.load(path)
+    imported = import_markdown(render(doc), "rendered.md")
+    assert imported.profile_detected
+    assert imported.warnings == ()
+    assert imported.document == doc
+
+
+@pytest.mark.parametrize("name", sorted(SEED_PROFILES))
+def test_each_template_imports_into_its_profile(name: str) -> None:
+    imported = import_markdown((SEEDS / name).read_text(encoding="utf-8"), name)
+    assert imported.document.profile.value == SEED_PROFILES[name]
+    assert postmortem.loads(postmortem.dumps(imported.document)) == imported.document
+
+
+def test_template_placeholders_import_as_empty() -> None:
+    imported = import_markdown((SEEDS / "001_3482386feb63f3b1.txt").read_text(encoding="utf-8"))
+    doc = imported.document
+    assert doc.metadata.classification is None
+    assert doc.metadata.title == ""
+    assert doc.recommendations == [] or all(item.owner is None for item in doc.recommendations)
+
+
+DRIFTED = """\
+# Incident Response Report: Login outage
+
+**Incident ID**: INC-2024-05-07-001
+**Severity**: high
+**Status**: resolved
+**Date Created**: 2024-05-07 16:00 UTC
+
+## Summary
+
+Logins failed for 20 minutes after a bad deploy.
+
+## Action Items
+
+| Owner | Action | Due Date | Status | Effort |
+|---|---|---|---|---|
+| Kim | Add a canary for the login service | 2024-05-20 | open | 2 days |
+| Lee | Alert on login error rate | 2024-05-14 | complete | 1 day |
+
+## Incident Details
+
+### Timeline
+
+| Date/Time | Event |
+|---|---|
+| 2024-05-07T14:02:00Z | Deploy 412 rolled out |
+| 2024-05-07T14:22:00Z | Rolled back |
+
+## Weather
+
+It was raining, which is unrelated.
+"""
+
+
+def test_a_drifted_document_imports_with_every_filled_field() -> None:
+    imported = import_markdown(DRIFTED, "drifted.md")
+    doc = imported.document
+    assert doc.profile is ProfileName.INCIDENT_RESPONSE_REPORT
+    assert doc.metadata.title == "Login outage"
+    assert doc.metadata.id == "INC-2024-05-07-001"
+    assert doc.metadata.severity is Severity.HIGH
+    assert doc.metadata.incident_status is not None
+    assert doc.metadata.incident_status.value == "Resolved"
+    assert doc.metadata.created == datetime(2024, 5, 7, 16, 0, tzinfo=timezone.utc)
+    assert doc.summary is not None
+    assert doc.summary.text == "Logins failed for 20 minutes after a bad deploy."
+    assert [(item.owner, item.action, item.due, item.status) for item in doc.action_items] == [
+        ("Kim", "Add a canary for the login service", date(2024, 5, 20), ActionStatus.OPEN),
+        ("Lee", "Alert on login error rate", date(2024, 5, 14), ActionStatus.COMPLETED),
+    ]
+    assert doc.timeline is not None
+    assert [event.event for event in doc.timeline.events] == [
+        "Deploy 412 rolled out",
+        "Rolled back",
+    ]
+    assert [item.heading for item in doc.unmapped] == ["Weather"]
+    assert doc.unmapped[0].markdown == "It was raining, which is unrelated.\n"
+    warnings = [str(warning) for warning in imported.warnings]
+    assert "drifted.md:14:1: table column 'Effort' has no field in ActionItem; ignored" in warnings
+    assert any(
+        warning.startswith("drifted.md:28:1: no field for the section 'Weather'")
+        for warning in warnings
+    )
+
+
+def test_cli_import_writes_yaml_and_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "pm.md"
+    source.write_text(
+        render(postmortem.load(EXAMPLES / "security-postmortem.yaml")), encoding="utf-8"
+    )
+    output = tmp_path / "pm.yaml"
+    assert main(["import", str(source), "--output", str(output)]) == 0
+    assert postmortem.load(output) == postmortem.load(EXAMPLES / "security-postmortem.yaml")
+    assert postmortem.load(output).metadata.classification is Classification.CONFIDENTIAL
+    assert main(["import", str(source), "--output", str(output)]) == 2
+    assert "already exists" in capsys.readouterr().err

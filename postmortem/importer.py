@@ -432,12 +432,13 @@ class _Importer:
         header, *rows = block.rows
         fields = attrs.fields_dict(item_type)
         columns = [self.column(item_type, cell) for cell in header]
-        for unknown in [
-            cell for cell, column in zip(header, columns, strict=True) if column is None
-        ]:
-            self.warn(
+        unknown = [cell for cell, column in zip(header, columns, strict=True) if column is None]
+        if unknown and any(len(row) > len(header) or any(row) for row in rows):
+            names = ", ".join(repr(cell) for cell in unknown)
+            self.keep(
                 block.line,
-                f"table column {unknown!r} has no field in {item_type.__name__}; ignored",
+                block.raw,
+                f"table columns {names} have no field in {item_type.__name__} (the whole table)",
             )
         required = [name for name, field in fields.items() if field.default is attrs.NOTHING]
         for offset, row in enumerate(rows, start=2):

@@ -100,10 +100,14 @@ def test_a_drifted_document_imports_with_every_filled_field() -> None:
         "Deploy 412 rolled out",
         "Rolled back",
     ]
-    assert [item.heading for item in doc.unmapped] == ["Weather"]
-    assert doc.unmapped[0].markdown == "It was raining, which is unrelated.\n"
+    assert [item.heading for item in doc.unmapped] == ["", "Weather"]
+    assert doc.unmapped[1].markdown == "It was raining, which is unrelated.\n"
     warnings = [str(warning) for warning in imported.warnings]
-    assert "drifted.md:14:1: table column 'Effort' has no field in ActionItem; ignored" in warnings
+    assert (
+        "drifted.md:14:1: table columns 'Effort' have no field in ActionItem (the whole table);"
+        " kept in unmapped"
+    ) in warnings
+    assert doc.unmapped[0].markdown.startswith("| Owner | Action | Due Date | Status | Effort |")
     assert any(
         warning.startswith("drifted.md:28:1: no field for the section 'Weather'")
         for warning in warnings

@@ -202,7 +202,11 @@ def _blocks(text: str) -> Iterator[_Block]:
             )
             index += 3
         elif token.type == "paragraph_open":
-            yield _Block("paragraph", start, text=tokens[index + 1].content, raw=raw)
+            bold = re.fullmatch(r"\*\*([^*]+?)\*\*", tokens[index + 1].content.strip())
+            if bold:  # a bold line standing alone is a heading written without heading markup
+                yield _Block("heading", start, level=6, text=_unescape(bold.group(1)), raw=raw)
+            else:
+                yield _Block("paragraph", start, text=tokens[index + 1].content, raw=raw)
             index += 3
         elif token.type in ("bullet_list_open", "ordered_list_open"):
             block = _Block("list", start, raw=raw)
@@ -307,7 +311,7 @@ class _Importer:
                 continue
             self.flush(current, defaults, pending)
             pending = []
-            if block.level == 1 and not stack:
+            if block.level == 1 and not stack and self.resolve(block.text, ()) is None:
                 self.data["metadata"]["title"] = self.title(block.text)
                 current, defaults = ("metadata",), {}
                 stack.append((2, current, {}))  # metadata sub-headings come before any section
@@ -388,12 +392,13 @@ class _Importer:
             return self.read_list(get_args(type_)[0], blocks, defaults)
         if attrs.has(type_) and type_ not in (Link, Money):
             if (
-                len(blocks) == 1
+                attrs.fields(type_)[0].name == "name"
+                and len(blocks) == 1
                 and blocks[0].kind == "paragraph"
                 and "\n" not in blocks[0].raw
                 and not _KEY_LINE.match(blocks[0].raw)
             ):
-                # One line of text for a small object (a person): its first field.
+                # A person written as one line of text: their name.
                 return self.scalar(type_, _text(blocks).strip(), blocks[0].line)
             return self.read_object(type_, blocks) or None
         if type_ is str:
@@ -496,7 +501,7 @@ class _Importer:
             if value not in (None, "", []):
                 result[target] = value
 
-        for block in blocks:
+        for block in _key_value_rows(blocks, labels):
             lines = block.raw.split("\n") if block.kind == "paragraph" else []
             keyed = [_KEY_LINE.match(line) for line in lines]
             if lines and all(keyed):
@@ -591,6 +596,39 @@ class _Importer:
         """Keep text that fits no field in ``unmapped``, with a warning."""
         self.unmapped.append({"heading": "", "markdown": markdown.strip() + "\n", "line": line})
         self.warn(line, f"{why}; kept in unmapped")
+
+
+_PLAIN_KEY = re.compile(
+    r"^\s*(?P<key>[A-Za-z][\w /()-]{0,40}?)\s*:\s+(?P<rest>.*?)\s*(?:<br>)?\s*$"
+)
+
+
+def _key_value_rows(blocks: list[_Block], labels: dict[str, str]) -> Iterator[_Block]:
+    """Blocks with two other ways of writing key lines turned into ``**Key**: value``: lines of
+    ``Key: value`` whose keys are labels here, and two-column Field | Value tables."""
+    for block in blocks:
+        if block.kind == "paragraph":
+            matches = [_PLAIN_KEY.match(line) for line in block.raw.split("\n")]
+            if all(matches) and any(
+                normalize(match["key"]) in labels for match in matches if match
+            ):
+                yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
+                continue
+        if (
+            block.kind == "table"
+            and len(block.rows[0]) == 2
+            and normalize(block.rows[0][1]) == "value"
+        ):
+            yield _keyed(
+                block, [(row[0].strip("* "), row[1]) for row in block.rows[1:] if len(row) == 2]
+            )
+            continue
+        yield block
+
+
+def _keyed(block: _Block, pairs: list[tuple[str, str]]) -> _Block:
+    raw = "\n".join(f"**{key}**: {value}" for key, value in pairs)
+    return _Block("paragraph", block.line, text=raw, raw=raw)
 
 
 def _choice(enum_type: type[Enum], text: str) -> Any:

@@ -127,3 +127,68 @@ def test_cli_import_writes_yaml_and_never_overwrites(
     assert postmortem.load(output).metadata.classification is Classification.CONFIDENTIAL
     assert main(["import", str(source), "--output", str(output)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+MARKDOWN = Path(__file__).parent / "markdown"
+
+
+def test_hand_written_retrospective_with_plain_metadata_lines_and_an_extra_column() -> None:
+    imported = import_markdown(
+        (MARKDOWN / "retrospective-1.md").read_text(encoding="utf-8"), "r.md"
+    )
+    doc = imported.document
+    assert doc.profile is ProfileName.RETROSPECTIVE
+    assert (doc.metadata.version, doc.metadata.created) == ("1.0", date(2024, 3, 2))
+    assert doc.metadata.severity is Severity.SEV1
+    assert doc.guidance == "Retrospective of the DNS outage, filled in async by the responders."
+    assert doc.summary is not None
+    assert doc.summary.text.startswith("Our authoritative DNS provider dropped our zone")
+    assert [(person.name, person.role) for person in doc.participants] == [
+        ("Rosa Diaz", "Incident Commander"),
+        ("Ken Ito", "Network engineer"),
+    ]
+    assert doc.lessons is not None
+    assert doc.lessons.went_well == [
+        "Status page went up within 5 minutes",
+        "Secondary DNS runbook existed",
+    ]
+    assert doc.lessons.went_wrong == ["The secondary provider was not configured"]
+    first = doc.action_items[0]
+    assert (first.priority, first.status, first.owner, first.due) == (
+        postmortem.Priority.P0, ActionStatus.COMPLETED, "Ken Ito", date(2024, 3, 4),
+    )  # fmt: skip
+    assert first.ticket is not None
+    assert (first.ticket.label, first.ticket.url) == (
+        "NET-88",
+        "https://tracker.example.com/NET-88",
+    )
+    assert "| SRE |" in doc.unmapped[-1].markdown
+
+
+def test_hand_written_postmortem_with_a_metadata_table_and_bold_headings() -> None:
+    imported = import_markdown((MARKDOWN / "postmortem-1.md").read_text(encoding="utf-8"), "p.md")
+    doc = imported.document
+    assert doc.profile is ProfileName.POSTMORTEM
+    assert doc.metadata.status is postmortem.DocumentStatus.FINAL
+    assert doc.metadata.severity is Severity.P2
+    assert doc.metadata.incident_start == date(2024, 2, 10)
+    assert doc.summary is not None
+    assert doc.summary.text.startswith("Search p99 latency rose above 4 s")
+    assert doc.timeline is not None
+    assert [event.time for event in doc.timeline.events] == [
+        datetime(2024, 2, 10, 9, 0, tzinfo=timezone.utc),
+        datetime(2024, 2, 10, 9, 12, tzinfo=timezone.utc),
+        datetime(2024, 2, 10, 11, 5, tzinfo=timezone.utc),
+    ]
+    assert doc.root_cause is not None
+    assert doc.root_cause.description is not None
+    assert doc.root_cause.description.startswith("A keyword field was re-mapped")
+    assert doc.root_cause.contributing_factors == [
+        "No load test for mapping changes",
+        "The alert threshold was set too high",
+    ]
+    assert doc.where_we_got_lucky == ["It happened on a Saturday"]
+    assert [(item.action, item.owner, item.due) for item in doc.action_items] == [
+        ("Load test mapping changes in CI", "search-team", date(2024, 3, 1))
+    ]
+    assert any("deploy 77" in item.markdown for item in doc.unmapped)

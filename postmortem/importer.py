@@ -68,8 +68,8 @@ def _placeholder(text: str) -> bool:
 
 
 _KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*\s*:?\s*(?P<rest>.*)$")
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)[ \t]+")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|<br>")
 _LINK = re.compile(r"^\[(?P<label>.*)\]\(<?(?P<url>[^)>]*)>?\)$|^<(?P<bare>[^>]+)>$")
 
 # The templates' own words for fields, where they are not the field's label.
@@ -147,8 +147,11 @@ _PHASES = {
     "detection and response": "Detection and Response",
 }
 _TIERS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
-_CONTAINERS = frozenset({"incident details", "post incident analysis", "appendices"})
-"""Headings that only group sections the import finds by their own headings."""
+_CONTAINERS = frozenset(
+    {"incident details", "post incident analysis", "appendices", "other sections"}
+)
+"""Headings that only group sections the import finds by their own headings (the last is
+where rendering puts sections a layout lacks)."""
 
 _FIELD_ALIASES = {
     "credentials access used": "credentials_used",
@@ -179,7 +182,8 @@ def normalize(text: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    return _ESCAPE.sub(r"\1", text.replace("<br>", "\n"))
+    """Markdown backslash escapes undone and ``<br>`` (a line break in a cell) as a newline."""
+    return _ESCAPE.sub(lambda match: match.group(1) or "\n", text)
 
 
 def _blocks(text: str) -> Iterator[_Block]:
@@ -320,7 +324,7 @@ class _Importer:
                 stack.pop()
             parent = next((path for _, path, _ in reversed(stack) if path is not None), ())
             if parent == ("recommendations",) and stack and stack[-1][2].get("tier"):
-                item = {**stack[-1][2], "title": _NUMBERING.sub("", block.text).strip()}
+                item = {**stack[-1][2], "title": _multiline(_NUMBERING.sub("", block.text).strip())}
                 self.data.setdefault("recommendations", []).append(item)
                 current, defaults = ("recommendations", "-1"), {}
                 stack.append((block.level, current, {}))
@@ -364,10 +368,23 @@ class _Importer:
                     {"heading": "", "markdown": raw.strip() + "\n", "line": blocks[0].line}
                 )
             return
+        if path == ("distribution",):
+            blocks = self.classification_sentence(blocks)
         type_ = _type_at(path)
         value = self.read(type_, blocks, defaults)
         if value is not None:
             self.assign(path, value, blocks[0].line)
+
+    def classification_sentence(self, blocks: list[_Block]) -> list[_Block]:
+        """The blocks of the distribution section without its opening "This document is
+        classified as X." (the metadata's label, read into it when the metadata has none)."""
+        match = _CLASSIFIED_AS.match(blocks[0].text) if blocks[0].kind == "paragraph" else None
+        if match is None:
+            return blocks
+        label = self.scalar(_type_at(("metadata", "classification")), match["label"], 0)
+        if label is not None:
+            self.data["metadata"].setdefault("classification", label)
+        return blocks[1:]
 
     def assign(self, path: tuple[str, ...], value: Any, line: int) -> None:
         node: Any = self.data
@@ -418,9 +435,9 @@ class _Importer:
                     if not text or _placeholder(text):
                         continue
                     if item_type is ChecklistItem:
-                        result.append({"item": text, "done": bool(checked)})
+                        result.append({"item": _multiline(text), "done": bool(checked)})
                     elif item_type is str:
-                        result.append(text)
+                        result.append(_multiline(text))
                     elif item_type is Link:
                         result.append(_link(text))
             elif block.kind == "paragraph" and item_type is str:
@@ -512,7 +529,7 @@ class _Importer:
                     if name is None and key in self.labels(_metadata_type()):
                         # A footer such as **Report Prepared By**: belongs to the metadata.
                         field = self.labels(_metadata_type())[key]
-                        text = match["rest"].strip().rstrip("\\").strip()
+                        text = _without_hard_break(match["rest"])
                         value = self.read(
                             attrs.fields_dict(_metadata_type())[field].type,
                             [_Block("paragraph", block.line, text=text, raw=text)],
@@ -530,7 +547,7 @@ class _Importer:
                         continue
                     finish(current or lead)
                     current, owned = name, []
-                    rest = match["rest"].strip().rstrip("\\").strip()
+                    rest = _without_hard_break(match["rest"])
                     if rest:
                         owned.append(_Block("paragraph", block.line, text=rest, raw=rest))
                 continue
@@ -564,7 +581,7 @@ class _Importer:
             return None
         try:
             if type_ is str:
-                return text
+                return _multiline(text)
             if type_ is bool:
                 return text.lower() in ("yes", "true", "x", "[x]")
             if type_ is int:
@@ -598,6 +615,7 @@ class _Importer:
         self.warn(line, f"{why}; kept in unmapped")
 
 
+_CLASSIFIED_AS = re.compile(r"^This document is classified as (?P<label>.*?)\.?$", re.IGNORECASE)
 _PLAIN_KEY = re.compile(
     r"^\s*(?P<key>[A-Za-z][\w /()-]{0,40}?)\s*:\s+(?P<rest>.*?)\s*(?:<br>)?\s*$"
 )
@@ -701,12 +719,24 @@ def _text(blocks: list[_Block]) -> str:
         else:
             parts.append(block.raw)
     text = "\n\n".join(part for part in parts if part.strip())
-    if _placeholder(text):
-        return ""
+    return "" if _placeholder(text) else _multiline(text)
+
+
+def _without_hard_break(text: str) -> str:
+    """A line's text without the backslash that ends it as a hard line break (an escaped
+    backslash, an even run, is text)."""
+    text = text.strip()
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text[:-1].strip() if trailing % 2 else text
+
+
+def _multiline(text: str) -> str:
+    """Text of more than one line ends with a line break, as the YAML block scalars keep it."""
     return text + "\n" if "\n" in text else text
 
 
 def _link(text: str) -> dict[str, Any]:
+    """A link from text already unescaped: ``[label](<url>)``, ``<url>`` or a bare URL."""
     match = _LINK.match(text.strip())
     if match is None:
         return {"url": text.strip()}
@@ -714,7 +744,7 @@ def _link(text: str) -> dict[str, Any]:
         return {"url": match["bare"]}
     link: dict[str, Any] = {"url": match["url"]}
     if match["label"]:
-        link["label"] = _unescape(match["label"])
+        link["label"] = match["label"]
     return link
 
 

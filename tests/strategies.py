@@ -1,5 +1,6 @@
 """Hypothesis strategies for every model class, built from the attrs fields."""
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
@@ -8,7 +9,7 @@ import attrs
 from hypothesis import strategies as st
 
 from postmortem._typing import is_optional, strip_optional
-from postmortem.model import Link, PostMortem, When
+from postmortem.model import Link, Money, PostMortem, ProfileName, When
 
 T = TypeVar("T")
 
@@ -37,6 +38,7 @@ urls = st.builds(
 links = st.builds(Link, url=urls, label=st.none() | text)
 
 _SCALARS: dict[Any, st.SearchStrategy[Any]] = {
+    Link: links,
     str: any_text,
     int: st.integers(min_value=-(2**63), max_value=2**63),
     float: st.floats(allow_nan=False, allow_infinity=False),
@@ -47,23 +49,36 @@ _SCALARS: dict[Any, st.SearchStrategy[Any]] = {
 }
 
 
-def for_type(type_: Any) -> st.SearchStrategy[Any]:
-    """A strategy for any type the model uses."""
+VERBATIM = "verbatim"
+"""The key in ``scalars`` of the strategy for verbatim text fields (logs), if not ``str``'s."""
+
+
+def for_type(
+    type_: Any, scalars: dict[Any, st.SearchStrategy[Any]] | None = None
+) -> st.SearchStrategy[Any]:
+    """A strategy for any type the model uses; ``scalars`` replaces the leaf strategies."""
+    chosen = {**_SCALARS, **(scalars or {})}
     if type_ == When:
-        return st.one_of(aware_datetimes, dates)
-    if type_ is Link:
-        return links
+        return st.one_of(chosen[datetime], chosen[date])
+    if type_ in chosen:
+        return chosen[type_]
     if is_optional(type_):
-        return st.none() | for_type(strip_optional(type_))
+        return st.none() | for_type(strip_optional(type_), scalars)
     if get_origin(type_) is list:
-        return st.lists(for_type(get_args(type_)[0]), max_size=2)
+        # Items of a list are table rows, where verbatim text is a cell like any other.
+        in_rows = {key: value for key, value in (scalars or {}).items() if key != VERBATIM}
+        return st.lists(for_type(get_args(type_)[0], in_rows), max_size=2)
     if attrs.has(type_):
-        return st.builds(
-            type_, **{field.name: for_type(field.type) for field in attrs.fields(type_)}
-        )
+        fields = {
+            field.name: st.none() | chosen[VERBATIM]
+            if field.metadata.get("verbatim") and VERBATIM in chosen
+            else for_type(field.type, scalars)
+            for field in attrs.fields(type_)
+        }
+        return st.builds(type_, **fields)
     if isinstance(type_, type) and issubclass(type_, Enum):
         return st.sampled_from(list(type_))
-    return _SCALARS[type_]
+    raise TypeError(type_)
 
 
 def instances(cls: type[T]) -> st.SearchStrategy[T]:
@@ -78,3 +93,57 @@ documents: st.SearchStrategy[PostMortem] = st.builds(
         if field.name != "schema_version"
     },
 )
+
+
+# Documents as Markdown can carry them: text without the characters and spacing that
+# Markdown does not keep (control characters, leading or trailing blanks, tabs) and
+# without ":" (a paragraph of "Key: value" lines reads as labelled fields).
+_MARKDOWN_ALPHABET = st.sampled_from(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éüßæøΩЖ中"
+    " .,;!?'\"()-/_*#|<>[]&%$@`~+=^{}\\"
+)
+_markdown_line = (
+    st.text(_MARKDOWN_ALPHABET, min_size=1, max_size=25)
+    .map(lambda text: " ".join(text.split()))
+    .filter(lambda text: text and not _looks_like_a_placeholder(text))
+)
+_markdown_text = st.one_of(
+    _markdown_line,
+    st.lists(_markdown_line, min_size=2, max_size=3).map(lambda lines: "\n".join(lines) + "\n"),
+)
+
+
+def _looks_like_a_placeholder(text: str) -> bool:
+    from postmortem.policy import DEFAULT_PLACEHOLDERS
+
+    return any(re.search(pattern, text) for pattern in DEFAULT_PLACEHOLDERS) or bool(
+        re.match(r"^(\d+(\.\d+)*\.?|[A-Z]\.)\s", text)
+    )
+
+
+MARKDOWN_SCALARS: dict[Any, st.SearchStrategy[Any]] = {
+    str: _markdown_text,
+    # Verbatim text is shown as a fenced block, whose every line ends with a line break.
+    VERBATIM: st.lists(_markdown_line, min_size=1, max_size=3).map(
+        lambda lines: "\n".join(lines) + "\n"
+    ),
+    Link: st.builds(Link, url=urls, label=st.none() | _markdown_line),
+    Money: st.builds(
+        Money,
+        amount=st.floats(allow_nan=False, allow_infinity=False),
+        currency=st.sampled_from(["USD", "EUR"]),
+    ),
+}
+
+
+def markdown_documents(profile: ProfileName) -> st.SearchStrategy[PostMortem]:
+    """Documents of ``profile`` whose every value Markdown can carry."""
+    return st.builds(
+        PostMortem,
+        profile=st.just(profile),
+        **{
+            field.name: for_type(field.type, MARKDOWN_SCALARS)
+            for field in attrs.fields(PostMortem)
+            if field.name not in ("schema_version", "profile", "unmapped")
+        },
+    )

@@ -2,15 +2,29 @@
 
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import postmortem
+from postmortem import converter
 from postmortem.cli import main
 from postmortem.importer import import_markdown
-from postmortem.model import ActionStatus, Classification, ProfileName, Severity
+from postmortem.model import (
+    ActionStatus,
+    AttackPhase,
+    Classification,
+    PostMortem,
+    PriorityTier,
+    ProfileName,
+    Severity,
+)
 from postmortem.render import render
 from tests.conftest import EXAMPLES, SEEDS
+from tests.strategies import markdown_documents
 
 SEED_PROFILES = {
     "000_94c7b95eca517424.txt": "retrospective",
@@ -192,3 +206,42 @@ def test_hand_written_postmortem_with_a_metadata_table_and_bold_headings() -> No
         ("Load test mapping changes in CI", "search-team", date(2024, 3, 1))
     ]
     assert any("deploy 77" in item.markdown for item in doc.unmapped)
+
+
+@pytest.mark.parametrize("profile", list(ProfileName), ids=lambda profile: profile.value)
+@given(data=st.data())
+def test_render_then_import_gives_back_the_document(
+    profile: ProfileName, data: st.DataObject
+) -> None:
+    doc = data.draw(markdown_documents(profile))
+    imported = import_markdown(render(doc), "rendered.md", profile=profile.value)
+    assert imported.warnings == ()
+    assert _content(converter.unstructure(imported.document)) == _content(
+        converter.unstructure(_in_layout_order(doc))
+    )
+
+
+def _in_layout_order(doc: PostMortem) -> PostMortem:
+    """The security post-mortem layout groups recommendations by tier and timeline events by
+    attack phase (those with none first); every other layout keeps the document's order."""
+    if doc.profile is not ProfileName.SECURITY_POSTMORTEM:
+        return doc
+    tiers = list(PriorityTier)
+    phases = [None, *AttackPhase]
+    recommendations = sorted(doc.recommendations, key=lambda item: tiers.index(item.tier))
+    timeline = doc.timeline and attrs.evolve(
+        doc.timeline,
+        events=sorted(doc.timeline.events, key=lambda event: phases.index(event.phase)),
+    )
+    return attrs.evolve(doc, recommendations=recommendations, timeline=timeline)
+
+
+def _content(value: Any) -> Any:
+    """What Markdown shows of a value: a section or row with nothing in it, or a box left
+    unticked, is not shown at all."""
+    if isinstance(value, dict):
+        kept = {key: _content(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item not in (None, {}, [], "", False)}
+    if isinstance(value, list):
+        return [item for item in map(_content, value) if item != {}]
+    return value

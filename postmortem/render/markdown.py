@@ -33,7 +33,7 @@ __all__ = [
 _INLINE = re.compile(r"([\\`*_\[\]<|~&!#])")
 # What turns the start of a line into a block: headings, quotes, list items,
 # thematic breaks, setext underlines, numbered items, fences, tables.
-_LINE_START = re.compile(r"^(\s*)([#>+=:-]|\d+(?=[.)])|\d+[.)]|~~~|```)")
+_LINE_START = re.compile(r"^(\s*)(?:([#>+=:-]|~~~|```)|(\d+)([.)]))")
 
 LABELS = {
     "api_call": "API call",
@@ -62,18 +62,23 @@ def markdown_text(text: str) -> str:
 
 
 def escape_inline(text: str) -> str:
-    """One line of text, safe inside a line (after a label, in a heading or a table cell)."""
-    return _INLINE.sub(r"\\\1", " ".join(markdown_text(text).split("\n")))
+    """Text safe inside a line (after a label, in a heading or a table cell); its line breaks
+    as ``<br>``."""
+    lines = markdown_text(text).strip("\n").split("\n")
+    return "<br>".join(_INLINE.sub(r"\\\1", line) for line in lines)
 
 
 def escape_line(text: str) -> str:
     """One line of text that starts a line (a paragraph line or a list item); its indentation
     is dropped, as Markdown would otherwise read four spaces as code."""
-    return _LINE_START.sub(
-        lambda match: match.group(1) + "\\" + match.group(2),
-        escape_inline(text.lstrip(" \t")),
-        count=1,
-    )
+    return _LINE_START.sub(_escape_line_start, escape_inline(text.lstrip(" \t")), count=1)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker, number, delimiter = match.groups()
+    if marker is not None:
+        return f"{indent}\\{marker}"
+    return f"{indent}{number}\\{delimiter}"  # "1\." : a backslash before a digit would show
 
 
 def escape_block(text: str) -> str:
@@ -83,9 +88,8 @@ def escape_block(text: str) -> str:
 
 
 def escape_cell(text: str) -> str:
-    """Text for a table cell: escaped inline, line breaks as ``<br>``."""
-    lines = markdown_text(text).strip("\n").split("\n")
-    return "<br>".join(escape_inline(line) for line in lines) or " "
+    """Text for a table cell: escaped inline, and a blank for nothing."""
+    return escape_inline(text) or " "
 
 
 def format_value(value: Any) -> str:
@@ -166,21 +170,16 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
         ]
         return table(values, required)
     return "\n".join(
-        f"- {_inline(item) if not isinstance(item, str) else _list_item(item)}" for item in values
-    )
-
-
-def _list_item(text: str) -> str:
-    lines = markdown_text(text).strip("\n").split("\n")
-    return "<br>".join(
-        escape_line(line) if index == 0 else escape_inline(line) for index, line in enumerate(lines)
+        f"- {_inline(item) if not isinstance(item, str) else escape_line(item)}" for item in values
     )
 
 
 def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     """A GFM table of ``rows`` with ``columns`` (field, heading) in that order; any other field
     that holds a value in some row is added at the end, so that nothing is dropped. A column
-    whose heading is None is shown by the layout elsewhere (a phase as a subheading)."""
+    whose heading is None is shown by the layout elsewhere (a phase as a subheading). A row
+    with nothing in it is not shown."""
+    rows = [row for row in rows if any(not _empty(value) for value in attrs.astuple(row))]
     if not rows:
         return ""
     named = {name for name, _ in columns}
@@ -188,8 +187,7 @@ def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     extra: list[tuple[str, str | None]] = [
         (field.name, field_label(field.name))
         for field in attrs.fields(type(rows[0]))
-        if field.name not in named
-        and any(getattr(row, field.name) not in (None, [], "", False) for row in rows)
+        if field.name not in named and any(not _empty(getattr(row, field.name)) for row in rows)
     ]
     shown = [*columns, *extra]
     lines = [
@@ -200,6 +198,10 @@ def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
         "| " + " | ".join(_cell(getattr(row, name)) for name, _ in shown) + " |" for row in rows
     ]
     return "\n".join(lines)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == "" or value is False
 
 
 LEAD_FIELDS = frozenset({"text", "description"})

@@ -42,13 +42,23 @@ class Imported:
 
 
 @attrs.define
+class _Item:
+    """A list item: its checkbox (None if it has none), its text, and its nested items' texts."""
+
+    checked: bool | None
+    text: str
+    line: int
+    details: list[str] = attrs.Factory(list)
+
+
+@attrs.define
 class _Block:
     kind: str
     line: int
     level: int = 0
     text: str = ""
     raw: str = ""
-    items: list[tuple[bool | None, str]] = attrs.Factory(list)
+    items: list[_Item] = attrs.Factory(list)
     rows: list[list[str]] = attrs.Factory(list)
 
 
@@ -124,6 +134,7 @@ _ALIASES: dict[str, str] = {
     "external notifications": "notifications.external",
     "notification content": "notifications.content",
     "compliance and regulatory": "compliance",
+    "regulatory requirements": "compliance.other_notifications",
     "compliance actions": "compliance.actions",
     "follow up actions": "follow_up",
     "short term 1 2 weeks": "follow_up.short_term",
@@ -148,7 +159,14 @@ _PHASES = {
 }
 _TIERS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
 _CONTAINERS = frozenset(
-    {"incident details", "post incident analysis", "appendices", "other sections"}
+    {
+        "incident details",
+        "post incident analysis",
+        "appendices",
+        "other sections",
+        "direct costs",
+        "indirect costs",
+    }
 )
 """Headings that only group sections the import finds by their own headings (the last is
 where rendering puts sections a layout lacks)."""
@@ -222,7 +240,11 @@ def _blocks(text: str) -> Iterator[_Block]:
                     content = token.content
                     match = re.match(r"^\[( |x|X)\]\s+", content)
                     checked = None if match is None else match.group(1) != " "
-                    block.items.append((checked, content[match.end() :] if match else content))
+                    text = content[match.end() :] if match else content
+                    line = token.map[0] + 1 if token.map else start
+                    block.items.append(_Item(checked, text, line))
+                elif token.type == "inline" and depth > 1 and block.items:
+                    block.items[-1].details.append(token.content)
                 index += 1
                 if depth == 0:
                     break
@@ -430,23 +452,98 @@ class _Importer:
             if block.kind == "table" and attrs.has(item_type) and item_type is not Link:
                 result.extend(self.read_table(item_type, block, defaults))
             elif block.kind == "list":
-                for checked, content in block.items:
-                    text = _unescape(content).strip()
-                    if not text or _placeholder(text):
+                for item in block.items:
+                    text = _unescape(item.text).strip()
+                    if (not text or _placeholder(text)) and not item.details:
                         continue
                     if item_type is ChecklistItem:
-                        result.append({"item": _multiline(text), "done": bool(checked)})
+                        result.append({"item": _multiline(text), "done": bool(item.checked)})
                     elif item_type is str:
-                        result.append(_multiline(text))
+                        nested = [f"- {_unescape(detail).strip()}" for detail in item.details]
+                        result.append(_multiline("\n".join([text, *nested])))
                     elif item_type is Link:
-                        result.append(_link(text))
+                        link = self.scalar(Link, text, item.line)
+                        if link is not None:
+                            result.append(link)
+                    else:
+                        result.extend(self.read_list_item(item_type, item))
             elif block.kind == "paragraph" and item_type is str:
                 result.extend(
                     line
                     for line in (_unescape(part).strip() for part in block.text.split("\n"))
                     if line
                 )
+            elif normalize(block.text) in _TEMPLATE_GUIDANCE:
+                continue
+            elif not self.metadata_footer(block):
+                self.keep(block.line, block.raw, "no place for this text in a list")
         return result
+
+    def read_list_item(self, item_type: Any, item: _Item) -> list[dict[str, Any]]:
+        """An item written as key lines, ``1. **Action**: ...`` with ``- **Result**: ...`` below
+        it; text before any key is the first field's."""
+        lines = [item.text, *item.details]
+        fields = attrs.fields_dict(item_type)
+        first = attrs.fields(item_type)[0].name
+        keyed = _KEY_LINE.match(lines[0])
+        if (
+            keyed
+            and "time" in fields
+            and "event" in fields
+            and not self.column(item_type, keyed["key"])
+        ):
+            # "**14:02 UTC** - Issue first detected", as the incident report writes its timeline
+            event = re.sub(r"^[-\u2013:]\s*", "", keyed["rest"].strip())
+            lines[0] = f"**Time**: {keyed['key']}"
+            lines.insert(1, f"**Event**: {event}")
+        elif not keyed:
+            lines[0] = f"**{field_label(first)}**: {lines[0]}"
+        raw = "\n".join(lines)
+        value = self.read_object(item_type, [_Block("paragraph", item.line, text=raw, raw=raw)])
+        if not value:
+            return []
+        required = [
+            field.name for field in attrs.fields(item_type) if field.default is attrs.NOTHING
+        ]
+        missing = [name for name in required if name not in value]
+        if missing:
+            why = f"a {item_type.__name__} item has no {', '.join(missing)}"
+            self.keep(item.line, raw, why)
+            return []
+        return [value]
+
+    def metadata_footer(self, block: _Block) -> bool:
+        """Read a paragraph of key lines that all belong elsewhere (``**Report Prepared By**:``
+        under the last section) into their fields; False if it is not one."""
+        lines = block.raw.split("\n") if block.kind == "paragraph" else []
+        keyed = [_KEY_LINE.match(line) for line in lines]
+        if not lines or not all(match and self.elsewhere(match["key"]) for match in keyed):
+            return False
+        for match in keyed:
+            assert match is not None
+            self.read_elsewhere(match["key"], match["rest"], block.line)
+        return True
+
+    def elsewhere(self, key: str) -> tuple[str, ...] | None:
+        """The field outside the current section a key line names: the metadata's, or a fact
+        the security template keeps with the key facts (time to detection)."""
+        normal = normalize(_unescape(key))
+        metadata = self.labels(_metadata_type())
+        if normal in metadata:
+            return ("metadata", metadata[normal])
+        return _ELSEWHERE.get(normal)
+
+    def read_elsewhere(self, key: str, rest: str, line: int) -> None:
+        path = self.elsewhere(key)
+        assert path is not None
+        text = _without_hard_break(rest)
+        if path == ("metadata", "incident_start") and _RANGE.match(text):
+            start, end = _RANGE.match(text).groups()  # type: ignore[union-attr]
+            self.read_elsewhere("incident end", end, line)
+            text = start
+        value = self.read(_type_at(path), [_Block("paragraph", line, text=text, raw=text)], {})
+        if value not in (None, "", [], {}):
+            self.assign(path, value, line)
 
     def read_table(
         self, item_type: Any, block: _Block, defaults: dict[str, str]
@@ -465,8 +562,11 @@ class _Importer:
         required = [name for name, field in fields.items() if field.default is attrs.NOTHING]
         for offset, row in enumerate(rows, start=2):
             item: dict[str, Any] = dict(defaults)
+            placeheld: set[str | None] = set()
             for column, cell in zip(columns, row, strict=False):
                 text = _unescape(cell).strip()
+                if _placeholder(text):
+                    placeheld.add(column)
                 if column is None or not text or _placeholder(text):
                     continue
                 value = self.scalar(fields[column].type, text, block.line + offset)
@@ -475,6 +575,8 @@ class _Importer:
             if not set(item) - set(defaults):
                 continue
             missing = [name for name in required if name not in item]
+            if missing and placeheld.issuperset(missing):
+                continue  # a template's example row: "[Action 1] | [Date] | Complete"
             if missing:
                 why = f"a {item_type.__name__} row has no {', '.join(missing)}"
                 self.keep(block.line + offset, "| " + " | ".join(row) + " |", why)
@@ -509,12 +611,14 @@ class _Importer:
                 return
             if target is None:
                 markdown = "\n\n".join(block.raw for block in owned)
-                if not _placeholder(_text(owned)):
+                if _text(owned):  # empty when it is only template placeholders
                     self.keep(
                         owned[0].line, markdown, f"no field in {type_.__name__} for this text"
                     )
                 return
             value = self.read(fields[target].type, owned, {})
+            if fields[target].metadata.get("verbatim") and isinstance(value, str):
+                value = _code_span_content(value)
             if value not in (None, "", []):
                 result[target] = value
 
@@ -526,17 +630,8 @@ class _Importer:
                     assert match is not None
                     key = normalize(_unescape(match["key"]))
                     name = labels.get(key)
-                    if name is None and key in self.labels(_metadata_type()):
-                        # A footer such as **Report Prepared By**: belongs to the metadata.
-                        field = self.labels(_metadata_type())[key]
-                        text = _without_hard_break(match["rest"])
-                        value = self.read(
-                            attrs.fields_dict(_metadata_type())[field].type,
-                            [_Block("paragraph", block.line, text=text, raw=text)],
-                            {},
-                        )
-                        if value not in (None, "", [], {}):
-                            self.data["metadata"][field] = value
+                    if name is None and self.elsewhere(match["key"]):
+                        self.read_elsewhere(match["key"], match["rest"], block.line)
                         continue
                     if name is None:
                         self.keep(
@@ -551,7 +646,7 @@ class _Importer:
                     if rest:
                         owned.append(_Block("paragraph", block.line, text=rest, raw=rest))
                 continue
-            if current is None and block.kind == "table" and table_field:
+            if current is None and table_field and _rows_of_items(block):
                 finish(lead)
                 owned = [block]
                 finish(table_field)
@@ -589,7 +684,9 @@ class _Importer:
             if type_ is float:
                 return float(text.replace(",", ""))
             if type_ is Link:
-                return _link(text)
+                link = _link(text)
+                structure(link, Link)  # a ticket written as "PAY-301" is no link: say so
+                return link
             if type_ is Money:
                 amount, _, currency = text.partition(" ")
                 return {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
@@ -602,12 +699,24 @@ class _Importer:
                 return format_duration(parse_duration(text))
             if isinstance(type_, type) and issubclass(type_, Enum):
                 return _choice(type_, text)
-            value = _us_date(re.sub(r"\s*UTC$", "+00:00", text))
+            value = _us_date(re.sub(r"\s*UTC$", "+00:00", self.on_incident_day(text)))
             structure(value, type_)  # dates and times: the converter reads them, or says why not
             return value
         except Exception:
             self.keep(line, text, f"cannot read {text!r} as {getattr(type_, '__name__', type_)}")
             return None
+
+    def on_incident_day(self, text: str) -> str:
+        """A time of day alone (``08:40 UTC``, as template timelines write it) on the day the
+        metadata says the incident started or was detected."""
+        if not _TIME_OF_DAY.match(text):
+            return text
+        metadata = self.data["metadata"]
+        for field in ("incident_start", "detected", "created", "report_date"):
+            day = re.match(r"\d{4}-\d{2}-\d{2}", str(metadata.get(field, "")))
+            if day:
+                return f"{day.group()} {text}"
+        return text
 
     def keep(self, line: int, markdown: str, why: str) -> None:
         """Keep text that fits no field in ``unmapped``, with a warning."""
@@ -615,6 +724,16 @@ class _Importer:
         self.warn(line, f"{why}; kept in unmapped")
 
 
+_TEMPLATE_GUIDANCE = frozenset({"every action item needs an owner and deadline"})
+"""Sentences the templates (and our layouts) print above a table, not a person's words."""
+_ELSEWHERE: dict[str, tuple[str, ...]] = {
+    "incident date s": ("metadata", "incident_start"),
+    "detection date": ("metadata", "detected"),
+    "current status": ("metadata", "incident_status"),
+    "time to detection": ("detection", "time_to_detect"),
+}
+_RANGE = re.compile(r"^(.+?)\s+(?:-|\u2013|to)\s+(.+)$")
+_TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*UTC)?$")
 _CLASSIFIED_AS = re.compile(r"^This document is classified as (?P<label>.*?)\.?$", re.IGNORECASE)
 _PLAIN_KEY = re.compile(
     r"^\s*(?P<key>[A-Za-z][\w /()-]{0,40}?)\s*:\s+(?P<rest>.*?)\s*(?:<br>)?\s*$"
@@ -622,14 +741,20 @@ _PLAIN_KEY = re.compile(
 
 
 def _key_value_rows(blocks: list[_Block], labels: dict[str, str]) -> Iterator[_Block]:
-    """Blocks with two other ways of writing key lines turned into ``**Key**: value``: lines of
-    ``Key: value`` whose keys are labels here, and two-column Field | Value tables."""
+    """Blocks with other ways of writing key lines turned into ``**Key**: value``: lines of
+    ``Key: value`` whose keys are labels here, lists of ``- **Key**: value`` items, and
+    two-column Field | Value tables."""
     for block in blocks:
         if block.kind == "paragraph":
             matches = [_PLAIN_KEY.match(line) for line in block.raw.split("\n")]
             if all(matches) and any(
                 normalize(match["key"]) in labels for match in matches if match
             ):
+                yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
+                continue
+        if block.kind == "list" and block.items and not any(item.details for item in block.items):
+            matches = [_KEY_LINE.match(item.text) for item in block.items]
+            if all(match and normalize(_unescape(match["key"])) in labels for match in matches):
                 yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
                 continue
         if (
@@ -642,6 +767,15 @@ def _key_value_rows(blocks: list[_Block], labels: dict[str, str]) -> Iterator[_B
             )
             continue
         yield block
+
+
+def _rows_of_items(block: _Block) -> bool:
+    """A table, or a list whose items each start with a bold key (``- **14:02** - ...``)."""
+    return block.kind == "table" or (
+        block.kind == "list"
+        and bool(block.items)
+        and all(_KEY_LINE.match(item.text) for item in block.items)
+    )
 
 
 def _keyed(block: _Block, pairs: list[tuple[str, str]]) -> _Block:
@@ -715,7 +849,7 @@ def _text(blocks: list[_Block]) -> str:
         elif block.kind == "paragraph":
             parts.append("\n".join(_unescape(line).strip() for line in block.text.split("\n")))
         elif block.kind == "list":
-            parts.append("\n".join(f"- {_unescape(content)}" for _, content in block.items))
+            parts.append("\n".join(f"- {_unescape(item.text)}" for item in block.items))
         else:
             parts.append(block.raw)
     text = "\n\n".join(part for part in parts if part.strip())
@@ -728,6 +862,12 @@ def _without_hard_break(text: str) -> str:
     text = text.strip()
     trailing = len(text) - len(text.rstrip("\\"))
     return text[:-1].strip() if trailing % 2 else text
+
+
+def _code_span_content(text: str) -> str:
+    """``command`` written as one inline code span: what is inside it."""
+    match = re.fullmatch(r"(`+) ?(.*?) ?\1", text.strip(), re.DOTALL)
+    return match.group(2) if match else text
 
 
 def _multiline(text: str) -> str:

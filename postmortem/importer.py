@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from enum import Enum
+from functools import cache
 from typing import Any, get_args, get_origin
 
 import attrs
@@ -23,6 +24,7 @@ from postmortem.model import (
     ChecklistItem,
     Link,
     Money,
+    Person,
     PostMortem,
     ProfileName,
 )
@@ -80,6 +82,7 @@ def _placeholder(text: str) -> bool:
 _KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*\s*:?\s*(?P<rest>.*)$")
 _NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)[ \t]+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|<br>")
+_INLINE_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 _LINK = re.compile(r"^\[(?P<label>.*)\]\(<?(?P<url>[^)>]*)>?\)$|^<(?P<bare>[^>]+)>$")
 
 # The templates' own words for fields, where they are not the field's label.
@@ -92,6 +95,7 @@ _ALIASES: dict[str, str] = {
     "immediate actions taken": "summary.immediate_actions",
     "top recommendations": "summary.top_recommendations",
     "retrospective authors": "participants",
+    "people": "participants",
     "key facts": "impact",
     "impact assessment": "impact",
     "incident timeline": "timeline",
@@ -268,6 +272,41 @@ def _blocks(text: str) -> Iterator[_Block]:
             index += 1
 
 
+def _mark_bare_headings(text: str) -> str:
+    """``text`` with every line that is a known heading on its own marked as a heading (text
+    pasted from a word processor loses the markup); the line count stays the same."""
+    sections, subsections = _known_headings()
+    titles = {normalize(profile.title) for profile in PROFILES.values()} | {"post mortem"}
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        key = normalize(line)
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if key in titles and line.rstrip().endswith(":") and following:
+            lines[index], lines[index + 1] = f"# {line.strip()} {following}", ""
+        elif key in sections:
+            lines[index] = f"## {line.strip()}"
+        elif key in subsections:
+            lines[index] = f"### {line.strip()}"
+    return "\n".join(lines)
+
+
+@cache
+def _known_headings() -> tuple[frozenset[str], frozenset[str]]:
+    """Normalized section headings (every profile's, and the templates' other words for
+    them) and the labels of the fields inside sections."""
+    sections = {normalize(profile.title) for profile in PROFILES.values()} | {"metadata"}
+    sections |= {
+        normalize(spec.heading) for profile in PROFILES.values() for spec in profile.sections
+    }
+    sections |= {key for key, target in _ALIASES.items() if "." not in target} | _CONTAINERS
+    subsections = {key for key, target in _ALIASES.items() if "." in target}
+    for name in SECTION_NAMES:
+        owner = _item_type(attrs.fields_dict(PostMortem)[name].type)
+        if attrs.has(owner):
+            subsections |= {normalize(field_label(field.name)) for field in attrs.fields(owner)}
+    return frozenset(sections), frozenset(subsections - sections)
+
+
 def detect_profile(headings: list[str]) -> tuple[ProfileName, bool]:
     """The profile whose title and section headings the Markdown shows most of: detected,
     or the P1-P3 post-mortem as a guess when nothing matches."""
@@ -326,12 +365,12 @@ class _Importer:
             target = next(name for name in SECTION_NAMES if normalize(name) == key)
         return (tuple(target.split(".")), {}) if target else None
 
-    def run(self, text: str) -> None:
+    def run(self, blocks: list[_Block]) -> None:
         stack: list[tuple[int, tuple[str, ...] | None, dict[str, str]]] = []
         pending: list[_Block] = []
         current: tuple[str, ...] | None = ("metadata",)
         defaults: dict[str, str] = {}
-        for block in _blocks(text):
+        for block in blocks:
             if block.kind != "heading":
                 pending.append(block)
                 continue
@@ -467,6 +506,14 @@ class _Importer:
                             result.append(link)
                     else:
                         result.extend(self.read_list_item(item_type, item))
+            elif block.kind == "paragraph" and item_type is Link:
+                for found in _INLINE_LINK.finditer(block.text):
+                    link = self.scalar(Link, _unescape(found.group()), block.line)
+                    if link is not None:
+                        result.append(link)
+            elif block.kind == "paragraph" and item_type is Person:
+                parts = re.split(r"\s*[|;]\s*|\s*,\s*(?![^(]*\))", _text([block]).strip())
+                result.extend(_person(part) for part in parts if part and not _placeholder(part))
             elif block.kind == "paragraph" and item_type is str:
                 result.extend(
                     line
@@ -568,6 +615,9 @@ class _Importer:
                 if _placeholder(text):
                     placeheld.add(column)
                 if column is None or not text or _placeholder(text):
+                    continue
+                if column == "time" and "milestone" in fields and normalize(text) in _MILESTONES:
+                    item["milestone"] = text  # the post-mortem template's "Incident began" row
                     continue
                 value = self.scalar(fields[column].type, text, block.line + offset)
                 if value is not None:
@@ -692,6 +742,8 @@ class _Importer:
                 return {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
             if get_origin(type_) is list:
                 return [self.scalar(get_args(type_)[0], text, line)]
+            if type_ is Person:
+                return _person(text)
             if attrs.has(type_):
                 first = attrs.fields(type_)[0].name
                 return {first: text}
@@ -724,7 +776,12 @@ class _Importer:
         self.warn(line, f"{why}; kept in unmapped")
 
 
-_TEMPLATE_GUIDANCE = frozenset({"every action item needs an owner and deadline"})
+_TEMPLATE_GUIDANCE = frozenset(
+    {
+        "every action item needs an owner and deadline",
+        "see linked incident log for detailed timeline",
+    }
+)
 """Sentences the templates (and our layouts) print above a table, not a person's words."""
 _ELSEWHERE: dict[str, tuple[str, ...]] = {
     "incident date s": ("metadata", "incident_start"),
@@ -733,6 +790,16 @@ _ELSEWHERE: dict[str, tuple[str, ...]] = {
     "time to detection": ("detection", "time_to_detect"),
 }
 _RANGE = re.compile(r"^(.+?)\s+(?:-|\u2013|to)\s+(.+)$")
+_MILESTONES = frozenset(
+    {
+        "incident began",
+        "detected",
+        "response started",
+        "root cause identified",
+        "mitigation applied",
+        "resolved",
+    }
+)
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*UTC)?$")
 _CLASSIFIED_AS = re.compile(r"^This document is classified as (?P<label>.*?)\.?$", re.IGNORECASE)
 _PLAIN_KEY = re.compile(
@@ -753,7 +820,9 @@ def _key_value_rows(blocks: list[_Block], labels: dict[str, str]) -> Iterator[_B
                 yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
                 continue
         if block.kind == "list" and block.items and not any(item.details for item in block.items):
-            matches = [_KEY_LINE.match(item.text) for item in block.items]
+            matches = [
+                _KEY_LINE.match(item.text) or _PLAIN_KEY.match(item.text) for item in block.items
+            ]
             if all(match and normalize(_unescape(match["key"])) in labels for match in matches):
                 yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
                 continue
@@ -875,6 +944,19 @@ def _multiline(text: str) -> str:
     return text + "\n" if "\n" in text else text
 
 
+_PERSON = re.compile(
+    r"^(?:(?P<role>[^()]+?)\s+[-\u2013]\s+)?(?P<name>[^()]+?)\s*(?:\((?P<contact>[^()]+)\))?$"
+)
+
+
+def _person(text: str) -> dict[str, str]:
+    """``Incident Commander - Rosa Diaz (rosa@example.com)``: role, name and contact."""
+    match = _PERSON.match(text.strip())
+    if match is None:
+        return {"name": text.strip()}
+    return {key: value for key, value in match.groupdict().items() if value}
+
+
 def _link(text: str) -> dict[str, Any]:
     """A link from text already unescaped: ``[label](<url>)``, ``<url>`` or a bare URL."""
     match = _LINK.match(text.strip())
@@ -891,10 +973,13 @@ def _link(text: str) -> dict[str, Any]:
 def import_markdown(text: str, source: str = "<string>", profile: str | None = None) -> Imported:
     """The document a Markdown post-mortem holds; ``profile`` is detected from its headings
     unless given. Raises :class:`DocumentError` only if what was read does not fit the model."""
-    headings = [block.text for block in _blocks(text) if block.kind == "heading"]
+    blocks = list(_blocks(text))
+    if not any(block.kind == "heading" and block.level < 6 for block in blocks):
+        blocks = list(_blocks(_mark_bare_headings(text)))
+    headings = [block.text for block in blocks if block.kind == "heading"]
     chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
     importer = _Importer(source, chosen)
-    importer.run(text)
+    importer.run(blocks)
     try:
         document = structure(importer.data, PostMortem)
     except Exception as error:  # every structuring failure becomes a problem naming the field

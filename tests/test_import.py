@@ -1,6 +1,6 @@
 """Markdown import: our rendering comes back equal; the templates and drifted documents import."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from postmortem.render import render
 from tests.conftest import EXAMPLES, SEEDS
 from tests.strategies import markdown_documents
 
+MARKDOWN = Path(__file__).parent / "markdown"
 SEED_PROFILES = {
     "000_94c7b95eca517424.txt": "retrospective",
     "001_3482386feb63f3b1.txt": "security-postmortem",
@@ -47,6 +48,7 @@ def test_rendered_examples_import_back_equal(path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(SEED_PROFILES))
 def test_each_template_imports_into_its_profile(name: str) -> None:
     imported = import_markdown((SEEDS / name).read_text(encoding="utf-8"), name)
+    assert imported.profile_detected
     assert imported.document.profile.value == SEED_PROFILES[name]
     assert postmortem.loads(postmortem.dumps(imported.document)) == imported.document
 
@@ -59,42 +61,10 @@ def test_template_placeholders_import_as_empty() -> None:
     assert doc.recommendations == [] or all(item.owner is None for item in doc.recommendations)
 
 
-DRIFTED = """\
-# Incident Response Report: Login outage
-
-**Incident ID**: INC-2024-05-07-001
-**Severity**: high
-**Status**: resolved
-**Date Created**: 2024-05-07 16:00 UTC
-
-## Summary
-
-Logins failed for 20 minutes after a bad deploy.
-
-## Action Items
-
-| Owner | Action | Due Date | Status | Effort |
-|---|---|---|---|---|
-| Kim | Add a canary for the login service | 2024-05-20 | open | 2 days |
-| Lee | Alert on login error rate | 2024-05-14 | complete | 1 day |
-
-## Incident Details
-
-### Timeline
-
-| Date/Time | Event |
-|---|---|
-| 2024-05-07T14:02:00Z | Deploy 412 rolled out |
-| 2024-05-07T14:22:00Z | Rolled back |
-
-## Weather
-
-It was raining, which is unrelated.
-"""
-
-
 def test_a_drifted_document_imports_with_every_filled_field() -> None:
-    imported = import_markdown(DRIFTED, "drifted.md")
+    imported = import_markdown(
+        (MARKDOWN / "incident-response-report-1.md").read_text(encoding="utf-8"), "drifted.md"
+    )
     doc = imported.document
     assert doc.profile is ProfileName.INCIDENT_RESPONSE_REPORT
     assert doc.metadata.title == "Login outage"
@@ -141,9 +111,6 @@ def test_cli_import_writes_yaml_and_never_overwrites(
     assert postmortem.load(output).metadata.classification is Classification.CONFIDENTIAL
     assert main(["import", str(source), "--output", str(output)]) == 2
     assert "already exists" in capsys.readouterr().err
-
-
-MARKDOWN = Path(__file__).parent / "markdown"
 
 
 def test_hand_written_retrospective_with_plain_metadata_lines_and_an_extra_column() -> None:
@@ -206,6 +173,196 @@ def test_hand_written_postmortem_with_a_metadata_table_and_bold_headings() -> No
         ("Load test mapping changes in CI", "search-team", date(2024, 3, 1))
     ]
     assert any("deploy 77" in item.markdown for item in doc.unmapped)
+
+
+def _hand_written(name: str) -> postmortem.PostMortem:
+    imported = import_markdown((MARKDOWN / name).read_text(encoding="utf-8"), name)
+    assert imported.profile_detected
+    return imported.document
+
+
+def test_hand_written_retrospective_with_renamed_reordered_sections_and_extra_columns() -> None:
+    doc = _hand_written("retrospective-2.md")
+    assert doc.profile is ProfileName.RETROSPECTIVE
+    assert doc.metadata.title == "Mobile login loop"
+    assert [(person.name, person.contact) for person in doc.metadata.authors] == [
+        ("Morgan Lee", "morgan@example.com")
+    ]
+    assert (doc.metadata.version, doc.metadata.created) == ("2.1", date(2024, 9, 14))
+    assert doc.metadata.severity is Severity.SEV3
+    assert [ticket.url for ticket in doc.metadata.tickets] == ["https://tracker.example.com/MOB-77"]
+    assert doc.lessons is not None
+    assert doc.lessons.went_wrong == [
+        "The refresh token was stored in memory only",
+        "Crash-free sessions hid the problem from dashboards",
+    ]
+    assert doc.lessons.went_well == ["Support tagged the tickets within an hour"]
+    assert [(person.name, person.role) for person in doc.participants] == [
+        ("Morgan Lee", "Mobile lead")
+    ]
+    (item,) = doc.action_items
+    assert (item.action, item.owner, item.due, item.status, item.priority) == (
+        "Persist the refresh token in the keystore", "Morgan Lee", date(2024, 9, 30),
+        ActionStatus.IN_PROGRESS, postmortem.Priority.P1,
+    )  # fmt: skip
+    assert [(q.question, q.notes, q.answer) for q in doc.open_questions] == [
+        ("Did iOS have the same bug?", "checked 8.2 only", "No")
+    ]
+    assert any("| Sprint |" in item.markdown for item in doc.unmapped)
+    assert any("| Pager |" in item.markdown for item in doc.unmapped)
+
+
+def test_hand_written_postmortem_pasted_as_plain_text_without_heading_markup() -> None:
+    doc = _hand_written("postmortem-2.md")
+    assert doc.profile is ProfileName.POSTMORTEM
+    assert doc.metadata.title == "Queue backlog after broker upgrade"
+    assert (doc.metadata.incident_start, doc.metadata.severity) == (date(2024, 10, 2), Severity.P1)
+    assert doc.summary is not None
+    assert doc.summary.text.startswith("A broker upgrade halved consumer throughput")
+    assert doc.impact is not None
+    assert (doc.impact.users_affected, doc.impact.duration) == (5400, timedelta(minutes=50))
+    assert doc.timeline is not None
+    assert [(event.time, event.event) for event in doc.timeline.events] == [
+        (datetime(2024, 10, 2, 13, 0, tzinfo=timezone.utc), "Broker upgraded"),
+        (datetime(2024, 10, 2, 13, 50, tzinfo=timezone.utc), "Old broker version restored"),
+    ]
+    assert doc.root_cause is not None
+    assert doc.root_cause.description == (
+        "The new broker version defaults to one consumer thread per queue."
+    )
+    assert doc.root_cause.contributing_factors == ["The upgrade note did not mention the default"]
+    assert doc.lessons is not None
+    assert doc.lessons.went_wrong == ["No throughput test before the upgrade"]
+    assert [(item.action, item.owner, item.due) for item in doc.action_items] == [
+        ("Pin consumer threads in broker config", "platform", date(2024, 10, 9))
+    ]
+
+
+def test_hand_written_incident_response_report_with_list_timeline_and_impact() -> None:
+    doc = _hand_written("incident-response-report-2.md")
+    assert doc.profile is ProfileName.INCIDENT_RESPONSE_REPORT
+    assert doc.metadata.updated == datetime(2024, 7, 12, 9, 30, tzinfo=timezone.utc)
+    assert doc.metadata.prepared_by is not None
+    assert doc.metadata.prepared_by.name == "Priya Shah"
+    assert doc.metadata.next_review == date(2024, 8, 1)
+    assert doc.impact is not None
+    assert (doc.impact.users_affected, doc.impact.systems_affected) == (
+        1250,
+        ["webhook-dispatcher"],
+    )
+    assert doc.timeline is not None
+    assert [(event.time, event.event) for event in doc.timeline.events] == [
+        (datetime(2024, 7, 11, 14, 2, tzinfo=timezone.utc), "Consumer lag alert fired"),
+        (datetime(2024, 7, 11, 14, 20, tzinfo=timezone.utc), "Stuck consumer restarted"),
+        (datetime(2024, 7, 11, 14, 44, tzinfo=timezone.utc), "Backlog drained"),
+    ]
+    assert doc.response is not None
+    assert [(item.item, item.done) for item in doc.response.checklist] == [
+        ("Incident commander assigned", True),
+        ("Status page updated", True),
+        ("Key stakeholders notified", False),
+    ]
+    assert doc.response.resolution_steps == [
+        "Moved the poison message to the dead-letter queue",
+        "Restarted the consumer",
+    ]
+    assert doc.follow_up is not None
+    assert [item.item for item in doc.follow_up.long_term] == ["Move webhooks to the new event bus"]
+    (item,) = doc.action_items
+    assert (item.owner, item.status, item.ticket) == ("Priya", ActionStatus.IN_PROGRESS, None)
+    assert any(item.markdown == "PAY-301\n" for item in doc.unmapped)  # no URL: kept, not lost
+
+
+def test_hand_written_security_incident_report_with_nested_response_actions() -> None:
+    doc = _hand_written("security-incident-report-1.md")
+    assert doc.profile is ProfileName.SECURITY_INCIDENT_REPORT
+    assert doc.metadata.severity is Severity.CRITICAL
+    assert doc.metadata.resolved == datetime(2024, 6, 3, 13, 40, tzinfo=timezone.utc)
+    assert (doc.metadata.version, doc.metadata.report_date) == ("1.0", date(2024, 6, 4))
+    assert doc.response is not None
+    assert [(action.action, action.result, action.time) for action in doc.response.immediate] == [
+        ("Revoked the deploy token", "Pushes with it refused",
+         datetime(2024, 6, 3, 8, 40, tzinfo=timezone.utc)),
+        ("Deleted the pushed image", "Image gone from the registry",
+         datetime(2024, 6, 3, 8, 55, tzinfo=timezone.utc)),
+    ]  # fmt: skip
+    assert [action.command for action in doc.response.short_term] == ["ci secrets rotate --all"]
+    assert [(gap.gap, gap.recommendation) for gap in doc.gaps] == [
+        ("No secret scanning of build logs", "Scan logs before publishing them")
+    ]
+    assert doc.impact is not None
+    assert doc.impact.systems_affected == ["Container registry", "CI runners"]
+    assert doc.timeline is not None
+    assert [event.actor for event in doc.timeline.events] == ["Monitoring System", "Security Team"]
+    assert [item.status for item in doc.action_items] == [
+        ActionStatus.OPEN,
+        ActionStatus.COMPLETED,
+    ]
+
+
+def test_hand_written_security_incident_report_with_sections_reordered() -> None:
+    doc = _hand_written("security-incident-report-2.md")
+    assert doc.profile is ProfileName.SECURITY_INCIDENT_REPORT
+    assert doc.metadata.detected == datetime(2024, 9, 21, 10, 5, tzinfo=timezone.utc)
+    assert doc.metadata.incident_status is not None
+    assert doc.metadata.incident_status.value == "Contained"
+    assert doc.timeline is not None
+    assert [event.action_taken for event in doc.timeline.events] == [
+        "Session revoked",
+        "Password reset",
+    ]
+    assert doc.summary is not None
+    assert doc.summary.text.startswith("A support agent entered their password")
+    assert [(gap.gap, gap.impact) for gap in doc.gaps] == [
+        ("Support accounts had no phishing-resistant MFA", None)
+    ]
+    assert doc.root_cause is not None
+    assert doc.root_cause.description is not None
+    assert doc.root_cause.description.startswith("MFA by push notification")
+    assert [item.due for item in doc.action_items] == [date(2024, 10, 15)]
+
+
+def test_hand_written_security_postmortem_with_key_facts_phases_and_tiers() -> None:
+    doc = _hand_written("security-postmortem-1.md")
+    assert doc.profile is ProfileName.SECURITY_POSTMORTEM
+    assert doc.metadata.classification is Classification.CONFIDENTIAL
+    assert (doc.metadata.incident_start, doc.metadata.incident_end) == (
+        date(2024, 8, 12),
+        date(2024, 8, 23),
+    )
+    assert doc.metadata.detected == date(2024, 8, 23)
+    assert doc.detection is not None
+    assert doc.detection.time_to_detect == timedelta(days=11)
+    assert doc.timeline is not None
+    assert [(event.phase, event.evidence_source) for event in doc.timeline.events] == [
+        (AttackPhase.INITIAL_COMPROMISE, "CloudTrail"),
+        (AttackPhase.DETECTION_AND_RESPONSE, "CSPM"),
+    ]
+    assert [(item.title, item.tier, item.owner) for item in doc.recommendations] == [
+        ("Block public buckets at the organisation level", PriorityTier.CRITICAL,
+         "cloud-platform"),
+        ("Tag buckets by data class", PriorityTier.LOW, "data-governance"),
+    ]  # fmt: skip
+    assert doc.recommendations[0].due == date(2024, 9, 2)
+    assert [(ioc.type, ioc.value) for ioc in doc.iocs] == [("IP Address", "203.0.113.50")]
+
+
+def test_hand_written_security_postmortem_with_unnumbered_headings_and_an_extra_column() -> None:
+    doc = _hand_written("security-postmortem-2.md")
+    assert doc.profile is ProfileName.SECURITY_POSTMORTEM
+    assert doc.metadata.classification is Classification.INTERNAL
+    assert doc.lessons is not None
+    assert doc.lessons.went_wrong == ["Login failures per IP were not alerted on"]
+    assert doc.timeline is not None
+    assert [event.evidence_source for event in doc.timeline.events] == ["API logs"]
+    assert any("| Analyst |" in item.markdown for item in doc.unmapped)
+    assert doc.attack_analysis is not None
+    assert doc.attack_analysis.initial_access is not None
+    assert doc.attack_analysis.initial_access.description == (
+        "Passwords reused from a third-party breach."
+    )
+    assert doc.distribution is not None
+    assert doc.distribution.recipients == ["Security team", "API team"]
 
 
 @pytest.mark.parametrize("profile", list(ProfileName), ids=lambda profile: profile.value)

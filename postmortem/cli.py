@@ -12,11 +12,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, PolicyError, PostMortemError, UsageError
+from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
 from postmortem.hooks import add_today_option, internal_error
 from postmortem.model import PostMortem, ProfileName
+
+if TYPE_CHECKING:
+    from postmortem.policy import Policy
 
 __all__ = ["main"]
 
@@ -41,13 +45,20 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from postmortem.yaml_io import load
+def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> PostMortem:
+    """The document at ``path``, read as the repository's policy allows (size, links)."""
+    from postmortem.policy import find_policy, read_governed
+    from postmortem.yaml_io import loads
 
+    return loads(read_governed(path, find_policy(path, known)), path)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    known: dict[Path, Policy] = {}
     status = EXIT_OK
     for path in args.paths:
         try:
-            load(path)
+            _load_governed(path, known)
         except DocumentError as error:
             for problem in error.problems:
                 print(problem)
@@ -80,29 +91,49 @@ def _history(args: argparse.Namespace) -> int:
     from postmortem.render import history_json, history_markdown
     from postmortem.yaml_io import edit, emit_tree
 
-    found = histories(args.paths, summaries=not args.no_summaries)
+    readable, problems = _loadable(args.paths)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    found = histories(readable, summaries=not args.no_summaries) if readable else {}
+    status = EXIT_PROBLEMS if problems else EXIT_OK
     if args.write:
         for path, document_history in found.items():
             with edit(path, section_notes={"history": _GENERATED_HISTORY_NOTE}) as doc:
                 apply_history(doc, document_history)
             print(f"{path}: history written ({len(document_history.committed)} versions)")
-        return EXIT_OK
+        return status
+    if not found:
+        return status
     if args.format == "markdown":
         sys.stdout.write(history_markdown(found))
     elif args.format == "json":
         sys.stdout.write(json.dumps(history_json(found), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(emit_tree(history_json(found)))
-    return EXIT_OK
+    return status
+
+
+def _loadable(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
+    """The paths whose documents load, and the problems of those that do not."""
+    known: dict[Path, Policy] = {}
+    readable: list[str] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            _load_governed(path, known)
+        except DocumentError as error:
+            problems.extend(error.problems)
+        else:
+            readable.append(path)
+    return readable, problems
 
 
 def _render(args: argparse.Namespace) -> int:
     from postmortem.files import write_atomic
     from postmortem.policy import find_policy
     from postmortem.render import render
-    from postmortem.yaml_io import load
 
-    doc = load(args.path)
+    doc = _load_governed(args.path)
     if not args.no_git_history:
         doc = _with_git_history(doc, args.path)
     policy = find_policy(args.path)

@@ -23,6 +23,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_unstructure_fn, override
 
+from postmortem._shown import shown
 from postmortem._typing import is_optional, strip_optional
 from postmortem.model import PostMortem, When, enums
 
@@ -64,7 +65,9 @@ def parse_duration(text: str) -> timedelta:
     else:
         parts = _DURATION_PART.findall(compact)
         if not parts or _DURATION_PART.sub("", compact).strip():
-            raise _ValueProblem(f"not a duration: {text!r} (write e.g. '2h 30m', '1d' or 'PT45M')")
+            raise _ValueProblem(
+                f"not a duration: {shown(text)} (write e.g. '2h 30m', '1d' or 'PT45M')"
+            )
     return timedelta(microseconds=sum(_microseconds(number, unit) for number, unit in parts))
 
 
@@ -113,8 +116,8 @@ def _type_name(value: object) -> str:
 
 
 def _expect(kind: str, value: object) -> _ValueProblem:
-    shown = f" {value!r}" if isinstance(value, str | int | float) and len(repr(value)) < 60 else ""
-    return _ValueProblem(f"expected {kind}, found {_type_name(value)}{shown}")
+    quoted = f" {shown(value)}" if isinstance(value, str | int | float) else ""
+    return _ValueProblem(f"expected {kind}, found {_type_name(value)}{quoted}")
 
 
 def _structure_str(value: object, str_type: type) -> str:
@@ -151,7 +154,7 @@ def _structure_enum(value: object, enum_type: type[Enum]) -> Enum:
             pass
     allowed = ", ".join(member.value for member in enum_type)
     if isinstance(value, str):
-        raise _ValueProblem(f"{value!r} is not one of: {allowed}")
+        raise _ValueProblem(f"{shown(value)} is not one of: {allowed}")
     raise _expect(f"one of: {allowed}", value)
 
 
@@ -176,7 +179,8 @@ def _from_iso(value: str) -> datetime | date:
         return _aware(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
     except ValueError:
         raise _ValueProblem(
-            f"not a date or time: {value!r} (write e.g. 2024-05-01 or 2024-05-01 14:30:00+00:00)"
+            f"not a date or time: {shown(value)}"
+            " (write e.g. 2024-05-01 or 2024-05-01 14:30:00+00:00)"
         ) from None
 
 

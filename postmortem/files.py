@@ -8,20 +8,37 @@ from pathlib import Path
 
 from postmortem.errors import DocumentError, Problem
 
-__all__ = ["DEFAULT_MAX_BYTES", "read_text", "write_atomic"]
+__all__ = ["DEFAULT_MAX_BYTES", "decode_text", "read_text", "write_atomic"]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 """Largest input file read by default; a post-mortem is rarely over 100 KB."""
 
 
-def read_text(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Read a UTF-8 text file, refusing what is missing, too large, binary or not UTF-8."""
+def read_text(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    within: str | os.PathLike[str] | None = None,
+) -> str:
+    """Read a UTF-8 text file, refusing what is missing, too large, binary or not UTF-8, and
+    a link that leads out of the folder ``within`` (the repository)."""
     source = os.fspath(path)
+    if within is not None:
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(os.path.realpath(within)):
+            message = f"links to {target}, outside the repository {within}; not read"
+            raise DocumentError([Problem(source, 0, 0, "", message)])
     try:
         with open(path, "rb") as stream:
             data = stream.read(max_bytes + 1)
     except OSError as error:
         raise DocumentError([Problem(source, 0, 0, "", _os_reason(error))]) from None
+    return decode_text(data, source, max_bytes=max_bytes)
+
+
+def decode_text(data: bytes, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The UTF-8 text of ``data`` read from ``source`` (a file, or a blob in git history),
+    refusing what is too large, binary or not UTF-8."""
     if len(data) > max_bytes:
         message = f"file is larger than the limit of {max_bytes} bytes"
         raise DocumentError([Problem(source, 0, 0, "", message)])

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, PostMortemError
+from postmortem.errors import DocumentError, PostMortemError, Problem
 from postmortem.files import read_text, write_atomic
 from postmortem.model import DocumentStatus, HistoryEntry, PostMortem
 
@@ -301,13 +301,14 @@ class _BlobReader:
     def document(self, blob: str, source: str) -> PostMortem | str:
         """The document in ``blob``, or why it cannot be read."""
         if blob not in self._documents:
+            from postmortem.files import DEFAULT_MAX_BYTES, decode_text
             from postmortem.yaml_io import loads
 
             try:
-                text = self._repo.git.get_object_data(blob)[3].decode("utf-8")
-                self._documents[blob] = loads(text, source)
-            except UnicodeDecodeError:
-                self._documents[blob] = "not UTF-8"
+                if self._repo.git.get_object_header(blob)[2] > DEFAULT_MAX_BYTES:
+                    raise DocumentError([Problem(source, 0, 0, "", "larger than the size limit")])
+                data = self._repo.git.get_object_data(blob)[3]
+                self._documents[blob] = loads(decode_text(data, source), source)
             except DocumentError as error:
                 problem = error.problems[0]
                 self._documents[blob] = f"{problem.path}: {problem.message}".lstrip(": ")

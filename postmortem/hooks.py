@@ -93,22 +93,28 @@ def run(
     staged: bool = False,
 ) -> int:
     """Check ``paths`` (or, with ``staged``, the staged post-mortems) and report."""
-    from postmortem.checks import check_text
+    from postmortem.checks import check_text, finding_from_problem
     from postmortem.policy import Policy, find_policy, relative_to_root
 
     policies: dict[Path, Policy] = {}
     try:
         findings: list[Finding] = []
         if staged:
+            from postmortem.files import decode_text
             from postmortem.policy import POLICY_FILE
             from postmortem.staged import open_work_tree, staged_documents
 
             repo = open_work_tree(Path.cwd())
             root = Path(repo.working_tree_dir or ".")
-            for name, text in staged_documents(
+            for name, content in staged_documents(
                 repo, find_policy(root / POLICY_FILE, policies).files
             ):
                 policy = find_policy(root / name, policies)
+                try:
+                    text = decode_text(content, name, max_bytes=policy.max_file_bytes)
+                except DocumentError as error:
+                    findings += [finding_from_problem(problem) for problem in error.problems]
+                    continue
                 relative = relative_to_root(root / name, policy)
                 findings += check_text(
                     text, name, policy, groups, today=today, relative_path=relative

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem.converter import FieldPath, structure, structure_problems
 from postmortem.errors import DocumentError, PolicyError, Problem
 from postmortem.files import read_text
@@ -31,6 +32,7 @@ __all__ = [
     "find_policy",
     "glob_matches",
     "load_policy",
+    "read_governed",
     "relative_to_root",
 ]
 
@@ -246,7 +248,7 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
             for index, section in enumerate(sections):
                 if section not in SECTION_NAMES:
                     path = ("required_sections", profile.value, status.value, index)
-                    problems.append((path, f"no section {section!r} in the document model"))
+                    problems.append((path, f"no section {shown(section)} in the document model"))
     seen: set[Classification] = set()
     for index, level in enumerate(policy.labels):
         for label in level:
@@ -281,6 +283,12 @@ def find_policy(
     for seen in visited:
         known[seen] = known[directory]
     return known[directory]
+
+
+def read_governed(document: str | os.PathLike[str], policy: Policy) -> str:
+    """The text of ``document`` as its policy allows: within the size limit, and inside the
+    repository (a symbolic link out of it is refused)."""
+    return read_text(document, max_bytes=policy.max_file_bytes, within=policy.root)
 
 
 def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:

@@ -25,8 +25,8 @@ def open_work_tree(directory: Path) -> "git.Repo":
     return repo
 
 
-def staged_documents(repo: "git.Repo", files: str) -> list[tuple[str, str]]:
-    """(path, staged text) of each added, copied, modified or renamed file whose repository
+def staged_documents(repo: "git.Repo", files: str) -> list[tuple[str, bytes]]:
+    """(path, staged content) of each added, copied, modified or renamed file whose repository
     path matches the regular expression ``files``.
 
     Two git processes in all: one lists the staged files, one ``cat-file --batch`` reads them.
@@ -34,7 +34,4 @@ def staged_documents(repo: "git.Repo", files: str) -> list[tuple[str, str]]:
     listing = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=ACMR")
     pattern = re.compile(files)
     names = [name for name in listing.split("\0") if name and pattern.search(name)]
-    return [
-        (name, repo.git.get_object_data(f":{name}")[3].decode("utf-8", errors="replace"))
-        for name in names
-    ]
+    return [(name, repo.git.get_object_data(f":{name}")[3]) for name in names]

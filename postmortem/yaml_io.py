@@ -30,6 +30,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from ruamel.yaml.tag import Tag
 from ruamel.yaml.timestamp import TimeStamp
 
+from postmortem._shown import shown
 from postmortem.converter import FieldPath, format_path, structure, structure_problems, unstructure
 from postmortem.errors import DocumentError, Problem
 from postmortem.files import read_text, write_atomic
@@ -169,7 +170,7 @@ class _Builder:
                 return None
             method = _SCALAR_CONSTRUCTORS.get(tag or "")
             if method is None:
-                raise _BuildError(f"unknown tag {tag!r}", node.start_mark)
+                raise _BuildError(f"unknown tag {shown(tag)}", node.start_mark)
             return getattr(self._constructor, method)(node)
         if isinstance(node, SequenceNode) and tag == f"{_YAML_TAG}seq":
             return [self.build(item) for item in node.value]
@@ -182,10 +183,10 @@ class _Builder:
                 if isinstance(key, list | dict):
                     raise _BuildError("a key must be a single value", key_node.start_mark)
                 if key in mapping:
-                    raise _BuildError(f"duplicate key {key!r}", key_node.start_mark)
+                    raise _BuildError(f"duplicate key {shown(key)}", key_node.start_mark)
                 mapping[key] = self.build(value_node)
             return mapping
-        raise _BuildError(f"unknown tag {tag!r}", node.start_mark)
+        raise _BuildError(f"unknown tag {shown(tag)}", node.start_mark)
 
 
 def parse(text: str, source: str = "<string>") -> Any:

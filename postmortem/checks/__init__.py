@@ -12,8 +12,7 @@ from datetime import date
 from postmortem.checks import classification, completeness, consistency
 from postmortem.checks.context import Context, RawFinding
 from postmortem.errors import DocumentError, Finding, Problem
-from postmortem.files import read_text
-from postmortem.policy import Policy, find_policy, relative_to_root
+from postmortem.policy import Policy, find_policy, read_governed, relative_to_root
 from postmortem.rules import GROUPS
 from postmortem.yaml_io import document_from_data, located_problems, parse
 
@@ -40,7 +39,7 @@ def check_file(
     source = os.fspath(path)
     policy = policy if policy is not None else find_policy(path)
     try:
-        content = text if text is not None else read_text(path, max_bytes=policy.max_file_bytes)
+        content = text if text is not None else read_governed(path, policy)
     except DocumentError as error:
         found = [finding_from_problem(problem) for problem in error.problems]
         return [finding for finding in found if policy.selects(finding.rule)]

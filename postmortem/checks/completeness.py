@@ -7,6 +7,7 @@ from typing import Any, get_args, get_origin
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem._typing import strip_optional
 from postmortem.checks.context import Context, RawFinding, is_empty
 from postmortem.converter import FieldPath
@@ -58,7 +59,7 @@ def _placeholders(
         for pattern in patterns:
             match = pattern.search(value)
             if match:
-                yield path, "PM202", f"placeholder left from the template: {match.group(0)!r}"
+                yield path, "PM202", f"placeholder left from the template: {shown(match.group(0))}"
                 break
 
 
@@ -96,7 +97,7 @@ def _owned_and_dated(context: Context) -> Iterator[RawFinding]:
     for row, kind, name, item in rows:
         if is_empty(item):
             continue
-        what = f"{kind} {name!r}"
+        what = f"{kind} {shown(name)}"
         if not (item.owner or "").strip():
             yield _at(context, row, "owner"), "PM203", f"{what} has no owner"
         if item.due is None:

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from postmortem._shown import shown
+
 __all__ = [
     "ChecklistItem",
     "Link",
@@ -45,9 +47,11 @@ def describe(doc: str, **kwargs: Any) -> Any:
 def _check_url(instance: object, attribute: "attrs.Attribute[str]", value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme in ("http", "https") and not parts.netloc:
-        raise ValueError(f"not a URL: {value!r} has no host")
+        raise ValueError(f"not a URL: {shown(value)} has no host")
     if not parts.scheme and not value.startswith(("./", "../", "/", "#")):
-        raise ValueError(f"not a URL: {value!r} (want https://..., mailto:..., or a relative path)")
+        raise ValueError(
+            f"not a URL: {shown(value)} (want https://..., mailto:..., or a relative path)"
+        )
 
 
 @attrs.define(kw_only=True)

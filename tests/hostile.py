@@ -1,0 +1,65 @@
+"""Hostile inputs, shared by the tests and ``bench/run.py --sections hostile``.
+
+Each case is a file name and a function that writes the file into a folder;
+big cases are built when asked for, not at import.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+VALID_HEAD = "schema_version: 1\nprofile: postmortem\nmetadata:\n  id: INC-1\n  title: T\n"
+
+
+def _alias_bomb() -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        previous = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} [{', '.join([previous] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+YAML_CASES: dict[str, Callable[[], bytes]] = {
+    "alias-bomb.yaml": lambda: _alias_bomb().encode(),
+    "deep-flow.yaml": lambda: b"a: " + b"[" * 10_000 + b"]" * 10_000 + b"\n",
+    "deep-block.yaml": lambda: b"a:\n  " + b"- " * 10_000 + b"x\n",
+    "huge-file.yaml": lambda: (
+        VALID_HEAD + "summary:\n  text: |\n" + "    x\n" * 9_000_000
+    ).encode(),
+    "enormous-scalar.yaml": lambda: (VALID_HEAD + "  severity: " + "S" * 4_000_000 + "\n").encode(),
+    "python-tag.yaml": lambda: (
+        VALID_HEAD + "summary: !!python/object/apply:os.system ['echo pwned']\n"
+    ).encode(),
+    "custom-tag.yaml": lambda: (VALID_HEAD + "summary: !incident {text: hi}\n").encode(),
+    "duplicate-keys.yaml": lambda: (VALID_HEAD + "  title: again\n").encode(),
+    "tabs.yaml": lambda: (VALID_HEAD + "summary:\n\ttext: hi\n").encode(),
+    "invalid-utf8.yaml": lambda: VALID_HEAD.encode() + b"summary: {text: \xff\xfe}\n",
+    "binary.yaml": lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "empty.yaml": lambda: b"",
+    "only-comments.yaml": lambda: b"# nothing here\n# at all\n",
+    "top-level-list.yaml": lambda: b"- profile: postmortem\n",
+    "top-level-scalar.yaml": lambda: b"just words\n",
+    "wrong-types.yaml": lambda: (VALID_HEAD + "action_items: {not: a list}\n").encode(),
+}
+"""Inputs that every command must refuse with one located line and exit 1."""
+
+MARKDOWN_CASES: dict[str, Callable[[], bytes]] = {
+    "huge-table.md": lambda: (
+        "# Post-Mortem: big\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n"
+        + "".join(f"| 2024-01-01 00:{n % 60:02d} | event {n} |\n" for n in range(5_000))
+    ).encode(),
+    "unclosed-fence.md": lambda: b"# Post-Mortem: x\n\n## Summary\n\n```\nnever closed\n" * 2000,
+    "nested-lists.md": lambda: b"# Post-Mortem: x\n\n## Summary\n\n" + b"- " * 10_000 + b"deep\n",
+    "deep-quotes.md": lambda: (">" * 50_000 + " deep\n").encode(),
+    "html.md": lambda: (
+        b"# Post-Mortem: x\n\n<script>alert(1)</script>\n\n## Summary\n\n<div><b>hi</div>\n"
+        + b"<!--" * 10_000
+    ),
+}
+"""Markdown that ``postmortem import`` must read, or refuse on one line, without hanging."""
+
+
+def write_case(folder: Path, name: str) -> Path:
+    cases = {**YAML_CASES, **MARKDOWN_CASES}
+    path = folder / name
+    path.write_bytes(cases[name]())
+    return path

@@ -11,6 +11,7 @@ a fresh process so that start-up costs count as a user would see them.
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -229,20 +230,91 @@ def check_rows(root: Path, paths: list[Path], runs: int) -> list[tuple[str, floa
     return rows
 
 
-def throughput_rows(paths: list[Path]) -> list[tuple[str, float, float, str]]:
-    """Documents per second for load and dump, in this process."""
-    texts = [path.read_text(encoding="utf-8") for path in paths]
-    started = time.perf_counter()
-    documents = [postmortem.loads(text) for text in texts]
-    loaded = time.perf_counter() - started
-    started = time.perf_counter()
+def throughput_rows(root: Path, paths: list[Path]) -> list[tuple[str, float, float, str]]:
+    """Documents per second for load, dump, render and import, each in a fresh process that
+    reports its own time (start-up left out) and peak memory."""
+    listing = root / "documents.txt"
+    listing.write_text("\n".join(str(path.relative_to(root)) for path in paths), encoding="utf-8")
+    rows = []
+    for kind in ("loads", "dumps", "render", "import"):
+        result = subprocess.run(
+            [sys.executable, "-c", THROUGHPUT, kind],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds, peak = (float(part) for part in result.stdout.split())
+        rate = f"{len(paths) / seconds:.0f} docs/s"
+        rows.append((f"{kind}, {len(paths)} docs (in process)", seconds, peak, rate))
+    return rows
+
+
+# Times one kind of work over every document listed in documents.txt; prints seconds, peak MB.
+THROUGHPUT = """
+import pathlib, resource, sys, time
+import postmortem
+from postmortem.importer import import_markdown
+from postmortem.render import render
+kind = sys.argv[1]
+names = pathlib.Path("documents.txt").read_text().split()
+texts = [pathlib.Path(name).read_text() for name in names]
+documents = [postmortem.loads(text) for text in texts] if kind != "loads" else []
+markdown = [render(document) for document in documents] if kind == "import" else []
+started = time.perf_counter()
+if kind == "loads":
+    for text in texts:
+        postmortem.loads(text)
+elif kind == "dumps":
     for document in documents:
         postmortem.dumps(document)
-    dumped = time.perf_counter() - started
-    return [
-        (f"loads, {len(texts)} docs", loaded, 0.0, f"{len(texts) / loaded:.0f} docs/s"),
-        (f"dumps, {len(texts)} docs", dumped, 0.0, f"{len(texts) / dumped:.0f} docs/s"),
-    ]
+elif kind == "render":
+    for document in documents:
+        render(document)
+else:
+    for text in markdown:
+        import_markdown(text)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def hostile_rows(root: Path) -> list[tuple[str, float, float, str]]:
+    """Each hostile input of the test suite, through every command that reads it: the slowest
+    run and the largest peak memory (targets: 2 s and 200 MB)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.hostile import MARKDOWN_CASES, YAML_CASES
+
+    folder = root / "hostile"
+    folder.mkdir()
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    command = tool("postmortem")
+    assert command is not None
+    rows = []
+    for name in [*YAML_CASES, *MARKDOWN_CASES]:
+        subprocess.run(
+            [sys.executable, "-c", HOSTILE_WRITER, str(folder), name],
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        )
+        if name in YAML_CASES:
+            runs = [[command, verb, name] for verb in ("validate", "check", "render", "history")]
+        else:
+            runs = [[command, "import", name, "--output", f"{name}.yaml"]]
+        measured = [measure(run, folder, 1) for run in runs]
+        verbs = "/".join(run[1] for run in runs)
+        seconds = max(seconds for seconds, _ in measured)
+        peak = max(peak for _, peak in measured)
+        verdict = "ok" if seconds < 2 and peak < 200 else "MISSES"
+        rows.append((f"hostile {name} ({verbs})", seconds, peak, verdict))
+    return rows
+
+
+# Writes one hostile case in a fresh process (building it here would swell measured peaks).
+HOSTILE_WRITER = """
+import pathlib, sys
+from tests.hostile import write_case
+write_case(pathlib.Path(sys.argv[1]), sys.argv[2])
+"""
 
 
 def history_rows(root: Path, paths: list[Path], runs: int) -> list[tuple[str, float, float, str]]:
@@ -296,8 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
     parser.add_argument(
         "--sections",
-        default="check,history,throughput",
-        help="comma-separated: check, history, throughput",
+        default="check,history,throughput,hostile",
+        help="comma-separated: check, history, throughput, hostile",
     )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="postmortem-bench-"))
@@ -310,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [
             *(check_rows(workdir / "repo", paths, args.runs) if "check" in sections else []),
             *(history_rows(workdir / "repo", paths, args.runs) if "history" in sections else []),
-            *(throughput_rows(paths) if "throughput" in sections else []),
+            *(throughput_rows(workdir / "repo", paths) if "throughput" in sections else []),
+            *(hostile_rows(workdir) if "hostile" in sections else []),
         ]
         width = max(len(row[0]) for row in rows)
         print(f"{'measurement':<{width}}  {'median s':>9}  {'ratio':>14}  {'peak MB':>8}")

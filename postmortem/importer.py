@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, get_args, get_origin
 
 import attrs
@@ -69,14 +69,17 @@ _LEFT_AFTER_PLACEHOLDERS = re.compile(r"^[\s|/(),.:;-]*(UTC|or)?[\s|/(),.:;\"-]*
 
 def _placeholder(text: str) -> bool:
     """Whether ``text`` is nothing but template placeholders: ``[Name]``, ``YYYY-MM-DD HH:MM``."""
-    from postmortem.policy import DEFAULT_PLACEHOLDERS
-
     if not text.strip():
         return False
-    rest = text
-    for pattern in DEFAULT_PLACEHOLDERS:
-        rest = re.sub(pattern, "", rest)
+    rest = _placeholders().sub("", text)
     return rest != text and bool(_LEFT_AFTER_PLACEHOLDERS.match(rest))
+
+
+@cache
+def _placeholders() -> re.Pattern[str]:
+    from postmortem.policy import DEFAULT_PLACEHOLDERS
+
+    return re.compile("|".join(f"(?:{pattern})" for pattern in DEFAULT_PLACEHOLDERS))
 
 
 _KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*\s*:?\s*(?P<rest>.*)$")
@@ -196,6 +199,7 @@ _FIELD_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Heading or label text as compared: no numbering, case, punctuation or parentheses marks."""
     text = _NUMBERING.sub("", text.replace("\u2019", "'"))
@@ -208,10 +212,15 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda match: match.group(1) or "\n", text)
 
 
-def _blocks(text: str) -> Iterator[_Block]:
+@cache
+def _parser() -> Any:
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _blocks(text: str) -> Iterator[_Block]:
+    tokens = _parser().parse(text)
     lines = text.split("\n")
     index = 0
     while index < len(tokens):
@@ -707,18 +716,7 @@ class _Importer:
         return result
 
     def labels(self, type_: Any) -> dict[str, str]:
-        """Normalized label -> field: aliases, then the field's own label and name, then the
-        profile's words for metadata, each overriding the one before."""
-        fields = attrs.fields_dict(type_)
-        labels = {key: name for key, name in _FIELD_ALIASES.items() if name in fields}
-        for name in fields:
-            labels[normalize(field_label(name))] = name
-            labels[normalize(name)] = name
-        if type_ is _metadata_type():
-            labels.update(
-                {normalize(label): name for name, label in self.profile.metadata_labels.items()}
-            )
-        return labels
+        return _labels(type_, self.profile.name)
 
     def scalar(self, type_: Any, text: str, line: int) -> Any:
         type_ = strip_optional(type_)
@@ -850,6 +848,21 @@ def _rows_of_items(block: _Block) -> bool:
 def _keyed(block: _Block, pairs: list[tuple[str, str]]) -> _Block:
     raw = "\n".join(f"**{key}**: {value}" for key, value in pairs)
     return _Block("paragraph", block.line, text=raw, raw=raw)
+
+
+@cache
+def _labels(type_: Any, profile: ProfileName) -> dict[str, str]:
+    """Normalized label -> field of ``type_``: aliases, then the field's own label and name,
+    then the profile's words for metadata, each overriding the one before."""
+    fields = attrs.fields_dict(type_)
+    labels = {key: name for key, name in _FIELD_ALIASES.items() if name in fields}
+    for name in fields:
+        labels[normalize(field_label(name))] = name
+        labels[normalize(name)] = name
+    if type_ is _metadata_type():
+        metadata_labels = PROFILES[profile].metadata_labels
+        labels.update({normalize(label): name for name, label in metadata_labels.items()})
+    return labels
 
 
 def _choice(enum_type: type[Enum], text: str) -> Any:

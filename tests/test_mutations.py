@@ -27,8 +27,9 @@ junk = st.recursive(
     | st.floats(allow_nan=False)
     | st.text(max_size=20)
     | st.sampled_from(["2024-13-45", "P1", "Critical", "https://", "-1h", "", "null", "~"]),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=6,
 )
 

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from postmortem.model import PostMortem, ProfileName
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
+    from postmortem.reports import Repository
 
 __all__ = ["main"]
 
@@ -197,6 +199,120 @@ def _check(args: argparse.Namespace) -> int:
     )
 
 
+def _index(args: argparse.Namespace) -> int:
+    import attrs
+
+    from postmortem.render.tables import format_rows
+    from postmortem.reports import IndexRow, index_rows
+
+    repository = _scan(args.directory)
+    rows = [
+        row
+        for row in index_rows(repository.documents)
+        if (not args.severity or row.severity in args.severity)
+        and (not args.status or {row.status, row.incident_status} & set(args.status))
+        and (not args.label or row.classification in args.label)
+        and (
+            args.since is None
+            or (row.incident_start is not None and row.incident_start >= args.since)
+        )
+        and (
+            args.until is None
+            or (row.incident_start is not None and row.incident_start <= args.until)
+        )
+    ]
+    rows.sort(key=lambda row: _sort_key(getattr(row, args.sort)), reverse=args.reverse)
+    columns = [field.name for field in attrs.fields(IndexRow)]
+    sys.stdout.write(
+        format_rows([attrs.asdict(row, recurse=False) for row in rows], columns, args.format)
+    )
+    return EXIT_PROBLEMS if repository.problems else EXIT_OK
+
+
+def _actions(args: argparse.Namespace) -> int:
+    import attrs
+
+    from postmortem.render.tables import format_rows
+    from postmortem.reports import open_actions
+
+    repository = _scan(args.directory)
+    today = args.today or date.today()
+    found = [
+        action
+        for action in open_actions(repository.documents)
+        if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
+        and (not args.overdue or action.overdue(today))
+    ]
+    rows = [
+        {**attrs.asdict(action, recurse=False), "source": f"{action.path}:{action.line}",
+         "overdue": action.overdue(today)}
+        for action in found
+    ]  # fmt: skip
+    columns = [
+        "source",
+        "document_id",
+        "kind",
+        "action",
+        "owner",
+        "due",
+        "status",
+        "ticket",
+        "overdue",
+    ]
+    sys.stdout.write(format_rows(rows, columns, args.format))
+    if repository.problems:
+        return EXIT_PROBLEMS
+    if args.fail_on_overdue and any(action.overdue(today) for action in found):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    import attrs
+
+    from postmortem.render.tables import plain
+    from postmortem.reports import stats
+
+    repository = _scan(args.directory)
+    figures = {
+        key: plain(value)
+        for key, value in attrs.asdict(stats(repository.documents), recurse=False).items()
+    }
+    if args.format == "json":
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+    else:
+        for key, value in figures.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{name}: {count}" for name, count in value.items()) or "-"
+            elif isinstance(value, float):
+                value = f"{value:.0%}"
+            print(f"{key.replace('_', ' ')}: {'-' if value is None else value}")
+    return EXIT_PROBLEMS if repository.problems else EXIT_OK
+
+
+def _scan(directory: str) -> "Repository":
+    """The documents under ``directory``, with a progress line on a terminal; the files that
+    do not load are reported on standard error."""
+    from postmortem.reports import scan
+
+    def progress(done: int, total: int) -> None:
+        if done % 25 == 0 or done == total:
+            end = "\n" if done == total else ""
+            print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
+
+    repository = scan(directory, progress=progress if sys.stderr.isatty() else None)
+    for problem in repository.problems:
+        print(problem, file=sys.stderr)
+    return repository
+
+
+def _sort_key(value: object) -> tuple[bool, str]:
+    """Sorts any column: missing values last, the rest by their text (ISO dates sort)."""
+    from postmortem.render.tables import plain
+
+    return (value is None, str(plain(value)) if not isinstance(value, int) else f"{value:012d}")
+
+
 def _rules(args: argparse.Namespace) -> int:
     from postmortem.rules import RULES
 
@@ -283,6 +399,48 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE.yaml", help="write here (never overwritten)"
     )
     importer.set_defaults(run=_import)
+
+    index = commands.add_parser("index", help="one row per post-mortem under a folder")
+    index.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    index.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    index.add_argument("--severity", action="append", help="only this severity (repeatable)")
+    index.add_argument("--status", action="append", help="only this document or incident status")
+    index.add_argument("--label", action="append", help="only this classification label")
+    index.add_argument(
+        "--since", type=date.fromisoformat, help="incidents that began on or after DATE"
+    )
+    index.add_argument(
+        "--until", type=date.fromisoformat, help="incidents that began on or before DATE"
+    )
+    index.add_argument(
+        "--sort",
+        default="incident_start",
+        choices=["id", "title", "severity", "status", "incident_start", "time_to_detect",
+                 "time_to_resolve", "open_action_items", "path"],
+        help="column to sort by (default: incident_start)",
+    )  # fmt: skip
+    index.add_argument("--reverse", action="store_true", help="sort descending")
+    index.set_defaults(run=_index)
+
+    actions = commands.add_parser(
+        "actions", help="open action items and recommendations across all post-mortems"
+    )
+    actions.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    actions.add_argument("--owner", help="only this owner's")
+    actions.add_argument("--overdue", action="store_true", help="only those past their deadline")
+    actions.add_argument(
+        "--fail-on-overdue", action="store_true", help="exit 1 if any is overdue (scheduled CI)"
+    )
+    actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    add_today_option(actions)
+    actions.set_defaults(run=_actions)
+
+    stats = commands.add_parser(
+        "stats", help="counts, time to detect and resolve, action-item completion"
+    )
+    stats.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    stats.add_argument("--format", choices=["text", "json"], default="text")
+    stats.set_defaults(run=_stats)
 
     rules = commands.add_parser("rules", help="list the rule ids")
     rules.set_defaults(run=_rules)

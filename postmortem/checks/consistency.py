@@ -1,11 +1,12 @@
 """PM4xx: the timeline and the key dates agree with each other."""
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from postmortem.checks.context import Context, RawFinding, is_empty
 from postmortem.converter import format_duration
-from postmortem.model import DocumentStatus, When
+from postmortem.metrics import instant, milestones
+from postmortem.model import DocumentStatus
 from postmortem.profiles import get_profile
 
 __all__ = ["check"]
@@ -20,13 +21,6 @@ def check(context: Context) -> Iterator[RawFinding]:
     yield from _final_has_summary_and_cause(context)
 
 
-def _instant(value: When) -> datetime:
-    """Dates compare as the start of their day in UTC."""
-    if isinstance(value, datetime):
-        return value
-    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-
-
 def _chronological(context: Context) -> Iterator[RawFinding]:
     timeline = context.document.timeline
     if timeline is None:
@@ -35,7 +29,7 @@ def _chronological(context: Context) -> Iterator[RawFinding]:
     for index, event in enumerate(timeline.events):
         if event.time is None:
             continue
-        moment = _instant(event.time)
+        moment = instant(event.time)
         same_day = isinstance(event.time, date) and not isinstance(event.time, datetime)
         if previous is not None and moment < previous[1] and not same_day:
             yield (
@@ -49,38 +43,25 @@ def _chronological(context: Context) -> Iterator[RawFinding]:
 def _key_dates(context: Context) -> Iterator[RawFinding]:
     metadata = context.document.metadata
     began, detected, resolved = metadata.incident_start, metadata.detected, metadata.resolved
-    if began is not None and detected is not None and _instant(detected) < _instant(began):
+    if began is not None and detected is not None and instant(detected) < instant(began):
         yield (
             ("metadata", "detected"),
             "PM402",
             f"detected {detected} before the incident began {began}",
         )
     for name, earlier in (("detected", detected), ("began", began)):
-        if resolved is not None and earlier is not None and _instant(resolved) < _instant(earlier):
+        if resolved is not None and earlier is not None and instant(resolved) < instant(earlier):
             message = f"resolved {resolved} before the incident {name} {earlier}"
             yield ("metadata", "resolved"), "PM403", message
             break
-
-
-def _milestone(context: Context, name: str) -> datetime | None:
-    timeline = context.document.timeline
-    for event in timeline.events if timeline is not None else []:
-        if (event.milestone or "").strip().lower() == name and event.time is not None:
-            return _instant(event.time)
-    return None
 
 
 def _time_to_detection(context: Context) -> Iterator[RawFinding]:
     detection = context.document.detection
     if detection is None or detection.time_to_detect is None:
         return
-    metadata = context.document.metadata
-    began = (
-        _instant(metadata.incident_start)
-        if metadata.incident_start
-        else _milestone(context, "incident began")
-    )
-    detected = _instant(metadata.detected) if metadata.detected else _milestone(context, "detected")
+    moments = milestones(context.document)
+    began, detected = moments.began, moments.detected
     if began is None or detected is None:
         return
     expected = detected - began

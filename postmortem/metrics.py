@@ -1,0 +1,118 @@
+"""Incident metrics from one document: when it began, was detected, contained and resolved
+(from the metadata, or else the timeline's milestones), and the durations between them."""
+
+import statistics
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+import attrs
+
+from postmortem.model import ActionStatus, PostMortem, When
+
+__all__ = [
+    "Durations",
+    "Milestones",
+    "completion_rate",
+    "durations",
+    "instant",
+    "mean_and_median",
+    "milestones",
+]
+
+_CONTAINED = ("mitigation applied", "contained", "containment")
+
+
+def instant(value: When) -> datetime:
+    """A moment to compare and subtract: a date is the start of its day in UTC."""
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+
+
+@attrs.frozen
+class Milestones:
+    """The moments the metrics are measured between; None where the document does not say."""
+
+    began: datetime | None
+    detected: datetime | None
+    contained: datetime | None
+    resolved: datetime | None
+
+
+@attrs.frozen
+class Durations:
+    """Time to detect, contain and resolve, each from the start of the incident."""
+
+    to_detect: timedelta | None
+    to_contain: timedelta | None
+    to_resolve: timedelta | None
+
+
+def milestones(doc: PostMortem) -> Milestones:
+    """Key moments: the metadata's dates first, then the timeline's milestone rows
+    ("Incident began", "Detected", "Mitigation applied", "Resolved"); an incident with
+    neither a start date nor a milestone began at its earliest timeline event."""
+    metadata = doc.metadata
+    events = doc.timeline.events if doc.timeline is not None else []
+    earliest = min(
+        (instant(event.time) for event in events if event.time is not None), default=None
+    )
+    return Milestones(
+        began=_first(metadata.incident_start) or _milestone(doc, ("incident began",)) or earliest,
+        detected=_first(metadata.detected) or _milestone(doc, ("detected",)),
+        contained=_milestone(doc, _CONTAINED),
+        resolved=_first(metadata.resolved, metadata.incident_end) or _milestone(doc, ("resolved",)),
+    )
+
+
+def durations(doc: PostMortem) -> Durations:
+    """Time to detect (or the stated time to detection), contain and resolve."""
+    moments = milestones(doc)
+
+    def since_start(moment: datetime | None) -> timedelta | None:
+        if moments.began is None or moment is None or moment < moments.began:
+            return None
+        return moment - moments.began
+
+    stated = doc.detection.time_to_detect if doc.detection is not None else None
+    measured = since_start(moments.detected)
+    return Durations(
+        to_detect=measured if measured is not None else stated,
+        to_contain=since_start(moments.contained),
+        to_resolve=since_start(moments.resolved),
+    )
+
+
+def mean_and_median(
+    values: Iterable[timedelta | None],
+) -> tuple[timedelta | None, timedelta | None]:
+    """The mean and median of the known values; (None, None) if none is known."""
+    known = sorted(value for value in values if value is not None)
+    if not known:
+        return None, None
+    mean = sum(known, timedelta()) / len(known)
+    return mean, statistics.median_low(known)
+
+
+def completion_rate(docs: Iterable[PostMortem]) -> float | None:
+    """Share of action items completed, cancelled ones left out; None if there are none."""
+    items = [
+        item
+        for doc in docs
+        for item in doc.action_items
+        if item.status is not ActionStatus.CANCELLED
+    ]
+    if not items:
+        return None
+    return sum(item.status is ActionStatus.COMPLETED for item in items) / len(items)
+
+
+def _first(*values: When | None) -> datetime | None:
+    return next((instant(value) for value in values if value is not None), None)
+
+
+def _milestone(doc: PostMortem, names: tuple[str, ...]) -> datetime | None:
+    for event in doc.timeline.events if doc.timeline is not None else []:
+        if (event.milestone or "").strip().lower() in names and event.time is not None:
+            return instant(event.time)
+    return None

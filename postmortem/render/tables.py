@@ -1,0 +1,49 @@
+"""Rows of plain values as a Markdown table, CSV or JSON, for the repository-wide views."""
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from postmortem.converter import format_duration
+from postmortem.model import Link
+from postmortem.render.markdown import escape_cell
+
+__all__ = ["format_rows", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON, CSV and Markdown show it: dates in ISO form, durations as ``2h 30m``,
+    links as their URL."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, Link):
+        return value.url
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
+    """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order."""
+    shown = [{column: plain(row[column]) for column in columns} for row in rows]
+    if output == "json":
+        return json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+    if output == "csv":
+        stream = io.StringIO()
+        writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(shown)
+        return stream.getvalue()
+    lines = [
+        "| " + " | ".join(escape_cell(column.replace("_", " ")) for column in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    for row in shown:
+        cells = ("" if row[column] is None else str(row[column]) for column in columns)
+        lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,237 @@
+"""Repository-wide views: every post-mortem under a folder as an index row, its open action
+items and recommendations with their source lines, and the metrics across them all."""
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from postmortem.errors import DocumentError, Problem
+from postmortem.metrics import completion_rate, durations, mean_and_median, milestones
+from postmortem.model import ActionStatus, Link, PostMortem
+
+if TYPE_CHECKING:
+    from postmortem.policy import Policy
+
+__all__ = [
+    "IndexRow",
+    "OpenAction",
+    "Repository",
+    "Stats",
+    "index_rows",
+    "open_actions",
+    "scan",
+    "stats",
+]
+
+
+@attrs.frozen
+class Scanned:
+    """One document found in the folder, with its path and text (for source lines)."""
+
+    path: str
+    text: str
+    document: PostMortem
+
+
+@attrs.frozen
+class Repository:
+    """The documents under a folder, and the files that matched but did not load."""
+
+    documents: tuple[Scanned, ...]
+    problems: tuple[Problem, ...]
+
+
+def scan(
+    directory: str | os.PathLike[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Repository:
+    """Every post-mortem under ``directory``: the files its policy's ``files`` pattern names,
+    and any other ``*.yaml`` or ``*.yml`` that says which ``profile:`` it follows."""
+    from postmortem.policy import find_policy, read_governed, relative_to_root
+    from postmortem.yaml_io import loads
+
+    candidates = sorted(_yaml_files(Path(directory)))
+    documents: list[Scanned] = []
+    problems: list[Problem] = []
+    policies: dict[Path, Policy] = {}
+    for number, path in enumerate(candidates, start=1):
+        if progress is not None:
+            progress(number, len(candidates))
+        policy = find_policy(path, policies)
+        named = re.search(policy.files, relative_to_root(path, policy)) is not None
+        try:
+            text = read_governed(path, policy)
+            if named or _PROFILE_KEY.search(text):
+                documents.append(Scanned(str(path), text, loads(text, str(path))))
+        except DocumentError as error:
+            if named:
+                problems.extend(error.problems)
+    return Repository(tuple(documents), tuple(problems))
+
+
+_PROFILE_KEY = re.compile(r"^profile:", re.MULTILINE)
+
+
+def _yaml_files(directory: Path) -> Iterator[Path]:
+    for root, folders, files in os.walk(directory):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                yield Path(root) / name
+
+
+@attrs.frozen
+class IndexRow:
+    """One post-mortem in the repository index."""
+
+    path: str
+    id: str
+    title: str
+    profile: str
+    severity: str | None
+    status: str
+    incident_status: str | None
+    classification: str | None
+    incident_start: date | None
+    time_to_detect: timedelta | None
+    time_to_resolve: timedelta | None
+    open_action_items: int
+
+
+def index_rows(documents: Iterable[Scanned]) -> list[IndexRow]:
+    """An index row per document, in the order given."""
+    rows = []
+    for scanned in documents:
+        doc = scanned.document
+        metadata = doc.metadata
+        measured = durations(doc)
+        start = milestones(doc).began
+        rows.append(
+            IndexRow(
+                path=scanned.path,
+                id=metadata.id,
+                title=metadata.title,
+                profile=doc.profile.value,
+                severity=metadata.severity.value if metadata.severity else None,
+                status=metadata.status.value,
+                incident_status=metadata.incident_status.value
+                if metadata.incident_status
+                else None,
+                classification=metadata.classification.value if metadata.classification else None,
+                incident_start=start.date() if start is not None else None,
+                time_to_detect=measured.to_detect,
+                time_to_resolve=measured.to_resolve,
+                open_action_items=len(doc.open_action_items()),
+            )
+        )
+    return rows
+
+
+@attrs.frozen
+class OpenAction:
+    """An open action item or recommendation, where it is written."""
+
+    path: str
+    line: int
+    document_id: str
+    kind: str
+    action: str
+    owner: str | None
+    due: date | None
+    status: str | None
+    ticket: Link | None
+
+    def overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today
+
+
+def open_actions(documents: Iterable[Scanned]) -> list[OpenAction]:
+    """Open action items and recommendations of every document, with their source lines."""
+    from postmortem.yaml_io import located_problems
+
+    found: list[OpenAction] = []
+    for scanned in documents:
+        doc = scanned.document
+        entries: list[
+            tuple[tuple[str | int, ...], str, str, str | None, date | None, ActionStatus | None]
+        ] = []
+        for index, item in enumerate(doc.action_items):
+            if item.status is None or item.status.is_open:
+                entries.append(
+                    (("action_items", index), "action item", item.action, item.owner, item.due,
+                     item.status)
+                )  # fmt: skip
+        for index, recommendation in enumerate(doc.recommendations):
+            status = recommendation.status
+            if status is None or status.is_open:
+                text = recommendation.action or recommendation.title
+                entries.append(
+                    (("recommendations", index), "recommendation", text, recommendation.owner,
+                     recommendation.due, status)
+                )  # fmt: skip
+        if not entries:
+            continue
+        located = located_problems([(entry[0], "") for entry in entries], scanned.text, "")
+        for (path, kind, text, owner, due, status), place in zip(entries, located, strict=True):
+            ticket = doc.action_items[int(path[1])].ticket if kind == "action item" else None
+            found.append(
+                OpenAction(
+                    path=scanned.path,
+                    line=place.line,
+                    document_id=doc.metadata.id,
+                    kind=kind,
+                    action=text,
+                    owner=owner,
+                    due=due,
+                    status=status.value if status is not None else None,
+                    ticket=ticket,
+                )
+            )
+    return found
+
+
+@attrs.frozen
+class Stats:
+    """Metrics across the repository."""
+
+    documents: int
+    by_severity: dict[str, int]
+    by_month: dict[str, int]
+    mean_time_to_detect: timedelta | None
+    median_time_to_detect: timedelta | None
+    mean_time_to_resolve: timedelta | None
+    median_time_to_resolve: timedelta | None
+    action_items: int
+    action_item_completion_rate: float | None
+
+
+def stats(documents: Iterable[Scanned]) -> Stats:
+    """Counts by severity and by month of the incident's start, mean and median time to
+    detect and to resolve, and the share of action items completed."""
+    docs = [scanned.document for scanned in documents]
+    measured = [durations(doc) for doc in docs]
+    by_severity = Counter(
+        doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
+    )
+    starts = [milestones(doc).began for doc in docs]
+    by_month = Counter(start.strftime("%Y-%m") if start else "unknown" for start in starts)
+    detect = mean_and_median(item.to_detect for item in measured)
+    resolve = mean_and_median(item.to_resolve for item in measured)
+    return Stats(
+        documents=len(docs),
+        by_severity=dict(sorted(by_severity.items())),
+        by_month=dict(sorted(by_month.items())),
+        mean_time_to_detect=detect[0],
+        median_time_to_detect=detect[1],
+        mean_time_to_resolve=resolve[0],
+        median_time_to_resolve=resolve[1],
+        action_items=sum(len(doc.action_items) for doc in docs),
+        action_item_completion_rate=completion_rate(docs),
+    )

@@ -1,0 +1,99 @@
+"""Repository-wide views and metrics over the example documents."""
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+import postmortem
+from postmortem.cli import main
+from postmortem.metrics import durations
+from postmortem.reports import index_rows, open_actions, scan, stats
+from tests.conftest import EXAMPLES
+
+
+def test_scan_finds_every_example_and_skips_other_yaml(tmp_path: Path) -> None:
+    for path in EXAMPLES.glob("*.yaml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "ci.yaml").write_text("jobs: {build: {}}\n", encoding="utf-8")
+    repository = scan(tmp_path)
+    assert sorted(Path(item.path).name for item in repository.documents) == sorted(
+        path.name for path in EXAMPLES.glob("*.yaml")
+    )
+    assert repository.problems == ()
+
+
+def test_metrics_of_one_document() -> None:
+    measured = durations(postmortem.load(EXAMPLES / "postmortem.yaml"))
+    assert (measured.to_detect, measured.to_resolve) == (
+        timedelta(minutes=6),
+        timedelta(minutes=47),
+    )
+
+
+def test_index_rows_hold_the_key_facts() -> None:
+    rows = {row.id: row for row in index_rows(scan(EXAMPLES).documents)}
+    row = rows["PM-2024-007"]
+    assert (row.severity, row.status, row.classification) == ("P1", "Final", "Internal")
+    assert row.incident_start == date(2024, 3, 12)
+    assert row.open_action_items == 2
+
+
+def test_index_filters_and_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(EXAMPLES), "--format", "csv", "--label", "Confidential"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted(row["id"] for row in rows) == ["INC-2024-0031", "INC-2024-06-03-001"]
+    window = ["--since", "2024-03-05", "--until", "2024-07-01"]
+    assert main(["index", str(EXAMPLES), "--format", "json", *window]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["id"] for row in rows] == ["PM-2024-007", "INC-2024-06-03-001"]
+    assert main(["index", str(EXAMPLES), "--severity", "High", "--sort", "id"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4  # header, rule, two rows
+    assert "INC-2024-0031" in lines[2]
+
+
+def test_actions_name_their_source_line_and_fail_on_overdue(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    found = open_actions(scan(EXAMPLES).documents)
+    certificate = next(item for item in found if item.action.startswith("Add every client"))
+    source = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8").splitlines()
+    assert "Add every client" in source[certificate.line - 1]
+    assert certificate.overdue(date(2024, 4, 20))
+    assert main(["actions", str(EXAMPLES), "--today", "2024-01-01", "--fail-on-overdue"]) == 0
+    capsys.readouterr()
+    args = ["actions", str(EXAMPLES), "--today", "2024-04-20", "--overdue", "--format", "json"]
+    assert main([*args, "--fail-on-overdue"]) == 1
+    overdue = json.loads(capsys.readouterr().out)
+    assert {item["source"].rsplit(":", 1)[0] for item in overdue} == {
+        str(EXAMPLES / "postmortem.yaml"),
+        str(EXAMPLES / "security-postmortem.yaml"),
+    }
+    assert main(["actions", str(EXAMPLES), "--owner", "lukas becker", "--format", "csv"]) == 0
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert row["due"] == "2024-04-15"
+
+
+def test_stats_across_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = stats(scan(EXAMPLES).documents)
+    assert figures.documents == 5
+    assert figures.by_severity == {"Critical": 1, "High": 2, "P1": 1, "Sev 2": 1}
+    assert figures.median_time_to_detect == timedelta(minutes=6)
+    assert figures.action_items == 9
+    assert figures.action_item_completion_rate == pytest.approx(4 / 9)
+    assert main(["stats", str(EXAMPLES), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["median_time_to_resolve"] == "5h 28m"
+
+
+def test_a_broken_document_is_reported_and_fails_the_view(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "bad.yaml").write_text("profile: [\n", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    assert main(["index", str(tmp_path)]) == 1
+    assert "bad.yaml:2:1: YAML" in capsys.readouterr().err

@@ -20,12 +20,45 @@ from postmortem.model import *  # noqa: F403
 from postmortem.model import __all__ as _model_names
 
 if TYPE_CHECKING:
+    from postmortem.checks import check_file, check_text
     from postmortem.history import DocumentHistory, Version, histories, history
+    from postmortem.importer import Imported, import_markdown
+    from postmortem.metrics import Durations, Milestones, durations, milestones
     from postmortem.profiles import PROFILES, Profile, SectionSpec, get_profile
+    from postmortem.render import render
+    from postmortem.reports import (
+        IndexRow,
+        OpenAction,
+        Repository,
+        Scanned,
+        Stats,
+        index_rows,
+        open_actions,
+        scan,
+        stats,
+    )
     from postmortem.schema import json_schema
     from postmortem.yaml_io import dump, dumps, edit, load, loads
 
 _LAZY = {
+    "check_file": "postmortem.checks",
+    "check_text": "postmortem.checks",
+    "Imported": "postmortem.importer",
+    "import_markdown": "postmortem.importer",
+    "Durations": "postmortem.metrics",
+    "Milestones": "postmortem.metrics",
+    "durations": "postmortem.metrics",
+    "milestones": "postmortem.metrics",
+    "render": "postmortem.render",
+    "IndexRow": "postmortem.reports",
+    "OpenAction": "postmortem.reports",
+    "Repository": "postmortem.reports",
+    "Scanned": "postmortem.reports",
+    "Stats": "postmortem.reports",
+    "index_rows": "postmortem.reports",
+    "open_actions": "postmortem.reports",
+    "scan": "postmortem.reports",
+    "stats": "postmortem.reports",
     "DocumentHistory": "postmortem.history",
     "Version": "postmortem.history",
     "histories": "postmortem.history",
@@ -46,24 +79,42 @@ __all__ = [
     "PROFILES",
     "DocumentError",
     "DocumentHistory",
+    "Durations",
     "Finding",
+    "Imported",
+    "IndexRow",
+    "Milestones",
+    "OpenAction",
     "PolicyError",
     "PostMortemError",
     "Problem",
     "Profile",
+    "Repository",
+    "Scanned",
     "SectionSpec",
+    "Stats",
     "UsageError",
     "Version",
     "__version__",
+    "check_file",
+    "check_text",
     "dump",
     "dumps",
+    "durations",
     "edit",
     "get_profile",
     "histories",
     "history",
+    "import_markdown",
+    "index_rows",
     "json_schema",
     "load",
     "loads",
+    "milestones",
+    "open_actions",
+    "render",
+    "scan",
+    "stats",
     *_model_names,
 ]
 

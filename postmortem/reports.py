@@ -22,6 +22,7 @@ __all__ = [
     "IndexRow",
     "OpenAction",
     "Repository",
+    "Scanned",
     "Stats",
     "index_rows",
     "open_actions",

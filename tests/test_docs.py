@@ -24,3 +24,14 @@ def test_documentation_examples_run(
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for block in _python_blocks(page):
         exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_the_worked_examples_pass_mypy_strict(tmp_path: Path) -> None:
+    from mypy import api
+
+    script = tmp_path / "user_script.py"
+    script.write_text("\n".join(_python_blocks(ROOT / "docs" / "examples.md")), encoding="utf-8")
+    out, err, status = api.run(
+        ["--strict", "--cache-dir", str(tmp_path / ".mypy_cache"), str(script)]
+    )
+    assert status == 0, out + err

@@ -21,7 +21,7 @@ from postmortem.model import __all__ as _model_names
 
 if TYPE_CHECKING:
     from postmortem.checks import check_file, check_text
-    from postmortem.history import DocumentHistory, Version, histories, history
+    from postmortem.history import DocumentHistory, Version, document_history, histories
     from postmortem.importer import Imported, import_markdown
     from postmortem.metrics import Durations, Milestones, durations, milestones
     from postmortem.profiles import PROFILES, Profile, SectionSpec, get_profile
@@ -62,7 +62,7 @@ _LAZY = {
     "DocumentHistory": "postmortem.history",
     "Version": "postmortem.history",
     "histories": "postmortem.history",
-    "history": "postmortem.history",
+    "document_history": "postmortem.history",
     "PROFILES": "postmortem.profiles",
     "Profile": "postmortem.profiles",
     "SectionSpec": "postmortem.profiles",
@@ -99,12 +99,12 @@ __all__ = [
     "check_file",
     "check_text",
     "dump",
+    "document_history",
     "dumps",
     "durations",
     "edit",
     "get_profile",
     "histories",
-    "history",
     "import_markdown",
     "index_rows",
     "json_schema",

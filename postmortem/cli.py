@@ -73,9 +73,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     from postmortem.files import write_atomic
-    from postmortem.schema import json_schema
+    from postmortem.schema import json_schema, reference_markdown
 
-    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.format == "markdown":
+        text = reference_markdown()
+    else:
+        text = json.dumps(json_schema(), indent=2) + "\n"
     if args.output:
         write_atomic(args.output, text)
     else:
@@ -152,10 +155,10 @@ def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
     repository with commits; unchanged otherwise."""
     import attrs
 
-    from postmortem.history import apply_history, history
+    from postmortem.history import apply_history, document_history
 
     try:
-        found = history(path)
+        found = document_history(path)
     except PostMortemError:
         return doc
     copy = attrs.evolve(doc, metadata=attrs.evolve(doc.metadata))
@@ -347,6 +350,12 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the document")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    schema.add_argument(
+        "--format",
+        choices=["json", "markdown"],
+        default="json",
+        help="JSON Schema, or the Markdown reference of docs/schema.md",
+    )
     schema.set_defaults(run=_schema)
 
     history = commands.add_parser(

@@ -36,8 +36,8 @@ __all__ = [
     "DocumentHistory",
     "Version",
     "apply_history",
+    "document_history",
     "histories",
-    "history",
     "number_versions",
 ]
 
@@ -137,7 +137,7 @@ def number_versions(statuses: Sequence[str | None]) -> list[str]:
     return numbers
 
 
-def history(path: str | os.PathLike[str], *, summaries: bool = True) -> DocumentHistory:
+def document_history(path: str | os.PathLike[str], *, summaries: bool = True) -> DocumentHistory:
     """The history of the document at ``path``."""
     return histories([path], summaries=summaries)[os.fspath(path)]
 

@@ -1,4 +1,5 @@
-"""A JSON Schema of the document, derived from the model, for editors and other validators."""
+"""The document's schema, derived from the model: JSON Schema for editors and other
+validators, and a Markdown reference for people (``docs/schema.md``)."""
 
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -10,7 +11,7 @@ from postmortem._typing import is_optional, strip_optional
 from postmortem._version import __version__
 from postmortem.model import PostMortem, When
 
-__all__ = ["SCHEMA_ID", "json_schema"]
+__all__ = ["SCHEMA_ID", "json_schema", "reference_markdown"]
 
 SCHEMA_ID = "https://postmortem.invalid/schema/postmortem-1.json"
 _DURATION_PATTERN = r"^\s*(P[0-9WDTHMS.]+|([0-9.]+\s*[wdhms]\s*)+)$"
@@ -82,3 +83,46 @@ def _type_schema(type_: Any, definitions: dict[str, Any]) -> dict[str, Any]:
         timedelta: {"type": "string", "pattern": _DURATION_PATTERN},
     }
     return dict(simple[type_])
+
+
+def reference_markdown() -> str:
+    """Every class of the document, its fields, their types and what they hold, as Markdown."""
+    classes: list[type] = [PostMortem]
+    parts = [
+        "# Schema reference\n",
+        "Generated from the model by `postmortem schema --format markdown`; do not edit.\n",
+    ]
+    for cls in classes:
+        rows = ["| field | type | required | description |", "|---|---|---|---|"]
+        for field in attrs.fields(cls):
+            for nested in _classes_in(field.type):
+                if nested not in classes:
+                    classes.append(nested)
+            required = "yes" if field.default is attrs.NOTHING else ""
+            doc = str(field.metadata.get("doc", "")).replace("|", "\\|")
+            rows.append(f"| `{field.name}` | {_type_text(field.type)} | {required} | {doc} |")
+        summary = " ".join((cls.__doc__ or "").split())
+        parts.append(f"## {cls.__name__}\n\n{summary}\n\n" + "\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
+def _classes_in(type_: Any) -> list[type]:
+    type_ = strip_optional(type_)
+    if get_origin(type_) is list:
+        return _classes_in(get_args(type_)[0])
+    return [type_] if attrs.has(type_) else []
+
+
+def _type_text(type_: Any) -> str:
+    if type_ == When:
+        return "date or date-time"
+    if is_optional(type_):
+        return _type_text(strip_optional(type_))
+    if get_origin(type_) is list:
+        return f"list of {_type_text(get_args(type_)[0])}"
+    if attrs.has(type_):
+        return f"[{type_.__name__}](#{type_.__name__.lower()})"
+    if isinstance(type_, type) and issubclass(type_, Enum):
+        return "one of: " + ", ".join(f"`{member.value}`" for member in type_)
+    names = {timedelta: "duration (`2h 30m`)", datetime: "date-time", date: "date"}
+    return names.get(type_, getattr(type_, "__name__", str(type_)))

@@ -35,3 +35,12 @@ def test_the_worked_examples_pass_mypy_strict(tmp_path: Path) -> None:
         ["--strict", "--cache-dir", str(tmp_path / ".mypy_cache"), str(script)]
     )
     assert status == 0, out + err
+
+
+def test_the_schema_reference_is_current() -> None:
+    from postmortem.schema import reference_markdown
+
+    written = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert written == reference_markdown(), (
+        "docs/schema.md is stale: postmortem schema --format markdown -o docs/schema.md"
+    )

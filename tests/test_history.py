@@ -12,7 +12,7 @@ import pytest
 import postmortem
 from postmortem import PostMortemError
 from postmortem.cli import main
-from postmortem.history import histories, history, number_versions
+from postmortem.history import document_history, histories, number_versions
 from postmortem.model import (
     ActionItem,
     ActionStatus,
@@ -76,7 +76,7 @@ def lifecycle(repo: GitRepo) -> GitRepo:
 
 
 def test_versions_dates_authors_and_summaries(lifecycle: GitRepo) -> None:
-    found = history(lifecycle.root / "pm/disk.yaml")
+    found = document_history(lifecycle.root / "pm/disk.yaml")
     assert [version.commit for version in found.versions] == lifecycle.follow("pm/disk.yaml")
     assert [version.number for version in found.versions] == ["0.1", "0.2", "1.0", "1.1"]
     assert [version.author for version in found.versions] == [
@@ -113,7 +113,7 @@ def test_mailmap_merges_identities(lifecycle: GitRepo) -> None:
     lifecycle.commit(
         "Widen title", author="A. Adams <alice@old.example.com>", date="2024-05-11T08:00:00+00:00"
     )
-    found = history(lifecycle.root / "pm/disk.yaml")
+    found = document_history(lifecycle.root / "pm/disk.yaml")
     assert found.versions[-1].author == "Alice Adams"
     assert found.contributors == ("Alice Adams", "Bob Brown", "Carol Chen", "Daniel Diaz")
 
@@ -132,7 +132,7 @@ def test_renames_are_followed_like_git_log_follow(repo: GitRepo) -> None:
     doc.metadata.title = "Database outage"
     repo.write("2024/db-outage.yaml", doc)
     repo.commit("Rename and edit", date="2024-05-04T10:00:00+00:00")
-    found = history(repo.root / "2024/db-outage.yaml")
+    found = document_history(repo.root / "2024/db-outage.yaml")
     assert [version.commit for version in found.versions] == repo.follow("2024/db-outage.yaml")
     assert [version.path for version in found.versions] == [
         "drafts/db.yaml",
@@ -167,7 +167,7 @@ def test_merge_commits(repo: GitRepo) -> None:
             "GIT_AUTHOR_DATE": "2024-05-04T10:00:00+00:00",
         },
     )
-    found = history(repo.root / "pm.yaml")
+    found = document_history(repo.root / "pm.yaml")
     assert [version.commit for version in found.versions] == repo.follow("pm.yaml")
     assert [version.summary for version in found.versions] == [
         "created",
@@ -178,7 +178,7 @@ def test_merge_commits(repo: GitRepo) -> None:
 def test_detached_head_sees_history_up_to_that_commit(lifecycle: GitRepo) -> None:
     commits = lifecycle.follow("pm/disk.yaml")
     lifecycle.git("checkout", "-q", "--detach", commits[1])
-    found = history(lifecycle.root / "pm/disk.yaml")
+    found = document_history(lifecycle.root / "pm/disk.yaml")
     assert [version.commit for version in found.versions] == commits[:2]
 
 
@@ -187,7 +187,7 @@ def test_shallow_clone_says_history_is_truncated(lifecycle: GitRepo, tmp_path: P
     subprocess.run(
         ["git", "clone", "-q", "--depth", "2", f"file://{lifecycle.root}", str(clone)], check=True
     )
-    found = history(clone / "pm/disk.yaml")
+    found = document_history(clone / "pm/disk.yaml")
     assert found.truncated
     assert len(found.versions) == 2
     assert [version.number for version in found.versions] == ["1.0", "1.1"]
@@ -202,7 +202,7 @@ def test_unreadable_version_is_kept_and_said(repo: GitRepo) -> None:
     doc.metadata.title = "Fixed"
     repo.write("pm.yaml", doc)
     repo.commit("Repair the file", date="2024-05-03T10:00:00+00:00")
-    found = history(repo.root / "pm.yaml")
+    found = document_history(repo.root / "pm.yaml")
     assert len(found.versions) == 3
     assert found.versions[1].summary.startswith("could not be read: YAML: ")
     assert found.versions[2].summary == "Repair the file"
@@ -213,7 +213,7 @@ def test_uncommitted_changes_are_a_pending_entry(lifecycle: GitRepo) -> None:
     path = lifecycle.root / "pm/disk.yaml"
     with postmortem.edit(path) as doc:
         doc.add_action_item(ActionItem(action="Add disk alerts", owner="ops", due=date(2024, 6, 1)))
-    found = history(path)
+    found = document_history(path)
     assert found.versions[-1].pending
     assert found.versions[-1].number == "1.2"
     assert found.versions[-1].summary == "action item 'Add disk alerts' added"
@@ -222,10 +222,10 @@ def test_uncommitted_changes_are_a_pending_entry(lifecycle: GitRepo) -> None:
 
 def test_never_committed_file_and_empty_repository(repo: GitRepo) -> None:
     new = repo.write("new.yaml", draft())
-    assert history(new).versions == ()
+    assert document_history(new).versions == ()
     repo.write("other.txt", "x")
     repo.commit("Something else", paths=("other.txt",))
-    assert history(new).versions == ()
+    assert document_history(new).versions == ()
 
 
 def test_outside_any_repository_is_a_clear_error(
@@ -234,7 +234,7 @@ def test_outside_any_repository_is_a_clear_error(
     lone = tmp_path / "lone.yaml"
     lone.write_text(postmortem.dumps(draft()), encoding="utf-8")
     with pytest.raises(PostMortemError, match="not inside a git repository"):
-        history(lone)
+        document_history(lone)
     assert main(["history", str(lone)]) == 2
     assert capsys.readouterr().err.strip() == f"postmortem: {lone}: not inside a git repository"
 
@@ -253,7 +253,7 @@ def test_batch_uses_a_fixed_number_of_git_processes(
         return real_execute(self, command, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(git.cmd.Git, "execute", counting)
-    history(lifecycle.root / "pm/disk.yaml")
+    document_history(lifecycle.root / "pm/disk.yaml")
     one = len(calls)
     calls.clear()
     paths = [lifecycle.root / "pm/disk.yaml", *sorted((lifecycle.root / "pm").glob("other-*.yaml"))]
@@ -263,7 +263,7 @@ def test_batch_uses_a_fixed_number_of_git_processes(
 
 
 def test_second_run_reads_no_blobs(lifecycle: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = history(lifecycle.root / "pm/disk.yaml")
+    first = document_history(lifecycle.root / "pm/disk.yaml")
     reads: list[str] = []
     real = git.cmd.Git.get_object_data
 
@@ -272,7 +272,7 @@ def test_second_run_reads_no_blobs(lifecycle: GitRepo, monkeypatch: pytest.Monke
         return real(self, ref)
 
     monkeypatch.setattr(git.cmd.Git, "get_object_data", counting)
-    assert history(lifecycle.root / "pm/disk.yaml") == first
+    assert document_history(lifecycle.root / "pm/disk.yaml") == first
     assert reads == []
 
 

@@ -97,3 +97,19 @@ def test_a_broken_document_is_reported_and_fails_the_view(
     (tmp_path / ".git").mkdir()
     assert main(["index", str(tmp_path)]) == 1
     assert "bad.yaml:2:1: YAML" in capsys.readouterr().err
+
+
+def test_long_runs_show_progress_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["stats", str(EXAMPLES)]) == 0
+    assert terminal.getvalue().endswith("\rscanning 5/5 files\n")
+    monkeypatch.undo()
+    assert main(["stats", str(EXAMPLES)]) == 0
+    assert "scanning" not in capsys.readouterr().err

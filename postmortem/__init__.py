@@ -1,7 +1,8 @@
 """postmortem: incident post-mortems as typed, validated YAML documents kept in git.
 
 The model classes are imported at once; the functions load their modules on first
-use, so that a hook or a script pays only for what it uses.
+use, so that a hook or a script pays only for what it uses. No name here is also the
+name of a submodule: importing the submodule would replace it.
 """
 
 import importlib
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from postmortem.importer import Imported, import_markdown
     from postmortem.metrics import Durations, Milestones, durations, milestones
     from postmortem.profiles import PROFILES, Profile, SectionSpec, get_profile
-    from postmortem.render import render
+    from postmortem.render import render as render_markdown
     from postmortem.reports import (
         IndexRow,
         OpenAction,
@@ -49,7 +50,7 @@ _LAZY = {
     "Milestones": "postmortem.metrics",
     "durations": "postmortem.metrics",
     "milestones": "postmortem.metrics",
-    "render": "postmortem.render",
+    "render_markdown": "postmortem.render:render",
     "IndexRow": "postmortem.reports",
     "OpenAction": "postmortem.reports",
     "Repository": "postmortem.reports",
@@ -112,7 +113,7 @@ __all__ = [
     "loads",
     "milestones",
     "open_actions",
-    "render",
+    "render_markdown",
     "scan",
     "stats",
     *_model_names,
@@ -122,7 +123,8 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'postmortem' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
+    module, _, attribute = _LAZY[name].partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value
     return value
 

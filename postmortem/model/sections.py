@@ -71,6 +71,7 @@ __all__ = [
     "ResponseAction",
     "RootCause",
     "RunbookLessons",
+    "SectionLabel",
     "Summary",
     "SystemImpact",
     "TechnicalDetails",
@@ -79,6 +80,14 @@ __all__ = [
     "UnmappedMarkdown",
     "Why",
 ]
+
+
+@attrs.define(kw_only=True)
+class SectionLabel:
+    """The classification label of one section, when it is less sensitive than the document."""
+
+    section: str = describe("the section's name, e.g. summary or iocs")
+    classification: Classification = describe("its label, at most the document's")
 
 
 @attrs.define(kw_only=True)
@@ -110,6 +119,13 @@ class Metadata:
     prepared_by: Person | None = optional("who prepared the report")
     next_review: date | None = optional("when the report is next reviewed for follow-up")
     contact: str | None = optional("where to send questions about the report")
+    section_labels: list[SectionLabel] = items(
+        "labels of sections below the document's; a section without one has the document's"
+    )
+    exported_from: str | None = optional(
+        "in an exported copy: the path of the document it was exported from"
+    )
+    withheld: list[str] = items("in an exported copy: sections withheld from its audience")
 
 
 @attrs.define(kw_only=True)
@@ -173,6 +189,9 @@ class TimelineEvent:
     evidence_source: str | None = optional("log or system the event is known from")
     action_taken: str | None = optional("what was done in response")
     actor: str | None = optional("person or team who acted")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)
@@ -301,6 +320,9 @@ class ResponseAction:
     api_call: str | None = verbatim("the API call that was made")
     version: str | None = optional("version deployed")
     changes: str | None = optional("what changed")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)
@@ -325,6 +347,9 @@ class ActionItem:
     status: ActionStatus | None = optional("Open, In Progress, Completed, ...")
     priority: Priority | None = optional("P0-P3")
     ticket: Link | None = optional("tracking ticket")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)
@@ -340,6 +365,9 @@ class Recommendation:
     success_criteria: str | None = optional("how to verify completion")
     effort: str | None = optional("estimated effort, e.g. 3 days")
     status: ActionStatus | None = optional("status of the recommendation")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)
@@ -491,6 +519,9 @@ class Ioc:
     type: IocType = describe("IP Address, User Agent, File Hash, ...")
     value: str = describe("the indicator itself")
     context: str | None = optional("where it was seen, or the file name of a hash")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)
@@ -500,6 +531,9 @@ class AffectedSystem:
     system: str = describe("the system")
     role: str | None = optional("what the system does")
     impact: str | None = optional("what happened to it")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)
@@ -509,6 +543,9 @@ class EvidenceItem:
     evidence: str = describe("log type, image, snapshot, ...")
     location: str | None = optional("where it is stored")
     retention: str | None = optional("how long it is kept")
+    classification: Classification | None = optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
 
 
 @attrs.define(kw_only=True)

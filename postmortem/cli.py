@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
 from postmortem.hooks import add_today_option, internal_error
-from postmortem.model import PostMortem, ProfileName
+from postmortem.model import Classification, PostMortem, ProfileName
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -49,10 +49,9 @@ def _new(args: argparse.Namespace) -> int:
 
 def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> PostMortem:
     """The document at ``path``, read as the repository's policy allows (size, links)."""
-    from postmortem.policy import find_policy, read_governed
-    from postmortem.yaml_io import loads
+    from postmortem.policy import find_policy, load_governed
 
-    return loads(read_governed(path, find_policy(path, known)), path)
+    return load_governed(path, find_policy(path, known))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -316,6 +315,42 @@ def _sort_key(value: object) -> tuple[bool, str]:
     return (value is None, str(plain(value)) if not isinstance(value, int) else f"{value:012d}")
 
 
+def _export(args: argparse.Namespace) -> int:
+    from postmortem.export import export
+    from postmortem.files import write_atomic
+    from postmortem.model import Classification
+    from postmortem.policy import find_policy, relative_to_root
+    from postmortem.render import render
+    from postmortem.render.tables import plain
+    from postmortem.yaml_io import dumps
+
+    policy = find_policy(args.path)
+    doc = _load_governed(args.path)
+    copy = export(
+        doc,
+        Classification(args.audience),
+        policy,
+        source=relative_to_root(args.path, policy),
+    )
+    if args.format == "markdown":
+        text = render(copy, templates=policy.templates_dir())
+    elif args.format == "json":
+        from postmortem.converter import unstructure
+
+        text = (
+            json.dumps(plain(unstructure(copy)), indent=2, ensure_ascii=False, default=str) + "\n"
+        )
+    else:
+        text = dumps(copy)
+    if args.output:
+        write_atomic(args.output, text)
+        withheld = ", ".join(copy.metadata.withheld) or "nothing"
+        print(f"{args.output}: {args.audience} copy of {args.path} (withheld: {withheld})")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _rules(args: argparse.Namespace) -> int:
     from postmortem.rules import RULES
 
@@ -450,6 +485,20 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR")
     stats.add_argument("--format", choices=["text", "json"], default="text")
     stats.set_defaults(run=_stats)
+
+    export = commands.add_parser(
+        "export", help="the document as an audience cleared for a label may see it"
+    )
+    export.add_argument("path", metavar="PATH", help="the YAML document")
+    export.add_argument(
+        "--audience",
+        required=True,
+        choices=[label.value for label in Classification],
+        help="the label the readers are cleared for",
+    )
+    export.add_argument("--format", choices=["markdown", "yaml", "json"], default="markdown")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(run=_export)
 
     rules = commands.add_parser("rules", help="list the rule ids")
     rules.set_defaults(run=_rules)

@@ -425,6 +425,11 @@ class _Importer:
     def flush(
         self, path: tuple[str, ...] | None, defaults: dict[str, str], blocks: list[_Block]
     ) -> None:
+        blocks = [
+            block
+            for block in blocks
+            if not (block.kind == "paragraph" and normalize(block.text) in _TEMPLATE_GUIDANCE)
+        ]
         if not blocks:
             return
         if path is None:
@@ -529,8 +534,6 @@ class _Importer:
                     for line in (_unescape(part).strip() for part in block.text.split("\n"))
                     if line
                 )
-            elif normalize(block.text) in _TEMPLATE_GUIDANCE:
-                continue
             elif not self.metadata_footer(block):
                 self.keep(block.line, block.raw, "no place for this text in a list")
         return result
@@ -778,9 +781,10 @@ _TEMPLATE_GUIDANCE = frozenset(
     {
         "every action item needs an owner and deadline",
         "see linked incident log for detailed timeline",
+        "withheld from this edition",
     }
 )
-"""Sentences the templates (and our layouts) print above a table, not a person's words."""
+"""Sentences the templates and our layouts print, not a person's words."""
 _ELSEWHERE: dict[str, tuple[str, ...]] = {
     "incident date s": ("metadata", "incident_start"),
     "detection date": ("metadata", "detected"),

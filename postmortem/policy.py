@@ -16,9 +16,15 @@ from postmortem._shown import shown
 from postmortem.converter import FieldPath, structure, structure_problems
 from postmortem.errors import DocumentError, PolicyError, Problem
 from postmortem.files import read_text
-from postmortem.model import SECTION_NAMES, Classification, DocumentStatus, ProfileName
+from postmortem.model import (
+    SECTION_NAMES,
+    Classification,
+    DocumentStatus,
+    PostMortem,
+    ProfileName,
+)
 from postmortem.model.common import describe, items, optional
-from postmortem.yaml_io import located_problems, parse
+from postmortem.yaml_io import loads, located_problems, parse
 
 __all__ = [
     "DEFAULT_LABEL_LEVELS",
@@ -29,8 +35,10 @@ __all__ = [
     "Level",
     "PathRule",
     "Policy",
+    "Redaction",
     "find_policy",
     "glob_matches",
+    "load_governed",
     "load_policy",
     "read_governed",
     "relative_to_root",
@@ -88,6 +96,11 @@ class PathRule:
 
     paths: list[str] = describe("globs relative to the repository root, e.g. public/**")
     labels: list[Classification] = describe("labels allowed there")
+    published: bool = describe(
+        "documents there are published copies: the leak check compares each with the "
+        "document it was exported from",
+        default=False,
+    )
 
 
 @attrs.define(kw_only=True)
@@ -96,6 +109,22 @@ class ContentRule:
 
     content: ContentKind = describe("iocs, credentials or customer_data")
     minimum: Classification = describe("the least sensitive label allowed")
+
+
+@attrs.define(kw_only=True)
+class Redaction:
+    """Text matching ``pattern`` is masked in every copy exported for an audience below
+    ``below``."""
+
+    pattern: str = describe("regular expression, e.g. \\b[a-z0-9-]+\\.corp\\.example\\.com\\b")
+    below: Classification = describe("masked in exports less sensitive than this label")
+    replacement: str = describe("what replaces it", default="[redacted]")
+
+
+def _default_section_labels() -> dict[str, Classification]:
+    return dict.fromkeys(
+        ("iocs", "evidence", "technical_details", "attack_analysis"), Classification.CONFIDENTIAL
+    )
 
 
 def _default_content_rules() -> list[ContentRule]:
@@ -135,6 +164,12 @@ class Policy:
     overdue: Level = describe("level of an open item past its deadline", default=Level.WARNING)
     max_file_bytes: int = describe("largest document read, in bytes", default=5 * 1024 * 1024)
     templates: str | None = optional("folder of Markdown layouts that replace the built-in ones")
+    section_labels: dict[str, Classification] = describe(
+        "label of a section that has none of its own (capped at the document's); IOCs, "
+        "evidence, technical details and the attack analysis are Confidential by default",
+        factory=_default_section_labels,
+    )
+    redactions: list[Redaction] = items("patterns masked in copies exported below a label")
 
     def templates_dir(self) -> Path | None:
         """The layout folder, relative to the policy file."""
@@ -149,6 +184,12 @@ class Policy:
             if label in level:
                 return index
         return None
+
+    def sensitivity(self, label: Classification) -> int:
+        """The rank of ``label``; a label the repository does not allow counts as the most
+        sensitive of all, so that nothing is published by a typo."""
+        rank = self.rank(label)
+        return len(self.labels) if rank is None else rank
 
     def allowed_labels(self) -> list[Classification]:
         return [label for level in self.labels for label in level]
@@ -255,6 +296,17 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
             if label in seen:
                 problems.append((("labels", index), f"{label.value} is listed twice"))
             seen.add(label)
+    for section in policy.section_labels:
+        if section not in SECTION_NAMES:
+            message = f"no section {shown(section)} in the document model"
+            problems.append((("section_labels", section), message))
+    for index, redaction in enumerate(policy.redactions):
+        try:
+            re.compile(redaction.pattern)
+        except re.error as error:
+            problems.append(
+                (("redactions", index, "pattern"), f"not a regular expression: {error}")
+            )
     if policy.max_file_bytes <= 0:
         problems.append((("max_file_bytes",), "must be positive"))
     return problems
@@ -289,6 +341,11 @@ def read_governed(document: str | os.PathLike[str], policy: Policy) -> str:
     """The text of ``document`` as its policy allows: within the size limit, and inside the
     repository (a symbolic link out of it is refused)."""
     return read_text(document, max_bytes=policy.max_file_bytes, within=policy.root)
+
+
+def load_governed(document: str | os.PathLike[str], policy: Policy) -> PostMortem:
+    """The document at ``document``, read as its policy allows."""
+    return loads(read_governed(document, policy), os.fspath(document))
 
 
 def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:

@@ -1,10 +1,18 @@
 """PM3xx: a classification label that is allowed and fits the path, content and distribution."""
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
+import attrs
+
+from postmortem._shown import shown
 from postmortem.checks.context import Context, RawFinding, is_empty
-from postmortem.model import Classification
-from postmortem.policy import ContentKind, glob_matches
+from postmortem.converter import FieldPath
+from postmortem.errors import DocumentError
+from postmortem.export import labelled_text
+from postmortem.model import SECTION_NAMES, Classification
+from postmortem.policy import ContentKind, Policy, glob_matches, load_governed
 
 __all__ = ["check"]
 
@@ -55,6 +63,8 @@ def check(context: Context) -> Iterator[RawFinding]:
                 f"the document has {content_rule.content.value.replace('_', ' ')}, "
                 f"so it must be at least {content_rule.minimum.value}, not {label.value}",
             )
+    yield from _part_labels(context, rank)
+    yield from _leaks(context)
     distribution = context.document.distribution
     recipients = distribution.recipients if distribution is not None else []
     if label in _PUBLIC and recipients:
@@ -90,3 +100,143 @@ def _has(context: Context, content: ContentKind) -> bool:
     return not is_empty(data_affected) or (
         attack_impact is not None and not is_empty(attack_impact.data_impact)
     )
+
+
+# The sections that hold each kind of content a content rule names.
+_CONTENT_SECTIONS = {
+    ContentKind.IOCS: ("iocs",),
+    ContentKind.CREDENTIALS: ("attack_analysis",),
+    ContentKind.CUSTOMER_DATA: ("impact", "attack_analysis"),
+}
+
+
+def _part_labels(context: Context, ceiling: int) -> Iterator[RawFinding]:
+    """Labels below the document: none above it, none below what the content rules demand
+    of the section that holds the content, and only of sections that exist."""
+    policy = context.policy
+    document = context.document
+    minimums: dict[str, tuple[int, Classification]] = {}
+    for rule in policy.content_rules:
+        if _has(context, rule.content):
+            for section in _CONTENT_SECTIONS[rule.content]:
+                needed = (policy.sensitivity(rule.minimum), rule.minimum)
+                minimums[section] = max(minimums.get(section, needed), needed)
+    for index, entry in enumerate(document.metadata.section_labels):
+        where: FieldPath = ("metadata", "section_labels", index)
+        if entry.section not in SECTION_NAMES and entry.section != "metadata":
+            yield (*where, "section"), "PM308", f"no section {shown(entry.section)} to label"
+            continue
+        minimum = minimums.get(entry.section)
+        yield from _within(
+            (*where, "classification"), entry.classification, ceiling, policy, minimum
+        )
+    for name in SECTION_NAMES:
+        for path, label in _item_labels(getattr(document, name), (name,)):
+            yield from _within(path, label, ceiling, policy, minimums.get(name))
+
+
+def _within(
+    path: FieldPath,
+    label: Classification,
+    ceiling: int,
+    policy: Policy,
+    minimum: tuple[int, Classification] | None,
+) -> Iterator[RawFinding]:
+    rank = policy.sensitivity(label)
+    if rank > ceiling:
+        yield (
+            path,
+            "PM306",
+            f"{label.value} is above the document's label; the document's is the ceiling",
+        )
+    elif minimum is not None and rank < minimum[0]:
+        yield path, "PM307", f"{label.value} is below {minimum[1].value}, which this content needs"
+
+
+def _item_labels(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Classification]]:
+    """The own labels of the items inside a section, with their paths."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _item_labels(item, (*path, index))
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            item = getattr(value, field.name)
+            if field.name == "classification" and isinstance(item, Classification):
+                yield (*path, "classification"), item
+            else:
+                yield from _item_labels(item, (*path, field.name))
+
+
+def _leaks(context: Context) -> Iterator[RawFinding]:
+    """A published copy (under a path rule marked ``published``) may hold no redaction
+    pattern that applies to its label, and no text that the document it was exported from
+    holds only in parts above its label."""
+    policy = context.policy
+    published = any(
+        rule.published
+        and any(glob_matches(pattern, context.relative_path) for pattern in rule.paths)
+        for rule in policy.path_rules
+    )
+    label = context.document.metadata.classification
+    if not published or label is None:
+        return
+    limit = policy.sensitivity(label)
+    copy_text = list(labelled_text(context.document, policy))
+    for rule in policy.redactions:
+        if limit < policy.sensitivity(rule.below):
+            pattern = re.compile(rule.pattern)
+            for path, text, _ in copy_text:
+                if pattern.search(text):
+                    yield (
+                        path,
+                        "PM309",
+                        f"matches the redaction pattern {shown(rule.pattern)},"
+                        f" masked below {rule.below.value}",
+                    )
+    source = context.document.metadata.exported_from
+    if source is None:
+        yield (
+            ("metadata",),
+            "PM309",
+            "a published copy must name the document it was exported from (metadata.exported_from)",
+        )
+        return
+    try:
+        original = load_governed(policy.root / source, policy)
+    except DocumentError as error:
+        yield (
+            ("metadata", "exported_from"),
+            "PM309",
+            f"cannot check against {source}: {error.problems[0].message}",
+        )
+        return
+    secrets = _secrets(list(labelled_text(original, policy)), limit)
+    for path, text, _ in copy_text:
+        leaked = next((secret for secret in secrets if secret in text), None)
+        if leaked is not None:
+            yield path, "PM309", f"holds {shown(leaked)}, which {source} keeps above {label.value}"
+
+
+def _secrets(parts: list[tuple[FieldPath, str, int]], limit: int) -> list[str]:
+    """What a copy at rank ``limit`` must not hold: the distinctive tokens (addresses, host
+    names, hashes, paths: anything with a digit, dot, colon, slash or @) and the long values
+    of parts above it that no part at or below it also holds."""
+    cleared = "\n".join(text for _, text, rank in parts if rank <= limit)
+    found: set[str] = set()
+    for _, text, rank in parts:
+        if rank <= limit:
+            continue
+        if len(text.strip()) >= _LONG_VALUE and text.strip() not in cleared:
+            found.add(text.strip())
+        found.update(
+            token
+            for token in _TOKEN.findall(text)
+            if _DISTINCTIVE.search(token) and token not in cleared
+        )
+    return sorted(found, key=len, reverse=True)
+
+
+_TOKEN = re.compile(r"[\w][\w.:/@-]{4,}[\w]")
+_DISTINCTIVE = re.compile(r"[\d.:/@]")
+_LONG_VALUE = 24
+"""A whole value this long is specific enough to call a leak wherever it appears."""

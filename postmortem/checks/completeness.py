@@ -35,8 +35,9 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
     required = context.policy.sections_required(
         document.profile, document.metadata.status, profile.required_sections
     )
+    withheld = set(document.metadata.withheld)  # an exported copy accounts for these
     for section in required:
-        if is_empty(getattr(document, section)):
+        if section not in withheld and is_empty(getattr(document, section)):
             state = "missing" if section not in context.data else "empty"
             status = document.metadata.status.value
             yield (

@@ -79,10 +79,15 @@ def _final_has_summary_and_cause(context: Context) -> Iterator[RawFinding]:
     document = context.document
     if document.metadata.status is not DocumentStatus.FINAL:
         return
-    if document.summary is None or is_empty(document.summary.text):
+    withheld = set(document.metadata.withheld)  # an exported copy accounts for these
+    if "summary" not in withheld and (document.summary is None or is_empty(document.summary.text)):
         yield ("summary",), "PM405", "a Final document needs an executive summary"
-    shows_a_cause = {"root_cause", "attack_analysis"} & set(
-        get_profile(document.profile).section_fields
-    )
-    if shows_a_cause and is_empty(document.root_cause) and is_empty(document.attack_analysis):
+    causes = {"root_cause", "attack_analysis"}
+    shows_a_cause = causes & set(get_profile(document.profile).section_fields)
+    if (
+        shows_a_cause
+        and not causes & withheld
+        and is_empty(document.root_cause)
+        and is_empty(document.attack_analysis)
+    ):
         yield ("root_cause",), "PM405", "a Final document needs a root cause"

@@ -21,6 +21,7 @@ from postmortem.model import *  # noqa: F403
 from postmortem.model import __all__ as _model_names
 
 if TYPE_CHECKING:
+    from postmortem.audiences import Labels, export
     from postmortem.checks import check_file, check_text
     from postmortem.history import DocumentHistory, Version, document_history, histories
     from postmortem.importer import Imported, import_markdown
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from postmortem.yaml_io import dump, dumps, edit, load, loads
 
 _LAZY = {
+    "Labels": "postmortem.audiences",
+    "export": "postmortem.audiences",
     "check_file": "postmortem.checks",
     "check_text": "postmortem.checks",
     "Imported": "postmortem.importer",
@@ -84,6 +87,7 @@ __all__ = [
     "Finding",
     "Imported",
     "IndexRow",
+    "Labels",
     "Milestones",
     "OpenAction",
     "PolicyError",
@@ -104,6 +108,7 @@ __all__ = [
     "dumps",
     "durations",
     "edit",
+    "export",
     "get_profile",
     "histories",
     "import_markdown",

@@ -316,7 +316,7 @@ def _sort_key(value: object) -> tuple[bool, str]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from postmortem.export import export
+    from postmortem.audiences import export
     from postmortem.files import write_atomic
     from postmortem.model import Classification
     from postmortem.policy import find_policy, relative_to_root

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import postmortem
+from postmortem.audiences import export, labelled_text
 from postmortem.checks import check_text
 from postmortem.cli import main
-from postmortem.export import export, labelled_text
 from postmortem.model import SECTION_NAMES, Classification, PostMortem, SectionLabel
 from postmortem.policy import Policy, Redaction
 from tests.conftest import EXAMPLES

@@ -343,3 +343,41 @@ def test_plain_hook_ignores_files_outside_the_policy_pattern(
     repo, env = plain_hooks_repo
     result = _commit(repo, env, "config/settings.yaml", "not: [a post-mortem\n")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PUBLISHED_POLICY = """\
+path_rules:
+  - paths: ["incidents/public/**"]
+    labels: [Public, "TLP:CLEAR"]
+    published: true
+"""
+
+
+def test_pre_commit_refuses_a_public_copy_that_leaks_an_internal_ioc(
+    incidents: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = incidents
+    repo.write(".postmortem.yaml", PUBLISHED_POLICY)
+    repo.git("commit", "-q", "--no-verify", "-am", "publish public copies", env=env)
+    source = "incidents/INC-2024-0031.yaml"
+    accepted = _commit(repo, env, source, (EXAMPLES / "security-postmortem.yaml").read_text())
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    copy = "incidents/public/INC-2024-0031.yaml"
+    (repo.root / "incidents" / "public").mkdir()
+    exported = subprocess.run(
+        [sys.executable, "-m", "postmortem", "export", source, "--audience", "Public",
+         "--format", "yaml", "-o", copy],
+        cwd=repo.root, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "withheld" in exported.stdout
+    clean = (repo.root / copy).read_text(encoding="utf-8")
+    accepted = _commit(repo, env, copy, clean)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    leaked = clean.replace("No payment data was reachable.", "It came from 203.0.113.45.")
+    refused = _commit(repo, env, copy, leaked)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    line = next(line for line in output.splitlines() if " PM309 " in line)
+    assert line.startswith(f"{copy}:")
+    assert "holds '203.0.113.45'" in line
+    assert repo.git("log", "--format=%s", "-1").strip() == f"add {copy}"

@@ -7,10 +7,10 @@ from typing import Any
 import attrs
 
 from postmortem._shown import shown
+from postmortem.audiences import labelled_text
 from postmortem.checks.context import Context, RawFinding, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import DocumentError
-from postmortem.export import labelled_text
 from postmortem.model import SECTION_NAMES, Classification
 from postmortem.policy import ContentKind, Policy, glob_matches, load_governed
 

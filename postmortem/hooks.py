@@ -197,9 +197,8 @@ def render(argv: Sequence[str] | None = None) -> int:
 def _render_files(names: Sequence[str]) -> int:
     from postmortem.checks import finding_from_problem
     from postmortem.files import read_text, write_atomic
-    from postmortem.policy import find_policy
+    from postmortem.policy import find_policy, load_governed
     from postmortem.render import render as render_markdown
-    from postmortem.yaml_io import loads
 
     status = EXIT_CLEAN
     policies: dict[Path, Policy] = {}
@@ -208,7 +207,7 @@ def _render_files(names: Sequence[str]) -> int:
         target = path.with_suffix(".md")
         try:
             policy = find_policy(path, policies)
-            document = loads(read_text(path, max_bytes=policy.max_file_bytes), name)
+            document = load_governed(name, policy)
             text = render_markdown(document, templates=policy.templates_dir())
             current = read_text(target) if target.exists() else None
         except PolicyError as error:

@@ -43,6 +43,29 @@ def test_each_hook_exits_0_when_clean(tmp_path: Path, capsys: pytest.CaptureFixt
     assert capsys.readouterr().out == ""
 
 
+def test_checking_hooks_never_write_and_the_render_hook_writes_only_what_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write(tmp_path / "good.yaml", _no_owner())
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("profile: [unclosed\n", encoding="utf-8")
+    before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (good, broken)}
+    for hook in (hooks.validate, hooks.completeness, hooks.classification):
+        hook([str(good), str(broken), *TODAY])
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in before} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.yaml", "good.yaml"]
+    assert hooks.render([str(good), str(broken)]) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "broken.yaml",
+        "good.md",
+        "good.yaml",
+    ]
+    assert {path: path.read_bytes() for path in before} == {
+        path: content for path, (content, _) in before.items()
+    }
+    capsys.readouterr()
+
+
 def test_hooks_run_only_their_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = complete()
     doc.metadata.classification = None

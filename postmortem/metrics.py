@@ -1,7 +1,6 @@
 """Incident metrics from one document: when it began, was detected, contained and resolved
 (from the metadata, or else the timeline's milestones), and the durations between them."""
 
-import statistics
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
@@ -91,7 +90,7 @@ def mean_and_median(
     if not known:
         return None, None
     mean = sum(known, timedelta()) / len(known)
-    return mean, statistics.median_low(known)
+    return mean, known[(len(known) - 1) // 2]  # the lower median: a duration that occurred
 
 
 def completion_rate(docs: Iterable[PostMortem]) -> float | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
-from postmortem.hooks import add_today_option, internal_error
+from postmortem.hooks import add_today_option, internal_error, policy_error
 from postmortem.model import Classification, PostMortem, ProfileName
 
 if TYPE_CHECKING:
@@ -512,9 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except PolicyError as error:
-        for problem in error.problems:
-            print(f"{problem} (policy)", file=sys.stderr)
-        return EXIT_USAGE
+        return policy_error(error)
     except DocumentError as error:
         for problem in error.problems:
             print(problem)

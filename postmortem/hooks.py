@@ -48,6 +48,13 @@ def internal_error(error: Exception) -> int:
     return EXIT_INTERNAL
 
 
+def policy_error(error: PolicyError) -> int:
+    """A policy that cannot be used: its problems on standard error, and the usage exit code."""
+    for problem in error.problems:
+        print(f"{problem} (policy)", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def report(findings: Iterable[Finding], output_format: str = "text") -> int:
     """Print findings in ``text``, ``json`` or ``github`` form; the exit code they call for."""
     import json
@@ -121,9 +128,7 @@ def run(
                 )
         findings += _check_files(paths, groups, today, policies)
     except PolicyError as error:
-        for problem in error.problems:
-            print(f"{problem} (policy)", file=sys.stderr)
-        return EXIT_USAGE
+        return policy_error(error)
     except PostMortemError as error:
         print(f"postmortem: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -211,9 +216,7 @@ def _render_files(names: Sequence[str]) -> int:
             text = render_markdown(document, templates=policy.templates_dir())
             current = read_text(target) if target.exists() else None
         except PolicyError as error:
-            for problem in error.problems:
-                print(f"{problem} (policy)", file=sys.stderr)
-            return EXIT_USAGE
+            return policy_error(error)
         except DocumentError as error:
             for problem in error.problems:
                 print(finding_from_problem(problem))

@@ -12,6 +12,18 @@ from tests.hostile import MARKDOWN_CASES, YAML_CASES, write_case
 LOCATED = re.compile(r"^(?P<file>\S+?):(?P<line>\d+):(?P<column>\d+): ")
 
 
+def _the_one_located_line(capsys: pytest.CaptureFixture[str]) -> re.Match[str]:
+    """What the command printed: exactly one short ``file:line:col: message`` line."""
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert len(lines) == 1, lines[:3]
+    assert len(lines[0]) < 300
+    assert "Traceback" not in lines[0]
+    located = LOCATED.match(lines[0])
+    assert located is not None, lines[0]
+    return located
+
+
 @pytest.fixture(scope="module")
 def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     """One repository holding every hostile YAML case, committed (history reads them from git)."""
@@ -36,14 +48,7 @@ def test_every_command_refuses_hostile_yaml_on_one_located_line(
 ) -> None:
     monkeypatch.chdir(hostile_repo.root)
     assert main([command, name]) == 1
-    captured = capsys.readouterr()
-    lines = (captured.out + captured.err).splitlines()
-    assert len(lines) == 1, lines[:3]
-    assert len(lines[0]) < 300
-    located = LOCATED.match(lines[0])
-    assert located is not None, lines[0]
-    assert located["file"] == name
-    assert "Traceback" not in lines[0]
+    assert _the_one_located_line(capsys)["file"] == name
 
 
 @pytest.mark.parametrize("name", sorted(MARKDOWN_CASES))
@@ -89,13 +94,7 @@ def test_a_hostile_policy_file_is_refused_on_one_located_line(
     document = tmp_path / "INC-1.yaml"
     document.write_bytes(example_paths[0].read_bytes())
     assert main(["check", str(document)]) == 2
-    captured = capsys.readouterr()
-    lines = (captured.out + captured.err).splitlines()
-    assert len(lines) == 1, lines[:3]
-    assert len(lines[0]) < 300
-    located = LOCATED.match(lines[0])
-    assert located is not None, lines[0]
-    assert located["file"] == str(policy)
+    assert _the_one_located_line(capsys)["file"] == str(policy)
 
 
 @pytest.mark.parametrize("command", ["validate", "check", "render", "history"])

@@ -120,11 +120,12 @@ def export(
         else:
             kept[name] = _without_items_above(value, rank, limit, labels)
     metadata = doc.metadata
-    if labels.section("metadata") > limit:
+    metadata_rank = labels.section("metadata")
+    if metadata_rank > limit:
         withheld.insert(0, "metadata")
         metadata = Metadata(id=metadata.id)
     else:
-        metadata = _without_items_above(metadata, labels.section("metadata"), limit, labels)
+        metadata = _without_items_above(metadata, metadata_rank, limit, labels)
     metadata = attrs.evolve(
         metadata,
         classification=audience,
@@ -142,10 +143,11 @@ def export(
 
 def _without_items_above(value: Any, container: int, limit: int, labels: Labels) -> Any:
     if isinstance(value, list):
+        ranked = [(item, labels.item(item, container)) for item in value]
         return [
-            _without_items_above(item, labels.item(item, container), limit, labels)
-            for item in value
-            if labels.item(item, container) <= limit
+            _without_items_above(item, rank, limit, labels)
+            for item, rank in ranked
+            if rank <= limit
         ]
     if attrs.has(type(value)):
         changes = {

@@ -596,10 +596,10 @@ class _Importer:
         path = self.elsewhere(key)
         assert path is not None
         text = _without_hard_break(rest)
-        if path == ("metadata", "incident_start") and _RANGE.match(text):
-            start, end = _RANGE.match(text).groups()  # type: ignore[union-attr]
+        dates = _RANGE.match(text) if path == ("metadata", "incident_start") else None
+        if dates is not None:
+            text, end = dates.groups()
             self.read_elsewhere("incident end", end, line)
-            text = start
         value = self.read(_type_at(path), [_Block("paragraph", line, text=text, raw=text)], {})
         if value not in (None, "", [], {}):
             self.assign(path, value, line)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
-from postmortem.hooks import add_today_option, internal_error, policy_error
 from postmortem.model import Classification, PostMortem, ProfileName
+from postmortem.options import add_today_option, date_option
+from postmortem.reporting import ExitCode, internal_error, policy_error
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 _PROFILE_NAMES = [name.value for name in ProfileName]
 
 
@@ -44,7 +44,7 @@ def _new(args: argparse.Namespace) -> int:
     text = scaffold(args.profile, incident_id=args.id, title=args.title, schema_url=schema_url)
     write_atomic(path, text)
     print(f"{path}: new {args.profile} document; fill it in, then run: postmortem validate {path}")
-    return EXIT_OK
+    return ExitCode.CLEAN
 
 
 def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> PostMortem:
@@ -56,14 +56,14 @@ def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> Post
 
 def _validate(args: argparse.Namespace) -> int:
     known: dict[Path, Policy] = {}
-    status = EXIT_OK
+    status = ExitCode.CLEAN
     for path in args.paths:
         try:
             _load_governed(path, known)
         except DocumentError as error:
             for problem in error.problems:
                 print(problem)
-            status = EXIT_PROBLEMS
+            status = ExitCode.FINDINGS
         else:
             if not args.quiet:
                 print(f"{path}: ok")
@@ -82,7 +82,7 @@ def _schema(args: argparse.Namespace) -> int:
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
-    return EXIT_OK
+    return ExitCode.CLEAN
 
 
 _GENERATED_HISTORY_NOTE = (
@@ -99,7 +99,7 @@ def _history(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     found = histories(readable, summaries=not args.no_summaries) if readable else {}
-    status = EXIT_PROBLEMS if problems else EXIT_OK
+    status = ExitCode.FINDINGS if problems else ExitCode.CLEAN
     if args.write:
         for path, document_history in found.items():
             with edit(path, section_notes={"history": _GENERATED_HISTORY_NOTE}) as doc:
@@ -146,7 +146,7 @@ def _render(args: argparse.Namespace) -> int:
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
-    return EXIT_OK
+    return ExitCode.CLEAN
 
 
 def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
@@ -187,17 +187,17 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{args.output}: imported from {args.path} ({imported.document.profile.value})")
     else:
         sys.stdout.write(text)
-    return EXIT_OK
+    return ExitCode.CLEAN
 
 
 def _check(args: argparse.Namespace) -> int:
-    from postmortem.checks import ALL_GROUPS
-    from postmortem.hooks import run
+    from postmortem.checks import CHECKING_HOOKS
+    from postmortem.runner import run
 
     if not args.paths and not args.staged:
         raise UsageError("name the files to check, or use --staged")
     return run(
-        args.paths, ALL_GROUPS, output_format=args.format, today=args.today, staged=args.staged
+        args.paths, CHECKING_HOOKS, output_format=args.format, today=args.today, staged=args.staged
     )
 
 
@@ -228,7 +228,7 @@ def _index(args: argparse.Namespace) -> int:
     sys.stdout.write(
         format_rows([attrs.asdict(row, recurse=False) for row in rows], columns, args.format)
     )
-    return EXIT_PROBLEMS if repository.problems else EXIT_OK
+    return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 
 
 def _actions(args: argparse.Namespace) -> int:
@@ -263,10 +263,10 @@ def _actions(args: argparse.Namespace) -> int:
     ]
     sys.stdout.write(format_rows(rows, columns, args.format))
     if repository.problems:
-        return EXIT_PROBLEMS
+        return ExitCode.FINDINGS
     if args.fail_on_overdue and any(action.overdue(today) for action in found):
-        return EXIT_PROBLEMS
-    return EXIT_OK
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -289,7 +289,7 @@ def _stats(args: argparse.Namespace) -> int:
             elif isinstance(value, float):
                 value = f"{value:.0%}"
             print(f"{key.replace('_', ' ')}: {'-' if value is None else value}")
-    return EXIT_PROBLEMS if repository.problems else EXIT_OK
+    return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 
 
 def _scan(directory: str) -> "Repository":
@@ -348,15 +348,19 @@ def _export(args: argparse.Namespace) -> int:
         print(f"{args.output}: {args.audience} copy of {args.path} (withheld: {withheld})")
     else:
         sys.stdout.write(text)
-    return EXIT_OK
+    return ExitCode.CLEAN
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from postmortem.rules import RULES
+    from postmortem.checks.registry import RULES, rules_markdown
 
+    if args.format == "markdown":
+        sys.stdout.write(rules_markdown())
+        return ExitCode.CLEAN
     for rule in RULES.values():
-        print(f"{rule.id}  {rule.group:<15} {rule.summary}")
-    return EXIT_OK
+        hooks = ",".join(rule.hooks)
+        print(f"{rule.id}  {rule.level.value:<7}  {hooks:<36} {rule.summary}")
+    return ExitCode.CLEAN
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -450,12 +454,8 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--severity", action="append", help="only this severity (repeatable)")
     index.add_argument("--status", action="append", help="only this document or incident status")
     index.add_argument("--label", action="append", help="only this classification label")
-    index.add_argument(
-        "--since", type=date.fromisoformat, help="incidents that began on or after DATE"
-    )
-    index.add_argument(
-        "--until", type=date.fromisoformat, help="incidents that began on or before DATE"
-    )
+    index.add_argument("--since", type=date_option, help="incidents that began on or after DATE")
+    index.add_argument("--until", type=date_option, help="incidents that began on or before DATE")
     index.add_argument(
         "--sort",
         default="incident_start",
@@ -500,7 +500,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(run=_export)
 
-    rules = commands.add_parser("rules", help="list the rule ids")
+    rules = commands.add_parser("rules", help="list the rules: id, level, hooks, summary")
+    rules.add_argument(
+        "--format", choices=["text", "markdown"], default="text", help="markdown: docs/rules.md"
+    )
     rules.set_defaults(run=_rules)
     return parser
 
@@ -516,11 +519,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DocumentError as error:
         for problem in error.problems:
             print(problem)
-        return EXIT_PROBLEMS
+        return ExitCode.FINDINGS
     except PostMortemError as error:
         print(f"postmortem: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as error:
         return internal_error(error)

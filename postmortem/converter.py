@@ -24,10 +24,12 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from postmortem._shown import shown
+from postmortem._suggest import did_you_mean
 from postmortem._typing import is_optional, strip_optional
 from postmortem.model import PostMortem, When, enums
 
 __all__ = [
+    "UNKNOWN_KEY",
     "FieldPath",
     "format_duration",
     "format_path",
@@ -39,6 +41,9 @@ __all__ = [
 
 T = TypeVar("T")
 FieldPath = tuple[str | int, ...]
+
+UNKNOWN_KEY = "unknown key"
+"""How a key the model does not have is reported (a suggestion may follow)."""
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
 _ISO_DURATION = re.compile(
@@ -354,8 +359,9 @@ def structure_problems(
         for inner in others:
             yield from structure_problems(inner, path)
     elif isinstance(error, ForbiddenExtraKeysError):
-        for key in sorted(error.extra_fields):
-            yield (*path, key), "unknown key"
+        known = [field.name for field in attrs.fields(error.cl)]
+        for key in sorted(error.extra_fields, key=str):
+            yield (*path, key), UNKNOWN_KEY + did_you_mean(str(key), known)
     elif isinstance(error, KeyError):
         yield path, "required key is missing"
     elif isinstance(error, _ValueProblem | ValueError):

@@ -1,10 +1,26 @@
 """Exceptions raised by postmortem, and the located :class:`Problem` they carry."""
 
 from collections.abc import Sequence
+from enum import Enum
 
 import attrs
 
-__all__ = ["DocumentError", "Finding", "PolicyError", "PostMortemError", "Problem", "UsageError"]
+__all__ = [
+    "DocumentError",
+    "Finding",
+    "Level",
+    "PolicyError",
+    "PostMortemError",
+    "Problem",
+    "UsageError",
+]
+
+
+class Level(str, Enum):
+    """How much a finding weighs: errors fail the hook, warnings are only shown."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 @attrs.frozen
@@ -31,7 +47,7 @@ class Problem:
 class Finding:
     """A rule's finding in a document: ``path:line:col: RULE-ID field.path: message``.
 
-    ``level`` is ``error`` (fails a hook) or ``warning`` (shown only).
+    ``level`` is :attr:`Level.ERROR` (fails a hook) or :attr:`Level.WARNING` (shown only).
     """
 
     source: str
@@ -40,11 +56,12 @@ class Finding:
     rule: str
     path: str
     message: str
-    level: str = "error"
+    level: Level = Level.ERROR
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.source}:{self.line}:{self.column}: {self.rule} {where}{self.message}"
+        shown = f"{self.source}:{self.line}:{self.column}: {self.rule} {where}{self.message}"
+        return shown if self.level is Level.ERROR else f"{shown} (warning)"
 
 
 class PostMortemError(Exception):

@@ -13,8 +13,9 @@ from pathlib import Path, PurePosixPath
 import attrs
 
 from postmortem._shown import shown
+from postmortem._suggest import did_you_mean
 from postmortem.converter import FieldPath, structure, structure_problems
-from postmortem.errors import DocumentError, PolicyError, Problem
+from postmortem.errors import DocumentError, Level, PolicyError, Problem
 from postmortem.files import read_text
 from postmortem.model import (
     SECTION_NAMES,
@@ -32,7 +33,6 @@ __all__ = [
     "POLICY_FILE",
     "ContentKind",
     "ContentRule",
-    "Level",
     "PathRule",
     "Policy",
     "Redaction",
@@ -73,13 +73,6 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     r"[Ll]orem ipsum\b",
 )
 """Patterns of text left over from a template (regular expressions)."""
-
-
-class Level(str, Enum):
-    """How much a finding weighs: errors fail the hook, warnings are only shown."""
-
-    ERROR = "error"
-    WARNING = "warning"
 
 
 class ContentKind(str, Enum):
@@ -161,7 +154,11 @@ class Policy:
         "rule ids or prefixes to run (PM2 runs every PM2xx rule)", factory=lambda: ["PM"]
     )
     ignore: list[str] = items("rule ids or prefixes not to run")
-    overdue: Level = describe("level of an open item past its deadline", default=Level.WARNING)
+    levels: dict[str, Level] = describe(
+        "level of a rule's findings (error fails the hooks, warning is shown only), by rule id; "
+        "e.g. PM206: error makes overdue items fail",
+        factory=dict,
+    )
     max_file_bytes: int = describe("largest document read, in bytes", default=5 * 1024 * 1024)
     templates: str | None = optional("folder of Markdown layouts that replace the built-in ones")
     section_labels: dict[str, Classification] = describe(
@@ -197,6 +194,10 @@ class Policy:
     def selects(self, rule: str) -> bool:
         chosen = any(rule.startswith(prefix) for prefix in self.select)
         return chosen and not any(rule.startswith(prefix) for prefix in self.ignore)
+
+    def level(self, rule: str, default: Level) -> Level:
+        """The level of ``rule``'s findings: the policy's choice, else the rule's own."""
+        return self.levels.get(rule, default)
 
     def placeholder_patterns(self) -> list[re.Pattern[str]]:
         return _compiled((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
@@ -307,8 +308,28 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
             problems.append(
                 (("redactions", index, "pattern"), f"not a regular expression: {error}")
             )
+    problems += _rule_id_problems(policy)
     if policy.max_file_bytes <= 0:
         problems.append((("max_file_bytes",), "must be positive"))
+    return problems
+
+
+def _rule_id_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
+    """Rule ids and prefixes that name no rule: a typo would silently run or skip nothing."""
+    from postmortem.checks.registry import RULES
+
+    problems: list[tuple[FieldPath, str]] = []
+    for rule in policy.levels:
+        if rule not in RULES:
+            message = f"no rule {shown(rule)}{did_you_mean(rule, RULES)}"
+            problems.append((("levels", rule), message))
+    for key in ("select", "ignore"):
+        for index, prefix in enumerate(getattr(policy, key)):
+            if not any(rule.startswith(prefix) for rule in RULES):
+                message = (
+                    f"{shown(prefix)} is no rule id or prefix of one{did_you_mean(prefix, RULES)}"
+                )
+                problems.append(((key, index), message))
     return problems
 
 

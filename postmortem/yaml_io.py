@@ -31,7 +31,14 @@ from ruamel.yaml.tag import Tag
 from ruamel.yaml.timestamp import TimeStamp
 
 from postmortem._shown import shown
-from postmortem.converter import FieldPath, format_path, structure, structure_problems, unstructure
+from postmortem.converter import (
+    UNKNOWN_KEY,
+    FieldPath,
+    format_path,
+    structure,
+    structure_problems,
+    unstructure,
+)
 from postmortem.errors import DocumentError, Problem
 from postmortem.files import read_text, write_atomic
 from postmortem.model import PostMortem
@@ -364,7 +371,7 @@ def located_problems(
     tree = compose(text, source)
     problems = []
     for path, message in found:
-        line, column = locate(tree, path, at_key=message == "unknown key")
+        line, column = locate(tree, path, at_key=message.startswith(UNKNOWN_KEY))
         problems.append(Problem(source, line, column, format_path(path), message))
     return problems
 

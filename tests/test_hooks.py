@@ -92,11 +92,13 @@ def test_a_broken_file_fails_every_hook(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_a_bad_policy_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".postmortem.yaml").write_text("overdue: never\n", encoding="utf-8")
+    (tmp_path / ".postmortem.yaml").write_text("levels: {PM206: never}\n", encoding="utf-8")
     path = write(tmp_path / "incidents" / "pm.yaml", complete())
     assert hooks.completeness([str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"{tmp_path / '.postmortem.yaml'}:1:10: overdue: 'never' is not one of")
+    assert err.startswith(
+        f"{tmp_path / '.postmortem.yaml'}:1:17: levels.PM206: 'never' is not one of"
+    )
 
 
 def test_warnings_do_not_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,7 +106,7 @@ def test_warnings_do_not_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert hooks.completeness([str(path), "--today", "2030-01-01"]) == 0
     assert "PM206" in capsys.readouterr().out
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".postmortem.yaml").write_text("overdue: error\n", encoding="utf-8")
+    (tmp_path / ".postmortem.yaml").write_text("levels: {PM206: error}\n", encoding="utf-8")
     assert hooks.completeness([str(path), "--today", "2030-01-01"]) == 1
 
 

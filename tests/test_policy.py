@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.errors import PolicyError
+from postmortem.errors import Level, PolicyError
 from postmortem.model import Classification, DocumentStatus, ProfileName
-from postmortem.policy import Level, Policy, find_policy, glob_matches, load_policy
+from postmortem.policy import Policy, find_policy, glob_matches, load_policy
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
@@ -29,11 +29,11 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 def test_the_nearest_policy_file_governs(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".postmortem.yaml").write_text("overdue: error\n", encoding="utf-8")
+    (tmp_path / ".postmortem.yaml").write_text("levels: {PM206: error}\n", encoding="utf-8")
     nested = tmp_path / "incidents" / "2024"
     nested.mkdir(parents=True)
     policy = find_policy(nested / "pm.yaml")
-    assert policy.overdue is Level.ERROR
+    assert policy.level("PM206", Level.WARNING) is Level.ERROR
     assert policy.root == tmp_path
 
 
@@ -58,7 +58,7 @@ required_sections:
 extra_placeholders: ["ACME-\\\\d+"]
 select: [PM2, PM3]
 ignore: [PM206]
-overdue: error
+levels: {PM206: error}
 max_file_bytes: 100000
 """,
         encoding="utf-8",
@@ -83,8 +83,15 @@ max_file_bytes: 100000
     ("text", "expected"),
     [
         ("labels: [[Public], [Internal, Secret]]\n", ":1:31: labels[1][1]: 'Secret' is not one of"),
-        ("overdue: sometimes\n", ":1:10: overdue: 'sometimes' is not one of: error, warning"),
+        (
+            "levels: {PM206: sometimes}\n",
+            ":1:17: levels.PM206: 'sometimes' is not one of: error, warning",
+        ),
+        ("levels: {PM260: error}\n", ":1:17: levels.PM260: no rule 'PM260' (did you mean"),
+        ("select: [PM2, PN3]\n", ":1:15: select[1]: 'PN3' is no rule id or prefix of one"),
         ("colour: red\n", ":1:1: colour: unknown key"),
+        ("overdue: error\n", ":1:1: overdue: unknown key"),
+        ("ignored: [PM206]\n", ":1:1: ignored: unknown key (did you mean 'ignore'?)"),
         ("files: '['\n", ":1:8: files: not a regular expression"),
         (
             "required_sections:\n  postmortem:\n    Final: [summary, bogus]\n",

@@ -1,57 +1,63 @@
-"""The rules a post-mortem is checked against, by family, and the runner that locates findings.
+"""The rules a post-mortem is checked against, by family, and the engine that locates findings.
 
-A check reads a :class:`Context` and yields ``(field path, rule id, message)``;
-the runner filters by the policy, and only for files with findings parses the
-text again to give each finding its line and column.
+A family module declares its ``RULES`` and a ``check`` that reads a :class:`Context` and
+yields ``(field path, rule id, message)``; :func:`check_text` runs the families whose rules
+are selected, weighs each finding by the rule and the policy, and only for a document with
+findings parses the text again to give each its line and column.
 """
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 
+import attrs
+
 from postmortem.checks import classification, completeness, consistency
-from postmortem.checks.context import Context, RawFinding
-from postmortem.errors import DocumentError, Finding, Problem
+from postmortem.checks.context import CHECKING_HOOKS, Context, Rule
+from postmortem.checks.loading import finding_from_problem
+from postmortem.checks.registry import RULES, rules_for
+from postmortem.errors import DocumentError, Finding
 from postmortem.policy import Policy, find_policy, read_governed, relative_to_root
-from postmortem.rules import GROUPS
 from postmortem.yaml_io import document_from_data, located_problems, parse
 
-__all__ = ["ALL_GROUPS", "Context", "check_file", "check_text", "finding_from_problem"]
+__all__ = [
+    "CHECKING_HOOKS",
+    "RULES",
+    "Context",
+    "Rule",
+    "check_file",
+    "check_text",
+    "finding_from_problem",
+]
 
-ALL_GROUPS = ("validate", "completeness", "classification")
-
-_CHECKS: dict[str, tuple[Callable[[Context], Iterable[RawFinding]], ...]] = {
-    "validate": (),
-    "completeness": (completeness.check, consistency.check),
-    "classification": (classification.check,),
-}
+_CHECKING_FAMILIES = (completeness, consistency, classification)
 
 
 def check_file(
     path: str | os.PathLike[str],
-    groups: Iterable[str] = ALL_GROUPS,
+    hooks: Iterable[str] = CHECKING_HOOKS,
     *,
     today: date | None = None,
     policy: Policy | None = None,
     text: str | None = None,
 ) -> list[Finding]:
-    """Findings for the document at ``path`` (or for ``text``, the content to check there)."""
+    """Findings of the rules ``hooks`` run, for the document at ``path`` (or for ``text``,
+    the content to check there)."""
     source = os.fspath(path)
     policy = policy if policy is not None else find_policy(path)
     try:
         content = text if text is not None else read_governed(path, policy)
     except DocumentError as error:
-        found = [finding_from_problem(problem) for problem in error.problems]
-        return [finding for finding in found if policy.selects(finding.rule)]
+        return _weighed([finding_from_problem(problem) for problem in error.problems], policy)
     relative_path = relative_to_root(path, policy)
-    return check_text(content, source, policy, groups, today=today, relative_path=relative_path)
+    return check_text(content, source, policy, hooks, today=today, relative_path=relative_path)
 
 
 def check_text(
     text: str,
     source: str,
     policy: Policy,
-    groups: Iterable[str] = ALL_GROUPS,
+    hooks: Iterable[str] = CHECKING_HOOKS,
     *,
     today: date | None = None,
     relative_path: str | None = None,
@@ -61,8 +67,13 @@ def check_text(
         data = parse(text, source)
         document = document_from_data(data, text, source)
     except DocumentError as error:
-        found = [finding_from_problem(problem) for problem in error.problems]
-        return [finding for finding in found if policy.selects(finding.rule)]
+        return _weighed([finding_from_problem(problem) for problem in error.problems], policy)
+    selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}
+    families = [
+        family for family in _CHECKING_FAMILIES if any(rule.id in selected for rule in family.RULES)
+    ]
+    if not families:
+        return []
     context = Context(
         document=document,
         data=data,
@@ -71,14 +82,8 @@ def check_text(
         relative_path=relative_path if relative_path is not None else source,
         today=today or date.today(),
     )
-    selected = {rule for group in groups for rule in GROUPS[group] if policy.selects(rule)}
-    raw = [
-        finding
-        for group in groups
-        for check in _CHECKS[group]
-        for finding in check(context)
-        if finding[1] in selected
-    ]
+    raw = [finding for family in families for finding in family.check(context)]
+    raw = [finding for finding in raw if finding[1] in selected]
     if not raw:
         return []
     located = located_problems([(path, message) for path, _, message in raw], text, source)
@@ -90,15 +95,16 @@ def check_text(
             rule=rule,
             path=problem.path,
             message=problem.message,
-            level=policy.overdue.value if rule == "PM206" else "error",
+            level=policy.level(rule, RULES[rule].level),
         )
         for problem, (_, rule, _) in zip(located, raw, strict=True)
     ]
 
 
-def finding_from_problem(problem: Problem) -> Finding:
-    """A document that does not load, as a PM101 (unreadable) or PM102 (wrong content) finding."""
-    rule = "PM102" if problem.path else "PM101"
-    return Finding(
-        problem.source, problem.line, problem.column, rule, problem.path, problem.message
-    )
+def _weighed(findings: list[Finding], policy: Policy) -> list[Finding]:
+    """The selected ones of ``findings``, at the level the policy gives their rule."""
+    return [
+        attrs.evolve(finding, level=policy.level(finding.rule, RULES[finding.rule].level))
+        for finding in findings
+        if policy.selects(finding.rule)
+    ]

@@ -8,13 +8,90 @@ import attrs
 
 from postmortem._shown import shown
 from postmortem.audiences import labelled_text
-from postmortem.checks.context import Context, RawFinding, is_empty
+from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import DocumentError
 from postmortem.model import SECTION_NAMES, Classification
 from postmortem.policy import ContentKind, Policy, glob_matches, load_governed
 
-__all__ = ["check"]
+__all__ = ["RULES", "TITLE", "check"]
+
+TITLE = "classification"
+
+_HOOKS = ("classification",)
+RULES = (
+    Rule(
+        id="PM301",
+        summary="the document has no classification label",
+        hooks=_HOOKS,
+        example="PM301 metadata: no classification label; add metadata.classification (...)",
+        fix="add `classification: Internal` (or another allowed label)",
+    ),
+    Rule(
+        id="PM302",
+        summary="the label is not one the repository allows",
+        hooks=_HOOKS,
+        example="PM302 metadata.classification: TLP:RED is not allowed in this repository "
+        "(allowed: ...)",
+        fix="use an allowed label, or allow it in the policy's `labels`",
+    ),
+    Rule(
+        id="PM303",
+        summary="the label is not allowed at this path",
+        hooks=_HOOKS,
+        example="PM303 metadata.classification: Internal is not allowed under public/** "
+        "(allowed: Public, TLP:CLEAR)",
+        fix="move the file, or change the label",
+    ),
+    Rule(
+        id="PM304",
+        summary="the content demands a more sensitive label",
+        hooks=_HOOKS,
+        example="PM304 metadata.classification: the document has iocs, so it must be at least "
+        "Confidential, not Internal",
+        fix="raise the label, or remove that content",
+    ),
+    Rule(
+        id="PM305",
+        summary="the distribution list does not fit the label",
+        hooks=_HOOKS,
+        example="PM305 distribution.recipients: a Public document has no restricted "
+        "distribution; ...",
+        fix="remove the recipients of a Public document; name them for a Restricted one",
+    ),
+    Rule(
+        id="PM306",
+        summary="a section or item is labelled above the document",
+        hooks=_HOOKS,
+        example="PM306 metadata.section_labels[4].classification: Restricted is above the "
+        "document's label; the document's is the ceiling",
+        fix="lower the part's label, or raise the document's",
+    ),
+    Rule(
+        id="PM307",
+        summary="a section or item is labelled below what its content needs",
+        hooks=_HOOKS,
+        example="PM307 metadata.section_labels[5].classification: Public is below "
+        "Confidential, which this content needs",
+        fix="label the part at least as the content rule says",
+    ),
+    Rule(
+        id="PM308",
+        summary="a section label names no section",
+        hooks=_HOOKS,
+        example="PM308 metadata.section_labels[6].section: no section 'weather' to label",
+        fix="use a section name from the [schema](schema.md)",
+    ),
+    Rule(
+        id="PM309",
+        summary="a published copy holds text it must not (leak check)",
+        hooks=_HOOKS,
+        example="PM309 summary.text: holds '203.0.113.45', which incidents/INC-0031.yaml keeps "
+        "above Public",
+        fix="export the copy again with `postmortem export`, or label the source part for this "
+        "audience",
+    ),
+)
 
 _LABEL = ("metadata", "classification")
 _PUBLIC = frozenset({Classification.PUBLIC, Classification.TLP_CLEAR})

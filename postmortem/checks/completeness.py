@@ -9,12 +9,63 @@ import attrs
 
 from postmortem._shown import shown
 from postmortem._typing import strip_optional
-from postmortem.checks.context import Context, RawFinding, is_empty
+from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
+from postmortem.errors import Level
 from postmortem.model import ActionItem, PostMortem, Recommendation
 from postmortem.profiles import get_profile
 
-__all__ = ["check"]
+__all__ = ["RULES", "TITLE", "check"]
+
+TITLE = "completeness"
+
+_HOOKS = ("completeness",)
+RULES = (
+    Rule(
+        id="PM201",
+        summary="a section the profile requires at this status is missing or empty",
+        hooks=_HOOKS,
+        example="PM201 timeline: required section is missing (postmortem profile, status Final)",
+        fix="fill the section in, or keep the document in Draft",
+    ),
+    Rule(
+        id="PM202",
+        summary="text left over from a template (placeholder)",
+        hooks=_HOOKS,
+        example="PM202 summary.text: placeholder left from the template: 'YYYY-MM-DD'",
+        fix="replace the placeholder with the real value",
+    ),
+    Rule(
+        id="PM203",
+        summary="an action item or recommendation has no owner",
+        hooks=_HOOKS,
+        example="PM203 action_items[1].owner: action item 'Add disk alerts' has no owner",
+        fix="name a person or team in `owner`",
+    ),
+    Rule(
+        id="PM204",
+        summary="an action item or recommendation has no deadline",
+        hooks=_HOOKS,
+        example="PM204 action_items[1]: action item 'Add disk alerts' has no deadline",
+        fix="set `due: YYYY-MM-DD`",
+    ),
+    Rule(
+        id="PM205",
+        summary="an action item or recommendation has no status",
+        hooks=_HOOKS,
+        example="PM205 action_items[1]: action item 'Add disk alerts' has no status",
+        fix="set `status: Open` (or another status)",
+    ),
+    Rule(
+        id="PM206",
+        summary="an open action item or recommendation is past its deadline",
+        hooks=_HOOKS,
+        level=Level.WARNING,
+        example="PM206 action_items[0].due: action item 'Rotate keys' is Open and 12 days past "
+        "its deadline 2024-05-01",
+        fix="finish it, or move the deadline; `levels: {PM206: error}` in the policy makes it fail",
+    ),
+)
 
 
 def check(context: Context) -> Iterator[RawFinding]:

@@ -3,13 +3,57 @@
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from postmortem.checks.context import Context, RawFinding, is_empty
+from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import format_duration
 from postmortem.metrics import instant, milestones
 from postmortem.model import DocumentStatus
 from postmortem.profiles import get_profile
 
-__all__ = ["check"]
+__all__ = ["RULES", "TITLE", "check"]
+
+TITLE = "consistency"
+
+_HOOKS = ("completeness",)
+RULES = (
+    Rule(
+        id="PM401",
+        summary="the timeline is not in chronological order",
+        hooks=_HOOKS,
+        example="PM401 timeline.events[3].time: 2024-03-12 13:00:00+00:00 is earlier than "
+        "events[2] (...)",
+        fix="reorder the events or correct the time",
+    ),
+    Rule(
+        id="PM402",
+        summary="detected before the incident began",
+        hooks=_HOOKS,
+        example="PM402 metadata.detected: detected 2024-03-12 13:00 before the incident began "
+        "2024-03-12 14:03",
+        fix="correct either date",
+    ),
+    Rule(
+        id="PM403",
+        summary="resolved before the incident was detected or began",
+        hooks=_HOOKS,
+        example="PM403 metadata.resolved: resolved ... before the incident detected ...",
+        fix="correct either date",
+    ),
+    Rule(
+        id="PM404",
+        summary="time to detection disagrees with the timeline",
+        hooks=_HOOKS,
+        example="PM404 detection.time_to_detect: time to detection is 2h, but from incident "
+        "start ... to detection ... is 6m",
+        fix="make `time_to_detect` match, or correct the dates",
+    ),
+    Rule(
+        id="PM405",
+        summary="a Final document lacks an executive summary or a root cause",
+        hooks=_HOOKS,
+        example="PM405 root_cause: a Final document needs a root cause",
+        fix="write them before marking the document Final",
+    ),
+)
 
 _TOLERANCE = timedelta(minutes=1)
 

@@ -1,4 +1,4 @@
-"""What every check reads, and what it yields."""
+"""What every check reads, what it yields, and how a family declares its rules."""
 
 from datetime import date
 from typing import Any, TypeAlias
@@ -6,10 +6,37 @@ from typing import Any, TypeAlias
 import attrs
 
 from postmortem.converter import FieldPath
+from postmortem.errors import Level
 from postmortem.model import PostMortem
 from postmortem.policy import Policy
 
-__all__ = ["Context", "RawFinding", "is_empty"]
+__all__ = ["CHECKING_HOOKS", "Context", "RawFinding", "Rule", "is_empty"]
+
+CHECKING_HOOKS = ("validate", "completeness", "classification")
+"""The hooks that report findings; ``postmortem-NAME`` in ``.pre-commit-hooks.yaml``."""
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    """A rule, declared beside the check that emits it.
+
+    ``hooks`` names the checking hooks that run it (``postmortem check`` runs them all);
+    ``level`` is how much a finding weighs unless the policy's ``levels`` says otherwise.
+    ``example`` and ``fix`` are shown in ``docs/rules.md``.
+    """
+
+    id: str
+    summary: str
+    hooks: tuple[str, ...]
+    example: str
+    fix: str
+    level: Level = Level.ERROR
+
+    @property
+    def family(self) -> str:
+        """``PM2xx``: the hundred the id belongs to."""
+        return f"{self.id[:3]}xx"
+
 
 RawFinding: TypeAlias = tuple[FieldPath, str, str]
 """(field path, rule id, message) before it is located in the file."""

@@ -1,0 +1,28 @@
+"""Command-line options shared by the ``postmortem`` command and the hooks."""
+
+import argparse
+from datetime import date, datetime
+
+__all__ = ["add_today_option", "date_option"]
+
+
+def date_option(text: str) -> date:
+    """An option's date, written as documents write them (``2024-05-01``,
+    ``2024-05-01T14:30Z``, ``2024-05-01 14:30:00+02:00``); a time is dropped."""
+    from postmortem.converter import structure
+    from postmortem.model import When
+
+    try:
+        value: date = structure(text, When)  # type: ignore[arg-type]
+    except Exception:  # the converter's errors are exceptions of several cattrs types
+        raise argparse.ArgumentTypeError(
+            f"not a date: {text[:60]!r} (write e.g. 2024-05-01 or 2024-05-01T14:30Z)"
+        ) from None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def add_today_option(parser: argparse.ArgumentParser) -> None:
+    """``--today``: the date deadlines are judged by, for reproducible runs."""
+    parser.add_argument(
+        "--today", type=date_option, metavar="DATE", help="date to judge deadlines by (YYYY-MM-DD)"
+    )

@@ -1,0 +1,137 @@
+"""Exit codes, and the table of formats findings are reported in (text, json, github).
+
+The CLI and every hook end through here, so that an exit code means the same everywhere.
+"""
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from enum import IntEnum
+from typing import TextIO
+
+from postmortem.errors import Finding, Level, PolicyError, Problem
+
+__all__ = [
+    "REPORTERS",
+    "ExitCode",
+    "colour_enabled",
+    "internal_error",
+    "policy_error",
+    "report",
+    "styled",
+]
+
+
+class ExitCode(IntEnum):
+    """What ``postmortem`` and its hooks exit with."""
+
+    CLEAN = 0
+    """Nothing wrong."""
+    FINDINGS = 1
+    """Problems in the input: findings at the error level, or documents that do not load."""
+    USAGE = 2
+    """A usage error: a bad option, a missing file or folder, an unusable policy."""
+    INTERNAL = 3
+    """A bug of ours, reported on one line."""
+    INTERRUPTED = 130
+    """Stopped by Ctrl-C."""
+
+
+def internal_error(error: Exception) -> ExitCode:
+    """A bug of ours, on one line rather than as a traceback; POSTMORTEM_DEBUG=1 re-raises."""
+    if os.environ.get("POSTMORTEM_DEBUG"):
+        raise error
+    print(
+        f"postmortem: internal error: {type(error).__name__}: {error} "
+        "(please report it; POSTMORTEM_DEBUG=1 shows the traceback)",
+        file=sys.stderr,
+    )
+    return ExitCode.INTERNAL
+
+
+def policy_error(error: PolicyError) -> ExitCode:
+    """A policy that cannot be used: its problems on standard error, and the usage exit code."""
+    for problem in error.problems:
+        print(f"{styled(problem, sys.stderr)} (policy)", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+def colour_enabled(stream: TextIO) -> bool:
+    """Colour on a terminal, unless ``NO_COLOR`` is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+_BOLD, _RED, _YELLOW, _RESET = "\033[1m", "\033[31m", "\033[33m", "\033[0m"
+
+
+def styled(item: Finding | Problem, stream: TextIO) -> str:
+    """``item`` as one line; on a colour terminal, the place in bold and the rule coloured by
+    its level."""
+    text = str(item)
+    if not colour_enabled(stream):
+        return text
+    place = f"{item.source}:{item.line}:{item.column}:"
+    rest = text[len(place) :]
+    if isinstance(item, Finding):
+        colour = _RED if item.level is Level.ERROR else _YELLOW
+        rest = rest.replace(f" {item.rule} ", f" {colour}{item.rule}{_RESET} ", 1)
+    return f"{_BOLD}{place}{_RESET}{rest}"
+
+
+def _text(findings: Sequence[Finding]) -> None:
+    for finding in findings:
+        print(styled(finding, sys.stdout))
+
+
+def _json(findings: Sequence[Finding]) -> None:
+    rows = [
+        {
+            "file": finding.source,
+            "line": finding.line,
+            "column": finding.column,
+            "rule": finding.rule,
+            "path": finding.path,
+            "message": finding.message,
+            "level": finding.level.value,
+        }
+        for finding in findings
+    ]
+    print(json.dumps(rows, indent=2, ensure_ascii=False))
+
+
+def _github(findings: Sequence[Finding]) -> None:
+    """GitHub Actions workflow commands; a value cannot end its property or the command."""
+    for finding in findings:
+        message = f"{finding.path}: {finding.message}" if finding.path else finding.message
+        print(
+            f"::{finding.level.value} file={_github_property(finding.source)},"
+            f"line={finding.line},col={finding.column},"
+            f"title={_github_property(finding.rule)}::{_github_data(message)}"
+        )
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+REPORTERS: dict[str, Callable[[Sequence[Finding]], None]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+}
+"""Output formats by name: each prints every finding to standard output."""
+
+
+def report(findings: Iterable[Finding], output_format: str = "text") -> ExitCode:
+    """Print ``findings`` in ``output_format``; :attr:`ExitCode.FINDINGS` if any is an error."""
+    found = list(findings)
+    REPORTERS[output_format](found)
+    failed = any(finding.level is Level.ERROR for finding in found)
+    return ExitCode.FINDINGS if failed else ExitCode.CLEAN

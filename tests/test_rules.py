@@ -1,0 +1,218 @@
+"""The rule registry: every rule fires, the docs are generated from it, and the hooks that
+pre-commit knows, the console scripts and the registry agree."""
+
+import importlib
+from collections.abc import Callable
+from datetime import date, timedelta
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import attrs
+import pytest
+from ruamel.yaml import YAML
+
+import postmortem
+from postmortem.checks import CHECKING_HOOKS, check_text
+from postmortem.checks.registry import RULES, rules_for, rules_markdown
+from postmortem.model import Classification, Distribution, DocumentStatus, PostMortem, SectionLabel
+from postmortem.policy import Policy, load_policy
+from tests.conftest import EXAMPLES, ROOT
+
+TODAY = date(2024, 4, 1)
+
+
+def _operations() -> PostMortem:
+    return postmortem.load(EXAMPLES / "postmortem.yaml")
+
+
+def _security() -> PostMortem:
+    return postmortem.load(EXAMPLES / "security-postmortem.yaml")
+
+
+def _mutated(factory: Callable[[], PostMortem], change: Callable[[PostMortem], object]) -> str:
+    document = factory()
+    change(document)
+    return postmortem.dumps(document)
+
+
+def _label(document: PostMortem, section: str, label: Classification) -> None:
+    document.metadata.section_labels.append(SectionLabel(section=section, classification=label))
+
+
+def _metadata(**changes: object) -> Callable[[PostMortem], object]:
+    def change(document: PostMortem) -> None:
+        document.metadata = attrs.evolve(document.metadata, **changes)
+
+    return change
+
+
+# rule id -> (document text, policy text, path relative to the repository root)
+TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
+    "PM101": (lambda: "profile: [unclosed\n", "", "incidents/a.yaml"),
+    "PM102": (lambda: "profile: postmortem\nmetadata: {id: 7}\n", "", "incidents/a.yaml"),
+    "PM201": (lambda: _mutated(_operations, lambda d: setattr(d, "timeline", None)), "", "i.yaml"),
+    "PM202": (
+        lambda: _mutated(_operations, lambda d: setattr(d.summary, "text", "Began YYYY-MM-DD")),
+        "",
+        "i.yaml",
+    ),
+    "PM203": (
+        lambda: _mutated(_operations, lambda d: setattr(d.action_items[0], "owner", None)),
+        "",
+        "i.yaml",
+    ),
+    "PM204": (
+        lambda: _mutated(_operations, lambda d: setattr(d.action_items[0], "due", None)),
+        "",
+        "i.yaml",
+    ),
+    "PM205": (
+        lambda: _mutated(_operations, lambda d: setattr(d.action_items[0], "status", None)),
+        "",
+        "i.yaml",
+    ),
+    "PM206": (
+        lambda: _mutated(
+            _operations, lambda d: setattr(d.action_items[0], "due", TODAY - timedelta(days=3))
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM301": (lambda: _mutated(_operations, _metadata(classification=None)), "", "i.yaml"),
+    "PM302": (lambda: postmortem.dumps(_operations()), "labels: [[Public], [Restricted]]\n", "i"),
+    "PM303": (
+        lambda: postmortem.dumps(_operations()),
+        "path_rules: [{paths: ['public/**'], labels: [Public]}]\n",
+        "public/i.yaml",
+    ),
+    "PM304": (
+        lambda: _mutated(_security, _metadata(classification=Classification.INTERNAL)),
+        "",
+        "i.yaml",
+    ),
+    "PM305": (
+        lambda: _mutated(
+            _operations,
+            lambda d: (
+                _metadata(classification=Classification.PUBLIC)(d),
+                setattr(d, "distribution", Distribution(recipients=["SRE"])),
+            ),
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM306": (
+        lambda: _mutated(_operations, lambda d: _label(d, "summary", Classification.RESTRICTED)),
+        "",
+        "i.yaml",
+    ),
+    "PM307": (
+        lambda: _mutated(_security, lambda d: _label(d, "iocs", Classification.PUBLIC)),
+        "",
+        "i.yaml",
+    ),
+    "PM308": (
+        lambda: _mutated(_operations, lambda d: _label(d, "weather", Classification.INTERNAL)),
+        "",
+        "i.yaml",
+    ),
+    "PM309": (
+        lambda: _mutated(_operations, _metadata(classification=Classification.PUBLIC)),
+        "path_rules: [{paths: ['public/**'], labels: [Public], published: true}]\n",
+        "public/i.yaml",
+    ),
+    "PM401": (
+        lambda: _mutated(
+            _operations,
+            lambda d: d.timeline.events.insert(0, d.timeline.events.pop()),  # type: ignore[union-attr]
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM402": (
+        lambda: _mutated(_operations, _metadata(detected=date(2024, 3, 1))),
+        "",
+        "i.yaml",
+    ),
+    "PM403": (
+        lambda: _mutated(_operations, _metadata(resolved=date(2024, 3, 1))),
+        "",
+        "i.yaml",
+    ),
+    "PM404": (
+        lambda: _mutated(
+            _operations, lambda d: setattr(d.detection, "time_to_detect", timedelta(hours=5))
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM405": (
+        lambda: _mutated(
+            _operations,
+            lambda d: (setattr(d, "root_cause", None), _metadata(status=DocumentStatus.FINAL)(d)),
+        ),
+        "",
+        "i.yaml",
+    ),
+}
+
+
+def test_every_rule_has_a_trigger() -> None:
+    assert sorted(TRIGGERS) == sorted(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_every_rule_fires(rule: str, tmp_path: Path) -> None:
+    make_text, policy_text, relative = TRIGGERS[rule]
+    policy = Policy()
+    if policy_text:
+        (tmp_path / ".postmortem.yaml").write_text(policy_text, encoding="utf-8")
+        policy = load_policy(tmp_path / ".postmortem.yaml")
+    findings = check_text(make_text(), relative, policy, today=TODAY, relative_path=relative)
+    fired = [finding for finding in findings if finding.rule == rule]
+    assert fired, findings
+    assert all(finding.line > 0 for finding in fired), fired
+    assert {finding.level for finding in fired} == {RULES[rule].level}
+    for hook in CHECKING_HOOKS:
+        runs_it = hook in RULES[rule].hooks
+        assert (RULES[rule] in rules_for((hook,))) == runs_it
+        found = check_text(
+            make_text(), relative, policy, (hook,), today=TODAY, relative_path=relative
+        )
+        assert (rule in {finding.rule for finding in found}) == runs_it
+
+
+def test_the_policy_sets_a_rule_level_and_selects_rules(tmp_path: Path) -> None:
+    text = TRIGGERS["PM206"][0]()
+    (tmp_path / ".postmortem.yaml").write_text("levels: {PM206: error}\n", encoding="utf-8")
+    policy = load_policy(tmp_path / ".postmortem.yaml")
+    [finding] = check_text(text, "i.yaml", policy, today=TODAY)
+    assert (finding.rule, finding.level.value) == ("PM206", "error")
+    (tmp_path / ".postmortem.yaml").write_text("ignore: [PM2]\n", encoding="utf-8")
+    assert check_text(text, "i.yaml", load_policy(tmp_path / ".postmortem.yaml"), today=TODAY) == []
+
+
+def test_the_rules_page_is_generated_from_the_registry() -> None:
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == rules_markdown(), "run: postmortem rules --format markdown > docs/rules.md"
+    for rule in RULES.values():
+        assert f"| {rule.id} | {rule.summary} |" in page
+
+
+def test_pre_commit_hooks_console_scripts_and_registry_agree() -> None:
+    declared = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    scripts = {
+        script.name: script.value
+        for script in entry_points(group="console_scripts")
+        if script.value.startswith("postmortem.")
+    }
+    hook_ids = {hook["id"] for hook in declared}
+    assert {hook["entry"] for hook in declared} == hook_ids
+    assert hook_ids == {name for name in scripts if name.startswith("postmortem-")}
+    for hook_id in hook_ids:
+        module, _, function = scripts[hook_id].partition(":")
+        assert module == "postmortem.hooks"
+        assert callable(getattr(importlib.import_module(module), function))
+    checking = {f"postmortem-{hook}" for hook in CHECKING_HOOKS}
+    assert checking == {f"postmortem-{hook}" for rule in RULES.values() for hook in rule.hooks}
+    assert hook_ids == checking | {"postmortem-render"}

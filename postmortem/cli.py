@@ -9,11 +9,12 @@ that ``postmortem --help`` and the hooks start fast.
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
@@ -31,20 +32,30 @@ _PROFILE_NAMES = [name.value for name in ProfileName]
 
 
 def _new(args: argparse.Namespace) -> int:
-    from postmortem.files import write_atomic
     from postmortem.scaffold import scaffold
 
     path = Path(args.path)
     if path.exists():
         raise UsageError(f"{path}: already exists; not overwriting it")
-    path.parent.mkdir(parents=True, exist_ok=True)
     schema_url = args.schema_url
     if schema_url is None:
         schema_url = os.path.relpath(Path.cwd() / "postmortem.schema.json", path.parent.resolve())
-    text = scaffold(args.profile, incident_id=args.id, title=args.title, schema_url=schema_url)
-    write_atomic(path, text)
+    incident_id = args.id if args.id is not None else path.stem
+    text = scaffold(args.profile, incident_id=incident_id, title=args.title, schema_url=schema_url)
+    _write_output(args.path, text)
     print(f"{path}: new {args.profile} document; fill it in, then run: postmortem validate {path}")
     return ExitCode.CLEAN
+
+
+def _write_output(path: str, text: str) -> None:
+    """Write an ``-o`` file, creating the folders it is in."""
+    from postmortem.files import write_atomic
+
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path}: is a folder; name the file to write")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
 
 
 def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> PostMortem:
@@ -55,14 +66,17 @@ def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> Post
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from postmortem.discovery import expand_paths
+    from postmortem.reporting import styled
+
     known: dict[Path, Policy] = {}
     status = ExitCode.CLEAN
-    for path in args.paths:
+    for path in expand_paths(args.paths):
         try:
             _load_governed(path, known)
         except DocumentError as error:
             for problem in error.problems:
-                print(problem)
+                print(styled(problem, sys.stdout))
             status = ExitCode.FINDINGS
         else:
             if not args.quiet:
@@ -71,7 +85,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from postmortem.files import write_atomic
     from postmortem.schema import json_schema, reference_markdown
 
     if args.format == "markdown":
@@ -79,7 +92,7 @@ def _schema(args: argparse.Namespace) -> int:
     else:
         text = json.dumps(json_schema(), indent=2) + "\n"
     if args.output:
-        write_atomic(args.output, text)
+        _write_output(args.output, text)
     else:
         sys.stdout.write(text)
     return ExitCode.CLEAN
@@ -118,11 +131,14 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _loadable(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
-    """The paths whose documents load, and the problems of those that do not."""
+    """The documents named or under the folders named whose documents load, and the problems
+    of those that do not."""
+    from postmortem.discovery import expand_paths
+
     known: dict[Path, Policy] = {}
     readable: list[str] = []
     problems: list[Problem] = []
-    for path in paths:
+    for path in expand_paths(paths):
         try:
             _load_governed(path, known)
         except DocumentError as error:
@@ -133,7 +149,6 @@ def _loadable(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from postmortem.files import write_atomic
     from postmortem.policy import find_policy
     from postmortem.render import render
 
@@ -143,7 +158,7 @@ def _render(args: argparse.Namespace) -> int:
     policy = find_policy(args.path)
     text = render(doc, profile=args.profile, templates=policy.templates_dir())
     if args.output:
-        write_atomic(args.output, text)
+        _write_output(args.output, text)
     else:
         sys.stdout.write(text)
     return ExitCode.CLEAN
@@ -166,7 +181,7 @@ def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from postmortem.files import read_text, write_atomic
+    from postmortem.files import read_text
     from postmortem.importer import import_markdown
     from postmortem.yaml_io import dumps
 
@@ -183,7 +198,7 @@ def _import(args: argparse.Namespace) -> int:
         )
     text = dumps(imported.document)
     if args.output:
-        write_atomic(args.output, text)
+        _write_output(args.output, text)
         print(f"{args.output}: imported from {args.path} ({imported.document.profile.value})")
     else:
         sys.stdout.write(text)
@@ -192,12 +207,14 @@ def _import(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from postmortem.checks import CHECKING_HOOKS
+    from postmortem.discovery import Role, expand_paths
     from postmortem.runner import run
 
     if not args.paths and not args.staged:
-        raise UsageError("name the files to check, or use --staged")
+        raise UsageError("name the files or folders to check, or use --staged")
+    paths = expand_paths(args.paths, frozenset({Role.DOCUMENT, Role.PUBLISHED_COPY}))
     return run(
-        args.paths, CHECKING_HOOKS, output_format=args.format, today=args.today, staged=args.staged
+        paths, CHECKING_HOOKS, output_format=args.format, today=args.today, staged=args.staged
     )
 
 
@@ -317,7 +334,6 @@ def _sort_key(value: object) -> tuple[bool, str]:
 
 def _export(args: argparse.Namespace) -> int:
     from postmortem.audiences import export
-    from postmortem.files import write_atomic
     from postmortem.model import Classification
     from postmortem.policy import find_policy, relative_to_root
     from postmortem.render import render
@@ -343,7 +359,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         text = dumps(copy)
     if args.output:
-        write_atomic(args.output, text)
+        _write_output(args.output, text)
         withheld = ", ".join(copy.metadata.withheld) or "nothing"
         print(f"{args.output}: {args.audience} copy of {args.path} (withheld: {withheld})")
     else:
@@ -363,18 +379,80 @@ def _rules(args: argparse.Namespace) -> int:
     return ExitCode.CLEAN
 
 
+def _profiles(args: argparse.Namespace) -> int:
+    from postmortem.profiles import PROFILES
+
+    for profile in PROFILES.values():
+        print(f"{profile.name.value}: {profile.title} ({profile.severity_scale.value} scale)")
+        print(f"  {profile.description}")
+        for section in profile.sections:
+            required = "required" if section.required else "optional"
+            print(f"  - {section.field:<22} {required:<9} {section.heading}")
+        print()
+    print("Required sections apply once a document leaves Draft; a Draft needs its summary.")
+    return ExitCode.CLEAN
+
+
+def _completion(args: argparse.Namespace) -> int:
+    from postmortem.completion import completion_script
+
+    sys.stdout.write(completion_script(args.shell, _parser()))
+    return ExitCode.CLEAN
+
+
+def _commands_list(parser: argparse.ArgumentParser) -> int:
+    """Bare ``postmortem``: each command with one line."""
+    from postmortem.completion import command_summaries
+
+    print(f"usage: {parser.prog} COMMAND [options]   ({parser.prog} COMMAND --help for more)\n")
+    print(f"{parser.description}\n\ncommands:")
+    summaries = command_summaries(parser)
+    width = max(len(name) for name in summaries)
+    for name, summary in summaries.items():
+        print(f"  {name:<{width}}  {summary}")
+    return ExitCode.CLEAN
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a suggestion for a misspelled command or choice."""
+
+    def error(self, message: str) -> NoReturn:
+        from postmortem._suggest import did_you_mean
+
+        invalid = re.search(r"invalid choice: '?([^'\s]*)'? \(choose from (.*)\)", message)
+        if invalid:
+            choices = [choice.strip(" '") for choice in invalid.group(2).split(",")]
+            message = f"{message}{did_you_mean(invalid.group(1), choices)}"
+        super().error(message)
+
+
+def _existing(path: str) -> str:
+    """An argument naming a file or folder that must exist: a usage error if it does not."""
+    if not os.path.lexists(path):
+        raise argparse.ArgumentTypeError(f"{path}: no such file or folder")
+    return path
+
+
+def _folder(path: str) -> str:
+    """An argument naming a folder that must exist."""
+    if not os.path.isdir(path):
+        reason = "not a folder" if os.path.lexists(path) else "no such folder"
+        raise argparse.ArgumentTypeError(f"{path}: {reason}")
+    return path
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="postmortem",
         description="Incident post-mortems as typed, validated YAML documents.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     new = commands.add_parser("new", help="write a new document for a profile, ready to fill in")
     new.add_argument("path", metavar="PATH", help="the YAML file to create")
     new.add_argument("--profile", required=True, choices=_PROFILE_NAMES, help="template to follow")
-    new.add_argument("--id", default="INC-0000", help="incident identifier")
+    new.add_argument("--id", help="incident identifier (default: the file name without .yaml)")
     new.add_argument("--title", default="", help="incident title")
     new.add_argument(
         "--schema-url",
@@ -383,7 +461,9 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(run=_new)
 
     validate = commands.add_parser("validate", help="check that documents load and match the model")
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="YAML files to validate")
+    validate.add_argument(
+        "paths", nargs="+", metavar="PATH", help="documents, or folders to search for them"
+    )
     validate.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     validate.set_defaults(run=_validate)
 
@@ -400,7 +480,9 @@ def _parser() -> argparse.ArgumentParser:
     history = commands.add_parser(
         "history", help="version history of documents, derived from git (follows renames)"
     )
-    history.add_argument("paths", nargs="+", metavar="PATH", help="documents in a git repository")
+    history.add_argument(
+        "paths", nargs="+", metavar="PATH", help="documents in a git repository, or folders"
+    )
     history.add_argument(
         "--format", choices=["markdown", "json", "yaml"], default="markdown", help="output format"
     )
@@ -417,7 +499,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="run every rule: validation, completeness, classification, consistency"
     )
-    check.add_argument("paths", nargs="*", metavar="PATH", help="YAML files to check")
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="documents, published copies, or folders"
+    )
     check.add_argument(
         "--format", choices=["text", "json", "github"], default="text", help="output format"
     )
@@ -428,7 +512,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     render = commands.add_parser("render", help="render a document as Markdown in a layout")
-    render.add_argument("path", metavar="PATH", help="the YAML document")
+    render.add_argument("path", metavar="PATH", type=_existing, help="the YAML document")
     render.add_argument(
         "--profile", choices=_PROFILE_NAMES, help="render in another template's layout"
     )
@@ -441,7 +525,9 @@ def _parser() -> argparse.ArgumentParser:
     render.set_defaults(run=_render)
 
     importer = commands.add_parser("import", help="import a Markdown post-mortem as YAML")
-    importer.add_argument("path", metavar="FILE.md", help="the Markdown post-mortem")
+    importer.add_argument(
+        "path", metavar="FILE.md", type=_existing, help="the Markdown post-mortem"
+    )
     importer.add_argument("--profile", choices=_PROFILE_NAMES, help="the template it follows")
     importer.add_argument(
         "-o", "--output", metavar="FILE.yaml", help="write here (never overwritten)"
@@ -449,7 +535,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.set_defaults(run=_import)
 
     index = commands.add_parser("index", help="one row per post-mortem under a folder")
-    index.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    index.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     index.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
     index.add_argument("--severity", action="append", help="only this severity (repeatable)")
     index.add_argument("--status", action="append", help="only this document or incident status")
@@ -469,7 +555,7 @@ def _parser() -> argparse.ArgumentParser:
     actions = commands.add_parser(
         "actions", help="open action items and recommendations across all post-mortems"
     )
-    actions.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    actions.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     actions.add_argument("--owner", help="only this owner's")
     actions.add_argument("--overdue", action="store_true", help="only those past their deadline")
     actions.add_argument(
@@ -482,14 +568,14 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser(
         "stats", help="counts, time to detect and resolve, action-item completion"
     )
-    stats.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")
     stats.set_defaults(run=_stats)
 
     export = commands.add_parser(
         "export", help="the document as an audience cleared for a label may see it"
     )
-    export.add_argument("path", metavar="PATH", help="the YAML document")
+    export.add_argument("path", metavar="PATH", type=_existing, help="the YAML document")
     export.add_argument(
         "--audience",
         required=True,
@@ -505,12 +591,26 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=["text", "markdown"], default="text", help="markdown: docs/rules.md"
     )
     rules.set_defaults(run=_rules)
+
+    profiles = commands.add_parser(
+        "profiles", help="the profiles (templates): their sections and what each requires"
+    )
+    profiles.set_defaults(run=_profiles)
+
+    completion = commands.add_parser(
+        "completion", help="a shell completion script (bash, zsh or fish)"
+    )
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell")
+    completion.set_defaults(run=_completion)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _commands_list(parser)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

@@ -23,7 +23,7 @@ def _checking_hook(hook: str, description: str, argv: Sequence[str] | None) -> i
     try:
         from postmortem.runner import run
 
-        return run(args.files, (hook,), today=args.today)
+        return run(args.files, (hook,), today=args.today, only_post_mortems=True)
     except Exception as error:
         return internal_error(error)
 

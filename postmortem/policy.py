@@ -38,6 +38,7 @@ __all__ = [
     "Redaction",
     "find_policy",
     "glob_matches",
+    "is_published",
     "load_governed",
     "load_policy",
     "read_governed",
@@ -216,6 +217,15 @@ class Policy:
 @cache
 def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
     return [re.compile(pattern) for pattern in patterns]
+
+
+def is_published(relative_path: str, policy: Policy) -> bool:
+    """Whether the repository path ``relative_path`` lies under a path rule marked
+    ``published``."""
+    return any(
+        rule.published and any(glob_matches(pattern, relative_path) for pattern in rule.paths)
+        for rule in policy.path_rules
+    )
 
 
 def glob_matches(pattern: str, path: str) -> bool:

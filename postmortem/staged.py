@@ -1,6 +1,5 @@
 """The staged content of post-mortems: what a commit would record, not the working tree."""
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +8,7 @@ from postmortem.errors import PostMortemError
 if TYPE_CHECKING:
     import git
 
-__all__ = ["open_work_tree", "staged_documents"]
+__all__ = ["open_work_tree", "staged_content", "staged_files"]
 
 
 def open_work_tree(directory: Path) -> "git.Repo":
@@ -25,13 +24,13 @@ def open_work_tree(directory: Path) -> "git.Repo":
     return repo
 
 
-def staged_documents(repo: "git.Repo", files: str) -> list[tuple[str, bytes]]:
-    """(path, staged content) of each added, copied, modified or renamed file whose repository
-    path matches the regular expression ``files``.
-
-    Two git processes in all: one lists the staged files, one ``cat-file --batch`` reads them.
-    """
+def staged_files(repo: "git.Repo") -> list[str]:
+    """The repository paths of the added, copied, modified or renamed files in the index."""
     listing = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=ACMR")
-    pattern = re.compile(files)
-    names = [name for name in listing.split("\0") if name and pattern.search(name)]
-    return [(name, repo.git.get_object_data(f":{name}")[3]) for name in names]
+    return [name for name in listing.split("\0") if name]
+
+
+def staged_content(repo: "git.Repo", name: str) -> bytes:
+    """The staged content of the repository path ``name``."""
+    content: bytes = repo.git.get_object_data(f":{name}")[3]
+    return content

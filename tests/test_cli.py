@@ -78,12 +78,13 @@ def test_validate_reports_bad_input_on_one_line(
     assert out.count("\n") == 1
 
 
-def test_validate_reports_a_missing_file_and_goes_on(
+def test_validate_refuses_a_missing_file_as_a_usage_error(
     tmp_path: Path, example_paths: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["validate", str(tmp_path / "nope.yaml"), str(example_paths[0])]) == 1
-    out = capsys.readouterr().out.splitlines()
-    assert out == [f"{tmp_path / 'nope.yaml'}:0:0: no such file", f"{example_paths[0]}: ok"]
+    assert main(["validate", str(tmp_path / "nope.yaml"), str(example_paths[0])]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"postmortem: {tmp_path / 'nope.yaml'}: no such file or folder\n"
 
 
 def test_schema_prints_json_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

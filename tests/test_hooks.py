@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,7 @@ def test_check_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_check_needs_paths_or_staged(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["check"]) == 2
-    assert "name the files to check" in capsys.readouterr().err
+    assert "name the files or folders to check" in capsys.readouterr().err
 
 
 # End to end: the real pre-commit and git, in temporary repositories.
@@ -406,3 +407,79 @@ def test_pre_commit_refuses_a_public_copy_that_leaks_an_internal_ioc(
     assert line.startswith(f"{copy}:")
     assert "holds '203.0.113.45'" in line
     assert repo.git("log", "--format=%s", "-1").strip() == f"add {copy}"
+
+
+def _scaffold() -> str:
+    from postmortem.scaffold import scaffold
+
+    return scaffold("postmortem", incident_id="INC-2025-0001", today=date(2025, 1, 2))
+
+
+def test_pre_commit_checks_post_mortems_in_any_folder(
+    incidents: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = incidents
+    refused = _commit(repo, env, "pm/2025/INC-2025-0001.yaml", _scaffold())
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "pm/2025/INC-2025-0001.yaml:" in output
+    assert " PM201 summary" in output
+    assert " PM301 " in output
+    repo.git("reset", "-q")
+    accepted = _commit(repo, env, "config/app.yaml", "replicas: 3\nimage: web:1.2\n")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_pre_commit_refuses_a_file_in_the_pattern_that_is_no_post_mortem(
+    incidents: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = incidents
+    refused = _commit(repo, env, "incidents/notes.yaml", "todo: write it up\n")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "incidents/notes.yaml:1:1: PM102 todo: unknown key" in output
+
+
+def test_pre_commit_refuses_a_markdown_public_copy_that_leaks(
+    incidents: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = incidents
+    repo.write(".postmortem.yaml", PUBLISHED_POLICY)
+    repo.git("commit", "-q", "--no-verify", "-am", "publish public copies", env=env)
+    source = "incidents/INC-2024-0031.yaml"
+    accepted = _commit(repo, env, source, (EXAMPLES / "security-postmortem.yaml").read_text())
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    copy = "incidents/public/INC-2024-0031.md"
+    subprocess.run(
+        [sys.executable, "-m", "postmortem", "export", source, "--audience", "Public", "-o", copy],
+        cwd=repo.root, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    clean = (repo.root / copy).read_text(encoding="utf-8")
+    accepted = _commit(repo, env, copy, clean)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    leaked = clean.replace("No payment data was reachable.", "It came from 203.0.113.45.")
+    refused = _commit(repo, env, copy, leaked)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    line = next(line for line in output.splitlines() if " PM309 " in line)
+    number = next(
+        index for index, text in enumerate(leaked.splitlines(), 1) if "203.0.113.45" in text
+    )
+    column = leaked.splitlines()[number - 1].index("203.0.113.45") + 1
+    assert line.startswith(f"{copy}:{number}:{column}: PM309 holds '203.0.113.45'"), line
+    unlabelled = clean.replace("**Exported from**", "**Copied from**")
+    refused = _commit(repo, env, copy, unlabelled)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert f"{copy}:1:1: PM309 a published copy must name the document" in output
+
+
+def test_plain_hook_checks_post_mortems_in_any_folder(
+    plain_hooks_repo: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = plain_hooks_repo
+    result = _commit(repo, env, "pm/2025/INC-2025-0001.yaml", _scaffold())
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "pm/2025/INC-2025-0001.yaml:" in output
+    assert " PM201 summary" in output

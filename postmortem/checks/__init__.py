@@ -16,7 +16,7 @@ from postmortem.checks import classification, completeness, consistency
 from postmortem.checks.context import CHECKING_HOOKS, Context, Rule
 from postmortem.checks.loading import finding_from_problem
 from postmortem.checks.registry import RULES, rules_for
-from postmortem.errors import DocumentError, Finding
+from postmortem.errors import DocumentError, Finding, Problem
 from postmortem.policy import Policy, find_policy, read_governed, relative_to_root
 from postmortem.yaml_io import document_from_data, located_problems, parse
 
@@ -28,6 +28,7 @@ __all__ = [
     "check_file",
     "check_text",
     "finding_from_problem",
+    "findings_from_problems",
 ]
 
 _CHECKING_FAMILIES = (completeness, consistency, classification)
@@ -48,7 +49,7 @@ def check_file(
     try:
         content = text if text is not None else read_governed(path, policy)
     except DocumentError as error:
-        return _weighed([finding_from_problem(problem) for problem in error.problems], policy)
+        return findings_from_problems(error.problems, policy)
     relative_path = relative_to_root(path, policy)
     return check_text(content, source, policy, hooks, today=today, relative_path=relative_path)
 
@@ -67,7 +68,7 @@ def check_text(
         data = parse(text, source)
         document = document_from_data(data, text, source)
     except DocumentError as error:
-        return _weighed([finding_from_problem(problem) for problem in error.problems], policy)
+        return findings_from_problems(error.problems, policy)
     selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}
     families = [
         family for family in _CHECKING_FAMILIES if any(rule.id in selected for rule in family.RULES)
@@ -101,8 +102,10 @@ def check_text(
     ]
 
 
-def _weighed(findings: list[Finding], policy: Policy) -> list[Finding]:
-    """The selected ones of ``findings``, at the level the policy gives their rule."""
+def findings_from_problems(problems: Iterable[Problem], policy: Policy) -> list[Finding]:
+    """A document that does not load, as the PM1xx findings the policy selects, at the
+    level it gives them."""
+    findings = [finding_from_problem(problem) for problem in problems]
     return [
         attrs.evolve(finding, level=policy.level(finding.rule, RULES[finding.rule].level))
         for finding in findings

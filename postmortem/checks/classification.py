@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -10,11 +10,14 @@ from postmortem._shown import shown
 from postmortem.audiences import labelled_text
 from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
-from postmortem.errors import DocumentError
+from postmortem.errors import DocumentError, Finding, Level
 from postmortem.model import SECTION_NAMES, Classification
-from postmortem.policy import ContentKind, Policy, glob_matches, load_governed
+from postmortem.policy import ContentKind, Policy, glob_matches, is_published, load_governed
 
-__all__ = ["RULES", "TITLE", "check"]
+__all__ = ["RULES", "TITLE", "check", "published_copy_findings"]
+
+Where = TypeVar("Where", FieldPath, int)
+"""Where a part of a copy is: a field path in a YAML copy, a line index in a Markdown one."""
 
 TITLE = "classification"
 
@@ -249,50 +252,72 @@ def _leaks(context: Context) -> Iterator[RawFinding]:
     """A published copy (under a path rule marked ``published``) may hold no redaction
     pattern that applies to its label, and no text that the document it was exported from
     holds only in parts above its label."""
-    policy = context.policy
-    published = any(
-        rule.published
-        and any(glob_matches(pattern, context.relative_path) for pattern in rule.paths)
-        for rule in policy.path_rules
-    )
     label = context.document.metadata.classification
-    if not published or label is None:
+    if not is_published(context.relative_path, context.policy) or label is None:
         return
+    parts = [(path, text) for path, text, _ in labelled_text(context.document, context.policy)]
+    source = context.document.metadata.exported_from
+    whole: FieldPath = ("metadata", "exported_from") if source else ("metadata",)
+    for where, message, _ in _leaked(parts, label, source, context.policy):
+        yield (whole if where is None else where), "PM309", message
+
+
+def published_copy_findings(text: str, source: str, policy: Policy) -> list[Finding]:
+    """PM309 for a published copy that is not YAML (a Markdown edition): the same leak check,
+    on each line of its text. Its label and source are read as ``postmortem import`` reads
+    them; a copy that states no label is taken to be as public as anything the policy
+    allows."""
+    from postmortem.importer import import_markdown
+
+    if not policy.selects("PM309"):
+        return []
+    metadata = import_markdown(text, source).document.metadata
+    label = metadata.classification or policy.allowed_labels()[0]
+    lines = text.splitlines()
+    level = policy.level("PM309", Level.ERROR)
+    findings = []
+    for where, message, found in _leaked(
+        list(enumerate(lines)), label, metadata.exported_from, policy
+    ):
+        line = where if where is not None else 0
+        column = lines[line].find(found) + 1 if found and line < len(lines) else 1
+        findings.append(Finding(source, line + 1, column, "PM309", "", message, level))
+    return findings
+
+
+def _leaked(
+    parts: list[tuple[Where, str]], label: Classification, source: str | None, policy: Policy
+) -> Iterator[tuple[Where | None, str, str]]:
+    """(where, message, the text found) for each part of a copy labelled ``label`` that
+    matches a redaction pattern or holds what ``source`` keeps above the label; ``where``
+    is None for a finding about the copy as a whole."""
     limit = policy.sensitivity(label)
-    copy_text = list(labelled_text(context.document, policy))
     for rule in policy.redactions:
         if limit < policy.sensitivity(rule.below):
             pattern = re.compile(rule.pattern)
-            for path, text, _ in copy_text:
-                if pattern.search(text):
-                    yield (
-                        path,
-                        "PM309",
+            for where, text in parts:
+                match = pattern.search(text)
+                if match:
+                    message = (
                         f"matches the redaction pattern {shown(rule.pattern)},"
-                        f" masked below {rule.below.value}",
+                        f" masked below {rule.below.value}"
                     )
-    source = context.document.metadata.exported_from
+                    yield where, message, match.group(0)
     if source is None:
-        yield (
-            ("metadata",),
-            "PM309",
-            "a published copy must name the document it was exported from (metadata.exported_from)",
-        )
+        message = "a published copy must name the document it was exported from (exported_from)"
+        yield None, message, ""
         return
     try:
         original = load_governed(policy.root / source, policy)
     except DocumentError as error:
-        yield (
-            ("metadata", "exported_from"),
-            "PM309",
-            f"cannot check against {source}: {error.problems[0].message}",
-        )
+        yield None, f"cannot check against {source}: {error.problems[0].message}", ""
         return
     secrets = _secrets(list(labelled_text(original, policy)), limit)
-    for path, text, _ in copy_text:
+    for where, text in parts:
         leaked = next((secret for secret in secrets if secret in text), None)
         if leaked is not None:
-            yield path, "PM309", f"holds {shown(leaked)}, which {source} keeps above {label.value}"
+            message = f"holds {shown(leaked)}, which {source} keeps above {label.value}"
+            yield where, message, leaked
 
 
 def _secrets(parts: list[tuple[FieldPath, str, int]], limit: int) -> list[str]:

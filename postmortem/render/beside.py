@@ -14,13 +14,15 @@ __all__ = ["render_beside"]
 
 
 def render_beside(names: Sequence[str]) -> ExitCode:
-    """Rewrite ``NAME.md`` beside each ``NAME.yaml`` whose rendering changed.
+    """Rewrite ``NAME.md`` beside each post-mortem ``NAME.yaml`` whose rendering changed.
 
-    Only documents that load are written; the Markdown renders the document's own content
+    Files that are not post-mortems (:func:`postmortem.discovery.role_of`) are passed over;
+    only documents that load are written; the Markdown renders the document's own content
     (no git history), so that a second run changes nothing. :attr:`ExitCode.FINDINGS` when a
     file was written or a document does not load, as formatters do.
     """
     from postmortem.checks import finding_from_problem
+    from postmortem.discovery import Role, role_of
     from postmortem.files import read_text, write_atomic
     from postmortem.policy import find_policy, load_governed
     from postmortem.render import render
@@ -32,6 +34,8 @@ def render_beside(names: Sequence[str]) -> ExitCode:
         target = path.with_suffix(".md")
         try:
             policy = find_policy(path, policies)
+            if role_of(path, policy) is not Role.DOCUMENT:
+                continue
             document = load_governed(name, policy)
             text = render(document, templates=policy.templates_dir())
             current = read_text(target) if target.exists() else None

@@ -159,7 +159,9 @@ def _structure_enum(value: object, enum_type: type[Enum]) -> Enum:
             pass
     allowed = ", ".join(member.value for member in enum_type)
     if isinstance(value, str):
-        raise _ValueProblem(f"{shown(value)} is not one of: {allowed}")
+        choices = [str(member.value) for member in enum_type]
+        suggestion = did_you_mean(value, choices)
+        raise _ValueProblem(f"{shown(value)} is not one of: {allowed}{suggestion}")
     raise _expect(f"one of: {allowed}", value)
 
 

@@ -55,6 +55,18 @@ def test_an_unknown_document_key_gets_a_suggestion(
     assert line.endswith("sumary: unknown key (did you mean 'summary'?)")
 
 
+def test_a_misspelled_value_gets_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "inc.yaml"
+    path.write_text(text.replace("profile: postmortem", "profile: post-mortem"), encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{path}:3:10: profile: 'post-mortem' is not one of: retrospective")
+    assert line.endswith("(did you mean 'postmortem'?)")
+
+
 def test_profiles_shows_sections_and_what_each_requires(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -59,7 +59,7 @@ def check_text(
     """Findings for YAML ``text``; a document that does not load gives PM101/PM102 findings."""
     try:
         data = parse(text, source)
-        document = document_from_data(data, text, source)
+        document = document_from_data(data, text, source, ticket_url=policy.ticket_url)
     except DocumentError as error:
         found = [finding_from_problem(problem) for problem in error.problems]
         return [finding for finding in found if policy.selects(finding.rule)]

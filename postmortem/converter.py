@@ -30,6 +30,7 @@ from postmortem._typing import is_optional, strip_optional
 from postmortem.model import Link, PostMortem, When, enums
 
 __all__ = [
+    "TICKET_KEY",
     "FieldPath",
     "format_duration",
     "format_path",

@@ -23,6 +23,7 @@ from postmortem.options import add_today_option, date_option
 from postmortem.reporting import ExitCode, internal_error, policy_error
 
 if TYPE_CHECKING:
+    from postmortem.history import DocumentHistory
     from postmortem.policy import Policy
     from postmortem.reports import Repository
 
@@ -104,18 +105,22 @@ _GENERATED_HISTORY_NOTE = (
 
 
 def _history(args: argparse.Namespace) -> int:
-    from postmortem.history import apply_history, histories
+    from postmortem.history import apply_history
     from postmortem.render import history_json, history_markdown
     from postmortem.yaml_io import edit, emit_tree
 
     readable, problems = _loadable(args.paths)
     for problem in problems:
         print(problem, file=sys.stderr)
-    found = histories(readable, summaries=not args.no_summaries) if readable else {}
+    found = _histories(readable, summaries=not args.no_summaries)
     status = ExitCode.FINDINGS if problems else ExitCode.CLEAN
     if args.write:
         for path, document_history in found.items():
-            with edit(path, section_notes={"history": _GENERATED_HISTORY_NOTE}) as doc:
+            with edit(
+                path,
+                section_notes={"history": _GENERATED_HISTORY_NOTE},
+                ticket_url=readable[path].ticket_url,
+            ) as doc:
                 apply_history(doc, document_history)
             print(f"{path}: history written ({len(document_history.committed)} versions)")
         return status
@@ -130,32 +135,47 @@ def _history(args: argparse.Namespace) -> int:
     return status
 
 
-def _loadable(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
-    """The documents named or under the folders named whose documents load, and the problems
-    of those that do not."""
+def _histories(governed: dict[str, "Policy"], *, summaries: bool) -> "dict[str, DocumentHistory]":
+    """The history of each document, its old versions read with its policy's ticket URL."""
+    from postmortem.history import histories
+
+    by_ticket_url: dict[str | None, list[str]] = {}
+    for path, policy in governed.items():
+        by_ticket_url.setdefault(policy.ticket_url, []).append(path)
+    found = {}
+    for ticket_url, paths in by_ticket_url.items():
+        found.update(histories(paths, summaries=summaries, ticket_url=ticket_url))
+    return {path: found[path] for path in governed}
+
+
+def _loadable(paths: Sequence[str]) -> tuple[dict[str, "Policy"], list[Problem]]:
+    """The documents named or under the folders named that load, each with its policy, and
+    the problems of those that do not."""
     from postmortem.discovery import expand_paths
+    from postmortem.policy import find_policy, load_governed
 
     known: dict[Path, Policy] = {}
-    readable: list[str] = []
+    readable: dict[str, Policy] = {}
     problems: list[Problem] = []
     for path in expand_paths(paths):
+        policy = find_policy(path, known)
         try:
-            _load_governed(path, known)
+            load_governed(path, policy)
         except DocumentError as error:
             problems.extend(error.problems)
         else:
-            readable.append(path)
+            readable[path] = policy
     return readable, problems
 
 
 def _render(args: argparse.Namespace) -> int:
-    from postmortem.policy import find_policy
+    from postmortem.policy import find_policy, load_governed
     from postmortem.render import render
 
-    doc = _load_governed(args.path)
-    if not args.no_git_history:
-        doc = _with_git_history(doc, args.path)
     policy = find_policy(args.path)
+    doc = load_governed(args.path, policy)
+    if not args.no_git_history:
+        doc = _with_git_history(doc, args.path, policy.ticket_url)
     text = render(doc, profile=args.profile, templates=policy.templates_dir())
     if args.output:
         _write_output(args.output, text)
@@ -164,7 +184,7 @@ def _render(args: argparse.Namespace) -> int:
     return ExitCode.CLEAN
 
 
-def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
+def _with_git_history(doc: PostMortem, path: str, ticket_url: str | None) -> PostMortem:
     """The document with its history table, version and dates from git, when it is in a
     repository with commits; unchanged otherwise."""
     import attrs
@@ -172,7 +192,7 @@ def _with_git_history(doc: PostMortem, path: str) -> PostMortem:
     from postmortem.history import apply_history, document_history
 
     try:
-        found = document_history(path)
+        found = document_history(path, ticket_url=ticket_url)
     except PostMortemError:
         return doc
     copy = attrs.evolve(doc, metadata=attrs.evolve(doc.metadata))

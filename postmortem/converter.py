@@ -7,10 +7,12 @@ errors, and every problem in a document is reported with its field path.
 
 import re
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import attrs
 import cattrs
@@ -26,9 +28,10 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from postmortem._shown import shown
 from postmortem._suggest import did_you_mean
 from postmortem._typing import is_optional, strip_optional
-from postmortem.model import PostMortem, When, enums
+from postmortem.model import Link, PostMortem, When, enums
 
 __all__ = [
+    "TICKET_KEY",
     "UNKNOWN_KEY",
     "FieldPath",
     "format_duration",
@@ -36,6 +39,7 @@ __all__ = [
     "parse_duration",
     "structure",
     "structure_problems",
+    "ticket_link",
     "unstructure",
 ]
 
@@ -51,6 +55,12 @@ _ISO_DURATION = re.compile(
     re.IGNORECASE,
 )
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
+"""A ticket key such as ``PLAT-2231``, which the policy's ``ticket_url`` turns into a link."""
+
+# The ticket URL pattern of the structuring under way: hooks are shared by every call, so
+# the pattern one call was given reaches the Link hook this way (see ``structure``).
+_ticket_url: ContextVar[str | None] = ContextVar("ticket_url", default=None)
 
 
 class _ValueProblem(ValueError):
@@ -221,6 +231,29 @@ def _structure_duration(value: object, _: type) -> timedelta:
     return parse_duration(value)
 
 
+def ticket_link(key: str, url_pattern: str) -> Link:
+    """The link to ticket ``key``: ``url_pattern`` with its ``{key}`` replaced by the key,
+    percent-encoded."""
+    return Link(url=url_pattern.replace("{key}", quote(key, safe="")), label=key)
+
+
+def _structure_link(value: object, _: type) -> Link:
+    """A link from its mapping, from a URL alone, or from a ticket key through the pattern."""
+    if isinstance(value, dict):
+        return _structure_link_mapping(value, Link)  # type: ignore[no-any-return]
+    if not isinstance(value, str):
+        raise _expect("a URL, a ticket key or a mapping with url and label", value)
+    if TICKET_KEY.fullmatch(value):
+        url_pattern = _ticket_url.get()
+        if url_pattern is None:
+            raise _ValueProblem(
+                f"{shown(value)} is a ticket key, not a link: set ticket_url in"
+                " .postmortem.yaml (e.g. https://jira.example.com/browse/{key}) or write the URL"
+            )
+        return ticket_link(value, url_pattern)
+    return Link(url=value)
+
+
 def _strict_list(list_type: Any) -> Callable[[Any, Any], list[Any]]:
     (item_type,) = list_type.__args__
     structure_item = _converter.get_structure_hook(item_type)
@@ -324,6 +357,8 @@ _converter.register_structure_hook_factory(
     lambda t: getattr(t, "__origin__", None) is list, _strict_list
 )
 _converter.register_structure_hook_factory(attrs.has, _strict_mapping)
+_structure_link_mapping = _strict_mapping(Link)
+_converter.register_structure_hook(Link, _structure_link)
 _converter.register_unstructure_hook(timedelta, format_duration)
 # Enums whose members are strings reach _structure_str; unstructuring needs them by name.
 for _enum in _vocabularies():
@@ -331,12 +366,24 @@ for _enum in _vocabularies():
 _converter.register_unstructure_hook_factory(attrs.has, _omit_empty)
 
 
-def structure(data: object, cls: type[T] = PostMortem) -> T:  # type: ignore[assignment]
+def structure(
+    data: object,
+    cls: type[T] = PostMortem,  # type: ignore[assignment]
+    *,
+    ticket_url: str | None = None,
+) -> T:
     """Build a model object from plain data; raises a cattrs validation error on bad data.
 
-    Use :func:`structure_problems` to turn that error into located field paths.
+    Where a link is expected, a string is its URL; a ticket key alone (``PLAT-2231``)
+    becomes a link through ``ticket_url`` (``https://jira.example.com/browse/{key}``),
+    and is an error without one. Use :func:`structure_problems` to turn an error into
+    located field paths.
     """
-    return _converter.structure(data, cls)
+    token = _ticket_url.set(ticket_url)
+    try:
+        return _converter.structure(data, cls)
+    finally:
+        _ticket_url.reset(token)
 
 
 def unstructure(obj: object) -> Any:

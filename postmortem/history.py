@@ -137,18 +137,24 @@ def number_versions(statuses: Sequence[str | None]) -> list[str]:
     return numbers
 
 
-def document_history(path: str | os.PathLike[str], *, summaries: bool = True) -> DocumentHistory:
+def document_history(
+    path: str | os.PathLike[str], *, summaries: bool = True, ticket_url: str | None = None
+) -> DocumentHistory:
     """The history of the document at ``path``."""
-    return histories([path], summaries=summaries)[os.fspath(path)]
+    return histories([path], summaries=summaries, ticket_url=ticket_url)[os.fspath(path)]
 
 
 def histories(
-    paths: Iterable[str | os.PathLike[str]], *, summaries: bool = True
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    summaries: bool = True,
+    ticket_url: str | None = None,
 ) -> dict[str, DocumentHistory]:
     """The histories of many documents of one repository, from a single pass over its log.
 
     Keys are the paths as given. ``summaries=False`` skips the semantic change
-    summaries (each version's summary is then its commit subject).
+    summaries (each version's summary is then its commit subject). ``ticket_url`` links
+    the ticket keys of every version, as the policy's does.
     """
     given = [os.fspath(path) for path in paths]
     if not given:
@@ -176,7 +182,7 @@ def histories(
         output.seek(0)
         changes = _changes_by_path(output.read(), set(relative.values()))
     shallow = _shallow_commits(repo)
-    reader = _BlobReader(repo)
+    reader = _BlobReader(repo, ticket_url)
     try:
         result = {
             path: _document_history(path, changes[relative[path]], reader, summaries, shallow)
@@ -272,8 +278,11 @@ def _changes_by_path(output: bytes, tracked: set[str]) -> dict[str, list[_Change
 class _BlobReader:
     """Blob contents through one ``git cat-file --batch``, with a cache of what they yield."""
 
-    def __init__(self, repo: "git.Repo") -> None:
+    def __init__(self, repo: "git.Repo", ticket_url: str | None) -> None:
         self._repo = repo
+        self.ticket_url = ticket_url
+        # What the cached statuses and summaries depend on besides the blobs.
+        self._read_as = {"version": __version__, "ticket_url": ticket_url}
         self._cache_path = Path(repo.common_dir) / "postmortem" / _CACHE_NAME
         self._cache = self._load_cache()
         self._dirty = False
@@ -284,7 +293,9 @@ class _BlobReader:
             data = json.loads(self._cache_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = {}
-        if not isinstance(data, dict) or data.get("version") != __version__:
+        if not isinstance(data, dict) or {key: data.get(key) for key in self._read_as} != (
+            self._read_as
+        ):
             data = {}
         return {kind: dict(data.get(kind) or {}) for kind in ("status", "summary")}
 
@@ -293,7 +304,7 @@ class _BlobReader:
             return
         try:
             self._cache_path.parent.mkdir(exist_ok=True)
-            content = {"version": __version__, **self._cache}
+            content = {**self._read_as, **self._cache}
             write_atomic(self._cache_path, json.dumps(content, sort_keys=True))
         except OSError:
             pass  # a cache that cannot be written only costs time next run
@@ -308,7 +319,8 @@ class _BlobReader:
                 if self._repo.git.get_object_header(blob)[2] > DEFAULT_MAX_BYTES:
                     raise DocumentError([Problem(source, 0, 0, "", "larger than the size limit")])
                 data = self._repo.git.get_object_data(blob)[3]
-                self._documents[blob] = loads(decode_text(data, source), source)
+                text = decode_text(data, source)
+                self._documents[blob] = loads(text, source, ticket_url=self.ticket_url)
             except DocumentError as error:
                 problem = error.problems[0]
                 self._documents[blob] = f"{problem.path}: {problem.message}".lstrip(": ")
@@ -410,7 +422,7 @@ def _pending_version(
     from postmortem.yaml_io import loads
 
     try:
-        current: PostMortem | None = loads(read_text(path), path)
+        current: PostMortem | None = loads(read_text(path), path, ticket_url=reader.ticket_url)
     except DocumentError as error:
         current = None
         problem = error.problems[0].message

@@ -9,6 +9,7 @@ import re
 from enum import Enum
 from functools import cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -168,6 +169,11 @@ class Policy:
         factory=_default_section_labels,
     )
     redactions: list[Redaction] = items("patterns masked in copies exported below a label")
+    ticket_url: str | None = optional(
+        "URL of a ticket with {key} where its key goes, e.g. "
+        "https://jira.example.com/browse/{key}: a ticket key written where a link goes "
+        "(ticket: PLAT-2231) links there"
+    )
 
     def templates_dir(self) -> Path | None:
         """The layout folder, relative to the policy file."""
@@ -321,6 +327,9 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     problems += _rule_id_problems(policy)
     if policy.max_file_bytes <= 0:
         problems.append((("max_file_bytes",), "must be positive"))
+    ticket_url_problem = policy.ticket_url and _ticket_url_problem(policy.ticket_url)
+    if ticket_url_problem:
+        problems.append((("ticket_url",), ticket_url_problem))
     return problems
 
 
@@ -341,6 +350,21 @@ def _rule_id_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
                 )
                 problems.append(((key, index), message))
     return problems
+
+
+def _ticket_url_problem(pattern: str) -> str | None:
+    if pattern.count("{key}") != 1:
+        return (
+            f"{shown(pattern)} must contain {{key}} exactly once, where the ticket key goes"
+            " (e.g. https://jira.example.com/browse/{key})"
+        )
+    try:
+        parts = urlsplit(pattern)
+    except ValueError:  # a malformed IPv6 host
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"not an http(s) URL: {shown(pattern)}"
+    return None
 
 
 def find_policy(
@@ -375,8 +399,9 @@ def read_governed(document: str | os.PathLike[str], policy: Policy) -> str:
 
 
 def load_governed(document: str | os.PathLike[str], policy: Policy) -> PostMortem:
-    """The document at ``document``, read as its policy allows."""
-    return loads(read_governed(document, policy), os.fspath(document))
+    """The document at ``document``, read as its policy allows, its ticket keys linked through
+    the policy's ``ticket_url``."""
+    return loads(read_governed(document, policy), os.fspath(document), ticket_url=policy.ticket_url)
 
 
 def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:

@@ -70,7 +70,8 @@ def scan(
         try:
             text = read_governed(path, policy)
             if named or _PROFILE_KEY.search(text):
-                documents.append(Scanned(str(path), text, loads(text, str(path))))
+                document = loads(text, str(path), ticket_url=policy.ticket_url)
+                documents.append(Scanned(str(path), text, document))
         except DocumentError as error:
             if named:
                 problems.extend(error.problems)

@@ -1,5 +1,6 @@
 """Scaffolds: a new document for a profile, every section present and commented, ready to fill."""
 
+import textwrap
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, get_args, get_origin
@@ -23,6 +24,8 @@ from postmortem.yaml_io import emit_tree
 __all__ = ["scaffold"]
 
 _COMMENT_COLUMN = 48
+_LINE_WIDTH = 100
+_LINK_SHAPE = "https://..., a ticket key such as PLAT-2231, or {url: https://..., label: ...}"
 
 
 def scaffold(
@@ -39,6 +42,8 @@ def scaffold(
     document = CommentedMap()
     document["schema_version"] = SCHEMA_VERSION
     document["profile"] = profile.name.value
+    section_fields = {field.name: field for field in attrs.fields(PostMortem)}
+    _comment(document, "profile", section_fields["profile"])
     metadata = CommentedMap()
     values = {
         "id": incident_id,
@@ -54,17 +59,22 @@ def scaffold(
         metadata[name] = values[name] if name in values else _empty(field.type)
         _comment(metadata, name, field)
     document["metadata"] = metadata
-    section_fields = {field.name: field for field in attrs.fields(PostMortem)}
     document.yaml_set_comment_before_after_key("metadata", before="Metadata")
     for section in profile.sections:
         field = section_fields[section.field]
         document[section.field] = _empty(field.type, top_level=True)
         required = "required" if section.required else "optional"
-        note = f"{section.heading} ({required}): {field.metadata['doc']}"
-        document.yaml_set_comment_before_after_key(section.field, before=note)
+        notes = [
+            f"{section.heading} ({required}): {field.metadata['doc']}",
+            _shape(field.type, document[section.field]),
+        ]
+        document.yaml_set_comment_before_after_key(
+            section.field, before="\n".join(_wrapped(notes, _LINE_WIDTH - len("# ")))
+        )
     if profile.name is ProfileName.POSTMORTEM:
         _seed_fixed_rows(document)
-    header = f"# {profile.title} ({profile.name.value}): {profile.description}\n"
+    title = f"{profile.title} ({profile.name.value}): {profile.description}"
+    header = "".join(f"# {line}\n" for line in _wrapped([title], _LINE_WIDTH - len("# ")))
     if schema_url:
         header = f"# yaml-language-server: $schema={schema_url}\n" + header
     return header + emit_tree(document)
@@ -100,9 +110,45 @@ def _seed_fixed_rows(document: CommentedMap) -> None:
 
 
 def _comment(mapping: CommentedMap, key: str, field: "attrs.Attribute[Any]") -> None:
-    doc = field.metadata.get("doc")
-    if doc:
-        mapping.yaml_add_eol_comment(doc, key, column=_COMMENT_COLUMN)
+    """What goes in the field, and how to write it where the scaffold shows no example."""
+    notes = [field.metadata.get("doc"), _shape(field.type, mapping[key])]
+    lines = _wrapped(notes, _LINE_WIDTH - _COMMENT_COLUMN - len("# "))
+    if lines:
+        continuation = "\n" + " " * _COMMENT_COLUMN + "# "
+        mapping.yaml_add_eol_comment(continuation.join(lines), key, column=_COMMENT_COLUMN)
+
+
+def _wrapped(notes: list[str | None], width: int) -> list[str]:
+    """The lines of comment text for ``notes``, each note starting a line."""
+    return [
+        line
+        for note in notes
+        if note
+        for line in textwrap.wrap(note, width, break_long_words=False, break_on_hyphens=False)
+    ]
+
+
+def _shape(type_: Any, shown: Any) -> str | None:
+    """How a value of ``type_`` is written: its choices, or an example where ``shown`` (the
+    scaffold's value) has no keys or rows of its own to show it."""
+    type_ = strip_optional(type_)
+    if isinstance(type_, type) and issubclass(type_, Enum):
+        return "one of: " + ", ".join(member.value for member in type_)
+    if shown:
+        return None
+    if get_origin(type_) is list:
+        item = _shape(get_args(type_)[0], None)
+        return f"- {item}" if item else None
+    if type_ is Link:
+        return _LINK_SHAPE
+    if attrs.has(type_):
+        return "{" + ", ".join(_example_entry(field) for field in attrs.fields(type_)) + "}"
+    return None
+
+
+def _example_entry(field: "attrs.Attribute[Any]") -> str:
+    example = field.default if type(field.default) is str and field.default else "..."
+    return f"{field.name}: {example}"
 
 
 def _empty(type_: Any, *, top_level: bool = False) -> Any:

@@ -9,7 +9,7 @@ import attrs
 
 from postmortem._typing import is_optional, strip_optional
 from postmortem._version import __version__
-from postmortem.model import PostMortem, When
+from postmortem.model import Link, PostMortem, When
 
 __all__ = ["SCHEMA_ID", "json_schema", "reference_markdown"]
 
@@ -22,6 +22,11 @@ _DATETIME = {
         r"^\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"
         r"\s*(Z|z|[+-]\d{2}(:?\d{2})?)?$"
     ),
+}
+_LINK_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "description": "the URL alone, or a ticket key such as PLAT-2231 (the policy's ticket_url)",
 }
 
 
@@ -66,11 +71,10 @@ def _type_schema(type_: Any, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"anyOf": [_type_schema(strip_optional(type_), definitions), {"type": "null"}]}
     if get_origin(type_) is list:
         return {"type": "array", "items": _type_schema(get_args(type_)[0], definitions)}
+    if type_ is Link:
+        return {"anyOf": [_class_reference(Link, definitions), _LINK_TEXT]}
     if attrs.has(type_):
-        if type_.__name__ not in definitions:
-            definitions[type_.__name__] = {}
-            definitions[type_.__name__] = _class_schema(type_, definitions)
-        return {"$ref": f"#/$defs/{type_.__name__}"}
+        return _class_reference(type_, definitions)
     if isinstance(type_, type) and issubclass(type_, Enum):
         return {"enum": [member.value for member in type_]}
     simple: dict[Any, dict[str, Any]] = {
@@ -83,6 +87,13 @@ def _type_schema(type_: Any, definitions: dict[str, Any]) -> dict[str, Any]:
         timedelta: {"type": "string", "pattern": _DURATION_PATTERN},
     }
     return dict(simple[type_])
+
+
+def _class_reference(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
+    if cls.__name__ not in definitions:
+        definitions[cls.__name__] = {}
+        definitions[cls.__name__] = _class_schema(cls, definitions)
+    return {"$ref": f"#/$defs/{cls.__name__}"}
 
 
 def reference_markdown() -> str:
@@ -120,6 +131,8 @@ def _type_text(type_: Any) -> str:
         return _type_text(strip_optional(type_))
     if get_origin(type_) is list:
         return f"list of {_type_text(get_args(type_)[0])}"
+    if type_ is Link:
+        return "URL, ticket key or [Link](#link)"
     if attrs.has(type_):
         return f"[{type_.__name__}](#{type_.__name__.lower()})"
     if isinstance(type_, type) and issubclass(type_, Enum):

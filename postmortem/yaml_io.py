@@ -32,11 +32,13 @@ from ruamel.yaml.timestamp import TimeStamp
 
 from postmortem._shown import shown
 from postmortem.converter import (
+    TICKET_KEY,
     UNKNOWN_KEY,
     FieldPath,
     format_path,
     structure,
     structure_problems,
+    ticket_link,
     unstructure,
 )
 from postmortem.errors import DocumentError, Problem
@@ -349,8 +351,13 @@ def locate(root: Node | None, path: FieldPath, *, at_key: bool = False) -> tuple
     return position
 
 
-def document_from_data(data: Any, text: str, source: str) -> PostMortem:
-    """The document in ``data``, parsed from ``text``; located problems if it does not fit."""
+def document_from_data(
+    data: Any, text: str, source: str, *, ticket_url: str | None = None
+) -> PostMortem:
+    """The document in ``data``, parsed from ``text``; located problems if it does not fit.
+
+    ``ticket_url`` links ticket keys written where a link goes (see :func:`structure`).
+    """
     if data is None:
         raise DocumentError([Problem(source, 1, 1, "", "empty document: expected a post-mortem")])
     if not isinstance(data, dict):
@@ -358,7 +365,7 @@ def document_from_data(data: Any, text: str, source: str) -> PostMortem:
         message = f"expected a mapping of sections at the top level, found {kind}"
         raise DocumentError([Problem(source, 1, 1, "", message)])
     try:
-        return structure(data, PostMortem)
+        return structure(data, PostMortem, ticket_url=ticket_url)
     except Exception as error:  # every structuring failure becomes located problems
         found = list(structure_problems(error))
     raise DocumentError(located_problems(found, text, source))
@@ -376,14 +383,18 @@ def located_problems(
     return problems
 
 
-def loads(text: str, source: str = "<string>") -> PostMortem:
-    """The document in YAML ``text``; ``source`` names it in error messages."""
-    return document_from_data(parse(text, source), text, source)
+def loads(text: str, source: str = "<string>", *, ticket_url: str | None = None) -> PostMortem:
+    """The document in YAML ``text``; ``source`` names it in error messages.
+
+    ``ticket_url`` (``https://jira.example.com/browse/{key}``) links ticket keys written
+    where a link goes; without it they are errors.
+    """
+    return document_from_data(parse(text, source), text, source, ticket_url=ticket_url)
 
 
-def load(path: str | os.PathLike[str]) -> PostMortem:
-    """The document in the YAML file at ``path``."""
-    return loads(read_text(path), os.fspath(path))
+def load(path: str | os.PathLike[str], *, ticket_url: str | None = None) -> PostMortem:
+    """The document in the YAML file at ``path`` (``ticket_url`` as for :func:`loads`)."""
+    return loads(read_text(path), os.fspath(path), ticket_url=ticket_url)
 
 
 def _yaml_value(value: Any) -> Any:
@@ -441,17 +452,19 @@ def _same(before: Any, after: Any) -> bool:
     return bool(before == after)
 
 
-def _merge(node: Any, before: Any, after: Any) -> Any:
+def _merge(node: Any, before: Any, after: Any, ticket_url: str | None) -> Any:
     """``node`` changed as ``before`` became ``after``, untouched wherever they agree."""
     if before is not _MISSING and _same(before, after):
         return node
+    if isinstance(node, str) and isinstance(after, dict):
+        return _link_as_written(after, ticket_url)
     if isinstance(node, CommentedMap) and isinstance(after, dict):
         old = before if isinstance(before, dict) else {}
         for key in [key for key in node if key in old and key not in after]:
             del node[key]
         for key, value in after.items():
             if key in node:
-                node[key] = _merge(node[key], old.get(key, _MISSING), value)
+                node[key] = _merge(node[key], old.get(key, _MISSING), value, ticket_url)
             else:
                 node.insert(_insert_position(node, list(after), key), key, _yaml_value(value))
         return node
@@ -459,11 +472,23 @@ def _merge(node: Any, before: Any, after: Any) -> Any:
         old_items = before if isinstance(before, list) else []
         for index, value in enumerate(after[: len(node)]):
             previous = old_items[index] if index < len(old_items) else _MISSING
-            node[index] = _merge(node[index], previous, value)
+            node[index] = _merge(node[index], previous, value, ticket_url)
         del node[len(after) :]
         node.extend(_yaml_value(value) for value in after[len(node) :])
         return node
     return _yaml_value(after)
+
+
+def _link_as_written(link: dict[str, Any], ticket_url: str | None) -> Any:
+    """A changed link that the file wrote as a string (only links are read from strings into
+    mappings): still a string where it can be, its URL or its ticket key."""
+    if link.keys() == {"url"}:
+        return link["url"]
+    if link.keys() == {"url", "label"} and ticket_url is not None:
+        key = link["label"]
+        if TICKET_KEY.fullmatch(key) and ticket_link(key, ticket_url).url == link["url"]:
+            return key
+    return _yaml_value(link)
 
 
 def _insert_position(node: CommentedMap, order: list[str], key: str) -> int:
@@ -499,12 +524,13 @@ def _guess_indentation(text: str) -> tuple[int, int, int]:
 class _EditSession:
     """A loaded file that can be written back with only the model's changes applied."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, ticket_url: str | None) -> None:
         self.text = text
-        self.document = loads(text, source)
+        self.document = loads(text, source, ticket_url=ticket_url)
         self._before = copy.deepcopy(unstructure(self.document))
         self._indentation = _guess_indentation(text)
         self._source = source
+        self._ticket_url = ticket_url
 
     def dumps(self, section_notes: Mapping[str, str] | None = None) -> str:
         """The text with the document's changes applied; ``section_notes`` become comments
@@ -513,7 +539,12 @@ class _EditSession:
         if _same(self._before, after):
             return self.text
         yaml = _roundtrip_yaml(*self._indentation)
-        tree = _merge(parse_roundtrip(self.text, self._source), self._before, _yaml_value(after))
+        tree = _merge(
+            parse_roundtrip(self.text, self._source),
+            self._before,
+            _yaml_value(after),
+            self._ticket_url,
+        )
         for key, note in (section_notes or {}).items():
             if key in tree and f"# {note}" not in self.text:
                 tree.yaml_set_comment_before_after_key(key, before=note)
@@ -522,23 +553,29 @@ class _EditSession:
 
 @contextlib.contextmanager
 def edit(
-    path: str | os.PathLike[str], *, section_notes: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    section_notes: Mapping[str, str] | None = None,
+    ticket_url: str | None = None,
 ) -> Iterator[PostMortem]:
     """Load ``path``, let the caller change the document, and save only what changed.
 
     Comments, key order, quoting and block style of everything left alone are kept.
     Nothing is written if the block raises, or if the result does not validate.
-    ``section_notes`` adds a comment above top-level keys, such as a generated section.
+    ``section_notes`` adds a comment above top-level keys, such as a generated section;
+    ``ticket_url`` is as for :func:`loads`.
     """
     source = os.fspath(path)
-    session = _EditSession(read_text(path), source)
+    session = _EditSession(read_text(path), source, ticket_url)
     yield session.document
     text = session.dumps(section_notes)
     if text != session.text:
-        loads(text, source)
+        loads(text, source, ticket_url=ticket_url)
         write_atomic(path, text)
 
 
-def edit_text(text: str, source: str = "<string>") -> "_EditSession":
+def edit_text(
+    text: str, source: str = "<string>", *, ticket_url: str | None = None
+) -> "_EditSession":
     """An editing session over YAML ``text``: change ``.document``, then call ``.dumps()``."""
-    return _EditSession(text, source)
+    return _EditSession(text, source, ticket_url)

@@ -3,14 +3,17 @@
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import postmortem
+from postmortem import hooks
 from postmortem.cli import main
 from postmortem.model import ProfileName
 from tests.conftest import ROOT
+from tests.gitrepo import GitRepo, init_repo
 
 PROFILES = [name.value for name in ProfileName]
 
@@ -154,3 +157,125 @@ def test_a_bad_policy_is_a_usage_error_for_the_cli(
     assert capsys.readouterr().err.startswith(
         f"{tmp_path / '.postmortem.yaml'}:1:12: templates: expected a string"
     )
+
+
+TICKET_DOCUMENT = """\
+schema_version: 1
+profile: postmortem
+metadata:
+  id: INC-5
+  title: Certificate expiry
+  status: Draft
+  classification: Internal
+  incident_log: https://wiki.example.com/INC-5
+summary:
+  text: The certificate of the payment API expired.
+action_items:
+  - action: Alert on certificate expiry
+    owner: sre
+    due: 2024-06-01
+    status: Open
+    ticket: PLAT-2231
+"""
+TICKET_KEY_ERROR = (
+    "incidents/INC-5.yaml:16:13: action_items[0].ticket: 'PLAT-2231' is a ticket key, not a link:"
+    " set ticket_url in .postmortem.yaml"
+)
+
+
+@pytest.fixture
+def ticket_repo(
+    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> GitRepo:
+    """A repository whose post-mortem names its ticket by key, in two commits."""
+    repo = init_repo(tmp_path / "repo")
+    repo.write("incidents/INC-5.yaml", TICKET_DOCUMENT)
+    repo.commit("Draft INC-5")
+    repo.write(
+        "incidents/INC-5.yaml",
+        TICKET_DOCUMENT.replace("title: Certificate expiry", "title: Expired"),
+    )
+    repo.commit("Retitle INC-5")
+    monkeypatch.chdir(repo.root)
+    return repo
+
+
+def _set_ticket_url(repo: GitRepo) -> None:
+    repo.write(".postmortem.yaml", "ticket_url: https://jira.example.com/browse/{key}\n")
+
+
+def test_validate_links_a_ticket_key_through_the_policy(
+    ticket_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "incidents/INC-5.yaml"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{TICKET_KEY_ERROR} (e.g. https://jira.example.com/browse/{{key}}) or write the URL"
+    ]
+    _set_ticket_url(ticket_repo)
+    assert main(["validate", "incidents/INC-5.yaml"]) == 0
+    assert capsys.readouterr().out == "incidents/INC-5.yaml: ok\n"
+
+
+DOCUMENT_COMMANDS = [
+    (main, ["validate"]),
+    (main, ["check", "--today", "2024-01-01"]),
+    (main, ["render"]),
+    (main, ["history"]),
+    (main, ["export", "--audience", "Internal"]),
+    (hooks.validate, []),
+    (hooks.completeness, ["--today", "2024-01-01"]),
+    (hooks.classification, []),
+]
+
+
+@pytest.mark.parametrize(("entry", "command"), DOCUMENT_COMMANDS)
+def test_every_command_reading_a_document_honours_the_ticket_url(
+    entry: Callable[[list[str]], int],
+    command: list[str],
+    ticket_repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert entry([*command, "incidents/INC-5.yaml"]) == 1
+    captured = capsys.readouterr()
+    (line,) = (captured.out + captured.err).splitlines()
+    assert line.replace(" PM102", "").startswith(TICKET_KEY_ERROR), line
+    _set_ticket_url(ticket_repo)
+    assert entry([*command, "incidents/INC-5.yaml"]) == 0, capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", ["index", "actions", "stats"])
+def test_every_command_reading_a_folder_honours_the_ticket_url(
+    command: str, ticket_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "."]) == 1
+    assert TICKET_KEY_ERROR in capsys.readouterr().err
+    _set_ticket_url(ticket_repo)
+    assert main([command, "."]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_history_reads_old_versions_with_the_ticket_url_and_writes_links_as_written(
+    ticket_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _set_ticket_url(ticket_repo)
+    assert main(["history", "--format", "json", "incidents/INC-5.yaml"]) == 0
+    (document,) = json.loads(capsys.readouterr().out)
+    assert [version["changes"] for version in document["versions"]] == [
+        "created",
+        "title Certificate expiry -> Expired",
+    ]
+    assert main(["history", "--write", "incidents/INC-5.yaml"]) == 0
+    text = (ticket_repo.root / "incidents" / "INC-5.yaml").read_text(encoding="utf-8")
+    assert "  incident_log: https://wiki.example.com/INC-5\n" in text
+    assert "    ticket: PLAT-2231\n" in text
+
+
+def test_render_reads_the_git_history_with_the_ticket_url(
+    ticket_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _set_ticket_url(ticket_repo)
+    final = TICKET_DOCUMENT.replace("status: Draft", "status: Final")
+    ticket_repo.write("incidents/INC-5.yaml", final)
+    ticket_repo.commit("Finalise INC-5")
+    assert main(["render", "incidents/INC-5.yaml"]) == 0
+    assert "**Version**: 1.0\n" in capsys.readouterr().out

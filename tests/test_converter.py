@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 
 from postmortem import converter
-from postmortem.model import ActionItem, ChecklistItem, Impact, Metadata, Severity, TimelineEvent
+from postmortem.model import (
+    ActionItem,
+    ChecklistItem,
+    Impact,
+    Link,
+    Metadata,
+    Severity,
+    TimelineEvent,
+)
 from tests.strategies import durations
 
 
@@ -117,3 +125,70 @@ def test_unstructure_leaves_out_empty_optionals_and_writes_enum_values() -> None
         "status": "Draft",
         "severity": "Sev 2",
     }
+
+
+JIRA = "https://jira.example.com/browse/{key}"
+
+
+def test_a_url_alone_is_a_link() -> None:
+    metadata = converter.structure(
+        {"id": "x", "incident_log": "https://wiki.example.com/x", "tickets": ["../log.md"]},
+        Metadata,
+    )
+    assert metadata.incident_log == Link(url="https://wiki.example.com/x")
+    assert metadata.tickets == [Link(url="../log.md")]
+
+
+def test_a_url_alone_is_validated_like_a_mapping() -> None:
+    assert problems({"id": "x", "incident_log": "see the wiki"}, Metadata) == [
+        (
+            "incident_log",
+            "not a URL: 'see the wiki' (want https://..., mailto:..., or a relative path)",
+        )
+    ]
+    assert problems({"id": "x", "tickets": ["https://"]}, Metadata) == [
+        ("tickets[0]", "not a URL: 'https://' has no host")
+    ]
+    assert problems({"id": "x", "incident_log": 5}, Metadata) == [
+        (
+            "incident_log",
+            "expected a URL, a ticket key or a mapping with url and label, found a number 5",
+        )
+    ]
+
+
+def test_a_ticket_key_links_through_the_pattern() -> None:
+    item = converter.structure(
+        {"action": "Fix", "ticket": "PLAT-2231"}, ActionItem, ticket_url=JIRA
+    )
+    assert item.ticket == Link(url="https://jira.example.com/browse/PLAT-2231", label="PLAT-2231")
+    mixed = converter.structure(
+        {"id": "x", "tickets": ["OPS_2-7", {"url": "https://t.example.com/1"}]},
+        Metadata,
+        ticket_url=JIRA,
+    )
+    assert [link.url for link in mixed.tickets] == [
+        "https://jira.example.com/browse/OPS_2-7",
+        "https://t.example.com/1",
+    ]
+
+
+def test_a_ticket_key_without_a_pattern_says_to_set_one() -> None:
+    ((path, message),) = problems({"action": "Fix", "ticket": "PLAT-2231"}, ActionItem)
+    assert path == "ticket"
+    assert message.startswith("'PLAT-2231' is a ticket key, not a link: set ticket_url in")
+    assert ".postmortem.yaml" in message
+
+
+def test_the_pattern_of_one_call_does_not_leak_into_the_next() -> None:
+    converter.structure({"action": "Fix", "ticket": "PLAT-1"}, ActionItem, ticket_url=JIRA)
+    assert [path for path, _ in problems({"action": "Fix", "ticket": "PLAT-1"}, ActionItem)] == [
+        "ticket"
+    ]
+
+
+def test_ticket_link_percent_encodes_the_key_and_fills_only_the_key() -> None:
+    link = converter.ticket_link("A B/ü?#&", "https://t.example.com/{key}?view={mode}")
+    assert link == Link(
+        url="https://t.example.com/A%20B%2F%C3%BC%3F%23%26?view={mode}", label="A B/ü?#&"
+    )

@@ -59,6 +59,21 @@ def test_the_schema_rejects_what_the_model_rejects() -> None:
         assert list(validator.iter_errors(_jsonable(bad))), json.dumps(_jsonable(bad))[:200]
 
 
+def test_the_schema_accepts_links_written_short() -> None:
+    validator = jsonschema.Draft202012Validator(postmortem.json_schema())
+    metadata = {
+        "id": "INC-1",
+        "incident_log": "https://wiki.example.com/INC-1",
+        "tickets": ["PLAT-2231", {"url": "https://tickets.example.com/9", "label": "9"}],
+    }
+    short = {"profile": "postmortem", "metadata": metadata}
+    short["action_items"] = [{"action": "Alert on expiry", "ticket": "PLAT-2232"}]
+    assert list(validator.iter_errors(short)) == []
+    for bad_link in (5, "", {"label": "no url"}):
+        bad = {**short, "metadata": {**metadata, "incident_log": bad_link}}
+        assert list(validator.iter_errors(bad)), bad_link
+
+
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda path: path.stem)
 def test_an_api_edit_of_an_example_changes_only_the_edited_line(path: Path, tmp_path: Path) -> None:
     copy = tmp_path / path.name

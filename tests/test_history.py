@@ -328,3 +328,19 @@ def test_cli_formats(lifecycle: GitRepo, capsys: pytest.CaptureFixture[str]) -> 
 )
 def test_version_numbers_follow_the_status(statuses: list[str | None], numbers: list[str]) -> None:
     assert number_versions(statuses) == numbers
+
+
+def test_old_versions_are_read_with_the_ticket_url_and_cached_per_pattern(repo: GitRepo) -> None:
+    text = "profile: postmortem\nmetadata: {id: PM-1, title: Disk full}\n"
+    text += "action_items:\n  - action: Add disk alerts\n    ticket: OPS-12\n"
+    path = repo.write("pm/disk.yaml", text)
+    repo.commit("Draft")
+    repo.write("pm/disk.yaml", text.replace("Disk full", "Disk full on db-1"))
+    repo.commit("Retitle")
+    unlinked = document_history(path)
+    assert all(version.summary.startswith("could not be read") for version in unlinked.versions)
+    linked = document_history(path, ticket_url="https://tickets.example.com/{key}")
+    assert [version.summary for version in linked.versions] == [
+        "created",
+        "title Disk full -> Disk full on db-1",
+    ]

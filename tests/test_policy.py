@@ -60,6 +60,7 @@ select: [PM2, PM3]
 ignore: [PM206]
 levels: {PM206: error}
 max_file_bytes: 100000
+ticket_url: https://jira.example.com/browse/{key}
 """,
         encoding="utf-8",
     )
@@ -77,6 +78,7 @@ max_file_bytes: 100000
     assert not policy.selects("PM206")
     assert not policy.selects("PM101")
     assert policy.placeholder_patterns()[-1].pattern == "ACME-\\d+"
+    assert policy.ticket_url == "https://jira.example.com/browse/{key}"
 
 
 @pytest.mark.parametrize(
@@ -102,6 +104,18 @@ max_file_bytes: 100000
         ("- a\n", ":1:1: expected a mapping of policy keys"),
         ("files: [\n", ":2:1: YAML:"),
         ("extra_placeholders: ['(']\n", ":1:22: extra_placeholders[0]: not a regular expression"),
+        (
+            "ticket_url: https://jira.example.com/browse/\n",
+            ":1:13: ticket_url: 'https://jira.example.com/browse/' must contain {key} exactly once",
+        ),
+        (
+            "ticket_url: https://jira.example.com/{key}/{key}\n",
+            ":1:13: ticket_url: 'https://jira.example.com/{key}/{key}' must contain {key} exactly",
+        ),
+        ("ticket_url: ftp://files/{key}\n", ":1:13: ticket_url: not an http(s) URL"),
+        ("ticket_url: https:///{key}\n", ":1:13: ticket_url: not an http(s) URL"),
+        ("ticket_url: http://[::1/{key}\n", ":1:13: ticket_url: not an http(s) URL"),
+        ("ticket_url: browse/{key}\n", ":1:13: ticket_url: not an http(s) URL"),
     ],
 )
 def test_a_bad_policy_is_located(tmp_path: Path, text: str, expected: str) -> None:

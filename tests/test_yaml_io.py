@@ -13,7 +13,8 @@ import pytest
 
 import postmortem
 from postmortem import DocumentError, yaml_io
-from postmortem.model import ActionItem, ActionStatus, DocumentStatus
+from postmortem.converter import ticket_link
+from postmortem.model import ActionItem, ActionStatus, DocumentStatus, Link
 
 HAND_WRITTEN = textwrap.dedent(
     """\
@@ -109,6 +110,58 @@ def test_adding_an_item_and_a_field_keeps_the_rest(tmp_path: Path) -> None:
     assert postmortem.load(path).action_items[-1].action == "Run a game day"
 
 
+JIRA = "https://jira.example.com/browse/{key}"
+SHORT_LINKS = textwrap.dedent(
+    """\
+    schema_version: 1
+    profile: postmortem
+    metadata:
+      id: INC-8
+      title: Certificate expiry
+      status: Draft
+      incident_log: https://wiki.example.com/INC-8   # kept by ops
+      tickets: [PLAT-2231, "https://tickets.example.com/9"]
+    action_items:
+      - action: Alert on expiry
+        ticket: PLAT-2232
+    """
+)
+
+
+def test_links_written_short_stay_short_when_something_else_changes(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(SHORT_LINKS, encoding="utf-8")
+    with postmortem.edit(path, ticket_url=JIRA) as doc:
+        assert doc.action_items[0].ticket == Link(
+            url=JIRA.format(key="PLAT-2232"), label="PLAT-2232"
+        )
+        doc.metadata.title = "Certificate expired"
+        doc.action_items[0].owner = "sre"
+    removed, added = _changed_lines(SHORT_LINKS, path.read_text(encoding="utf-8"))
+    assert removed == ["  title: Certificate expiry"]
+    assert added == ["  title: Certificate expired", "    owner: sre"]
+
+
+def test_a_changed_link_written_short_is_written_short_where_it_can_be(tmp_path: Path) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(SHORT_LINKS, encoding="utf-8")
+    with postmortem.edit(path, ticket_url=JIRA) as doc:
+        doc.metadata.tickets[0] = ticket_link("PLAT-9", JIRA)
+        doc.metadata.tickets[1] = Link(url="https://tickets.example.com/10")
+        doc.action_items[0].ticket = Link(url="https://tickets.example.com/11", label="eleven")
+    removed, added = _changed_lines(SHORT_LINKS, path.read_text(encoding="utf-8"))
+    assert removed == [
+        '  tickets: [PLAT-2231, "https://tickets.example.com/9"]',
+        "    ticket: PLAT-2232",
+    ]
+    assert added == [
+        '  tickets: [PLAT-9, "https://tickets.example.com/10"]',
+        "    ticket:",
+        "      url: https://tickets.example.com/11",
+        "      label: eleven",
+    ]
+
+
 def test_removing_a_section_removes_only_its_lines(tmp_path: Path) -> None:
     path = tmp_path / "inc.yaml"
     path.write_text(HAND_WRITTEN, encoding="utf-8")
@@ -195,6 +248,16 @@ def test_a_write_killed_before_the_replace_leaves_the_original(tmp_path: Path) -
         ("a: !!set {x}\n", "x.yaml:1:4: YAML: unknown tag 'tag:yaml.org,2002:set'"),
         ("? [a]\n: 1\n", "x.yaml:1:3: YAML: a key must be a single value"),
         ("profile: postmortem\n\tmetadata: {}\n", "x.yaml:2:1: YAML:"),
+        (
+            "profile: postmortem\nmetadata:\n  id: A\n  incident_log: see wiki\n",
+            "x.yaml:4:17: metadata.incident_log: not a URL: 'see wiki'",
+        ),
+        (
+            "profile: postmortem\nmetadata: {id: A}\naction_items:\n  - action: x\n"
+            "    ticket: PLAT-2231\n",
+            "x.yaml:5:13: action_items[0].ticket: 'PLAT-2231' is a ticket key, not a link:"
+            " set ticket_url in .postmortem.yaml",
+        ),
     ],
 )
 def test_errors_are_located(text: str, expected: str) -> None:

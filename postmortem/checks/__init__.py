@@ -66,7 +66,7 @@ def check_text(
     """Findings for YAML ``text``; a document that does not load gives PM101/PM102 findings."""
     try:
         data = parse(text, source)
-        document = document_from_data(data, text, source)
+        document = document_from_data(data, text, source, ticket_url=policy.ticket_url)
     except DocumentError as error:
         return findings_from_problems(error.problems, policy)
     selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}

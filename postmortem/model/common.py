@@ -56,7 +56,11 @@ def _check_url(instance: object, attribute: "attrs.Attribute[str]", value: str) 
 
 @attrs.define(kw_only=True)
 class Link:
-    """A URL with an optional label, such as a ticket, a dashboard or a working document."""
+    """A URL with an optional label, such as a ticket, a dashboard or a working document.
+
+    A document may write it as the URL alone, or as a ticket key alone (``PLAT-2231``)
+    where the repository policy sets ``ticket_url``.
+    """
 
     url: str = describe(
         "https://..., mailto:... or a path relative to the document", validator=_check_url

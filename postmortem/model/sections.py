@@ -96,9 +96,7 @@ class Metadata:
 
     id: str = describe("incident identifier, e.g. INC-2024-0042")
     title: str = describe("a short title for the incident", default="")
-    status: DocumentStatus = describe(
-        "document status: Draft, In Review or Final", default=DocumentStatus.DRAFT
-    )
+    status: DocumentStatus = describe("where the document stands", default=DocumentStatus.DRAFT)
     classification: Classification | None = optional("classification label of the document")
     severity: Severity | None = optional("Sev 1-4, P1-P3, or Critical/High/Medium/Low")
     incident_status: IncidentStatus | None = optional("where the incident stands")
@@ -253,7 +251,7 @@ class DataImpact:
 
     data_type: str = describe("kind of data")
     records_affected: int | None = optional("number of records")
-    sensitivity: Sensitivity | None = optional("High, Medium or Low")
+    sensitivity: Sensitivity | None = optional("how sensitive the data is")
 
 
 @attrs.define(kw_only=True)
@@ -300,7 +298,7 @@ class AttackAnalysis:
 class Detection:
     """How the incident was detected and how it could be detected sooner."""
 
-    method: DetectionMethod | None = optional("Monitoring, User report, Team member or Other")
+    method: DetectionMethod | None = optional("what detected it")
     details: str | None = optional("how exactly it was detected")
     time_to_detect: timedelta | None = optional("from incident start to detection, e.g. 3h 10m")
     could_detect_faster: str | None = optional("could we have detected it faster, and how")
@@ -344,8 +342,8 @@ class ActionItem:
     action: str = describe("what is to be done")
     owner: str | None = optional("who is accountable")
     due: date | None = optional("deadline or estimated resolution")
-    status: ActionStatus | None = optional("Open, In Progress, Completed, ...")
-    priority: Priority | None = optional("P0-P3")
+    status: ActionStatus | None = optional("where the item stands")
+    priority: Priority | None = optional("how urgent, P0 the most")
     ticket: Link | None = optional("tracking ticket")
     classification: Classification | None = optional(
         "label of this item alone, at most its section's (unlabelled, it has its section's)"
@@ -357,7 +355,7 @@ class Recommendation:
     """A recommendation of the security post-mortem, in a priority tier."""
 
     title: str = describe("short title")
-    tier: PriorityTier = describe("Critical (24-48 hours), High, Medium or Low")
+    tier: PriorityTier = describe("how urgent; Critical means within 24-48 hours")
     risk_addressed: str | None = optional("what risk this mitigates")
     action: str | None = optional("exactly what needs to be done")
     owner: str | None = optional("team or person responsible")
@@ -375,7 +373,7 @@ class OpenQuestion:
     """A question the retrospective could not yet answer."""
 
     question: str = describe("the question")
-    priority: Priority | None = optional("P0-P3")
+    priority: Priority | None = optional("how urgent, P0 the most")
     notes: str | None = optional("notes")
     answer: str | None = optional("the answer, once known")
 
@@ -516,7 +514,7 @@ class References:
 class Ioc:
     """An indicator of compromise."""
 
-    type: IocType = describe("IP Address, User Agent, File Hash, ...")
+    type: IocType = describe("kind of indicator")
     value: str = describe("the indicator itself")
     context: str | None = optional("where it was seen, or the file name of a hash")
     classification: Classification | None = optional(

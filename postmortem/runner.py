@@ -72,7 +72,7 @@ def _check_one(
     relative_path: str,
     only_post_mortems: bool,
 ) -> list[Finding]:
-    from postmortem.checks import check_text, findings_from_problems
+    from postmortem.checks import check_text, findings_from_problems, text_findings
     from postmortem.checks.classification import published_copy_findings
     from postmortem.discovery import Role, role_of
 
@@ -84,7 +84,10 @@ def _check_one(
     except DocumentError as error:
         return findings_from_problems(error.problems, policy)
     if role is Role.PUBLISHED_COPY:
-        return published_copy_findings(text, source, policy) if "classification" in hooks else []
+        copy_findings = text_findings(text, source, policy, hooks)
+        if "classification" in hooks:
+            copy_findings += published_copy_findings(text, source, policy)
+        return copy_findings
     return check_text(text, source, policy, hooks, today=today, relative_path=relative_path)
 
 

@@ -39,6 +39,9 @@ YAML_CASES: dict[str, Callable[[], bytes]] = {
     "top-level-list.yaml": lambda: b"- profile: postmortem\n",
     "top-level-scalar.yaml": lambda: b"just words\n",
     "wrong-types.yaml": lambda: (VALID_HEAD + "action_items: {not: a list}\n").encode(),
+    "secret-scanner-bait.yaml": lambda: (
+        VALID_HEAD + "  notes: " + "eyJ" * 150_000 + " " + "a://b:" * 100_000 + "\n"
+    ).encode(),
 }
 """Inputs that every command must refuse with one located line and exit 1."""
 

@@ -121,6 +121,26 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
         "path_rules: [{paths: ['public/**'], labels: [Public], published: true}]\n",
         "public/i.yaml",
     ),
+    "PM501": (
+        lambda: postmortem.dumps(_operations()) + "# key: -----BEGIN OPENSSH PRIVATE KEY-----\n",
+        "",
+        "i.yaml",
+    ),
+    "PM502": (
+        lambda: _mutated(
+            _operations, lambda d: setattr(d.summary, "text", "Key AKIAQWERTYUIOPASDFGH leaked.")
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM503": (
+        lambda: _mutated(
+            _operations,
+            lambda d: setattr(d.summary, "text", "Cloned https://deploy:s3cr3t@git.example.com/x"),
+        ),
+        "",
+        "i.yaml",
+    ),
     "PM401": (
         lambda: _mutated(
             _operations,

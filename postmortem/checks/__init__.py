@@ -12,7 +12,7 @@ from datetime import date
 
 import attrs
 
-from postmortem.checks import classification, completeness, consistency
+from postmortem.checks import classification, completeness, consistency, secrets
 from postmortem.checks.context import CHECKING_HOOKS, Context, Rule
 from postmortem.checks.loading import finding_from_problem
 from postmortem.checks.registry import RULES, rules_for
@@ -29,6 +29,7 @@ __all__ = [
     "check_text",
     "finding_from_problem",
     "findings_from_problems",
+    "text_findings",
 ]
 
 _CHECKING_FAMILIES = (completeness, consistency, classification)
@@ -63,18 +64,20 @@ def check_text(
     today: date | None = None,
     relative_path: str | None = None,
 ) -> list[Finding]:
-    """Findings for YAML ``text``; a document that does not load gives PM101/PM102 findings."""
+    """Findings for YAML ``text``; a document that does not load gives PM101/PM102 findings.
+    Secrets are looked for in the whole text, comments included, whether it loads or not."""
+    found_in_text = text_findings(text, source, policy, hooks)
     try:
         data = parse(text, source)
         document = document_from_data(data, text, source, ticket_url=policy.ticket_url)
     except DocumentError as error:
-        return findings_from_problems(error.problems, policy)
+        return found_in_text + findings_from_problems(error.problems, policy)
     selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}
     families = [
         family for family in _CHECKING_FAMILIES if any(rule.id in selected for rule in family.RULES)
     ]
     if not families:
-        return []
+        return found_in_text
     context = Context(
         document=document,
         data=data,
@@ -86,9 +89,9 @@ def check_text(
     raw = [finding for family in families for finding in family.check(context)]
     raw = [finding for finding in raw if finding[1] in selected]
     if not raw:
-        return []
+        return found_in_text
     located = located_problems([(path, message) for path, _, message in raw], text, source)
-    return [
+    return found_in_text + [
         Finding(
             source=problem.source,
             line=problem.line,
@@ -100,6 +103,23 @@ def check_text(
         )
         for problem, (_, rule, _) in zip(located, raw, strict=True)
     ]
+
+
+def text_findings(
+    text: str, source: str, policy: Policy, hooks: Iterable[str] = CHECKING_HOOKS
+) -> list[Finding]:
+    """Findings located by their offset in the raw text of any file: live secrets."""
+    selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}
+    if not selected & {rule.id for rule in secrets.RULES}:
+        return []
+    findings = []
+    for offset, rule, message in secrets.scan_text(text):
+        if rule in selected:
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            level = policy.level(rule, RULES[rule].level)
+            findings.append(Finding(source, line, column, rule, "", message, level))
+    return findings
 
 
 def findings_from_problems(problems: Iterable[Problem], policy: Policy) -> list[Finding]:

@@ -7,8 +7,7 @@ says, and an unlabelled part is never less sensitive than what contains it, so a
 part reaches a wider audience only when somebody labelled it so.
 """
 
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -16,6 +15,7 @@ import attrs
 from postmortem.converter import FieldPath
 from postmortem.errors import PostMortemError
 from postmortem.model import SECTION_NAMES, Classification, Link, Metadata, PostMortem
+from postmortem.patterns import Match, compile_linear
 from postmortem.policy import Policy
 
 __all__ = ["Labels", "export", "labelled_text", "redact"]
@@ -160,11 +160,16 @@ def _without_items_above(value: Any, container: int, limit: int, labels: Labels)
     return value
 
 
+def _literal(replacement: str) -> Callable[[Match], str]:
+    """A replacement used as written: ``\\1`` or ``\\g<0>`` in it are not references."""
+    return lambda _: replacement
+
+
 def redact(doc: PostMortem, audience: Classification, policy: Policy) -> PostMortem:
     """``doc`` with every redaction pattern of the policy that applies below ``audience``'s
     label masked in all its text."""
     rules = [
-        (re.compile(rule.pattern), rule.replacement)
+        (compile_linear(rule.pattern), rule.replacement)
         for rule in policy.redactions
         if policy.sensitivity(audience) < policy.sensitivity(rule.below)
     ]
@@ -174,7 +179,7 @@ def redact(doc: PostMortem, audience: Classification, policy: Policy) -> PostMor
     def mask(value: Any) -> Any:
         if type(value) is str:
             for pattern, replacement in rules:
-                value = pattern.sub(replacement, value)
+                value = pattern.sub(_literal(replacement), value)
             return value
         if isinstance(value, Link):
             hidden = any(pattern.search(value.url) for pattern, _ in rules)

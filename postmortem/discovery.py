@@ -51,7 +51,7 @@ def role_of(
     from postmortem.policy import is_published, read_governed, relative_to_root
 
     relative = relative_to_root(path, policy)
-    if re.search(policy.files, relative):
+    if policy.names_document(relative):
         return Role.DOCUMENT
     if Path(path).suffix.lower() in YAML_SUFFIXES:
         try:

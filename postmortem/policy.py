@@ -26,6 +26,7 @@ from postmortem.model import (
     ProfileName,
 )
 from postmortem.model.common import describe, items, optional
+from postmortem.patterns import Pattern, PatternError, compile_linear
 from postmortem.yaml_io import loads, located_problems, parse
 
 __all__ = [
@@ -48,6 +49,9 @@ __all__ = [
 
 POLICY_FILE = ".postmortem.yaml"
 
+MAX_FILE_BYTES_LIMIT = 256 * 1024 * 1024
+"""The largest ``max_file_bytes`` a policy may set: a bound on what one file may cost."""
+
 DEFAULT_LABEL_LEVELS: tuple[tuple[Classification, ...], ...] = (
     (Classification.PUBLIC, Classification.TLP_CLEAR),
     (Classification.TLP_GREEN,),
@@ -58,20 +62,19 @@ DEFAULT_LABEL_LEVELS: tuple[tuple[Classification, ...], ...] = (
 )
 """Labels from least to most sensitive; labels in one level are equally sensitive."""
 
-# Each pattern starts with a literal and checks the word boundary before it with a
-# lookbehind after it: a leading \b would keep the regex engine from skipping ahead
-# to the literal, which makes a search of a whole document 25 times slower.
+# RE2 syntax (no lookaround): where a pattern must see the character after the
+# placeholder, group 1 is the placeholder shown in the finding.
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
-    r"\[[A-Z][^\[\]\n]{0,60}\](?!\()",
-    r"YYYY(?<!\wYYYY)(?:-MM-DD)?\b",
-    r"HH:MM(?<!\wHH:MM)\b",
-    r"TBD(?<!\wTBD)\b",
-    r"XXX(?<!\wXXX)X*\b",
-    r"TODO(?<!\wTODO)\b",
-    r"FIXME(?<!\wFIXME)\b",
+    r"(\[[A-Z][^\[\]\n]{0,60}\])(?:[^(]|$)",
+    r"\bYYYY(?:-MM-DD)?\b",
+    r"\bHH:MM\b",
+    r"\bTBD\b",
+    r"\bXXX+\b",
+    r"\bTODO\b",
+    r"\bFIXME\b",
     r"\$[XYZ]\b",
-    r"@(?<![\w.]@)(?:engineer|devops|tech-writer|security-lead|username|handle|someone)(?![\w-])",
-    r"<!--[^<\n]*?-->",  # no "<" inside: a run of unclosed "<!--" is scanned once, not n^2
+    r"(?:^|[^\w.])(@(?:engineer|devops|tech-writer|security-lead|username|handle|someone))(?:[^\w-]|$)",
+    r"<!--[^<\n]*?-->",
     r"[Ll]orem ipsum\b",
 )
 """Patterns of text left over from a template (regular expressions)."""
@@ -206,8 +209,14 @@ class Policy:
         """The level of ``rule``'s findings: the policy's choice, else the rule's own."""
         return self.levels.get(rule, default)
 
-    def placeholder_patterns(self) -> list[re.Pattern[str]]:
-        return _compiled((*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders))
+    def placeholder_patterns(self) -> list[Pattern]:
+        """The placeholder patterns, compiled to run in linear time."""
+        patterns = (*(self.placeholders or DEFAULT_PLACEHOLDERS), *self.extra_placeholders)
+        return [compile_linear(pattern) for pattern in patterns]
+
+    def names_document(self, relative_path: str) -> bool:
+        """Whether the repository path ``relative_path`` matches the ``files`` pattern."""
+        return compile_linear(self.files).search(relative_path) is not None
 
     def sections_required(
         self, profile: ProfileName, status: DocumentStatus, defaults: tuple[str, ...]
@@ -218,11 +227,6 @@ class Policy:
         if status in configured:
             return tuple(configured[status])
         return defaults if status is not DocumentStatus.DRAFT else ("summary",)
-
-
-@cache
-def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
-    return [re.compile(pattern) for pattern in patterns]
 
 
 def is_published(relative_path: str, policy: Policy) -> bool:
@@ -236,12 +240,12 @@ def is_published(relative_path: str, policy: Policy) -> bool:
 
 def glob_matches(pattern: str, path: str) -> bool:
     """Whether a repository-relative POSIX ``path`` matches a glob; ``**`` spans directories."""
-    return bool(_glob_regex(pattern).match(path))
+    return compile_linear(_glob_regex(pattern)).search(path) is not None
 
 
 @cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    parts = []
+def _glob_regex(pattern: str) -> str:
+    parts = ["^"]
     index = 0
     while index < len(pattern):
         if pattern.startswith("**/", index):
@@ -259,7 +263,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             parts.append(re.escape(pattern[index]))
             index += 1
-    return re.compile("".join(parts) + r"\Z")
+    return "".join(parts) + r"\z"
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
@@ -290,17 +294,27 @@ def _rooted(policy: Policy, root: Path) -> Policy:
 
 
 def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
+    patterns: list[tuple[FieldPath, str]] = [
+        (("files",), policy.files),
+        *(
+            (("placeholders", index), pattern)
+            for index, pattern in enumerate(policy.placeholders or [])
+        ),
+        *(
+            (("extra_placeholders", index), pattern)
+            for index, pattern in enumerate(policy.extra_placeholders)
+        ),
+        *(
+            (("redactions", index, "pattern"), rule.pattern)
+            for index, rule in enumerate(policy.redactions)
+        ),
+    ]
     problems: list[tuple[FieldPath, str]] = []
-    try:
-        re.compile(policy.files)
-    except re.error as error:
-        problems.append((("files",), f"not a regular expression: {error}"))
-    for key in ("placeholders", "extra_placeholders"):
-        for index, pattern in enumerate(getattr(policy, key) or []):
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                problems.append(((key, index), f"not a regular expression: {error}"))
+    for path, pattern in patterns:
+        try:
+            compile_linear(pattern)
+        except PatternError as error:
+            problems.append((path, str(error)))
     for profile, by_status in policy.required_sections.items():
         for status, sections in by_status.items():
             for index, section in enumerate(sections):
@@ -317,16 +331,9 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
         if section not in SECTION_NAMES:
             message = f"no section {shown(section)} in the document model"
             problems.append((("section_labels", section), message))
-    for index, redaction in enumerate(policy.redactions):
-        try:
-            re.compile(redaction.pattern)
-        except re.error as error:
-            problems.append(
-                (("redactions", index, "pattern"), f"not a regular expression: {error}")
-            )
     problems += _rule_id_problems(policy)
-    if policy.max_file_bytes <= 0:
-        problems.append((("max_file_bytes",), "must be positive"))
+    if not 0 < policy.max_file_bytes <= MAX_FILE_BYTES_LIMIT:
+        problems.append((("max_file_bytes",), f"must be from 1 to {MAX_FILE_BYTES_LIMIT}"))
     ticket_url_problem = policy.ticket_url and _ticket_url_problem(policy.ticket_url)
     if ticket_url_problem:
         problems.append((("ticket_url",), ticket_url_problem))

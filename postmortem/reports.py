@@ -66,7 +66,7 @@ def scan(
         if progress is not None:
             progress(number, len(candidates))
         policy = find_policy(path, policies)
-        named = re.search(policy.files, relative_to_root(path, policy)) is not None
+        named = policy.names_document(relative_to_root(path, policy))
         try:
             text = read_governed(path, policy)
             if named or _PROFILE_KEY.search(text):

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
+import postmortem
 from postmortem.errors import Level, PolicyError
 from postmortem.model import Classification, DocumentStatus, ProfileName
 from postmortem.policy import Policy, find_policy, glob_matches, load_policy
+from tests.conftest import EXAMPLES
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
@@ -100,7 +102,17 @@ ticket_url: https://jira.example.com/browse/{key}
             ":3:22: required_sections.postmortem.Final[1]: no section 'bogus'",
         ),
         ("labels: [[Public], [Public]]\n", ":1:20: labels[1]: Public is listed twice"),
-        ("max_file_bytes: 0\n", ":1:17: max_file_bytes: must be positive"),
+        ("max_file_bytes: 0\n", ":1:17: max_file_bytes: must be from 1 to 268435456"),
+        ("max_file_bytes: 300000000\n", ":1:17: max_file_bytes: must be from 1 to"),
+        (
+            "extra_placeholders: ['(?<!x)TBD']\n",
+            ":1:22: extra_placeholders[0]: not a regular expression RE2 can run:",
+        ),
+        (
+            "redactions: [{pattern: '(a)\\1', below: Public}]\n",
+            ":1:24: redactions[0].pattern: not a regular expression RE2 can run:",
+        ),
+        ("files: '(?=x)'\n", ":1:8: files: not a regular expression RE2 can run:"),
         ("- a\n", ":1:1: expected a mapping of policy keys"),
         ("files: [\n", ":2:1: YAML:"),
         ("extra_placeholders: ['(']\n", ":1:22: extra_placeholders[0]: not a regular expression"),
@@ -142,3 +154,39 @@ def test_a_bad_policy_is_located(tmp_path: Path, text: str, expected: str) -> No
 )
 def test_globs(pattern: str, path: str, matches: bool) -> None:
     assert glob_matches(pattern, path) is matches
+
+
+def test_policy_patterns_run_in_linear_time_on_hostile_text(tmp_path: Path) -> None:
+    """A pattern that makes a backtracking engine take exponential time, on text made to
+    trigger it: RE2 answers at once. (Without RE2, this test would not finish.)"""
+    from postmortem.checks import check_text
+
+    (tmp_path / ".postmortem.yaml").write_text(
+        "extra_placeholders: ['(a+)+$', '(x|x)+y']\n"
+        "files: '^(a|a)*$'\n"
+        "path_rules: [{paths: ['**/**/**/**/**/**/**/**/z'], labels: [Public]}]\n",
+        encoding="utf-8",
+    )
+    policy = load_policy(tmp_path / ".postmortem.yaml")
+    text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
+    hostile = "a" * 5_000 + "!" + "x" * 5_000
+    text = text.replace("classification: Internal", f"classification: Internal\n  notes: {hostile}")
+    findings = check_text(text, "i.yaml", policy, relative_path="a" * 200 + "!/" * 50 + "q")
+    assert "PM102" in {finding.rule for finding in findings}
+    assert not policy.names_document("a" * 3_000 + "!")
+
+
+def test_redaction_replacements_are_literal(tmp_path: Path) -> None:
+    from postmortem.audiences import redact
+
+    (tmp_path / ".postmortem.yaml").write_text(
+        "redactions: [{pattern: '(db)-\\d+', below: Confidential, replacement: '\\1 \\g<0> $1'}]\n",
+        encoding="utf-8",
+    )
+    policy = load_policy(tmp_path / ".postmortem.yaml")
+    doc = postmortem.load(EXAMPLES / "postmortem.yaml")
+    assert doc.summary is not None
+    doc.summary.text = "Host db-42 failed.\n"
+    masked = redact(doc, Classification.PUBLIC, policy)
+    assert masked.summary is not None
+    assert masked.summary.text == "Host \\1 \\g<0> $1 failed.\n"

@@ -12,6 +12,7 @@ from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import DocumentError, Finding, Level
 from postmortem.model import SECTION_NAMES, Classification
+from postmortem.patterns import compile_linear
 from postmortem.policy import ContentKind, Policy, glob_matches, is_published, load_governed
 
 __all__ = ["RULES", "TITLE", "check", "published_copy_findings"]
@@ -294,7 +295,7 @@ def _leaked(
     limit = policy.sensitivity(label)
     for rule in policy.redactions:
         if limit < policy.sensitivity(rule.below):
-            pattern = re.compile(rule.pattern)
+            pattern = compile_linear(rule.pattern)
             for where, text in parts:
                 match = pattern.search(text)
                 if match:

@@ -1,6 +1,5 @@
 """PM2xx: required sections filled, no placeholders left, action items owned and dated."""
 
-import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any, get_args, get_origin
@@ -13,6 +12,7 @@ from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import Level
 from postmortem.model import ActionItem, PostMortem, Recommendation
+from postmortem.patterns import Pattern
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -98,9 +98,7 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
             )
 
 
-def _placeholders(
-    value: Any, path: FieldPath, patterns: list[re.Pattern[str]]
-) -> Iterator[RawFinding]:
+def _placeholders(value: Any, path: FieldPath, patterns: list[Pattern]) -> Iterator[RawFinding]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _placeholders(item, (*path, key), patterns)
@@ -111,7 +109,8 @@ def _placeholders(
         for pattern in patterns:
             match = pattern.search(value)
             if match:
-                yield path, "PM202", f"placeholder left from the template: {shown(match.group(0))}"
+                placeholder = match.group(1) if pattern.groups else match.group(0)
+                yield path, "PM202", f"placeholder left from the template: {shown(placeholder)}"
                 break
 
 

@@ -210,7 +210,7 @@ def _index(args: argparse.Namespace) -> int:
     repository = _scan(args.directory)
     rows = [
         row
-        for row in index_rows(repository.documents)
+        for row in index_rows(repository.documents, include_copies=args.include_copies)
         if (not args.severity or row.severity in args.severity)
         and (not args.status or {row.status, row.incident_status} & set(args.status))
         and (not args.label or row.classification in args.label)
@@ -241,7 +241,7 @@ def _actions(args: argparse.Namespace) -> int:
     today = args.today or date.today()
     found = [
         action
-        for action in open_actions(repository.documents)
+        for action in open_actions(repository.documents, include_copies=args.include_copies)
         if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
         and (not args.overdue or action.overdue(today))
     ]
@@ -269,6 +269,9 @@ def _actions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_INCLUDE_COPIES_HELP = "count exported copies (metadata.exported_from) as incidents too"
+
+
 def _stats(args: argparse.Namespace) -> int:
     import attrs
 
@@ -278,7 +281,9 @@ def _stats(args: argparse.Namespace) -> int:
     repository = _scan(args.directory)
     figures = {
         key: plain(value)
-        for key, value in attrs.asdict(stats(repository.documents), recurse=False).items()
+        for key, value in attrs.asdict(
+            stats(repository.documents, include_copies=args.include_copies), recurse=False
+        ).items()
     }
     if args.format == "json":
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
@@ -460,10 +465,11 @@ def _parser() -> argparse.ArgumentParser:
         "--sort",
         default="incident_start",
         choices=["id", "title", "severity", "status", "incident_start", "time_to_detect",
-                 "time_to_resolve", "open_action_items", "path"],
+                 "time_to_resolve", "open_actions", "path"],
         help="column to sort by (default: incident_start)",
     )  # fmt: skip
     index.add_argument("--reverse", action="store_true", help="sort descending")
+    index.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     index.set_defaults(run=_index)
 
     actions = commands.add_parser(
@@ -476,6 +482,7 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-overdue", action="store_true", help="exit 1 if any is overdue (scheduled CI)"
     )
     actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    actions.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     add_today_option(actions)
     actions.set_defaults(run=_actions)
 
@@ -484,6 +491,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR")
     stats.add_argument("--format", choices=["text", "json"], default="text")
+    stats.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     stats.set_defaults(run=_stats)
 
     export = commands.add_parser(

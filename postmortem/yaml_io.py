@@ -74,6 +74,19 @@ def _represent_verbatim(representer: RoundTripRepresenter, data: _Verbatim) -> A
     return representer.represent_scalar(data.tag, data.text)
 
 
+class _Representer(RoundTripRepresenter):
+    """ruamel's round-trip representer, writing an alias only where the file had an anchor:
+    a value the model holds twice (a history row's date and ``metadata.created``) is
+    written out twice, not as ``&id001`` and ``*id001``."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        anchor = getattr(data, "anchor", None)
+        return anchor is None or anchor.value is None
+
+
+_Representer.add_representer(_Verbatim, _represent_verbatim)
+
+
 class _FixedVersionResolver(VersionedResolver):
     """The resolver of the C loader, with its lookup table built once.
 
@@ -108,10 +121,11 @@ def _safe_yaml() -> YAML:
 
 def _roundtrip_yaml(mapping_indent: int = 2, sequence_indent: int = 4, offset: int = 2) -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Representer = _Representer
     yaml.indent(mapping=mapping_indent, sequence=sequence_indent, offset=offset)
     yaml.width = 4096
     yaml.preserve_quotes = True
-    yaml.representer.add_representer(_Verbatim, _represent_verbatim)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # [{name: A}], not [name: A]
     return yaml
 
 

@@ -6,14 +6,24 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 import postmortem
 from postmortem import DocumentError, yaml_io
-from postmortem.model import ActionItem, ActionStatus, DocumentStatus
+from postmortem.model import (
+    ActionItem,
+    ActionStatus,
+    DocumentStatus,
+    HistoryEntry,
+    Metadata,
+    PostMortem,
+    ProfileName,
+    Timeline,
+    TimelineEvent,
+)
 
 HAND_WRITTEN = textwrap.dedent(
     """\
@@ -121,6 +131,59 @@ def test_removing_a_section_removes_only_its_lines(tmp_path: Path) -> None:
         "    users_affected: 1200",
         "    funds_at_risk: {amount: 1.50e+3, currency: EUR}",
     ]
+
+
+SECTIONS_WITH_COMMENTS = """\
+schema_version: 1
+profile: postmortem
+metadata:
+  id: INC-8
+  title: Queue backlog
+  status: Draft
+  authors: [{name: Dana}]
+
+# What happened
+summary:
+  text: Consumers stalled.
+
+action_items:
+  - action: Alert on consumer lag
+    owner: ops
+    # agreed in the review
+
+# who receives it
+distribution:
+  recipients: [SRE]
+"""
+
+
+def test_a_value_held_twice_is_written_twice_and_a_written_alias_stays() -> None:
+    doc = postmortem.loads(SECTIONS_WITH_COMMENTS)
+    moment = datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    doc.metadata.created = doc.metadata.updated = moment
+    text = postmortem.dumps(doc)
+    assert "&" not in text
+    assert "*" not in text
+    assert text.count("2024-05-01 10:00:00+00:00") == 2
+    aliased = SECTIONS_WITH_COMMENTS.replace(
+        "  text: Consumers stalled.\n", "  text: &why Consumers stalled.\n  what_happened: *why\n"
+    )
+    session = yaml_io.edit_text(aliased)
+    session.document.metadata.title = "Queue backlog in eu-west"
+    assert session.dumps() == aliased.replace("Queue backlog", "Queue backlog in eu-west")
+
+
+def test_fields_are_written_in_the_order_the_model_declares_them() -> None:
+    text = postmortem.dumps(
+        PostMortem(
+            profile=ProfileName.POSTMORTEM,
+            metadata=Metadata(id="INC-9"),
+            timeline=Timeline(events=[TimelineEvent(time=date(2024, 5, 1), event="Alert")]),
+            history=[HistoryEntry(version="0.1", date=date(2024, 5, 1), changes="created")],
+        )
+    )
+    assert "  events:\n    - time: 2024-05-01\n      event: Alert\n" in text
+    assert "  - version: '0.1'\n    date: 2024-05-01\n    changes: created\n" in text
 
 
 def test_an_exception_in_the_edit_block_writes_nothing(tmp_path: Path) -> None:

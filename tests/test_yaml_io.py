@@ -18,6 +18,7 @@ from postmortem.model import (
     ActionStatus,
     DocumentStatus,
     HistoryEntry,
+    Lessons,
     Metadata,
     PostMortem,
     ProfileName,
@@ -155,6 +156,44 @@ action_items:
 distribution:
   recipients: [SRE]
 """
+
+
+def test_added_entries_leave_each_comment_above_what_it_introduces() -> None:
+    session = yaml_io.edit_text(SECTIONS_WITH_COMMENTS)
+    doc = session.document
+    doc.metadata.version = "0.1"
+    doc.add_action_item(ActionItem(action="Run a game day", owner="sre"))
+    doc.lessons = Lessons(went_well=["The replay tool worked."])
+    assert session.dumps() == SECTIONS_WITH_COMMENTS.replace(
+        "  authors: [{name: Dana}]\n", "  authors: [{name: Dana}]\n  version: '0.1'\n"
+    ).replace(
+        "    # agreed in the review\n",
+        "    # agreed in the review\n"
+        "  - action: Run a game day\n"
+        "    owner: sre\n"
+        "\n"
+        "lessons:\n"
+        "  went_well:\n"
+        "    - The replay tool worked.\n",
+    )
+
+
+def test_sections_added_at_the_end_are_separated_as_the_last_one_was() -> None:
+    text = SECTIONS_WITH_COMMENTS[: SECTIONS_WITH_COMMENTS.index("\n# who receives it")]
+    session = yaml_io.edit_text(text)
+    session.document.lessons = Lessons(went_well=["The replay tool worked."])
+    session.document.history = [HistoryEntry(version="0.1", changes="created")]
+    assert session.dumps({"history": "generated"}) == text + (
+        "\n"
+        "lessons:\n"
+        "  went_well:\n"
+        "    - The replay tool worked.\n"
+        "\n"
+        "# generated\n"
+        "history:\n"
+        "  - version: '0.1'\n"
+        "    changes: created\n"
+    )
 
 
 def test_a_value_held_twice_is_written_twice_and_a_written_alias_stays() -> None:

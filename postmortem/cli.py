@@ -102,9 +102,11 @@ def _history(args: argparse.Namespace) -> int:
     status = EXIT_PROBLEMS if problems else EXIT_OK
     if args.write:
         for path, document_history in found.items():
+            stored = Path(path).read_bytes()
             with edit(path, section_notes={"history": _GENERATED_HISTORY_NOTE}) as doc:
                 apply_history(doc, document_history)
-            print(f"{path}: history written ({len(document_history.committed)} versions)")
+            done = "already current" if Path(path).read_bytes() == stored else "written"
+            print(f"{path}: history {done} ({len(document_history.committed)} versions)")
         return status
     if not found:
         return status

@@ -503,7 +503,7 @@ def _insert_entry(
         node.insert(position, key, value)
     else:
         node.append(value)
-    if position == 0:
+    if position == 0 or node.fa.flow_style():  # a flow collection holds no comment lines
         return
     previous = _tail_slot(node, position - 1)
     text = _tail_text(previous)
@@ -567,7 +567,7 @@ def _indentation(line: str) -> int:
 def _blank_line_separated(node: CommentedMap | CommentedSeq, lines: Sequence[str]) -> bool:
     """Whether the file has a blank line (before any comment) above the last of the
     entries of ``node`` it had, and it was not the first."""
-    starts = [position[0] for position in node.lc.data.values()]
+    starts = [position[0] for position in (node.lc.data or {}).values()]
     return len(starts) > 1 and _blank_above(lines, starts[-1])
 
 

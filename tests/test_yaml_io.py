@@ -196,6 +196,19 @@ def test_sections_added_at_the_end_are_separated_as_the_last_one_was() -> None:
     )
 
 
+def test_items_added_to_flow_lists_stay_on_their_line() -> None:
+    text = (
+        SECTIONS_WITH_COMMENTS + "\nlessons:\n  went_wrong: []\n\n  went_well: [Replay, Paging]\n"
+    )
+    session = yaml_io.edit_text(text)
+    assert session.document.lessons is not None
+    session.document.lessons.went_well.append("Runbook")
+    session.document.lessons.went_wrong.extend(["Lag alert", "Paging delay"])
+    assert session.dumps() == text.replace("Paging]", "Paging, Runbook]").replace(
+        "  went_wrong: []\n", "  went_wrong:\n    - Lag alert\n    - Paging delay\n"
+    )
+
+
 def test_a_value_held_twice_is_written_twice_and_a_written_alias_stays() -> None:
     doc = postmortem.loads(SECTIONS_WITH_COMMENTS)
     moment = datetime(2024, 5, 1, 10, tzinfo=timezone.utc)

@@ -8,7 +8,6 @@ that ``postmortem --help`` and the hooks start fast.
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -32,15 +31,14 @@ _PROFILE_NAMES = [name.value for name in ProfileName]
 
 def _new(args: argparse.Namespace) -> int:
     from postmortem.files import write_atomic
+    from postmortem.init import schema_reference
     from postmortem.scaffold import scaffold
 
     path = Path(args.path)
     if path.exists():
         raise UsageError(f"{path}: already exists; not overwriting it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    schema_url = args.schema_url
-    if schema_url is None:
-        schema_url = os.path.relpath(Path.cwd() / "postmortem.schema.json", path.parent.resolve())
+    schema_url = args.schema_url if args.schema_url is not None else schema_reference(path)
     text = scaffold(args.profile, incident_id=args.id, title=args.title, schema_url=schema_url)
     write_atomic(path, text)
     print(f"{path}: new {args.profile} document; fill it in, then run: postmortem validate {path}")
@@ -358,6 +356,34 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace) -> int:
+    from postmortem.init import GITIGNORE, INCIDENTS_FOLDER, first_free_incident, init_repository
+
+    done = init_repository(args.directory, hooks_repo=args.hooks_repo, hooks_rev=args.hooks_rev)
+    if not done.changed:
+        print(f"{done.directory}: already set up; nothing changed")
+    elif done.git_initialised:
+        print(f"{done.directory}: set up, a new git repository")
+    else:
+        print(f"{done.directory}: set up")
+    for name in done.created:
+        print(f"  created   {name}")
+    if done.appended:
+        print(f"  appended  {', '.join(done.appended)} to {GITIGNORE}")
+    for name in done.kept:
+        print(f"  kept      {name} (it exists; not changed)")
+    incident = first_free_incident(done.directory)
+    where = "" if done.directory.resolve() == Path.cwd().resolve() else f" (in {done.directory})"
+    print(f"Next{where}:")
+    print(
+        f"  postmortem new {INCIDENTS_FOLDER}/{incident}.yaml --profile postmortem --id {incident}"
+    )
+    print(f"      (profiles: {', '.join(_PROFILE_NAMES)})")
+    print("  pre-commit install      (after pip install pre-commit)")
+    print(f"  git add {' '.join(done.files)} && git commit -m 'Incidents repository'")
+    return EXIT_OK
+
+
 def _rules(args: argparse.Namespace) -> int:
     from postmortem.rules import RULES
 
@@ -509,6 +535,24 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["markdown", "yaml", "json"], default="markdown")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(run=_export)
+
+    init = commands.add_parser(
+        "init",
+        help="make a folder a ready incidents repository: policy, hooks, schema, editor",
+        description="Write what an incidents repository needs (never replacing a file) and "
+        "git init it if it is in no git work tree. A second run changes nothing.",
+    )
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="default: .")
+    init.add_argument(
+        "--hooks-repo",
+        metavar="URL",
+        help="where the pre-commit hooks come from (default: postmortem's repository; "
+        "a mirror's URL, or a local clone)",
+    )
+    init.add_argument(
+        "--hooks-rev", metavar="REV", help=f"tag or commit of the hooks (default: v{__version__})"
+    )
+    init.set_defaults(run=_init)
 
     rules = commands.add_parser("rules", help="list the rule ids")
     rules.set_defaults(run=_rules)

@@ -33,14 +33,13 @@ _PROFILE_NAMES = [name.value for name in ProfileName]
 
 
 def _new(args: argparse.Namespace) -> int:
+    from postmortem.init import schema_reference
     from postmortem.scaffold import scaffold
 
     path = Path(args.path)
     if path.exists():
         raise UsageError(f"{path}: already exists; not overwriting it")
-    schema_url = args.schema_url
-    if schema_url is None:
-        schema_url = os.path.relpath(Path.cwd() / "postmortem.schema.json", path.parent.resolve())
+    schema_url = args.schema_url if args.schema_url is not None else schema_reference(path)
     incident_id = args.id if args.id is not None else path.stem
     text = scaffold(args.profile, incident_id=incident_id, title=args.title, schema_url=schema_url)
     _write_output(args.path, text)
@@ -116,13 +115,15 @@ def _history(args: argparse.Namespace) -> int:
     status = ExitCode.FINDINGS if problems else ExitCode.CLEAN
     if args.write:
         for path, document_history in found.items():
+            stored = Path(path).read_bytes()
             with edit(
                 path,
                 section_notes={"history": _GENERATED_HISTORY_NOTE},
                 ticket_url=readable[path].ticket_url,
             ) as doc:
                 apply_history(doc, document_history)
-            print(f"{path}: history written ({len(document_history.committed)} versions)")
+            done = "already current" if Path(path).read_bytes() == stored else "written"
+            print(f"{path}: history {done} ({len(document_history.committed)} versions)")
         return status
     if not found:
         return status
@@ -247,7 +248,7 @@ def _index(args: argparse.Namespace) -> int:
     repository = _scan(args.directory)
     rows = [
         row
-        for row in index_rows(repository.documents)
+        for row in index_rows(repository.documents, include_copies=args.include_copies)
         if (not args.severity or row.severity in args.severity)
         and (not args.status or {row.status, row.incident_status} & set(args.status))
         and (not args.label or row.classification in args.label)
@@ -278,7 +279,7 @@ def _actions(args: argparse.Namespace) -> int:
     today = args.today or date.today()
     found = [
         action
-        for action in open_actions(repository.documents)
+        for action in open_actions(repository.documents, include_copies=args.include_copies)
         if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
         and (not args.overdue or action.overdue(today))
     ]
@@ -306,6 +307,9 @@ def _actions(args: argparse.Namespace) -> int:
     return ExitCode.CLEAN
 
 
+_INCLUDE_COPIES_HELP = "count exported copies (metadata.exported_from) as incidents too"
+
+
 def _stats(args: argparse.Namespace) -> int:
     import attrs
 
@@ -315,7 +319,9 @@ def _stats(args: argparse.Namespace) -> int:
     repository = _scan(args.directory)
     figures = {
         key: plain(value)
-        for key, value in attrs.asdict(stats(repository.documents), recurse=False).items()
+        for key, value in attrs.asdict(
+            stats(repository.documents, include_copies=args.include_copies), recurse=False
+        ).items()
     }
     if args.format == "json":
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
@@ -384,6 +390,34 @@ def _export(args: argparse.Namespace) -> int:
         print(f"{args.output}: {args.audience} copy of {args.path} (withheld: {withheld})")
     else:
         sys.stdout.write(text)
+    return ExitCode.CLEAN
+
+
+def _init(args: argparse.Namespace) -> int:
+    from postmortem.init import GITIGNORE, INCIDENTS_FOLDER, first_free_incident, init_repository
+
+    done = init_repository(args.directory, hooks_repo=args.hooks_repo, hooks_rev=args.hooks_rev)
+    if not done.changed:
+        print(f"{done.directory}: already set up; nothing changed")
+    elif done.git_initialised:
+        print(f"{done.directory}: set up, a new git repository")
+    else:
+        print(f"{done.directory}: set up")
+    for name in done.created:
+        print(f"  created   {name}")
+    if done.appended:
+        print(f"  appended  {', '.join(done.appended)} to {GITIGNORE}")
+    for name in done.kept:
+        print(f"  kept      {name} (it exists; not changed)")
+    incident = first_free_incident(done.directory)
+    where = "" if done.directory.resolve() == Path.cwd().resolve() else f" (in {done.directory})"
+    print(f"Next{where}:")
+    print(
+        f"  postmortem new {INCIDENTS_FOLDER}/{incident}.yaml --profile postmortem --id {incident}"
+    )
+    print(f"      (profiles: {', '.join(_PROFILE_NAMES)})")
+    print("  pre-commit install      (after pip install pre-commit)")
+    print(f"  git add {' '.join(done.files)} && git commit -m 'Incidents repository'")
     return ExitCode.CLEAN
 
 
@@ -566,10 +600,11 @@ def _parser() -> argparse.ArgumentParser:
         "--sort",
         default="incident_start",
         choices=["id", "title", "severity", "status", "incident_start", "time_to_detect",
-                 "time_to_resolve", "open_action_items", "path"],
+                 "time_to_resolve", "open_actions", "path"],
         help="column to sort by (default: incident_start)",
     )  # fmt: skip
     index.add_argument("--reverse", action="store_true", help="sort descending")
+    index.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     index.set_defaults(run=_index)
 
     actions = commands.add_parser(
@@ -582,6 +617,7 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-overdue", action="store_true", help="exit 1 if any is overdue (scheduled CI)"
     )
     actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    actions.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     add_today_option(actions)
     actions.set_defaults(run=_actions)
 
@@ -590,6 +626,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")
+    stats.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     stats.set_defaults(run=_stats)
 
     export = commands.add_parser(
@@ -605,6 +642,24 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["markdown", "yaml", "json"], default="markdown")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(run=_export)
+
+    init = commands.add_parser(
+        "init",
+        help="make a folder a ready incidents repository: policy, hooks, schema, editor",
+        description="Write what an incidents repository needs (never replacing a file) and "
+        "git init it if it is in no git work tree. A second run changes nothing.",
+    )
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="default: .")
+    init.add_argument(
+        "--hooks-repo",
+        metavar="URL",
+        help="where the pre-commit hooks come from (default: postmortem's repository; "
+        "a mirror's URL, or a local clone)",
+    )
+    init.add_argument(
+        "--hooks-rev", metavar="REV", help=f"tag or commit of the hooks (default: v{__version__})"
+    )
+    init.set_defaults(run=_init)
 
     rules = commands.add_parser("rules", help="list the rules: id, level, hooks, summary")
     rules.add_argument(

@@ -287,13 +287,26 @@ def _optional(union_type: Any) -> Callable[[Any, Any], Any]:
 
 
 def _omit_empty(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    """Unstructure ``cls`` leaving out fields that are None or empty lists by default."""
+    """Unstructure ``cls`` leaving out fields that are None or empty lists by default, the
+    others in the order the class declares them."""
     overrides = {}
     for field in attrs.fields(cls):
         default = field.default
         if default is None or getattr(default, "factory", None) is list:
             overrides[field.name] = override(omit_if_default=True)
-    return make_dict_unstructure_fn(cls, _converter, **overrides)  # type: ignore[arg-type]
+    generated = make_dict_unstructure_fn(cls, _converter, **overrides)  # type: ignore[arg-type]
+    declared = [field.name for field in attrs.fields(cls)]
+    kept = [name for name in declared if name not in overrides]
+    if kept + [name for name in declared if name in overrides] == declared:
+        return generated
+    # cattrs writes the fields it may omit after all the others (HistoryEntry's
+    # ``changes`` before ``date``, TimelineEvent's ``event`` before ``time``).
+
+    def in_declared_order(instance: Any) -> dict[str, Any]:
+        data = generated(instance)
+        return {name: data[name] for name in declared if name in data}
+
+    return in_declared_order
 
 
 def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:

@@ -439,7 +439,7 @@ def _pending_version(
         summary = summarize(previous if isinstance(previous, PostMortem) else None, current)
     return Version(
         number=number,
-        date=datetime.fromtimestamp(os.stat(path).st_mtime).astimezone(),
+        date=datetime.fromtimestamp(int(os.stat(path).st_mtime)).astimezone(),  # seconds, as git
         author="(uncommitted)",
         author_email="",
         commit="",

@@ -1,21 +1,24 @@
 """Incident metrics from one document: when it began, was detected, contained and resolved
-(from the metadata, or else the timeline's milestones), and the durations between them."""
+(from the metadata, or else the timeline's milestones), the durations between them, and
+the follow-ups it leaves open."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import attrs
 
-from postmortem.model import ActionStatus, PostMortem, When
+from postmortem.model import ActionStatus, Link, PostMortem, When
 
 __all__ = [
     "Durations",
+    "FollowUp",
     "Milestones",
     "completion_rate",
     "durations",
     "instant",
     "mean_and_median",
     "milestones",
+    "open_follow_ups",
 ]
 
 _CONTAINED = ("mitigation applied", "contained", "containment")
@@ -115,3 +118,34 @@ def _milestone(doc: PostMortem, names: tuple[str, ...]) -> datetime | None:
         if (event.milestone or "").strip().lower() in names and event.time is not None:
             return instant(event.time)
     return None
+
+
+@attrs.frozen
+class FollowUp:
+    """Something a post-mortem asks to be done: an action item or a recommendation."""
+
+    field_path: tuple[str, int]
+    kind: str
+    action: str
+    owner: str | None
+    due: date | None
+    status: ActionStatus | None
+    ticket: Link | None
+
+
+def open_follow_ups(doc: PostMortem) -> list[FollowUp]:
+    """The document's open follow-ups, action items first: every action item and every
+    recommendation that is neither completed nor cancelled (no status counts as open).
+
+    The one definition behind ``postmortem index``'s count and ``postmortem actions``'s list.
+    """
+    found = [
+        FollowUp(("action_items", index), "action item", item.action, item.owner, item.due,
+                 item.status, item.ticket)
+        for index, item in enumerate(doc.action_items)
+    ] + [
+        FollowUp(("recommendations", index), "recommendation", item.action or item.title,
+                 item.owner, item.due, item.status, None)
+        for index, item in enumerate(doc.recommendations)
+    ]  # fmt: skip
+    return [item for item in found if item.status is None or item.status.is_open]

@@ -1,5 +1,8 @@
 """Repository-wide views: every post-mortem under a folder as an index row, its open action
-items and recommendations with their source lines, and the metrics across them all."""
+items and recommendations with their source lines, and the metrics across them all.
+
+The views count incidents: a copy exported for an audience (``metadata.exported_from``)
+repeats its source and is left out unless the caller asks for copies."""
 
 import os
 import re
@@ -12,8 +15,14 @@ from typing import TYPE_CHECKING
 import attrs
 
 from postmortem.errors import DocumentError, Problem
-from postmortem.metrics import completion_rate, durations, mean_and_median, milestones
-from postmortem.model import ActionStatus, Link, PostMortem
+from postmortem.metrics import (
+    completion_rate,
+    durations,
+    mean_and_median,
+    milestones,
+    open_follow_ups,
+)
+from postmortem.model import Link, PostMortem
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -104,13 +113,14 @@ class IndexRow:
     incident_start: date | None
     time_to_detect: timedelta | None
     time_to_resolve: timedelta | None
-    open_action_items: int
+    open_actions: int
 
 
-def index_rows(documents: Iterable[Scanned]) -> list[IndexRow]:
-    """An index row per document, in the order given."""
+def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[IndexRow]:
+    """An index row per incident, in the order given; exported copies (documents with
+    ``metadata.exported_from``) only with ``include_copies``."""
     rows = []
-    for scanned in documents:
+    for scanned in _incidents(documents, include_copies):
         doc = scanned.document
         metadata = doc.metadata
         measured = durations(doc)
@@ -130,7 +140,7 @@ def index_rows(documents: Iterable[Scanned]) -> list[IndexRow]:
                 incident_start=start.date() if start is not None else None,
                 time_to_detect=measured.to_detect,
                 time_to_resolve=measured.to_resolve,
-                open_action_items=len(doc.open_action_items()),
+                open_actions=len(open_follow_ups(doc)),
             )
         )
     return rows
@@ -154,46 +164,29 @@ class OpenAction:
         return self.due is not None and self.due < today
 
 
-def open_actions(documents: Iterable[Scanned]) -> list[OpenAction]:
-    """Open action items and recommendations of every document, with their source lines."""
+def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
+    """Open action items and recommendations of every incident, with their source lines;
+    exported copies only with ``include_copies``."""
     from postmortem.yaml_io import located_problems
 
     found: list[OpenAction] = []
-    for scanned in documents:
-        doc = scanned.document
-        entries: list[
-            tuple[tuple[str | int, ...], str, str, str | None, date | None, ActionStatus | None]
-        ] = []
-        for index, item in enumerate(doc.action_items):
-            if item.status is None or item.status.is_open:
-                entries.append(
-                    (("action_items", index), "action item", item.action, item.owner, item.due,
-                     item.status)
-                )  # fmt: skip
-        for index, recommendation in enumerate(doc.recommendations):
-            status = recommendation.status
-            if status is None or status.is_open:
-                text = recommendation.action or recommendation.title
-                entries.append(
-                    (("recommendations", index), "recommendation", text, recommendation.owner,
-                     recommendation.due, status)
-                )  # fmt: skip
-        if not entries:
+    for scanned in _incidents(documents, include_copies):
+        follow_ups = open_follow_ups(scanned.document)
+        if not follow_ups:
             continue
-        located = located_problems([(entry[0], "") for entry in entries], scanned.text, "")
-        for (path, kind, text, owner, due, status), place in zip(entries, located, strict=True):
-            ticket = doc.action_items[int(path[1])].ticket if kind == "action item" else None
+        places = located_problems([(item.field_path, "") for item in follow_ups], scanned.text, "")
+        for item, place in zip(follow_ups, places, strict=True):
             found.append(
                 OpenAction(
                     path=scanned.path,
                     line=place.line,
-                    document_id=doc.metadata.id,
-                    kind=kind,
-                    action=text,
-                    owner=owner,
-                    due=due,
-                    status=status.value if status is not None else None,
-                    ticket=ticket,
+                    document_id=scanned.document.metadata.id,
+                    kind=item.kind,
+                    action=item.action,
+                    owner=item.owner,
+                    due=item.due,
+                    status=item.status.value if item.status is not None else None,
+                    ticket=item.ticket,
                 )
             )
     return found
@@ -212,12 +205,14 @@ class Stats:
     median_time_to_resolve: timedelta | None
     action_items: int
     action_item_completion_rate: float | None
+    open_actions: int
 
 
-def stats(documents: Iterable[Scanned]) -> Stats:
+def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stats:
     """Counts by severity and by month of the incident's start, mean and median time to
-    detect and to resolve, and the share of action items completed."""
-    docs = [scanned.document for scanned in documents]
+    detect and to resolve, the share of action items completed and the open follow-ups;
+    exported copies count only with ``include_copies``."""
+    docs = [scanned.document for scanned in _incidents(documents, include_copies)]
     measured = [durations(doc) for doc in docs]
     by_severity = Counter(
         doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
@@ -236,4 +231,13 @@ def stats(documents: Iterable[Scanned]) -> Stats:
         median_time_to_resolve=resolve[1],
         action_items=sum(len(doc.action_items) for doc in docs),
         action_item_completion_rate=completion_rate(docs),
+        open_actions=sum(len(open_follow_ups(doc)) for doc in docs),
     )
+
+
+def _incidents(documents: Iterable[Scanned], include_copies: bool) -> Iterator[Scanned]:
+    """The documents that are incidents: not copies exported from another document, unless
+    ``include_copies``."""
+    for scanned in documents:
+        if include_copies or scanned.document.metadata.exported_from is None:
+            yield scanned

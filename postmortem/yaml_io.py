@@ -21,7 +21,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
@@ -29,6 +29,7 @@ from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from ruamel.yaml.tag import Tag
 from ruamel.yaml.timestamp import TimeStamp
+from ruamel.yaml.tokens import CommentToken
 
 from postmortem._shown import shown
 from postmortem.converter import (
@@ -83,6 +84,25 @@ def _represent_verbatim(representer: RoundTripRepresenter, data: _Verbatim) -> A
     return representer.represent_scalar(data.tag, data.text)
 
 
+class _Representer(RoundTripRepresenter):
+    """ruamel's round-trip representer, writing an alias only where the file had an anchor:
+    a value the model holds twice (a history row's date and ``metadata.created``) is
+    written out twice, not as ``&id001`` and ``*id001``."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        anchor = getattr(data, "anchor", None)
+        return anchor is None or anchor.value is None
+
+    def represent_none(self, data: None) -> Any:
+        """An empty value, as a person leaves a key to fill in (``key:``); ruamel writes
+        ``null`` instead whenever it has kept no object for aliases."""
+        return self.represent_scalar("tag:yaml.org,2002:null", "")
+
+
+_Representer.add_representer(_Verbatim, _represent_verbatim)
+_Representer.add_representer(type(None), _Representer.represent_none)
+
+
 class _FixedVersionResolver(VersionedResolver):
     """The resolver of the C loader, with its lookup table built once.
 
@@ -117,10 +137,11 @@ def _safe_yaml() -> YAML:
 
 def _roundtrip_yaml(mapping_indent: int = 2, sequence_indent: int = 4, offset: int = 2) -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Representer = _Representer
     yaml.indent(mapping=mapping_indent, sequence=sequence_indent, offset=offset)
     yaml.width = 4096
     yaml.preserve_quotes = True
-    yaml.representer.add_representer(_Verbatim, _represent_verbatim)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # [{name: A}], not [name: A]
     return yaml
 
 
@@ -452,8 +473,11 @@ def _same(before: Any, after: Any) -> bool:
     return bool(before == after)
 
 
-def _merge(node: Any, before: Any, after: Any, ticket_url: str | None) -> Any:
-    """``node`` changed as ``before`` became ``after``, untouched wherever they agree."""
+def _merge(node: Any, before: Any, after: Any, ticket_url: str | None, lines: Sequence[str]) -> Any:
+    """``node`` changed as ``before`` became ``after``, untouched wherever they agree.
+
+    ``lines`` are the file's, to tell whether it separates entries with blank lines.
+    """
     if before is not _MISSING and _same(before, after):
         return node
     if isinstance(node, str) and isinstance(after, dict):
@@ -464,17 +488,18 @@ def _merge(node: Any, before: Any, after: Any, ticket_url: str | None) -> Any:
             del node[key]
         for key, value in after.items():
             if key in node:
-                node[key] = _merge(node[key], old.get(key, _MISSING), value, ticket_url)
+                node[key] = _merge(node[key], old.get(key, _MISSING), value, ticket_url, lines)
             else:
-                node.insert(_insert_position(node, list(after), key), key, _yaml_value(value))
+                _insert_entry(node, _insert_position(node, list(after), key), key, value, lines)
         return node
     if isinstance(node, CommentedSeq) and isinstance(after, list):
         old_items = before if isinstance(before, list) else []
         for index, value in enumerate(after[: len(node)]):
             previous = old_items[index] if index < len(old_items) else _MISSING
-            node[index] = _merge(node[index], previous, value, ticket_url)
+            node[index] = _merge(node[index], previous, value, ticket_url, lines)
         del node[len(after) :]
-        node.extend(_yaml_value(value) for value in after[len(node) :])
+        for value in after[len(node) :]:
+            _insert_entry(node, len(node), len(node), value, lines)
         return node
     return _yaml_value(after)
 
@@ -497,6 +522,98 @@ def _insert_position(node: CommentedMap, order: list[str], key: str) -> int:
         if earlier in node:
             return present.index(earlier) + 1
     return 0
+
+
+def _insert_entry(
+    node: CommentedMap | CommentedSeq, position: int, key: Any, value: Any, lines: Sequence[str]
+) -> None:
+    """Add an entry to a map or sequence of the file, the comment lines staying where the
+    person wrote them.
+
+    ruamel keeps the lines after an entry (blank lines, and comments that introduce the
+    next entry or what follows the collection) on the entry's last scalar, so an entry put
+    after it would come after those lines. They are split: comments indented inside the
+    entry stay with it, comments introducing what follows move after the new entry, and
+    blank lines separate the entries as the file separates them.
+    """
+    value = _commented(_yaml_value(value))
+    if isinstance(node, CommentedMap):
+        node.insert(position, key, value)
+    else:
+        node.append(value)
+    if position == 0 or node.fa.flow_style():  # a flow collection holds no comment lines
+        return
+    previous = _tail_slot(node, position - 1)
+    text = _tail_text(previous)
+    if text is None:
+        return
+    first, *rest = text[:-1].split("\n")
+    column = node.lc.col or 0
+    start = len(rest)
+    while start and (not rest[start - 1].strip() or _indentation(rest[start - 1]) <= column):
+        start -= 1
+    own, following = rest[:start], rest[start:]
+    if position == len(node) - 1:  # the new last entry: separated as the last one was
+        separator = [""] if _blank_line_separated(node, lines) else []
+    else:  # between two entries: the blank lines that separated them
+        separator = list(itertools.takewhile(lambda line: not line.strip(), following))
+    _set_tail(previous, first + "\n" + "".join(line + "\n" for line in own + separator))
+    if following:
+        _set_tail(_tail_slot(node, position), "\n" + "".join(line + "\n" for line in following))
+
+
+def _tail_slot(node: CommentedMap | CommentedSeq, index: int) -> tuple[Any, Any, int]:
+    """Where ruamel keeps the lines after entry ``index`` of ``node``: on its last scalar
+    (slot 2 of a map entry's comments, slot 0 of a sequence item's)."""
+    entry = list(node)[index] if isinstance(node, CommentedMap) else index
+    value = node[entry]
+    if isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
+        return _tail_slot(value, len(value) - 1)
+    return node, entry, 2 if isinstance(node, CommentedMap) else 0
+
+
+def _tail_text(slot: tuple[Any, Any, int]) -> str | None:
+    """The lines kept at ``slot``, starting with the end of the entry's own line; None if
+    they are not what ruamel reads from a file (then they are left alone)."""
+    container, entry, index = slot
+    comments = container.ca.items.get(entry) or []
+    token = comments[index] if index < len(comments) else None
+    text = "\n" if token is None else getattr(token, "value", None)
+    return text if isinstance(text, str) and text.endswith("\n") else None
+
+
+def _set_tail(slot: tuple[Any, Any, int], text: str) -> None:
+    container, entry, index = slot
+    comments = container.ca.items.setdefault(entry, [])
+    comments.extend([None] * (4 - len(comments)))
+    comments[index] = None if text == "\n" else CommentToken(text, CommentMark(0))
+
+
+def _commented(value: Any) -> Any:
+    """Plain data as ruamel's round-trip types, which can carry comments."""
+    if isinstance(value, dict):
+        return CommentedMap((key, _commented(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_commented(item) for item in value)
+    return value
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _blank_line_separated(node: CommentedMap | CommentedSeq, lines: Sequence[str]) -> bool:
+    """Whether the file has a blank line (before any comment) above the last of the
+    entries of ``node`` it had, and it was not the first."""
+    starts = [position[0] for position in (node.lc.data or {}).values()]
+    return len(starts) > 1 and _blank_above(lines, starts[-1])
+
+
+def _blank_above(lines: Sequence[str], line: int) -> bool:
+    above = line - 1
+    while above >= 0 and lines[above].lstrip().startswith("#"):
+        above -= 1
+    return above >= 0 and not lines[above].strip()
 
 
 def _guess_indentation(text: str) -> tuple[int, int, int]:
@@ -539,11 +656,9 @@ class _EditSession:
         if _same(self._before, after):
             return self.text
         yaml = _roundtrip_yaml(*self._indentation)
+        tree = parse_roundtrip(self.text, self._source)
         tree = _merge(
-            parse_roundtrip(self.text, self._source),
-            self._before,
-            _yaml_value(after),
-            self._ticket_url,
+            tree, self._before, _yaml_value(after), self._ticket_url, self.text.splitlines()
         )
         for key, note in (section_notes or {}).items():
             if key in tree and f"# {note}" not in self.text:

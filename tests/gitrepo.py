@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import attrs
@@ -66,3 +67,20 @@ def init_repo(path: Path) -> GitRepo:
     repo.git("config", "user.email", "committer@example.com")
     repo.git("config", "commit.gpgsign", "false")
     return repo
+
+
+def git_environment(tmp: Path) -> dict[str, str]:
+    """The environment for git and pre-commit run as a subprocess: a fresh HOME under
+    ``tmp``, no system configuration, a fixed identity, this Python's scripts first."""
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }

@@ -344,3 +344,83 @@ def test_old_versions_are_read_with_the_ticket_url_and_cached_per_pattern(repo: 
         "created",
         "title Disk full -> Disk full on db-1",
     ]
+
+
+WRITTEN_BY_HAND = """\
+# Disk full on db-1
+schema_version: 1
+profile: postmortem
+metadata:
+  id: PM-2
+  title: Disk full on db-1
+  status: Draft   # Final once reviewed
+  authors: [{name: Alice Adams}]
+
+summary:
+  text: The log volume filled up.
+
+action_items:
+  - action: Rotate logs
+    owner: sre
+    status: Open
+    # the ticket is still to be filed
+
+# who receives it
+distribution:
+  recipients: [SRE]
+"""
+
+WITH_HISTORY = """\
+# Disk full on db-1
+schema_version: 1
+profile: postmortem
+metadata:
+  id: PM-2
+  title: Disk full on db-1
+  status: Final   # Final once reviewed
+  authors: [{name: Alice Adams}]
+  version: '1.0'
+  created: 2024-05-01 10:00:00+02:00
+  updated: 2024-05-03 09:00:00+00:00
+
+summary:
+  text: The log volume filled up.
+
+action_items:
+  - action: Rotate logs
+    owner: sre
+    status: Open
+    # the ticket is still to be filed
+
+# history: generated from git by `postmortem history --write`; edits here are replaced
+history:
+  - version: '0.1'
+    date: 2024-05-01 10:00:00+02:00
+    author: Alice Adams
+    changes: created
+  - version: '1.0'
+    date: 2024-05-03 09:00:00+00:00
+    author: Bob Brown
+    changes: status Draft -> Final
+
+# who receives it
+distribution:
+  recipients: [SRE]
+"""
+
+
+def test_write_gives_the_yaml_a_person_would_write(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Block style, the model's key order, each date written out (no anchors), comments
+    and blank lines where the person had them, the note above the generated table."""
+    path = repo.write("pm/disk.yaml", WRITTEN_BY_HAND)
+    repo.commit("Draft", author=ALICE, date="2024-05-01T10:00:00+02:00")
+    repo.write("pm/disk.yaml", WRITTEN_BY_HAND.replace("status: Draft ", "status: Final "))
+    repo.commit("Finalise", author=BOB, date="2024-05-03T09:00:00+00:00")
+    assert main(["history", "--write", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == WITH_HISTORY
+    assert capsys.readouterr().out == f"{path}: history written (2 versions)\n"
+    assert main(["history", "--write", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == WITH_HISTORY
+    assert capsys.readouterr().out == f"{path}: history already current (2 versions)\n"

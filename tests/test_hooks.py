@@ -1,8 +1,6 @@
 """The hooks: main(argv) on temporary files, and end to end with the real pre-commit and git."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -22,7 +20,7 @@ from postmortem.model import (
     PostMortem,
 )
 from tests.conftest import EXAMPLES, ROOT
-from tests.gitrepo import GitRepo, init_repo
+from tests.gitrepo import GitRepo, git_environment, init_repo
 
 TODAY = ["--today", "2024-01-01"]
 
@@ -136,48 +134,6 @@ def test_check_needs_paths_or_staged(capsys: pytest.CaptureFixture[str]) -> None
 # End to end: the real pre-commit and git, in temporary repositories.
 
 
-def _git_env(tmp: Path) -> dict[str, str]:
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    return {
-        **os.environ,
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-
-
-@pytest.fixture(scope="session")
-def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This repository's working copy, committed to a scratch repository pre-commit can clone."""
-    copy = tmp_path_factory.mktemp("postmortem-working-copy")
-    env = _git_env(copy)
-    listing = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True, env=env,
-    ).stdout.decode()  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *command], cwd=copy, check=True, env=env, capture_output=True)
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=copy, capture_output=True, text=True, check=True, env=env
-    ).stdout.strip()
-    return copy, sha
-
-
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
 POLICY = """\
 path_rules:
   - paths: ["incidents/confidential/**"]
@@ -189,7 +145,7 @@ path_rules:
 def incidents(
     tmp_path: Path, hook_source: tuple[Path, str], pre_commit_home: Path
 ) -> tuple[GitRepo, dict[str, str]]:
-    env = {**_git_env(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
+    env = {**git_environment(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
     repo = init_repo(tmp_path / "incidents-repo")
     source, sha = hook_source
     repo.write(
@@ -335,7 +291,7 @@ def test_pre_commit_accepts_a_complete_document(incidents: tuple[GitRepo, dict[s
 
 @pytest.fixture
 def plain_hooks_repo(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
-    env = _git_env(tmp_path)
+    env = git_environment(tmp_path)
     repo = init_repo(tmp_path / "plain")
     repo.git("config", "core.hooksPath", str(ROOT / "hooks"))
     return repo, env

@@ -11,6 +11,16 @@ import pytest
 import postmortem
 from postmortem.cli import main
 from postmortem.metrics import durations
+from postmortem.model import (
+    ActionItem,
+    ActionStatus,
+    Classification,
+    Metadata,
+    PostMortem,
+    PriorityTier,
+    ProfileName,
+    Recommendation,
+)
 from postmortem.reports import index_rows, open_actions, scan, stats
 from tests.conftest import EXAMPLES
 
@@ -39,7 +49,7 @@ def test_index_rows_hold_the_key_facts() -> None:
     row = rows["PM-2024-007"]
     assert (row.severity, row.status, row.classification) == ("P1", "Final", "Internal")
     assert row.incident_start == date(2024, 3, 12)
-    assert row.open_action_items == 2
+    assert row.open_actions == 2
 
 
 def test_index_filters_and_formats(capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,3 +123,76 @@ def test_long_runs_show_progress_on_a_terminal_only(
     monkeypatch.undo()
     assert main(["stats", str(EXAMPLES)]) == 0
     assert "scanning" not in capsys.readouterr().err
+
+
+def _follow_ups_of_every_kind() -> PostMortem:
+    """Two open action items (one without a status), a completed one, an open
+    recommendation (without a status) and a cancelled one."""
+    return PostMortem(
+        profile=ProfileName.SECURITY_POSTMORTEM,
+        metadata=Metadata(id="INC-9", title="Leaked key", classification=Classification.INTERNAL),
+        action_items=[
+            ActionItem(action="Rotate keys", owner="sec", status=ActionStatus.IN_PROGRESS),
+            ActionItem(action="Scan repositories", owner="appsec"),
+            ActionItem(action="Revoke the key", owner="sec", status=ActionStatus.COMPLETED),
+        ],
+        recommendations=[
+            Recommendation(title="Scope keys", tier=PriorityTier.HIGH, action="Per-endpoint keys"),
+            Recommendation(
+                title="Hardware keys", tier=PriorityTier.LOW, status=ActionStatus.CANCELLED
+            ),
+        ],
+    )
+
+
+def test_index_actions_and_stats_count_the_same_open_follow_ups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    postmortem.dump(_follow_ups_of_every_kind(), tmp_path / "INC-9.yaml")
+    assert main(["actions", str(tmp_path), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(item["kind"], item["action"]) for item in listed] == [
+        ("action item", "Rotate keys"),
+        ("action item", "Scan repositories"),
+        ("recommendation", "Per-endpoint keys"),
+    ]
+    assert main(["index", str(tmp_path), "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["open_actions"] == 3
+    assert main(["stats", str(tmp_path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["open_actions"] == 3
+
+
+def test_the_views_agree_across_the_examples() -> None:
+    documents = scan(EXAMPLES).documents
+    listed = open_actions(documents)
+    counted = {row.path: row.open_actions for row in index_rows(documents)}
+    assert counted == {
+        scanned.path: sum(action.path == scanned.path for action in listed) for scanned in documents
+    }
+    assert stats(documents).open_actions == len(listed)
+    assert {action.kind for action in listed} == {"action item", "recommendation"}
+
+
+def test_exported_copies_are_not_incidents_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "INC-9.yaml"
+    postmortem.dump(_follow_ups_of_every_kind(), source)
+    copy = postmortem.export(postmortem.load(source), Classification.INTERNAL, source="INC-9.yaml")
+    postmortem.dump(copy, tmp_path / "INC-9.internal.yaml")
+    documents = scan(tmp_path).documents
+    assert len(documents) == 2
+    assert [row.path for row in index_rows(documents)] == [str(source)]
+    assert len(index_rows(documents, include_copies=True)) == 2
+    assert {action.path for action in open_actions(documents)} == {str(source)}
+    assert len(open_actions(documents, include_copies=True)) == 6
+    assert (stats(documents).documents, stats(documents).open_actions) == (1, 3)
+    assert stats(documents, include_copies=True).documents == 2
+    for command, count in (("index", 1), ("actions", 3)):
+        assert main([command, str(tmp_path), "--format", "json"]) == 0
+        assert len(json.loads(capsys.readouterr().out)) == count
+        assert main([command, str(tmp_path), "--format", "json", "--include-copies"]) == 0
+        assert len(json.loads(capsys.readouterr().out)) == 2 * count
+    assert main(["stats", str(tmp_path), "--include-copies"]) == 0
+    assert "documents: 2" in capsys.readouterr().out

@@ -6,7 +6,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,19 @@ import pytest
 import postmortem
 from postmortem import DocumentError, yaml_io
 from postmortem.converter import ticket_link
-from postmortem.model import ActionItem, ActionStatus, DocumentStatus, Link
+from postmortem.model import (
+    ActionItem,
+    ActionStatus,
+    DocumentStatus,
+    HistoryEntry,
+    Lessons,
+    Link,
+    Metadata,
+    PostMortem,
+    ProfileName,
+    Timeline,
+    TimelineEvent,
+)
 
 HAND_WRITTEN = textwrap.dedent(
     """\
@@ -174,6 +186,110 @@ def test_removing_a_section_removes_only_its_lines(tmp_path: Path) -> None:
         "    users_affected: 1200",
         "    funds_at_risk: {amount: 1.50e+3, currency: EUR}",
     ]
+
+
+SECTIONS_WITH_COMMENTS = """\
+schema_version: 1
+profile: postmortem
+metadata:
+  id: INC-8
+  title: Queue backlog
+  status: Draft
+  authors: [{name: Dana}]
+
+# What happened
+summary:
+  text: Consumers stalled.
+
+action_items:
+  - action: Alert on consumer lag
+    owner: ops
+    # agreed in the review
+
+# who receives it
+distribution:
+  recipients: [SRE]
+"""
+
+
+def test_added_entries_leave_each_comment_above_what_it_introduces() -> None:
+    session = yaml_io.edit_text(SECTIONS_WITH_COMMENTS)
+    doc = session.document
+    doc.metadata.version = "0.1"
+    doc.add_action_item(ActionItem(action="Run a game day", owner="sre"))
+    doc.lessons = Lessons(went_well=["The replay tool worked."])
+    assert session.dumps() == SECTIONS_WITH_COMMENTS.replace(
+        "  authors: [{name: Dana}]\n", "  authors: [{name: Dana}]\n  version: '0.1'\n"
+    ).replace(
+        "    # agreed in the review\n",
+        "    # agreed in the review\n"
+        "  - action: Run a game day\n"
+        "    owner: sre\n"
+        "\n"
+        "lessons:\n"
+        "  went_well:\n"
+        "    - The replay tool worked.\n",
+    )
+
+
+def test_sections_added_at_the_end_are_separated_as_the_last_one_was() -> None:
+    text = SECTIONS_WITH_COMMENTS[: SECTIONS_WITH_COMMENTS.index("\n# who receives it")]
+    session = yaml_io.edit_text(text)
+    session.document.lessons = Lessons(went_well=["The replay tool worked."])
+    session.document.history = [HistoryEntry(version="0.1", changes="created")]
+    assert session.dumps({"history": "generated"}) == text + (
+        "\n"
+        "lessons:\n"
+        "  went_well:\n"
+        "    - The replay tool worked.\n"
+        "\n"
+        "# generated\n"
+        "history:\n"
+        "  - version: '0.1'\n"
+        "    changes: created\n"
+    )
+
+
+def test_items_added_to_flow_lists_stay_on_their_line() -> None:
+    text = (
+        SECTIONS_WITH_COMMENTS + "\nlessons:\n  went_wrong: []\n\n  went_well: [Replay, Paging]\n"
+    )
+    session = yaml_io.edit_text(text)
+    assert session.document.lessons is not None
+    session.document.lessons.went_well.append("Runbook")
+    session.document.lessons.went_wrong.extend(["Lag alert", "Paging delay"])
+    assert session.dumps() == text.replace("Paging]", "Paging, Runbook]").replace(
+        "  went_wrong: []\n", "  went_wrong:\n    - Lag alert\n    - Paging delay\n"
+    )
+
+
+def test_a_value_held_twice_is_written_twice_and_a_written_alias_stays() -> None:
+    doc = postmortem.loads(SECTIONS_WITH_COMMENTS)
+    moment = datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    doc.metadata.created = doc.metadata.updated = moment
+    text = postmortem.dumps(doc)
+    assert "&" not in text
+    assert "*" not in text
+    assert text.count("2024-05-01 10:00:00+00:00") == 2
+    aliased = SECTIONS_WITH_COMMENTS.replace(
+        "  text: Consumers stalled.\n", "  text: &why Consumers stalled.\n  what_happened: *why\n"
+    )
+    session = yaml_io.edit_text(aliased)
+    session.document.metadata.title = "Queue backlog in eu-west"
+    assert session.dumps() == aliased.replace("Queue backlog", "Queue backlog in eu-west")
+
+
+def test_fields_are_written_in_the_order_the_model_declares_them() -> None:
+    text = postmortem.dumps(
+        PostMortem(
+            profile=ProfileName.POSTMORTEM,
+            metadata=Metadata(id="INC-9"),
+            timeline=Timeline(events=[TimelineEvent(time=date(2024, 5, 1), event="Alert")]),
+            history=[HistoryEntry(version="0.1", date=date(2024, 5, 1), changes="created")],
+        )
+    )
+    assert "  events:\n    - time: 2024-05-01\n      event: Alert\n" in text
+    assert "  - version: '0.1'\n    date: 2024-05-01\n    changes: created\n" in text
 
 
 def test_an_exception_in_the_edit_block_writes_nothing(tmp_path: Path) -> None:

@@ -20,7 +20,14 @@ from postmortem.errors import DocumentError, UsageError
 if TYPE_CHECKING:
     from postmortem.policy import Policy
 
-__all__ = ["Role", "carries_document_keys", "expand_paths", "role_of"]
+__all__ = [
+    "YAML_SUFFIXES",
+    "Role",
+    "carries_document_keys",
+    "expand_paths",
+    "files_under",
+    "role_of",
+]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -79,7 +86,7 @@ def expand_paths(
         if os.path.isdir(path):
             expanded += [
                 name
-                for name in _files_under(path)
+                for name in files_under(path)
                 if role_of(name, find_policy(name, policies)) in roles
             ]
         elif os.path.lexists(path):
@@ -89,7 +96,9 @@ def expand_paths(
     return expanded
 
 
-def _files_under(folder: str) -> Iterator[str]:
+def files_under(folder: str | os.PathLike[str]) -> Iterator[str]:
+    """Every file under ``folder`` at any depth, in name order, hidden files and folders left
+    out."""
     for root, folders, files in os.walk(folder):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         for name in sorted(files):

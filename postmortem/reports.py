@@ -4,8 +4,8 @@ items and recommendations with their source lines, and the metrics across them a
 The views count incidents: a copy exported for an audience (``metadata.exported_from``)
 repeats its source and is left out unless the caller asks for copies."""
 
+import functools
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
@@ -62,12 +62,16 @@ def scan(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> Repository:
-    """Every post-mortem under ``directory``: the files its policy's ``files`` pattern names,
-    and any other ``*.yaml`` or ``*.yml`` that says which ``profile:`` it follows."""
+    """Every post-mortem under ``directory``, as the hooks see them
+    (:func:`postmortem.discovery.role_of`): the files its policy's ``files`` pattern names,
+    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key."""
+    from postmortem.discovery import YAML_SUFFIXES, Role, files_under, role_of
     from postmortem.policy import find_policy, read_governed, relative_to_root
     from postmortem.yaml_io import loads
 
-    candidates = sorted(_yaml_files(Path(directory)))
+    candidates = [
+        path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
+    ]
     documents: list[Scanned] = []
     problems: list[Problem] = []
     policies: dict[Path, Policy] = {}
@@ -75,27 +79,21 @@ def scan(
         if progress is not None:
             progress(number, len(candidates))
         policy = find_policy(path, policies)
-        named = policy.names_document(relative_to_root(path, policy))
         try:
             text = read_governed(path, policy)
-            if named or _PROFILE_KEY.search(text):
-                document = loads(text, str(path), ticket_url=policy.ticket_url)
-                documents.append(Scanned(str(path), text, document))
         except DocumentError as error:
-            if named:
+            if policy.names_document(relative_to_root(path, policy)):
                 problems.extend(error.problems)
+            continue
+        if role_of(path, policy, functools.partial(str, text)) is not Role.DOCUMENT:
+            continue
+        try:
+            document = loads(text, path, ticket_url=policy.ticket_url)
+        except DocumentError as error:
+            problems.extend(error.problems)
+            continue
+        documents.append(Scanned(path, text, document))
     return Repository(tuple(documents), tuple(problems))
-
-
-_PROFILE_KEY = re.compile(r"^profile:", re.MULTILINE)
-
-
-def _yaml_files(directory: Path) -> Iterator[Path]:
-    for root, folders, files in os.walk(directory):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in files:
-            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                yield Path(root) / name
 
 
 @attrs.frozen

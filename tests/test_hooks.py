@@ -148,20 +148,22 @@ def _git_env(tmp: Path) -> dict[str, str]:
     }
 
 
+HOOK_REPOSITORY_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+"""With the package, what pre-commit needs to install the hooks; a clone and an sdist have them."""
+
+
 @pytest.fixture(scope="session")
 def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This repository's working copy, committed to a scratch repository pre-commit can clone."""
+    """This working copy's hooks and package, committed to a scratch repository pre-commit can
+    clone: one repository and revision for the whole run, so pre-commit builds its environment
+    once (in the session's ``pre_commit_home``)."""
     copy = tmp_path_factory.mktemp("postmortem-working-copy")
     env = _git_env(copy)
-    listing = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True, env=env,
-    ).stdout.decode()  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
+    for name in HOOK_REPOSITORY_FILES:
+        shutil.copy2(ROOT / name, copy / name)
+    shutil.copytree(
+        ROOT / "postmortem", copy / "postmortem", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         subprocess.run(["git", *command], cwd=copy, check=True, env=env, capture_output=True)
     sha = subprocess.run(

@@ -31,10 +31,11 @@ from ruamel.yaml.tag import Tag
 from ruamel.yaml.timestamp import TimeStamp
 
 from postmortem._shown import shown
+from postmortem._version import __version__
 from postmortem.converter import FieldPath, format_path, structure, structure_problems, unstructure
 from postmortem.errors import DocumentError, Problem
 from postmortem.files import read_text, write_atomic
-from postmortem.model import PostMortem
+from postmortem.model import SCHEMA_VERSION, PostMortem
 
 __all__ = [
     "compose",
@@ -350,6 +351,14 @@ def document_from_data(data: Any, text: str, source: str) -> PostMortem:
         kind = "a list" if isinstance(data, list) else "a single value"
         message = f"expected a mapping of sections at the top level, found {kind}"
         raise DocumentError([Problem(source, 1, 1, "", message)])
+    written_for = data.get("schema_version")
+    if type(written_for) is int and written_for > SCHEMA_VERSION:
+        # Only this problem: the rest of the document is in a format this program cannot know.
+        message = (
+            f"written for schema {written_for}; this is postmortem {__version__}"
+            f" (schema {SCHEMA_VERSION}): upgrade postmortem"
+        )
+        raise DocumentError(located_problems([(("schema_version",), message)], text, source))
     try:
         return structure(data, PostMortem)
     except Exception as error:  # every structuring failure becomes located problems

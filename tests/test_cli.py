@@ -9,7 +9,7 @@ import pytest
 
 import postmortem
 from postmortem.cli import main
-from postmortem.model import ProfileName
+from postmortem.model import SCHEMA_VERSION, ProfileName
 from tests.conftest import ROOT
 
 PROFILES = [name.value for name in ProfileName]
@@ -152,4 +152,16 @@ def test_a_bad_policy_is_a_usage_error_for_the_cli(
     assert main(["render", str(document), "--no-git-history"]) == 2
     assert capsys.readouterr().err.startswith(
         f"{tmp_path / '.postmortem.yaml'}:1:12: templates: expected a string"
+    )
+
+
+def test_a_document_of_a_newer_schema_says_which_program_it_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "future.yaml"
+    path.write_text("schema_version: 9\nprofile: postmortem\nmetadata: {id: A}\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out == (
+        f"{path}:1:17: schema_version: written for schema 9; this is postmortem"
+        f" {postmortem.__version__} (schema {SCHEMA_VERSION}): upgrade postmortem\n"
     )

@@ -32,6 +32,7 @@ from ruamel.yaml.timestamp import TimeStamp
 from ruamel.yaml.tokens import CommentToken
 
 from postmortem._shown import shown
+from postmortem._version import __version__
 from postmortem.converter import (
     TICKET_KEY,
     UNKNOWN_KEY,
@@ -44,7 +45,7 @@ from postmortem.converter import (
 )
 from postmortem.errors import DocumentError, Problem
 from postmortem.files import read_text, write_atomic
-from postmortem.model import PostMortem
+from postmortem.model import SCHEMA_VERSION, PostMortem
 
 __all__ = [
     "compose",
@@ -385,6 +386,14 @@ def document_from_data(
         kind = "a list" if isinstance(data, list) else "a single value"
         message = f"expected a mapping of sections at the top level, found {kind}"
         raise DocumentError([Problem(source, 1, 1, "", message)])
+    written_for = data.get("schema_version")
+    if type(written_for) is int and written_for > SCHEMA_VERSION:
+        # Only this problem: the rest of the document is in a format this program cannot know.
+        message = (
+            f"written for schema {written_for}; this is postmortem {__version__}"
+            f" (schema {SCHEMA_VERSION}): upgrade postmortem"
+        )
+        raise DocumentError(located_problems([(("schema_version",), message)], text, source))
     try:
         return structure(data, PostMortem, ticket_url=ticket_url)
     except Exception as error:  # every structuring failure becomes located problems

@@ -19,7 +19,27 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS_VARIABLE = "POSTMORTEM_SEEDS"
+SEEDS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The five seed templates the model was written from: ``$POSTMORTEM_SEEDS``, else
+    ``../shared/seeds`` beside this checkout. A user's clone has neither, and the tests that
+    compare with the templates skip, saying why; a ``$POSTMORTEM_SEEDS`` that is no folder fails.
+    """
+    named = os.environ.get(SEEDS_VARIABLE)
+    if named:
+        if not Path(named).is_dir():
+            pytest.fail(f"{SEEDS_VARIABLE}={named} is not a folder")
+        return Path(named)
+    if not SEEDS_BESIDE_CHECKOUT.is_dir():
+        pytest.skip(
+            f"the seed templates are not here: set {SEEDS_VARIABLE} to their folder"
+            f" (looked for {SEEDS_BESIDE_CHECKOUT})"
+        )
+    return SEEDS_BESIDE_CHECKOUT
 
 
 @pytest.fixture
@@ -49,20 +69,22 @@ def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
+HOOK_REPOSITORY_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+"""With the package, what pre-commit needs to install the hooks; a clone and an sdist have them."""
+
+
 @pytest.fixture(scope="session")
 def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This repository's working copy, committed to a scratch repository pre-commit can clone."""
+    """This working copy's hooks and package, committed to a scratch repository pre-commit can
+    clone: one repository and revision for the whole run, so pre-commit builds its environment
+    once (in the session's ``pre_commit_home``)."""
     copy = tmp_path_factory.mktemp("postmortem-working-copy")
     env = git_environment(copy)
-    listing = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True, env=env,
-    ).stdout.decode()  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
+    for name in HOOK_REPOSITORY_FILES:
+        shutil.copy2(ROOT / name, copy / name)
+    shutil.copytree(
+        ROOT / "postmortem", copy / "postmortem", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         subprocess.run(["git", *command], cwd=copy, check=True, env=env, capture_output=True)
     sha = subprocess.run(

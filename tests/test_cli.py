@@ -11,7 +11,7 @@ import pytest
 import postmortem
 from postmortem import hooks
 from postmortem.cli import main
-from postmortem.model import ProfileName
+from postmortem.model import SCHEMA_VERSION, ProfileName
 from tests.conftest import ROOT
 from tests.gitrepo import GitRepo, init_repo
 
@@ -279,3 +279,15 @@ def test_render_reads_the_git_history_with_the_ticket_url(
     ticket_repo.commit("Finalise INC-5")
     assert main(["render", "incidents/INC-5.yaml"]) == 0
     assert "**Version**: 1.0\n" in capsys.readouterr().out
+
+
+def test_a_document_of_a_newer_schema_says_which_program_it_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "future.yaml"
+    path.write_text("schema_version: 9\nprofile: postmortem\nmetadata: {id: A}\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out == (
+        f"{path}:1:17: schema_version: written for schema 9; this is postmortem"
+        f" {postmortem.__version__} (schema {SCHEMA_VERSION}): upgrade postmortem\n"
+    )

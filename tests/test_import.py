@@ -23,7 +23,7 @@ from postmortem.model import (
     Severity,
 )
 from postmortem.render import render
-from tests.conftest import EXAMPLES, SEEDS
+from tests.conftest import EXAMPLES
 from tests.strategies import markdown_documents
 
 MARKDOWN = Path(__file__).parent / "markdown"
@@ -46,15 +46,16 @@ def test_rendered_examples_import_back_equal(path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SEED_PROFILES))
-def test_each_template_imports_into_its_profile(name: str) -> None:
-    imported = import_markdown((SEEDS / name).read_text(encoding="utf-8"), name)
+def test_each_template_imports_into_its_profile(name: str, seeds_dir: Path) -> None:
+    imported = import_markdown((seeds_dir / name).read_text(encoding="utf-8"), name)
     assert imported.profile_detected
     assert imported.document.profile.value == SEED_PROFILES[name]
     assert postmortem.loads(postmortem.dumps(imported.document)) == imported.document
 
 
-def test_template_placeholders_import_as_empty() -> None:
-    imported = import_markdown((SEEDS / "001_3482386feb63f3b1.txt").read_text(encoding="utf-8"))
+def test_template_placeholders_import_as_empty(seeds_dir: Path) -> None:
+    seed = seeds_dir / "001_3482386feb63f3b1.txt"
+    imported = import_markdown(seed.read_text(encoding="utf-8"))
     doc = imported.document
     assert doc.metadata.classification is None
     assert doc.metadata.title == ""

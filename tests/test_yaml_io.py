@@ -15,6 +15,7 @@ import postmortem
 from postmortem import DocumentError, yaml_io
 from postmortem.converter import ticket_link
 from postmortem.model import (
+    SCHEMA_VERSION,
     ActionItem,
     ActionStatus,
     DocumentStatus,
@@ -394,9 +395,14 @@ def test_all_problems_are_reported_at_once() -> None:
     ]
 
 
-def test_a_newer_schema_version_is_refused() -> None:
-    with pytest.raises(DocumentError, match="schema_version"):
-        postmortem.loads("schema_version: 99\nprofile: postmortem\nmetadata: {id: A}\n", "x.yaml")
+def test_a_newer_schema_version_is_the_one_problem_and_says_to_upgrade() -> None:
+    text = "profile: postmortem\nschema_version: 99\nmetadata: {id: A, colour: red}\nnew: 1\n"
+    with pytest.raises(DocumentError) as caught:
+        postmortem.loads(text, "x.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"x.yaml:2:17: schema_version: written for schema 99; this is postmortem"
+        f" {postmortem.__version__} (schema {SCHEMA_VERSION}): upgrade postmortem"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -222,3 +222,12 @@ def test_init_new_and_commits_through_the_real_pre_commit(
         "INC-0001: certificate alert done",
         "INC-0001: the checkout outage",
     ]
+
+    stray = "pm/2025/INC-0002.yaml"
+    run_ok(*postmortem_cli, "new", stray, "--profile", "retrospective")
+    run_ok("git", "add", stray)
+    refused = run("git", "commit", "-m", "A draft outside incidents/")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert re.search(rf"^{re.escape(stray)}:\d+:\d+: PM201 ", output, re.MULTILINE), output
+    assert run("git", "log", "--format=%s", "-1").stdout.strip() == log.splitlines()[0]

@@ -59,7 +59,38 @@ def check_paths(
     """
     policies: dict[Path, Policy] = {}
     findings = _staged_findings(hooks, today, policies) if staged else []
+    if "classification" in hooks:
+        paths = [*paths, *_copies_of(paths, policies)]
     return findings + _check_files(paths, hooks, today, policies, only_post_mortems)
+
+
+def _copies_of(paths: Sequence[str], policies: dict[Path, "Policy"]) -> list[str]:
+    """The published copies in the work tree that name one of ``paths`` as their source and
+    are not among them: a change to a source is checked against the copies made from it."""
+    from postmortem.discovery import files_under
+    from postmortem.policy import find_policy, is_published, read_governed, relative_to_root
+
+    named = {os.path.realpath(path) for path in paths}
+    wanted: dict[Path, set[str]] = {}
+    for path in paths:
+        policy = find_policy(path, policies)
+        relative = relative_to_root(path, policy)
+        if not is_published(relative, policy):
+            wanted.setdefault(policy.root, set()).add(relative)
+    copies = []
+    for root, sources in wanted.items():
+        policy = find_policy(root / "_", policies)
+        for candidate in files_under(root):
+            relative = relative_to_root(candidate, policy)
+            if not is_published(relative, policy) or os.path.realpath(candidate) in named:
+                continue
+            try:
+                text = read_governed(candidate, policy)
+            except DocumentError:
+                continue
+            if any(source in text for source in sources):
+                copies.append(candidate)
+    return copies
 
 
 def _check_one(

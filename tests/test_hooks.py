@@ -359,9 +359,10 @@ def test_pre_commit_refuses_a_public_copy_that_leaks_an_internal_ioc(
     refused = _commit(repo, env, copy, leaked)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
-    line = next(line for line in output.splitlines() if " PM309 " in line)
+    line = next(line for line in output.splitlines() if " PM309 summary.text: holds" in line)
     assert line.startswith(f"{copy}:")
     assert "holds '203.0.113.45'" in line
+    assert f"{copy}:" in output.split("differs from what `postmortem export", 1)[0]
     assert repo.git("log", "--format=%s", "-1").strip() == f"add {copy}"
 
 
@@ -417,7 +418,7 @@ def test_pre_commit_refuses_a_markdown_public_copy_that_leaks(
     refused = _commit(repo, env, copy, leaked)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
-    line = next(line for line in output.splitlines() if " PM309 " in line)
+    line = next(line for line in output.splitlines() if " PM309 holds" in line)
     number = next(
         index for index, text in enumerate(leaked.splitlines(), 1) if "203.0.113.45" in text
     )

@@ -1,17 +1,17 @@
 """PM3xx: a classification label that is allowed and fits the path, content and distribution."""
 
-import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import attrs
 
 from postmortem._shown import shown
-from postmortem.audiences import labelled_text
+from postmortem.audiences import export, labelled_text
 from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import DocumentError, Finding, Level
-from postmortem.model import SECTION_NAMES, Classification
+from postmortem.leaks import Cleared, first_difference, secrets_of_repository, tokens
+from postmortem.model import SECTION_NAMES, Classification, PostMortem
 from postmortem.patterns import compile_linear
 from postmortem.policy import ContentKind, Policy, glob_matches, is_published, load_governed
 
@@ -184,6 +184,61 @@ def _has(context: Context, content: ContentKind) -> bool:
     )
 
 
+def _content_texts(document: PostMortem, content: ContentKind) -> Iterator[str]:
+    """The text of the values that make a document hold ``content``."""
+    analysis = document.attack_analysis
+    if content is ContentKind.IOCS:
+        values: list[Any] = [ioc.value for ioc in document.iocs]
+    elif content is ContentKind.CREDENTIALS:
+        movement = analysis.lateral_movement if analysis is not None else None
+        values = [movement.credentials_used] if movement is not None else []
+    else:
+        impact = analysis.impact if analysis is not None else None
+        values = [
+            document.impact.data_affected if document.impact is not None else [],
+            impact.data_impact if impact is not None else None,
+        ]
+    yield from _strings(values)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if type(value) is str:
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            yield from _strings(getattr(value, field.name))
+
+
+def _content_below_its_minimum(context: Context) -> Iterator[RawFinding]:
+    """Parts of other sections, labelled below what a content rule demands, that repeat that
+    content (an IOC quoted in a Public summary)."""
+    policy = context.policy
+    parts = None
+    for rule in policy.content_rules:
+        content_tokens = set().union(
+            *(tokens(text) for text in _content_texts(context.document, rule.content))
+        )
+        if not content_tokens:
+            continue
+        minimum = policy.sensitivity(rule.minimum)
+        parts = parts or list(labelled_text(context.document, policy))
+        for path, text, rank in parts:
+            if rank >= minimum or path[0] in _CONTENT_SECTIONS[rule.content]:
+                continue
+            repeated = tokens(text) & content_tokens
+            if repeated:
+                kind = rule.content.value.replace("_", " ")
+                yield (
+                    path,
+                    "PM307",
+                    f"holds {shown(min(repeated))} from the document's {kind}, which must be "
+                    f"at least {rule.minimum.value}",
+                )
+
+
 # The sections that hold each kind of content a content rule names.
 _CONTENT_SECTIONS = {
     ContentKind.IOCS: ("iocs",),
@@ -215,6 +270,7 @@ def _part_labels(context: Context, ceiling: int) -> Iterator[RawFinding]:
     for name in SECTION_NAMES:
         for path, label in _item_labels(getattr(document, name), (name,)):
             yield from _within(path, label, ceiling, policy, minimums.get(name))
+    yield from _content_below_its_minimum(context)
 
 
 def _within(
@@ -250,48 +306,100 @@ def _item_labels(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Class
 
 
 def _leaks(context: Context) -> Iterator[RawFinding]:
-    """A published copy (under a path rule marked ``published``) may hold no redaction
-    pattern that applies to its label, and no text that the document it was exported from
-    holds only in parts above its label."""
+    """A published copy (under a path rule marked ``published``) must be what ``postmortem
+    export`` makes of its source for its label, and hold nothing that a document of the
+    repository keeps above that label (:mod:`postmortem.leaks`)."""
     label = context.document.metadata.classification
     if not is_published(context.relative_path, context.policy) or label is None:
         return
-    parts = [(path, text) for path, text, _ in labelled_text(context.document, context.policy)]
-    source = context.document.metadata.exported_from
-    whole: FieldPath = ("metadata", "exported_from") if source else ("metadata",)
-    for where, message, _ in _leaked(parts, label, source, context.policy):
-        yield (whole if where is None else where), "PM309", message
+    policy = context.policy
+    source_name = context.document.metadata.exported_from
+    whole: FieldPath = ("metadata", "exported_from") if source_name else ("metadata",)
+    found = _source(source_name, policy)
+    source = found if isinstance(found, PostMortem) else None
+    if isinstance(found, str):
+        yield whole, "PM309", found
+    elif source is not None and source_name is not None:
+        differs = first_difference(context.document, source, label, policy, source_name)
+        if differs is not None:
+            yield differs, "PM309", _not_a_fresh_export(source_name, label, "yaml")
+    parts = [(path, text) for path, text, _ in labelled_text(context.document, policy)]
+    for where, message, _ in _leaked(parts, label, source, policy):
+        yield where, "PM309", message
 
 
-def published_copy_findings(text: str, source: str, policy: Policy) -> list[Finding]:
-    """PM309 for a published copy that is not YAML (a Markdown edition): the same leak check,
-    on each line of its text. Its label and source are read as ``postmortem import`` reads
-    them; a copy that states no label is taken to be as public as anything the policy
-    allows."""
+def published_copy_findings(text: str, name: str, policy: Policy) -> list[Finding]:
+    """PM309 for a published copy that is not YAML (a Markdown edition): it must be what
+    ``postmortem export --format markdown`` makes of its source, and the same search runs on
+    each of its lines. Its label and source are read as ``postmortem import`` reads them; a
+    copy that states no label is taken to be as public as anything the policy allows."""
     from postmortem.importer import import_markdown
 
     if not policy.selects("PM309"):
         return []
-    metadata = import_markdown(text, source).document.metadata
+    metadata = import_markdown(text, name).document.metadata
     label = metadata.classification or policy.allowed_labels()[0]
     lines = text.splitlines()
     level = policy.level("PM309", Level.ERROR)
+
+    def finding(line: int, column: int, message: str) -> Finding:
+        return Finding(name, line, column, "PM309", "", message, level)
+
     findings = []
-    for where, message, found in _leaked(
-        list(enumerate(lines)), label, metadata.exported_from, policy
-    ):
-        line = where if where is not None else 0
-        column = lines[line].find(found) + 1 if found and line < len(lines) else 1
-        findings.append(Finding(source, line + 1, column, "PM309", "", message, level))
+    found = _source(metadata.exported_from, policy)
+    source = found if isinstance(found, PostMortem) else None
+    if isinstance(found, str):
+        findings.append(finding(1, 1, found))
+    elif source is not None and metadata.exported_from is not None:
+        line = _first_different_line(lines, source, label, policy, metadata.exported_from)
+        if line is not None:
+            message = _not_a_fresh_export(metadata.exported_from, label, "markdown")
+            findings.append(finding(line, 1, message))
+    for index, message, found in _leaked(list(enumerate(lines)), label, source, policy):
+        column = lines[index].find(found) + 1 if found in lines[index] else 1
+        findings.append(finding(index + 1, column, message))
     return findings
 
 
+def _source(name: str | None, policy: Policy) -> PostMortem | str:
+    """The document a copy names as its source, or why it cannot be had."""
+    if name is None:
+        return "a published copy must name the document it was exported from (exported_from)"
+    try:
+        return load_governed(policy.root / name, policy)
+    except DocumentError as error:
+        return f"cannot check against {name}: {error.problems[0].message}"
+
+
+def _not_a_fresh_export(source: str, label: Classification, output_format: str) -> str:
+    return (
+        f"differs from what `postmortem export {source} --audience {label.value} --format "
+        f"{output_format}` makes of it now; export it again"
+    )
+
+
+def _first_different_line(
+    lines: list[str], source: PostMortem, label: Classification, policy: Policy, name: str
+) -> int | None:
+    from postmortem.render import render
+
+    fresh = render(export(source, label, policy, source=name), templates=policy.templates_dir())
+    expected = fresh.splitlines()
+    for number, (ours, theirs) in enumerate(zip(lines, expected, strict=False), start=1):
+        if ours != theirs:
+            return number
+    return None if len(lines) == len(expected) else min(len(lines), len(expected)) + 1
+
+
 def _leaked(
-    parts: list[tuple[Where, str]], label: Classification, source: str | None, policy: Policy
-) -> Iterator[tuple[Where | None, str, str]]:
+    parts: list[tuple[Where, str]],
+    label: Classification,
+    source: PostMortem | None,
+    policy: Policy,
+) -> Iterator[tuple[Where, str, str]]:
     """(where, message, the text found) for each part of a copy labelled ``label`` that
-    matches a redaction pattern or holds what ``source`` keeps above the label; ``where``
-    is None for a finding about the copy as a whole."""
+    matches a redaction pattern that applies to it, or holds what a document of the
+    repository keeps above the label and its own ``source`` does not show."""
     limit = policy.sensitivity(label)
     for rule in policy.redactions:
         if limit < policy.sensitivity(rule.below):
@@ -304,43 +412,10 @@ def _leaked(
                         f" masked below {rule.below.value}"
                     )
                     yield where, message, match.group(0)
-    if source is None:
-        message = "a published copy must name the document it was exported from (exported_from)"
-        yield None, message, ""
-        return
-    try:
-        original = load_governed(policy.root / source, policy)
-    except DocumentError as error:
-        yield None, f"cannot check against {source}: {error.problems[0].message}", ""
-        return
-    secrets = _secrets(list(labelled_text(original, policy)), limit)
+    cleared = Cleared.of(source, policy, limit) if source is not None else Cleared("", frozenset())
+    secrets = secrets_of_repository(policy, limit)
     for where, text in parts:
-        leaked = next((secret for secret in secrets if secret in text), None)
-        if leaked is not None:
-            message = f"holds {shown(leaked)}, which {source} keeps above {label.value}"
-            yield where, message, leaked
-
-
-def _secrets(parts: list[tuple[FieldPath, str, int]], limit: int) -> list[str]:
-    """What a copy at rank ``limit`` must not hold: the distinctive tokens (addresses, host
-    names, hashes, paths: anything with a digit, dot, colon, slash or @) and the long values
-    of parts above it that no part at or below it also holds."""
-    cleared = "\n".join(text for _, text, rank in parts if rank <= limit)
-    found: set[str] = set()
-    for _, text, rank in parts:
-        if rank <= limit:
-            continue
-        if len(text.strip()) >= _LONG_VALUE and text.strip() not in cleared:
-            found.add(text.strip())
-        found.update(
-            token
-            for token in _TOKEN.findall(text)
-            if _DISTINCTIVE.search(token) and token not in cleared
-        )
-    return sorted(found, key=len, reverse=True)
-
-
-_TOKEN = re.compile(r"[\w][\w.:/@-]{4,}[\w]")
-_DISTINCTIVE = re.compile(r"[\d.:/@]")
-_LONG_VALUE = 24
-"""A whole value this long is specific enough to call a leak wherever it appears."""
+        hit = secrets.found_in(text, cleared)
+        if hit is not None:
+            leaked, keeper = hit
+            yield where, f"holds {shown(leaked)}, which {keeper} keeps above {label.value}", leaked

@@ -7,6 +7,7 @@ that ``postmortem --help`` and the hooks start fast.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
 from postmortem.model import Classification, PostMortem, ProfileName
-from postmortem.options import add_today_option, date_option
+from postmortem.options import add_policy_from_option, add_today_option, date_option
 from postmortem.reporting import ExitCode, internal_error, policy_error
 
 if TYPE_CHECKING:
@@ -229,13 +230,20 @@ def _import(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from postmortem.checks import CHECKING_HOOKS
     from postmortem.discovery import Role, expand_paths
+    from postmortem.policy import policies_from
     from postmortem.runner import run
 
     if not args.paths and not args.staged:
         raise UsageError("name the files or folders to check, or use --staged")
-    paths = expand_paths(args.paths, frozenset({Role.DOCUMENT, Role.PUBLISHED_COPY}))
+    with policies_from(args.policy_from) if args.policy_from else contextlib.nullcontext():
+        paths = expand_paths(args.paths, frozenset({Role.DOCUMENT, Role.PUBLISHED_COPY}))
     return run(
-        paths, CHECKING_HOOKS, output_format=args.format, today=args.today, staged=args.staged
+        paths,
+        CHECKING_HOOKS,
+        policy_from=args.policy_from,
+        output_format=args.format,
+        today=args.today,
+        staged=args.staged,
     )
 
 
@@ -563,6 +571,7 @@ def _parser() -> argparse.ArgumentParser:
         "--staged", action="store_true", help="check the staged content of staged post-mortems"
     )
     add_today_option(check)
+    add_policy_from_option(check)
     check.set_defaults(run=_check)
 
     render = commands.add_parser("render", help="render a document as Markdown in a layout")

@@ -9,7 +9,7 @@ those the registry gives it (``postmortem rules``).
 import argparse
 from collections.abc import Sequence
 
-from postmortem.options import add_today_option
+from postmortem.options import add_policy_from_option, add_today_option
 from postmortem.reporting import internal_error
 
 __all__ = ["classification", "completeness", "render", "validate"]
@@ -19,11 +19,18 @@ def _checking_hook(hook: str, description: str, argv: Sequence[str] | None) -> i
     parser = argparse.ArgumentParser(prog=f"postmortem-{hook}", description=description)
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to check")
     add_today_option(parser)
+    add_policy_from_option(parser)
     args = parser.parse_args(argv)
     try:
         from postmortem.runner import run
 
-        return run(args.files, (hook,), today=args.today, only_post_mortems=True)
+        return run(
+            args.files,
+            (hook,),
+            today=args.today,
+            only_post_mortems=True,
+            policy_from=args.policy_from,
+        )
     except Exception as error:
         return internal_error(error)
 

@@ -3,7 +3,7 @@
 import argparse
 from datetime import date, datetime
 
-__all__ = ["add_today_option", "date_option"]
+__all__ = ["add_policy_from_option", "add_today_option", "date_option"]
 
 
 def date_option(text: str) -> date:
@@ -25,4 +25,14 @@ def add_today_option(parser: argparse.ArgumentParser) -> None:
     """``--today``: the date deadlines are judged by, for reproducible runs."""
     parser.add_argument(
         "--today", type=date_option, metavar="DATE", help="date to judge deadlines by (YYYY-MM-DD)"
+    )
+
+
+def add_policy_from_option(parser: argparse.ArgumentParser) -> None:
+    """``--policy-from REV``: read the policy from a git revision, for CI on pull requests."""
+    parser.add_argument(
+        "--policy-from",
+        metavar="REV",
+        help="read the policy from this git revision (a pull request's base branch), and "
+        "report each way the work tree's policy is weaker (PM601)",
     )

@@ -6,6 +6,9 @@ The file is validated like a document, with located errors.
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import Enum
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -17,7 +20,7 @@ from postmortem._shown import shown
 from postmortem._suggest import did_you_mean
 from postmortem.converter import FieldPath, structure, structure_problems
 from postmortem.errors import DocumentError, Level, PolicyError, Problem
-from postmortem.files import read_text
+from postmortem.files import decode_text, read_text
 from postmortem.model import (
     SECTION_NAMES,
     Classification,
@@ -43,6 +46,9 @@ __all__ = [
     "is_published",
     "load_governed",
     "load_policy",
+    "policies_from",
+    "policy_from_text",
+    "policy_revision",
     "read_governed",
     "relative_to_root",
 ]
@@ -271,11 +277,20 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     source = os.fspath(path)
     try:
         text = read_text(path)
+    except DocumentError as error:
+        raise PolicyError(error.problems) from None
+    return policy_from_text(text, source, Path(path).parent)
+
+
+def policy_from_text(text: str, source: str, root: Path) -> Policy:
+    """The policy in ``text`` (read from ``source``) for the repository folder ``root``;
+    :class:`PolicyError` with located problems if it is not valid."""
+    try:
         data = parse(text, source)
     except DocumentError as error:
         raise PolicyError(error.problems) from None
     if data is None:
-        return _rooted(Policy(), Path(path).parent)
+        return _rooted(Policy(), root)
     if not isinstance(data, dict):
         raise PolicyError([Problem(source, 1, 1, "", "expected a mapping of policy keys")])
     try:
@@ -285,7 +300,27 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     problems = _semantic_problems(policy)
     if problems:
         raise PolicyError(located_problems(problems, text, source))
-    return _rooted(policy, Path(path).parent)
+    return _rooted(policy, root)
+
+
+_POLICY_REVISION: ContextVar[str | None] = ContextVar("policy_revision", default=None)
+
+
+@contextmanager
+def policies_from(revision: str) -> Iterator[None]:
+    """Within the block, :func:`find_policy` reads every policy file from the git
+    ``revision`` (a pull request's base branch) instead of the work tree, so that a change
+    cannot loosen the rules it is checked by."""
+    token = _POLICY_REVISION.set(revision)
+    try:
+        yield
+    finally:
+        _POLICY_REVISION.reset(token)
+
+
+def policy_revision() -> str | None:
+    """The revision policies are read from (:func:`policies_from`), None for the work tree."""
+    return _POLICY_REVISION.get()
 
 
 def _rooted(policy: Policy, root: Path) -> Policy:
@@ -378,18 +413,22 @@ def find_policy(
     document: str | os.PathLike[str], known: dict[Path, Policy] | None = None
 ) -> Policy:
     """The policy that governs ``document``: the nearest ``.postmortem.yaml`` above it,
-    looking no higher than the git work tree; the defaults if there is none.
+    looking no higher than the git work tree; the defaults if there is none. Inside
+    :func:`policies_from`, the policy files are those of that revision.
 
     ``known`` remembers the answer per directory across calls of one run.
     """
     known = {} if known is None else known
+    revision = _POLICY_REVISION.get()
     directory = Path(document).absolute().parent
     visited = []
     while directory not in known:
         visited.append(directory)
         candidate = directory / POLICY_FILE
-        if candidate.is_file():
+        if revision is None and candidate.is_file():
             known[directory] = load_policy(candidate)
+        elif revision is not None and (text := _policy_at(revision, directory)) is not None:
+            known[directory] = policy_from_text(text, f"{revision}:{candidate}", directory)
         elif (directory / ".git").exists() or directory.parent == directory:
             known[directory] = _rooted(Policy(), directory)
         else:
@@ -397,6 +436,19 @@ def find_policy(
     for seen in visited:
         known[seen] = known[directory]
     return known[directory]
+
+
+def _policy_at(revision: str, directory: Path) -> str | None:
+    """The text of the policy file in ``directory`` at ``revision``, None if it has none."""
+    from postmortem.staged import file_at_revision
+
+    content = file_at_revision(directory, revision, POLICY_FILE)
+    if content is None:
+        return None
+    try:
+        return decode_text(content, f"{revision}:{directory / POLICY_FILE}")
+    except DocumentError as error:
+        raise PolicyError(error.problems) from None
 
 
 def read_governed(document: str | os.PathLike[str], policy: Policy) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError
+from postmortem.files import read_text
 from postmortem.reporting import ExitCode, policy_error, report
 
 if TYPE_CHECKING:
@@ -25,14 +26,20 @@ def run(
     today: date | None = None,
     staged: bool = False,
     only_post_mortems: bool = False,
+    policy_from: str | None = None,
 ) -> ExitCode:
     """Check ``paths`` (and, with ``staged``, the staged files) with the rules ``hooks`` run,
-    and report the findings. See :func:`check_paths` for ``only_post_mortems``."""
+    and report the findings. See :func:`check_paths` for the options."""
     import sys
 
     try:
         findings = check_paths(
-            paths, hooks, today=today, staged=staged, only_post_mortems=only_post_mortems
+            paths,
+            hooks,
+            today=today,
+            staged=staged,
+            only_post_mortems=only_post_mortems,
+            policy_from=policy_from,
         )
     except PolicyError as error:
         return policy_error(error)
@@ -49,19 +56,79 @@ def check_paths(
     today: date | None = None,
     staged: bool = False,
     only_post_mortems: bool = False,
+    policy_from: str | None = None,
 ) -> list[Finding]:
     """The findings for ``paths`` (and, with ``staged``, for the staged files).
 
     Published copies that are not YAML get the leak check. With ``only_post_mortems`` (the
     hooks, which are handed every changed file), a file that is neither a post-mortem nor a
     published copy (:func:`postmortem.discovery.role_of`) is passed over; without it, every
-    other file named is checked as a post-mortem.
+    other file named is checked as a post-mortem. With ``policy_from``, a git revision, the
+    policies are read from that revision and each way the work tree's policy is weaker is a
+    PM601 finding.
     """
+    from postmortem.policy import policies_from
+
+    if policy_from is not None:
+        with policies_from(policy_from):
+            findings = check_paths(
+                paths, hooks, today=today, staged=staged, only_post_mortems=only_post_mortems
+            )
+        return findings + _policy_changes(paths, hooks, policy_from)
     policies: dict[Path, Policy] = {}
     findings = _staged_findings(hooks, today, policies) if staged else []
     if "classification" in hooks:
         paths = [*paths, *_copies_of(paths, policies)]
     return findings + _check_files(paths, hooks, today, policies, only_post_mortems)
+
+
+def _policy_changes(paths: Sequence[str], hooks: Sequence[str], revision: str) -> list[Finding]:
+    """PM601 for each way the work tree's policy governing ``paths`` (the repository's, when
+    none is named) is weaker than the one at ``revision``."""
+    from postmortem.checks.policy_changes import weakenings
+    from postmortem.checks.registry import RULES, rules_for
+    from postmortem.policy import POLICY_FILE, find_policy, policies_from
+    from postmortem.staged import open_work_tree
+    from postmortem.yaml_io import located_problems
+
+    if RULES["PM601"] not in rules_for(tuple(hooks)):
+        return []
+    head_policies: dict[Path, Policy] = {}
+    base_policies: dict[Path, Policy] = {}
+    top = Path(open_work_tree(Path.cwd()).working_tree_dir or ".")
+    findings: list[Finding] = []
+    for path in sorted({*paths, str(top / "_")}):
+        head = find_policy(path, head_policies)
+        with policies_from(revision):
+            base = find_policy(path, base_policies)
+        if not base.selects("PM601"):
+            continue
+        found = list(weakenings(base, head))
+        policy_file = head.root / POLICY_FILE
+        if not found or any(finding.source == str(policy_file) for finding in findings):
+            continue
+        level = base.level("PM601", RULES["PM601"].level)
+        suffix = f" (not so at {revision})"
+        if policy_file.is_file():
+            text = read_text(policy_file)
+            for problem in located_problems(found, text, str(policy_file)):
+                findings.append(
+                    Finding(
+                        problem.source,
+                        problem.line,
+                        problem.column,
+                        "PM601",
+                        problem.path,
+                        problem.message + suffix,
+                        level,
+                    )
+                )
+        else:
+            findings += [
+                Finding(str(policy_file), 1, 1, "PM601", "", message + suffix, level)
+                for _, message in found
+            ]
+    return findings
 
 
 def _copies_of(paths: Sequence[str], policies: dict[Path, "Policy"]) -> list[str]:

@@ -8,7 +8,7 @@ from postmortem.errors import PostMortemError
 if TYPE_CHECKING:
     import git
 
-__all__ = ["open_work_tree", "staged_content", "staged_files"]
+__all__ = ["file_at_revision", "open_work_tree", "staged_content", "staged_files"]
 
 
 def open_work_tree(directory: Path) -> "git.Repo":
@@ -33,4 +33,23 @@ def staged_files(repo: "git.Repo") -> list[str]:
 def staged_content(repo: "git.Repo", name: str) -> bytes:
     """The staged content of the repository path ``name``."""
     content: bytes = repo.git.get_object_data(f":{name}")[3]
+    return content
+
+
+def file_at_revision(directory: Path, revision: str, name: str) -> bytes | None:
+    """The content of the file ``name`` in ``directory`` as the git ``revision`` has it;
+    None if it has no such file. A revision git does not know is a usage error."""
+    import git
+
+    repo = open_work_tree(directory)
+    try:
+        repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+    except git.GitCommandError:
+        raise PostMortemError(f"{revision}: no such revision in {repo.working_tree_dir}") from None
+    top = Path(repo.working_tree_dir or ".").resolve()
+    relative = (directory.resolve() / name).relative_to(top).as_posix()
+    try:
+        content: bytes = repo.git.get_object_data(f"{revision}:{relative}")[3]
+    except (ValueError, git.GitCommandError):
+        return None
     return content

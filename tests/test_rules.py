@@ -2,6 +2,7 @@
 pre-commit knows, the console scripts and the registry agree."""
 
 import importlib
+import os
 from collections.abc import Callable
 from datetime import date, timedelta
 from importlib.metadata import entry_points
@@ -14,9 +15,11 @@ from ruamel.yaml import YAML
 import postmortem
 from postmortem.checks import CHECKING_HOOKS, check_text
 from postmortem.checks.registry import RULES, rules_for, rules_markdown
+from postmortem.errors import Finding
 from postmortem.model import Classification, Distribution, DocumentStatus, PostMortem, SectionLabel
 from postmortem.policy import Policy, load_policy
 from tests.conftest import EXAMPLES, ROOT
+from tests.gitrepo import init_repo
 
 TODAY = date(2024, 4, 1)
 
@@ -177,29 +180,51 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
 }
 
 
+def _weakened_policy(tmp_path: Path, hooks: tuple[str, ...]) -> list[Finding]:
+    """PM601 is the runner's, not a document's: a repository whose work tree ignores a rule
+    its base revision runs."""
+    from postmortem.runner import check_paths
+
+    repo = init_repo(tmp_path / "repo")
+    repo.write(".postmortem.yaml", "select: [PM]\n")
+    repo.write("incidents/i.yaml", _operations())
+    repo.commit("base")
+    repo.write(".postmortem.yaml", "ignore: [PM203]\n")
+    previous = Path.cwd()
+    os.chdir(repo.root)
+    try:
+        return check_paths(["incidents/i.yaml"], hooks, today=TODAY, policy_from="HEAD")
+    finally:
+        os.chdir(previous)
+
+
+RUNNER_TRIGGERS = {"PM601": _weakened_policy}
+
+
 def test_every_rule_has_a_trigger() -> None:
-    assert sorted(TRIGGERS) == sorted(RULES)
+    assert sorted([*TRIGGERS, *RUNNER_TRIGGERS]) == sorted(RULES)
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
-def test_every_rule_fires(rule: str, tmp_path: Path) -> None:
-    make_text, policy_text, relative = TRIGGERS[rule]
-    policy = Policy()
-    if policy_text:
-        (tmp_path / ".postmortem.yaml").write_text(policy_text, encoding="utf-8")
-        policy = load_policy(tmp_path / ".postmortem.yaml")
-    findings = check_text(make_text(), relative, policy, today=TODAY, relative_path=relative)
-    fired = [finding for finding in findings if finding.rule == rule]
-    assert fired, findings
+def test_every_rule_fires(rule: str, tmp_path: Path, git_env: dict[str, str]) -> None:
+    def findings_of(hooks: tuple[str, ...]) -> list[Finding]:
+        if rule in RUNNER_TRIGGERS:
+            return RUNNER_TRIGGERS[rule](tmp_path / "-".join(hooks), hooks)
+        make_text, policy_text, relative = TRIGGERS[rule]
+        policy = Policy()
+        if policy_text:
+            (tmp_path / ".postmortem.yaml").write_text(policy_text, encoding="utf-8")
+            policy = load_policy(tmp_path / ".postmortem.yaml")
+        return check_text(make_text(), relative, policy, hooks, today=TODAY, relative_path=relative)
+
+    fired = [finding for finding in findings_of(CHECKING_HOOKS) if finding.rule == rule]
+    assert fired
     assert all(finding.line > 0 for finding in fired), fired
     assert {finding.level for finding in fired} == {RULES[rule].level}
     for hook in CHECKING_HOOKS:
         runs_it = hook in RULES[rule].hooks
         assert (RULES[rule] in rules_for((hook,))) == runs_it
-        found = check_text(
-            make_text(), relative, policy, (hook,), today=TODAY, relative_path=relative
-        )
-        assert (rule in {finding.rule for finding in found}) == runs_it
+        assert (rule in {finding.rule for finding in findings_of((hook,))}) == runs_it
 
 
 def test_the_policy_sets_a_rule_level_and_selects_rules(tmp_path: Path) -> None:

@@ -9,12 +9,26 @@ from here (``postmortem rules --format markdown``).
 from collections.abc import Mapping
 from types import ModuleType
 
-from postmortem.checks import classification, completeness, consistency, loading, secrets
+from postmortem.checks import (
+    classification,
+    completeness,
+    consistency,
+    loading,
+    policy_changes,
+    secrets,
+)
 from postmortem.checks.context import CHECKING_HOOKS, Rule
 
 __all__ = ["FAMILIES", "RULES", "rules_for", "rules_markdown"]
 
-FAMILIES: tuple[ModuleType, ...] = (loading, completeness, classification, consistency, secrets)
+FAMILIES: tuple[ModuleType, ...] = (
+    loading,
+    completeness,
+    classification,
+    consistency,
+    secrets,
+    policy_changes,
+)
 """The family modules, in the order of their ids; each has ``RULES`` and ``TITLE``."""
 
 RULES: Mapping[str, Rule] = {

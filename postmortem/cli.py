@@ -21,7 +21,7 @@ from postmortem._version import __version__
 from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
 from postmortem.model import Classification, PostMortem, ProfileName
 from postmortem.options import add_policy_from_option, add_today_option, date_option
-from postmortem.reporting import ExitCode, internal_error, policy_error
+from postmortem.reporting import ExitCode, environment_error, internal_error, policy_error
 
 if TYPE_CHECKING:
     from postmortem.history import DocumentHistory
@@ -709,5 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.USAGE
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+    except OSError as error:
+        return environment_error(error)
     except Exception as error:
         return internal_error(error)

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 from postmortem.options import add_policy_from_option, add_today_option
-from postmortem.reporting import internal_error
+from postmortem.reporting import environment_error, internal_error
 
 __all__ = ["classification", "completeness", "render", "validate"]
 
@@ -31,6 +31,8 @@ def _checking_hook(hook: str, description: str, argv: Sequence[str] | None) -> i
             only_post_mortems=True,
             policy_from=args.policy_from,
         )
+    except OSError as error:
+        return environment_error(error)
     except Exception as error:
         return internal_error(error)
 
@@ -64,5 +66,7 @@ def render(argv: Sequence[str] | None = None) -> int:
         from postmortem.render.beside import render_beside
 
         return render_beside(args.files)
+    except OSError as error:
+        return environment_error(error)
     except Exception as error:
         return internal_error(error)

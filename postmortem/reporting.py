@@ -16,6 +16,7 @@ __all__ = [
     "REPORTERS",
     "ExitCode",
     "colour_enabled",
+    "environment_error",
     "internal_error",
     "policy_error",
     "report",
@@ -48,6 +49,15 @@ def internal_error(error: Exception) -> ExitCode:
         file=sys.stderr,
     )
     return ExitCode.INTERNAL
+
+
+def environment_error(error: OSError) -> ExitCode:
+    """The machine refused something (a read-only folder, a missing one, a full disk): one
+    line naming the file, and the usage exit code; not a bug of ours."""
+    where = f"{error.filename}: " if error.filename else ""
+    reason = error.strerror or type(error).__name__
+    print(f"postmortem: {where}{reason}", file=sys.stderr)
+    return ExitCode.USAGE
 
 
 def policy_error(error: PolicyError) -> ExitCode:

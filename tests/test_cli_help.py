@@ -242,3 +242,40 @@ def test_output_folders_are_created(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert main([*argv, str(tmp_path / target)]) == 0, argv
         assert (tmp_path / target).stat().st_size > 0
     capsys.readouterr()
+
+
+def test_environmental_failures_are_usage_errors_not_bugs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; the permission check cannot fail")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        source = str(EXAMPLES / "postmortem.yaml")
+        status = main(["render", source, "--no-git-history", "-o", str(locked / "x.md")])
+    finally:
+        locked.chmod(0o700)
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "Permission denied" in err
+
+
+def test_an_os_error_anywhere_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever command meets it: the machine's refusal (here a full disk) is reported with
+    the file it concerns, never as an internal error."""
+    import postmortem.files
+
+    def full_disk(path: object, text: str) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(postmortem.files, "write_atomic", full_disk)
+    target = tmp_path / "schema.json"
+    assert main(["schema", "-o", str(target)]) == 2
+    assert capsys.readouterr().err == f"postmortem: {target}: No space left on device\n"

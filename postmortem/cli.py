@@ -105,6 +105,7 @@ _GENERATED_HISTORY_NOTE = (
 
 
 def _history(args: argparse.Namespace) -> int:
+    from postmortem._shown import shown_path
     from postmortem.history import apply_history
     from postmortem.render import history_json, history_markdown
     from postmortem.yaml_io import edit, emit_tree
@@ -122,7 +123,8 @@ def _history(args: argparse.Namespace) -> int:
                 ticket_url=readable[path].ticket_url,
             ) as doc:
                 apply_history(doc, document_history)
-            print(f"{path}: history written ({len(document_history.committed)} versions)")
+            written = len(document_history.committed)
+            print(f"{shown_path(path)}: history written ({written} versions)")
         return status
     if not found:
         return status

@@ -1,10 +1,13 @@
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.gitrepo import GitRepo, init_repo
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -45,3 +48,100 @@ def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     assert shutil.which("git"), "git is needed for these tests"
     subprocess.run(["git", "config", "--global", "init.defaultBranch", "main"], check=True)
     return env
+
+
+# End to end: git and pre-commit run as a person runs them, the hooks deciding.
+
+
+def hook_env(tmp: Path) -> dict[str, str]:
+    """The environment of a person's ``git commit``: no user or system configuration, and
+    this environment's ``postmortem`` command first on PATH."""
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+@pytest.fixture(scope="session")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This repository's working copy, committed to a scratch repository pre-commit can clone."""
+    copy = tmp_path_factory.mktemp("postmortem-working-copy")
+    env = hook_env(copy)
+    listing = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT, capture_output=True, check=True, env=env,
+    ).stdout.decode()  # fmt: skip
+    for name in filter(None, listing.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *command], cwd=copy, check=True, env=env, capture_output=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=copy, capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+    return copy, sha
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+INCIDENTS_POLICY = """\
+path_rules:
+  - paths: ["incidents/confidential/**"]
+    labels: [Confidential, Restricted]
+"""
+
+
+@pytest.fixture
+def incidents(
+    tmp_path: Path, hook_source: tuple[Path, str], pre_commit_home: Path
+) -> tuple[GitRepo, dict[str, str]]:
+    """An incidents repository whose commits pass through pre-commit and postmortem's hooks."""
+    env = {**hook_env(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
+    repo = init_repo(tmp_path / "incidents-repo")
+    source, sha = hook_source
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"""\
+repos:
+  - repo: {source}
+    rev: {sha}
+    hooks:
+      - id: postmortem-validate
+      - id: postmortem-completeness
+        args: [--today, "2024-01-01"]
+      - id: postmortem-classification
+""",
+    )
+    repo.write(".postmortem.yaml", INCIDENTS_POLICY)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repo.root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    repo.git("add", "-A", env=env)
+    repo.git("commit", "-q", "-m", "set up", "--no-verify", env=env)
+    return repo, env
+
+
+@pytest.fixture
+def plain_hooks_repo(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
+    """A repository whose commits pass through the plain hook (``core.hooksPath``)."""
+    env = hook_env(tmp_path)
+    repo = init_repo(tmp_path / "plain")
+    repo.git("config", "core.hooksPath", str(ROOT / "hooks"))
+    return repo, env

@@ -1,8 +1,6 @@
 """The hooks: main(argv) on temporary files, and end to end with the real pre-commit and git."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,8 +19,8 @@ from postmortem.model import (
     IocType,
     PostMortem,
 )
-from tests.conftest import EXAMPLES, ROOT
-from tests.gitrepo import GitRepo, init_repo
+from tests.conftest import EXAMPLES
+from tests.gitrepo import GitRepo
 
 TODAY = ["--today", "2024-01-01"]
 
@@ -133,113 +131,16 @@ def test_check_needs_paths_or_staged(capsys: pytest.CaptureFixture[str]) -> None
     assert "name the files or folders to check" in capsys.readouterr().err
 
 
-# End to end: the real pre-commit and git, in temporary repositories.
-
-
-def _git_env(tmp: Path) -> dict[str, str]:
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    return {
-        **os.environ,
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-
-
-@pytest.fixture(scope="session")
-def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This repository's working copy, committed to a scratch repository pre-commit can clone."""
-    copy = tmp_path_factory.mktemp("postmortem-working-copy")
-    env = _git_env(copy)
-    listing = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True, env=env,
-    ).stdout.decode()  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *command], cwd=copy, check=True, env=env, capture_output=True)
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=copy, capture_output=True, text=True, check=True, env=env
-    ).stdout.strip()
-    return copy, sha
-
-
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
-POLICY = """\
-path_rules:
-  - paths: ["incidents/confidential/**"]
-    labels: [Confidential, Restricted]
-"""
-
-
-@pytest.fixture
-def incidents(
-    tmp_path: Path, hook_source: tuple[Path, str], pre_commit_home: Path
-) -> tuple[GitRepo, dict[str, str]]:
-    env = {**_git_env(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
-    repo = init_repo(tmp_path / "incidents-repo")
-    source, sha = hook_source
-    repo.write(
-        ".pre-commit-config.yaml",
-        f"""\
-repos:
-  - repo: {source}
-    rev: {sha}
-    hooks:
-      - id: postmortem-validate
-      - id: postmortem-completeness
-        args: [--today, "2024-01-01"]
-      - id: postmortem-classification
-""",
-    )
-    repo.write(".postmortem.yaml", POLICY)
-    subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install"],
-        cwd=repo.root,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["git", "add", "-A"], cwd=repo.root, env=env, check=True)
-    subprocess.run(
-        ["git", "commit", "-q", "-m", "set up", "--no-verify"], cwd=repo.root, env=env, check=True
-    )
-    return repo, env
+# End to end: the real pre-commit and git, in temporary repositories (tests/conftest.py).
 
 
 def _commit(
     repo: GitRepo, env: dict[str, str], relative: str, doc: PostMortem | str
 ) -> subprocess.CompletedProcess[str]:
     """Write, stage and try to commit ``relative``; the hooks decide."""
-    write(repo.root / relative, doc)
-    subprocess.run(["git", "add", relative], cwd=repo.root, env=env, check=True)
-    return _git_commit(repo, env, f"add {relative}")
-
-
-def _git_commit(
-    repo: GitRepo, env: dict[str, str], message: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "commit", "-m", message],
-        cwd=repo.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    repo.write(relative, doc)
+    repo.git("add", "--", relative, env=env)
+    return repo.try_commit(f"add {relative}", env)
 
 
 def _final_without_timeline() -> PostMortem:
@@ -333,14 +234,6 @@ def test_pre_commit_accepts_a_complete_document(incidents: tuple[GitRepo, dict[s
     assert repo.git("log", "--format=%s", "-1").strip() == "add incidents/2024/pm.yaml"
 
 
-@pytest.fixture
-def plain_hooks_repo(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
-    env = _git_env(tmp_path)
-    repo = init_repo(tmp_path / "plain")
-    repo.git("config", "core.hooksPath", str(ROOT / "hooks"))
-    return repo, env
-
-
 def test_plain_hook_checks_the_staged_content_not_the_working_tree(
     plain_hooks_repo: tuple[GitRepo, dict[str, str]],
 ) -> None:
@@ -353,11 +246,11 @@ def test_plain_hook_checks_the_staged_content_not_the_working_tree(
     assert output.startswith("incidents/pm.yaml:")
     assert " PM203 action_items[1]" in output
     write(repo.root / "incidents/pm.yaml", complete())
-    result = _git_commit(repo, env, "still staged bad")
+    result = repo.try_commit("still staged bad", env)
     assert result.returncode != 0, "the working tree is fixed but the staged content is not"
     subprocess.run(["git", "add", "incidents/pm.yaml"], cwd=repo.root, env=env, check=True)
     write(repo.root / "incidents/pm.yaml", "profile: [broken\n")
-    result = _git_commit(repo, env, "good staged")
+    result = repo.try_commit("good staged", env)
     assert result.returncode == 0, result.stdout + result.stderr
     shown = repo.git("show", "HEAD:incidents/pm.yaml")
     assert postmortem.loads(shown).metadata.status is DocumentStatus.FINAL

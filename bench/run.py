@@ -306,7 +306,38 @@ def hostile_rows(root: Path) -> list[tuple[str, float, float, str]]:
         peak = max(peak for _, peak in measured)
         verdict = "ok" if seconds < 2 and peak < 200 else "MISSES"
         rows.append((f"hostile {name} ({verbs})", seconds, peak, verdict))
-    return rows
+    return rows + hostile_git_rows(root, command)
+
+
+def hostile_git_rows(root: Path, command: str) -> list[tuple[str, float, float, str]]:
+    """The test suite's hostile file names and commits in one repository: ``history`` of
+    every name through every commit, then ``check --staged`` of every name staged broken."""
+    from tests.gitrepo import init_repo
+    from tests.hostile import COMMITS, FILE_NAMES
+
+    repo = init_repo(root / "hostile-git")
+    text = (Path(__file__).resolve().parent.parent / "examples" / "postmortem.yaml").read_text(
+        encoding="utf-8"
+    )
+    for number, commit in enumerate(COMMITS.values()):
+        for name in FILE_NAMES.values():
+            repo.write(name, text.replace("  title: ", f"  title: v{number} ", 1))
+        repo.git("add", "-A")
+        repo.commit_raw(commit)
+    measured = {"history": measure([command, "history", "--format", "json", "."], repo.root, 1)}
+    for name in FILE_NAMES.values():
+        repo.write(name, "profile: [unclosed\n")
+    repo.git("add", "-A")
+    measured["check --staged"] = measure([command, "check", "--staged"], repo.root, 1)
+    return [
+        (
+            f"hostile git: {len(FILE_NAMES)} names, {len(COMMITS)} commits ({verb})",
+            seconds,
+            peak,
+            "ok" if seconds < 2 and peak < 200 else "MISSES",
+        )
+        for verb, (seconds, peak) in measured.items()
+    ]
 
 
 # Writes one hostile case in a fresh process (building it here would swell measured peaks).

@@ -105,6 +105,7 @@ _GENERATED_HISTORY_NOTE = (
 
 
 def _history(args: argparse.Namespace) -> int:
+    from postmortem._shown import shown_path
     from postmortem.history import apply_history
     from postmortem.render import history_json, history_markdown
     from postmortem.yaml_io import edit, emit_tree
@@ -124,7 +125,8 @@ def _history(args: argparse.Namespace) -> int:
             ) as doc:
                 apply_history(doc, document_history)
             done = "already current" if Path(path).read_bytes() == stored else "written"
-            print(f"{path}: history {done} ({len(document_history.committed)} versions)")
+            written = len(document_history.committed)
+            print(f"{shown_path(path)}: history {done} ({written} versions)")
         return status
     if not found:
         return status

@@ -5,6 +5,8 @@ from enum import Enum
 
 import attrs
 
+from postmortem._shown import shown_path
+
 __all__ = [
     "DocumentError",
     "Finding",
@@ -38,9 +40,14 @@ class Problem:
     path: str
     message: str
 
+    @property
+    def place(self) -> str:
+        """``source:line:column:``, the file name quoted as git quotes an unusual one."""
+        return f"{shown_path(self.source)}:{self.line}:{self.column}:"
+
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.source}:{self.line}:{self.column}: {where}{self.message}"
+        return f"{self.place} {where}{self.message}"
 
 
 @attrs.frozen
@@ -58,9 +65,14 @@ class Finding:
     message: str
     level: Level = Level.ERROR
 
+    @property
+    def place(self) -> str:
+        """``source:line:column:``, the file name quoted as git quotes an unusual one."""
+        return f"{shown_path(self.source)}:{self.line}:{self.column}:"
+
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        shown = f"{self.source}:{self.line}:{self.column}: {self.rule} {where}{self.message}"
+        shown = f"{self.place} {self.rule} {where}{self.message}"
         return shown if self.level is Level.ERROR else f"{shown} (warning)"
 
 

@@ -1,10 +1,11 @@
 """Each document's version history, derived from git in one pass over the repository.
 
-One ``git log --raw -M`` gives every commit with the blobs it changed and the
-renames it made; documents are followed back through renames in Python. File
-contents come from one ``git cat-file --batch`` process (GitPython's object
-database). Change summaries and document statuses are cached by blob id in the
-git directory, so a second run reads no old versions at all.
+One ``git log --raw -M`` per repository gives every commit with the blobs it changed and
+the renames it made, as NUL-separated fields (a commit message, an author name or a file
+name is data whatever bytes it holds); documents are followed back through renames in
+Python. File contents come from one ``git cat-file --batch`` process. Git runs hardened
+(:mod:`postmortem.gitcmd`). Change summaries and document statuses are cached by blob id
+in the git directory, so a second run reads no old versions at all.
 
 Version numbers follow the document's status, not the commit count: while a
 document has never been Final its versions are 0.1, 0.2, ...; the commit that
@@ -15,22 +16,20 @@ from another status starts the next major number (2.0).
 import hashlib
 import json
 import os
-import subprocess
-import tempfile
+import re
+import stat
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
+from postmortem._shown import shown_path
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, PostMortemError, Problem
-from postmortem.files import read_text, write_atomic
+from postmortem.errors import DocumentError, Problem
+from postmortem.files import DEFAULT_MAX_BYTES, decode_text, read_text, write_atomic
+from postmortem.gitcmd import GitError, ObjectReader, Repository, open_repository
 from postmortem.model import DocumentStatus, HistoryEntry, PostMortem
-
-if TYPE_CHECKING:
-    import git
 
 __all__ = [
     "DocumentHistory",
@@ -42,9 +41,14 @@ __all__ = [
 ]
 
 _FORMAT = (
-    "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%aI%x1f%s%x1f"
-    "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)%x1f"
+    "%H%x00%aN%x00%aE%x00%aI%x00%s%x00"
+    "%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x0a)"
 )
+"""A commit's fields, each ended by a NUL (``-z`` ends the last): no field can hold one."""
+_FIELDS = 6
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""The date of a commit whose author date git cannot read, as git shows it."""
+_CONTACT = re.compile(r"(?P<name>[^<>\n]*?) *<(?P<email>[^<>\n]*)>")
 _CACHE_NAME = "history-cache-v1.json"
 _FINAL = DocumentStatus.FINAL.value
 
@@ -106,6 +110,7 @@ class _Change:
     date: datetime
     subject: str
     co_authors: list[str]
+    """The values of its ``Co-authored-by:`` trailers, as written."""
     path: str
     old_blob: str | None
     new_blob: str | None
@@ -150,48 +155,81 @@ def histories(
     summaries: bool = True,
     ticket_url: str | None = None,
 ) -> dict[str, DocumentHistory]:
-    """The histories of many documents of one repository, from a single pass over its log.
+    """The histories of many documents, from a single pass over each repository's log.
 
-    Keys are the paths as given. ``summaries=False`` skips the semantic change
-    summaries (each version's summary is then its commit subject). ``ticket_url`` links
-    the ticket keys of every version, as the policy's does.
+    Keys are the paths as given. A document in a submodule or another nested repository
+    gets that repository's history. ``summaries=False`` skips the semantic change summaries
+    (each version's summary is then its commit subject). ``ticket_url`` links the ticket
+    keys of every version, as the policy's does.
+
+    A :class:`~postmortem.gitcmd.GitError` (a usage error) when a path is in no work tree,
+    lies outside the one ``GIT_DIR`` names, or git refuses the repository.
     """
     given = [os.fspath(path) for path in paths]
-    if not given:
-        return {}
-    directory = _nearest_directory(given[0])
-    with tempfile.TemporaryFile() as output:
-        # Started first, into a file rather than a pipe that would fill: git walks the
-        # log while GitPython loads and the paths resolve.
-        log = subprocess.Popen(
-            ["git", "log", "HEAD", "-z", "--raw", "--no-abbrev", "-M", f"--format={_FORMAT}"],
-            cwd=directory,
-            stdout=output,
-            stderr=subprocess.DEVNULL,
-        )
+    by_repository: dict[Path | None, list[str]] = {}
+    folders: dict[Path, Path | None] = {}
+    for path in given:
+        by_repository.setdefault(_repository_folder(path, folders), []).append(path)
+    found: dict[str, DocumentHistory] = {}
+    for members in by_repository.values():
+        found.update(_histories_in_one_repository(members, summaries, ticket_url))
+    return {path: found[path] for path in given}
+
+
+def _repository_folder(path: str, known: dict[Path, Path | None]) -> Path | None:
+    """The folder holding the ``.git`` of the repository ``path`` is in, as git would find it
+    (None: git's environment names the repository, or there is none)."""
+    if os.environ.get("GIT_DIR"):
+        return None
+    directory = _nearest_directory(path).resolve()
+    visited = []
+    while directory not in known:
+        visited.append(directory)
+        if os.path.lexists(directory / ".git"):
+            known[directory] = directory
+        elif directory.parent == directory:
+            known[directory] = None
+        else:
+            directory = directory.parent
+    for seen in visited:
+        known[seen] = known[directory]
+    return known[directory]
+
+
+def _histories_in_one_repository(
+    given: list[str], summaries: bool, ticket_url: str | None
+) -> dict[str, DocumentHistory]:
+    label = shown_path(given[0])
+    repository = open_repository(_nearest_directory(given[0]), label=label)
+    relative = _repository_paths(given, repository.root)
+    head = repository.head(label=label)
+    if head is None:
+        return {path: DocumentHistory(path, (), ()) for path in given}
+    output = repository.git(
+        "log", "-z", "--raw", "--no-abbrev", "-M", "--no-ext-diff", "--no-textconv",
+        f"--format={_FORMAT}", head, "--",
+        label=label,
+    )  # fmt: skip
+    changes = _changes_by_path(output, set(relative.values()))
+    shallow = _shallow_commits(repository)
+    with repository.objects() as objects:
+        reader = _BlobReader(repository, objects, ticket_url)
         try:
-            repo = _open_repository(directory, given[0])
-            if not repo.head.is_valid():
-                return {path: DocumentHistory(path, (), ()) for path in given}
-            root = Path(repo.working_tree_dir or ".").resolve()
-            relative = _repository_paths(given, root)
+            result = {
+                path: _document_history(path, changes[relative[path]], reader, summaries, shallow)
+                for path in given
+            }
         finally:
-            returncode = log.wait()
-        if returncode != 0:
-            raise PostMortemError(f"{given[0]}: git log failed in {root}")
-        output.seek(0)
-        changes = _changes_by_path(output.read(), set(relative.values()))
-    shallow = _shallow_commits(repo)
-    reader = _BlobReader(repo, ticket_url)
-    try:
-        result = {
-            path: _document_history(path, changes[relative[path]], reader, summaries, shallow)
-            for path in given
-        }
-        _map_contributors(repo, result)
-    finally:
-        reader.save()
-    return result
+            reader.save()
+    co_authors = _co_authors(
+        {value for found in changes.values() for change in found for value in change.co_authors},
+        repository,
+        label,
+    )
+    return {
+        path: attrs.evolve(history, contributors=_contributors(changes[relative[path]], co_authors))
+        for path, history in result.items()
+    }
 
 
 def _nearest_directory(path: str) -> Path:
@@ -199,17 +237,6 @@ def _nearest_directory(path: str) -> Path:
     while not directory.is_dir():
         directory = directory.parent
     return directory
-
-
-def _open_repository(directory: Path, path: str) -> "git.Repo":
-    import git
-
-    try:
-        return git.Repo(directory, search_parent_directories=True)
-    except git.InvalidGitRepositoryError:
-        raise PostMortemError(f"{path}: not inside a git repository") from None
-    except git.GitError as error:
-        raise PostMortemError(f"{path}: cannot read the git repository: {error}") from None
 
 
 def _repository_paths(paths: list[str], root: Path) -> dict[str, str]:
@@ -224,50 +251,50 @@ def _repository_paths(paths: list[str], root: Path) -> dict[str, str]:
         try:
             relative[path] = (parent / absolute.name).relative_to(root).as_posix()
         except ValueError:
-            raise PostMortemError(f"{path}: outside the repository at {root}") from None
+            raise GitError(
+                f"{shown_path(path)}: outside the work tree at {shown_path(str(root))}"
+            ) from None
     return relative
 
 
 def _changes_by_path(output: bytes, tracked: set[str]) -> dict[str, list[_Change]]:
-    """Every change to each tracked path, oldest first, following renames back in time."""
-    text = output.decode("utf-8", errors="surrogateescape")
+    """Every change to each tracked path, oldest first, following renames back in time.
+
+    ``output`` is ``git log -z --raw`` in :data:`_FORMAT`: each commit's fields, then its
+    changes, each a ``:``-led record and its one path (two for a rename or a copy).
+    """
+    fields = output.split(b"\0")
     name_of: dict[str, str] = {path: path for path in tracked}
     found: dict[str, list[_Change]] = {path: [] for path in tracked}
-    for record in text.split("\x1e")[1:]:
-        header, _, raw = record.partition("\x1f\x00")
-        commit, _parents, author, email, date, subject, trailers = header.split("\x1f")[:7]
-        fields = raw.lstrip("\n").split("\x00")
-        index = 0
-        while index + 1 < len(fields):
-            meta = fields[index].split()
-            if len(meta) < 5:
-                index += 1
-                continue
-            status = meta[4][0]
-            old_blob, new_blob = meta[2], meta[3]
-            if status in "RC":
-                old_path, new_path = fields[index + 1], fields[index + 2]
-                index += 3
-            else:
-                old_path = new_path = fields[index + 1]
-                index += 2
+    index = 0
+    while index + _FIELDS <= len(fields):
+        commit, author, email, date, subject, trailers = (
+            field.decode("utf-8", "replace") for field in fields[index : index + _FIELDS]
+        )
+        index += _FIELDS
+        while index < len(fields) and fields[index].startswith((b":", b"\n:")):
+            _, _, old_blob, new_blob, status = fields[index].lstrip(b"\n").split(b" ")
+            count = 2 if status[:1] in b"RC" else 1
+            names = [os.fsdecode(name) for name in fields[index + 1 : index + 1 + count]]
+            old_path, new_path = names[0], names[-1]
+            index += 1 + count
             document = name_of.get(new_path)
-            if document is None or (status == "C"):
+            if document is None or status.startswith(b"C"):
                 continue
             found[document].append(
                 _Change(
                     commit=commit,
                     author=author,
                     email=email,
-                    date=datetime.fromisoformat(date),
+                    date=_author_date(date),
                     subject=subject,
-                    co_authors=[value.strip() for value in trailers.split("\x1d") if value.strip()],
+                    co_authors=[value.strip() for value in trailers.split("\n") if value.strip()],
                     path=new_path,
-                    old_blob=None if set(old_blob) == {"0"} else old_blob,
-                    new_blob=None if set(new_blob) == {"0"} else new_blob,
+                    old_blob=_blob(old_blob),
+                    new_blob=_blob(new_blob),
                 )
             )
-            if status == "R":
+            if status.startswith(b"R"):
                 del name_of[new_path]
                 name_of[old_path] = document
     for document_changes in found.values():
@@ -275,15 +302,38 @@ def _changes_by_path(output: bytes, tracked: set[str]) -> dict[str, list[_Change
     return found
 
 
+def _author_date(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return _EPOCH
+
+
+def _blob(object_id: bytes) -> str | None:
+    """A blob id; None for git's zeros (no blob: the file did not exist)."""
+    return None if object_id.strip(b"0") == b"" else object_id.decode("ascii")
+
+
+def _strings(table: object) -> dict[str, str]:
+    """A table read from the cache file; empty unless it maps strings to strings."""
+    if isinstance(table, dict) and all(
+        isinstance(key, str) and isinstance(value, str) for key, value in table.items()
+    ):
+        return table
+    return {}
+
+
 class _BlobReader:
     """Blob contents through one ``git cat-file --batch``, with a cache of what they yield."""
 
-    def __init__(self, repo: "git.Repo", ticket_url: str | None) -> None:
-        self._repo = repo
+    def __init__(
+        self, repository: Repository, objects: ObjectReader, ticket_url: str | None
+    ) -> None:
+        self._objects = objects
         self.ticket_url = ticket_url
         # What the cached statuses and summaries depend on besides the blobs.
         self._read_as = {"version": __version__, "ticket_url": ticket_url}
-        self._cache_path = Path(repo.common_dir) / "postmortem" / _CACHE_NAME
+        self._cache_path = repository.common_dir / "postmortem" / _CACHE_NAME
         self._cache = self._load_cache()
         self._dirty = False
         self._documents: dict[str, PostMortem | str] = {}
@@ -297,7 +347,7 @@ class _BlobReader:
             self._read_as
         ):
             data = {}
-        return {kind: dict(data.get(kind) or {}) for kind in ("status", "summary")}
+        return {kind: _strings(data.get(kind)) for kind in ("status", "summary")}
 
     def save(self) -> None:
         if not self._dirty:
@@ -312,13 +362,13 @@ class _BlobReader:
     def document(self, blob: str, source: str) -> PostMortem | str:
         """The document in ``blob``, or why it cannot be read."""
         if blob not in self._documents:
-            from postmortem.files import DEFAULT_MAX_BYTES, decode_text
             from postmortem.yaml_io import loads
 
             try:
-                if self._repo.git.get_object_header(blob)[2] > DEFAULT_MAX_BYTES:
-                    raise DocumentError([Problem(source, 0, 0, "", "larger than the size limit")])
-                data = self._repo.git.get_object_data(blob)[3]
+                data = self._objects.read(blob, DEFAULT_MAX_BYTES)
+                if data is None:
+                    message = "not in the repository (a partial clone's blob is not fetched)"
+                    raise DocumentError([Problem(source, 0, 0, "", message)])
                 text = decode_text(data, source)
                 self._documents[blob] = loads(text, source, ticket_url=self.ticket_url)
             except DocumentError as error:
@@ -385,22 +435,21 @@ def _document_history(
     pending = _pending_version(path, live[-1], statuses, reader, summaries)
     if pending is not None:
         versions.append(pending)
-    contributors = []
-    for change in live:
-        contributors.extend([f"{change.author} <{change.email}>", *change.co_authors])
     return DocumentHistory(
         path=path,
         versions=tuple(versions),
-        contributors=tuple(contributors),
+        contributors=(),
         truncated=live[0].commit in shallow,
     )
 
 
-def _shallow_commits(repo: "git.Repo") -> frozenset[str]:
+def _shallow_commits(repository: Repository) -> frozenset[str]:
     """The boundary commits of a shallow clone, beyond which history is missing."""
+    if not repository.shallow:
+        return frozenset()
     try:
-        text = (Path(repo.common_dir) / "shallow").read_text(encoding="ascii")
-    except OSError:
+        text = (repository.common_dir / "shallow").read_text(encoding="ascii")
+    except (OSError, ValueError):
         return frozenset()
     return frozenset(text.split())
 
@@ -413,6 +462,8 @@ def _pending_version(
     summaries: bool,
 ) -> Version | None:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         content = Path(path).read_bytes()
     except OSError:
         return None
@@ -450,24 +501,30 @@ def _pending_version(
     )
 
 
-def _map_contributors(repo: "git.Repo", result: dict[str, DocumentHistory]) -> None:
-    """Deduplicate contributors through .mailmap, in one ``git check-mailmap`` call."""
-    identities = sorted(
-        {
-            identity
-            for document in result.values()
-            for identity in document.contributors
-            if not identity.startswith("-") and identity.endswith(">") and " <" in identity
-        }
-    )
-    mapped: dict[str, str] = {}
-    if identities:
-        output = repo.git.check_mailmap(*identities)
-        mapped = dict(zip(identities, output.splitlines(), strict=True))
-    for path, document in result.items():
-        names: dict[str, str] = {}
-        for identity in document.contributors:
-            canonical = mapped.get(identity, identity)
-            name, _, email = canonical.partition(" <")
-            names.setdefault(email.rstrip(">").lower() or name, name)
-        result[path] = attrs.evolve(document, contributors=tuple(names.values()))
+def _co_authors(values: set[str], repository: Repository, label: str) -> dict[str, tuple[str, str]]:
+    """Each ``Co-authored-by:`` value as a name and an e-mail address through ``.mailmap`` (one
+    ``git check-mailmap``); a value that is no ``Name <address>`` is a name alone."""
+    identities = {value: (value, "") for value in values}
+    contacts = sorted(value for value in values if _CONTACT.fullmatch(value))
+    if contacts:
+        stdin = "".join(f"{contact}\n" for contact in contacts).encode("utf-8")
+        output = repository.git("check-mailmap", "--stdin", stdin=stdin, label=label)
+        mapped = output.decode("utf-8", "replace").split("\n")
+        for contact, line in zip(contacts, mapped, strict=False):
+            match = _CONTACT.fullmatch(line)
+            identities[contact] = (match["name"], match["email"]) if match else (line, "")
+    return identities
+
+
+def _contributors(
+    changes: list[_Change], co_authors: dict[str, tuple[str, str]]
+) -> tuple[str, ...]:
+    """The names of the authors and co-authors of ``changes``, one per e-mail address."""
+    names: dict[str, str] = {}
+    for change in changes:
+        if change.new_blob is None:
+            continue
+        identities = [co_authors[value] for value in change.co_authors]
+        for name, email in [(change.author, change.email), *identities]:
+            names.setdefault(email.lower() or name, name or email)
+    return tuple(names.values())

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Protocol
 
+import attrs
+
 __all__ = ["Match", "Pattern", "PatternError", "compile_linear"]
 
 _MAX_PROGRAM_BYTES = 8 << 20
@@ -54,4 +56,41 @@ def compile_linear(pattern: str) -> Pattern:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise PatternError(f"not a regular expression RE2 can run: {reason}") from None
-    return compiled
+    return _Encodable(compiled)
+
+
+_SURROGATES = dict.fromkeys(range(55296, 57344), "�")
+
+
+def _encodable(text: str) -> str:
+    """``text`` as RE2 can take it (UTF-8): a file name's undecodable bytes, kept as lone
+    surrogates, become U+FFFD one for one, so that offsets stay the same."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.translate(_SURROGATES)
+    return text
+
+
+@attrs.frozen
+class _Encodable:
+    """An RE2 pattern that accepts any Python string."""
+
+    compiled: Pattern
+
+    @property
+    def pattern(self) -> str:
+        return self.compiled.pattern
+
+    @property
+    def groups(self) -> int:
+        return self.compiled.groups
+
+    def search(self, text: str) -> Match | None:
+        return self.compiled.search(_encodable(text))
+
+    def finditer(self, text: str) -> Iterator[Match]:
+        return self.compiled.finditer(_encodable(text))
+
+    def sub(self, replacement: Callable[[Match], str], text: str) -> str:
+        return self.compiled.sub(replacement, _encodable(text))

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from typing import TextIO
 
+from postmortem._shown import utf8_path
 from postmortem.errors import Finding, Level, PolicyError, Problem
 
 __all__ = [
@@ -83,7 +84,7 @@ def styled(item: Finding | Problem, stream: TextIO) -> str:
     text = str(item)
     if not colour_enabled(stream):
         return text
-    place = f"{item.source}:{item.line}:{item.column}:"
+    place = item.place
     rest = text[len(place) :]
     if isinstance(item, Finding):
         colour = _RED if item.level is Level.ERROR else _YELLOW
@@ -99,7 +100,7 @@ def _text(findings: Sequence[Finding]) -> None:
 def _json(findings: Sequence[Finding]) -> None:
     rows = [
         {
-            "file": finding.source,
+            "file": utf8_path(finding.source),
             "line": finding.line,
             "column": finding.column,
             "rule": finding.rule,
@@ -117,7 +118,7 @@ def _github(findings: Sequence[Finding]) -> None:
     for finding in findings:
         message = f"{finding.path}: {finding.message}" if finding.path else finding.message
         print(
-            f"::{finding.level.value} file={_github_property(finding.source)},"
+            f"::{finding.level.value} file={_github_property(utf8_path(finding.source))},"
             f"line={finding.line},col={finding.column},"
             f"title={_github_property(finding.rule)}::{_github_data(message)}"
         )

@@ -87,15 +87,15 @@ def _policy_changes(paths: Sequence[str], hooks: Sequence[str], revision: str) -
     none is named) is weaker than the one at ``revision``."""
     from postmortem.checks.policy_changes import weakenings
     from postmortem.checks.registry import RULES, rules_for
+    from postmortem.gitcmd import open_repository
     from postmortem.policy import POLICY_FILE, find_policy, policies_from
-    from postmortem.staged import open_work_tree
     from postmortem.yaml_io import located_problems
 
     if RULES["PM601"] not in rules_for(tuple(hooks)):
         return []
     head_policies: dict[Path, Policy] = {}
     base_policies: dict[Path, Policy] = {}
-    top = Path(open_work_tree(Path.cwd()).working_tree_dir or ".")
+    top = open_repository(Path.cwd(), label=revision).root
     findings: list[Finding] = []
     for path in sorted({*paths, str(top / "_")}):
         head = find_policy(path, head_policies)
@@ -167,14 +167,17 @@ def _check_one(
     *,
     today: date | None,
     policy: "Policy",
-    relative_path: str,
+    location: str | os.PathLike[str],
     only_post_mortems: bool,
 ) -> list[Finding]:
+    """The findings for the file shown as ``source``, whose text ``read`` gives and whose place
+    in the repository (for the policy's patterns) is ``location``."""
     from postmortem.checks import check_text, findings_from_problems, text_findings
     from postmortem.checks.classification import published_copy_findings
     from postmortem.discovery import Role, role_of
+    from postmortem.policy import relative_to_root
 
-    role = role_of(source, policy, read)
+    role = role_of(location, policy, read)
     if role is Role.OTHER and only_post_mortems:
         return []
     try:
@@ -186,35 +189,41 @@ def _check_one(
         if "classification" in hooks:
             copy_findings += published_copy_findings(text, source, policy)
         return copy_findings
+    relative_path = relative_to_root(location, policy)
     return check_text(text, source, policy, hooks, today=today, relative_path=relative_path)
 
 
 def _staged_findings(
     hooks: Sequence[str], today: date | None, policies: dict[Path, "Policy"]
 ) -> list[Finding]:
+    """The findings for the staged files, read from the index by blob id and shown by their
+    repository paths."""
+    from postmortem._shown import shown_path
     from postmortem.files import decode_text
-    from postmortem.policy import find_policy, relative_to_root
-    from postmortem.staged import open_work_tree, staged_content, staged_files
+    from postmortem.gitcmd import open_repository
+    from postmortem.policy import find_policy
+    from postmortem.staged import StagedFile, staged_files
 
-    repo = open_work_tree(Path.cwd())
-    root = Path(repo.working_tree_dir or ".")
+    repository = open_repository(Path.cwd(), label=shown_path(os.getcwd()))
     findings: list[Finding] = []
-    for name in staged_files(repo):
-        policy = find_policy(root / name, policies)
+    with repository.objects() as objects:
+        for staged in staged_files(repository):
+            location = repository.root / staged.name
+            policy = find_policy(location, policies)
 
-        def read(name: str = name, policy: "Policy" = policy) -> str:
-            content = staged_content(repo, name)
-            return decode_text(content, name, max_bytes=policy.max_file_bytes)
+            def read(staged: StagedFile = staged, policy: "Policy" = policy) -> str:
+                content = staged.content(objects, policy.max_file_bytes)
+                return decode_text(content, staged.name, max_bytes=policy.max_file_bytes)
 
-        findings += _check_one(
-            name,
-            read,
-            hooks,
-            today=today,
-            policy=policy,
-            relative_path=relative_to_root(root / name, policy),
-            only_post_mortems=True,
-        )
+            findings += _check_one(
+                staged.name,
+                read,
+                hooks,
+                today=today,
+                policy=policy,
+                location=location,
+                only_post_mortems=True,
+            )
     return findings
 
 
@@ -229,7 +238,7 @@ def _check_files(
     policies: dict[Path, "Policy"],
     only_post_mortems: bool,
 ) -> list[Finding]:
-    from postmortem.policy import find_policy, read_governed, relative_to_root
+    from postmortem.policy import find_policy, read_governed
 
     workers = min(os.cpu_count() or 1, len(paths) // (_PARALLEL_FROM // 2))
     if workers < 2 or len(paths) < _PARALLEL_FROM:
@@ -242,7 +251,7 @@ def _check_files(
                 hooks,
                 today=today,
                 policy=policy,
-                relative_path=relative_to_root(path, policy),
+                location=path,
                 only_post_mortems=only_post_mortems,
             )
         return findings

@@ -1,55 +1,86 @@
-"""The staged content of post-mortems: what a commit would record, not the working tree."""
+"""The staged content of post-mortems: what a commit would record, not the working tree.
 
+The index is the one git names (``GIT_INDEX_FILE``: the temporary index of ``git commit -a``
+or ``git commit PATH``, a worktree's own); its entries are listed as NUL-separated raw diff
+records against the checked-out commit and read by blob id, so that no file name is ever
+parsed, quoted or taken for an option or a pattern.
+"""
+
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from postmortem.errors import PostMortemError
+import attrs
 
-if TYPE_CHECKING:
-    import git
+from postmortem.errors import DocumentError, Problem, UsageError
+from postmortem.gitcmd import ObjectReader, Repository
 
-__all__ = ["file_at_revision", "open_work_tree", "staged_content", "staged_files"]
+__all__ = ["StagedFile", "file_at_revision", "staged_files"]
 
-
-def open_work_tree(directory: Path) -> "git.Repo":
-    """The repository whose work tree holds ``directory``."""
-    import git
-
-    try:
-        repo = git.Repo(directory, search_parent_directories=True)
-    except git.InvalidGitRepositoryError:
-        raise PostMortemError(f"{directory}: not inside a git repository") from None
-    if repo.working_tree_dir is None:
-        raise PostMortemError(f"{directory}: a bare repository has no staged files")
-    return repo
+_GITLINK = b"160000"
+"""The mode of a submodule's commit: no file of this repository to check."""
 
 
-def staged_files(repo: "git.Repo") -> list[str]:
-    """The repository paths of the added, copied, modified or renamed files in the index."""
-    listing = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=ACMR")
-    return [name for name in listing.split("\0") if name]
+@attrs.frozen
+class StagedFile:
+    """A file added, modified or changed in type in the index, as the commit would record it."""
+
+    name: str
+    """Its path in the repository, decoded as the file system's names are."""
+    blob: str
+
+    def content(self, objects: ObjectReader, limit: int) -> bytes:
+        """At most ``limit + 1`` bytes of what is staged (more: it is larger than ``limit``)."""
+        content = objects.read(self.blob, limit)
+        if content is None:
+            message = f"the staged blob {self.blob} is missing from the repository"
+            raise DocumentError([Problem(self.name, 0, 0, "", message)])
+        return content
 
 
-def staged_content(repo: "git.Repo", name: str) -> bytes:
-    """The staged content of the repository path ``name``."""
-    content: bytes = repo.git.get_object_data(f":{name}")[3]
-    return content
+def staged_files(repository: Repository) -> list[StagedFile]:
+    """The files the next commit adds, modifies or changes the type of (a rename is a new
+    file), in git's order."""
+    base = repository.head(label="staged files") or repository.empty_tree
+    output = repository.git(
+        "diff-index", "--cached", "--raw", "-z", "--no-renames", "--diff-filter=AMT", base,
+        label="staged files",
+    )  # fmt: skip
+    fields = output.split(b"\0")
+    staged = []
+    for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+        _, mode, _, blob, _ = meta.split(b" ")
+        if mode != _GITLINK:
+            staged.append(StagedFile(os.fsdecode(name), blob.decode("ascii")))
+    return staged
 
 
 def file_at_revision(directory: Path, revision: str, name: str) -> bytes | None:
-    """The content of the file ``name`` in ``directory`` as the git ``revision`` has it;
-    None if it has no such file. A revision git does not know is a usage error."""
-    import git
+    """The content of the file ``name`` in ``directory`` as the git ``revision`` has it (at
+    most 256 MiB); None if it has no such file. A revision git does not know is a usage
+    error."""
+    from postmortem._shown import shown_path
+    from postmortem.gitcmd import GitError, open_repository
 
-    repo = open_work_tree(directory)
+    repository = open_repository(directory, label=shown_path(str(directory)))
     try:
-        repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
-    except git.GitCommandError:
-        raise PostMortemError(f"{revision}: no such revision in {repo.working_tree_dir}") from None
-    top = Path(repo.working_tree_dir or ".").resolve()
-    relative = (directory.resolve() / name).relative_to(top).as_posix()
-    try:
-        content: bytes = repo.git.get_object_data(f"{revision}:{relative}")[3]
-    except (ValueError, git.GitCommandError):
+        repository.git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}",
+            label=revision,
+        )  # fmt: skip
+    except GitError:
+        raise UsageError(f"{revision}: no such revision in {repository.root}") from None
+    relative = (directory.resolve() / name).relative_to(repository.root).as_posix()
+    listing = repository.git(
+        "ls-tree", "-z", "--full-tree", revision, "--", relative, label=revision
+    )
+    entry = listing.split(b"\0", 1)[0]
+    if not entry:
         return None
-    return content
+    _, kind, object_id = entry.split(b"\t", 1)[0].split(b" ")
+    if kind != b"blob":
+        return None
+    with repository.objects() as objects:
+        return objects.read(object_id.decode("ascii"), _MAX_POLICY_BYTES)
+
+
+_MAX_POLICY_BYTES = 256 * 1024 * 1024

@@ -1,12 +1,13 @@
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.gitrepo import git_environment
+from tests.gitrepo import GitRepo, git_environment, init_repo
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -98,3 +99,53 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pre-commit's cache, shared by every test that runs it: the hooks' environment is
     built once per run."""
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+INCIDENTS_POLICY = """\
+path_rules:
+  - paths: ["incidents/confidential/**"]
+    labels: [Confidential, Restricted]
+"""
+
+
+@pytest.fixture
+def incidents(
+    tmp_path: Path, hook_source: tuple[Path, str], pre_commit_home: Path
+) -> tuple[GitRepo, dict[str, str]]:
+    """An incidents repository whose commits pass through pre-commit and postmortem's hooks."""
+    env = {**git_environment(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
+    repo = init_repo(tmp_path / "incidents-repo")
+    source, sha = hook_source
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"""\
+repos:
+  - repo: {source}
+    rev: {sha}
+    hooks:
+      - id: postmortem-validate
+      - id: postmortem-completeness
+        args: [--today, "2024-01-01"]
+      - id: postmortem-classification
+""",
+    )
+    repo.write(".postmortem.yaml", INCIDENTS_POLICY)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repo.root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    repo.git("add", "-A", env=env)
+    repo.git("commit", "-q", "-m", "set up", "--no-verify", env=env)
+    return repo, env
+
+
+@pytest.fixture
+def plain_hooks_repo(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
+    """A repository whose commits pass through the plain hook (``core.hooksPath``)."""
+    env = git_environment(tmp_path)
+    repo = init_repo(tmp_path / "plain")
+    repo.git("config", "core.hooksPath", str(ROOT / "hooks"))
+    return repo, env

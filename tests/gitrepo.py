@@ -15,14 +15,15 @@ from postmortem.model import PostMortem
 class GitRepo:
     root: Path
 
-    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+    def git(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
         result = subprocess.run(
             ["git", *args],
             cwd=self.root,
             env={**os.environ, **(env or {})},
             capture_output=True,
             text=True,
-            check=True,
+            errors="replace",
+            check=check,
         )
         return result.stdout
 
@@ -52,6 +53,37 @@ class GitRepo:
         self.git("add", "-A", "--", *paths)
         self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
         return self.git("rev-parse", "HEAD").strip()
+
+    def commit_raw(self, commit: bytes) -> str:
+        """Commit the index with ``commit``'s author, committer, headers and message exactly
+        as written (see ``tests/hostile.py``), the next commit on the current branch."""
+        tree = self.git("write-tree").strip()
+        parents = self.git("rev-parse", "-q", "--verify", "HEAD", check=False).split()
+        header = f"tree {tree}\n" + "".join(f"parent {parent}\n" for parent in parents)
+        written = subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+            cwd=self.root,
+            input=header.encode() + commit,
+            capture_output=True,
+            check=True,
+        )
+        sha = written.stdout.decode().strip()
+        self.git("update-ref", "HEAD", sha)
+        return sha
+
+    def try_commit(
+        self, message: str, env: dict[str, str], *options: str
+    ) -> subprocess.CompletedProcess[str]:
+        """``git commit`` as a person runs it, the hooks deciding; whatever it ends with."""
+        return subprocess.run(
+            ["git", "commit", *options, "-m", message],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
 
     def follow(self, relative: str) -> list[str]:
         """What ``git log --follow`` says: the commits that changed the file, oldest first."""

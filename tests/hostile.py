@@ -1,9 +1,11 @@
 """Hostile inputs, shared by the tests and ``bench/run.py --sections hostile``.
 
-Each case is a file name and a function that writes the file into a folder;
-big cases are built when asked for, not at import.
+Each file case is a file name and a function that writes the file into a folder;
+big cases are built when asked for, not at import. The git cases are file names and
+commits as an attacker can put them in a repository.
 """
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,3 +68,85 @@ def write_case(folder: Path, name: str) -> Path:
     path = folder / name
     path.write_bytes(cases[name]())
     return path
+
+
+FILE_NAMES: dict[str, str] = {
+    "newline": "new\nline.yaml",
+    "carriage-return": "carriage\rreturn.yaml",
+    "tab": "tab\there.yaml",
+    "escape-sequence": "\x1b[31mred\x1b[0m.yaml",
+    "double-quotes": '"quoted".yaml',
+    "single-quotes": "'quoted'.yaml",
+    "backslash": "back\\slash.yaml",
+    "leading-dash": "-rf.yaml",
+    "long-option": "--output=x.yaml",
+    "glob": "*.yaml",
+    "pathspec-magic": ":(glob)**.yaml",
+    "index-stage": "1:x.yaml",
+    "revision": "HEAD:x.yaml",
+    "spaces": " spaced out .yaml",
+    "not-utf8": os.fsdecode(b"caf\xe9 \xff.yaml"),
+    "unicode": "panne \u00e9 \u4e8b\u6545.yaml",
+    "markdown": "|table| *em* <b>.yaml",
+    "format-codes": "%s %n %x00 {}.yaml",
+}
+"""File names git stores and a shell can write (at the repository root), each a trap for
+whatever parses git's output or hands names on: line breaks, quotes, option, pathspec and
+revision look-alikes, bytes that are not UTF-8."""
+
+_WHEN = b" 1714550400 +0000"
+_COMMITTER = b"committer Mallory <mallory@example.com>" + _WHEN + b"\n"
+
+
+def _commit(author: bytes, message: bytes, headers: bytes = b"", *, when: bytes = _WHEN) -> bytes:
+    return b"author " + author + when + b"\n" + _COMMITTER + headers + b"\n" + message
+
+
+COMMITS: dict[str, bytes] = {
+    "markdown-table": _commit(
+        b"Mallory | *Admin* <mal|lory@example.com>",
+        b"Fix | the *table* _now_ <b>bold</b> `code` [x](javascript:alert(1)) \\ #\n",
+    ),
+    "control-characters": _commit(
+        b"Eve \x1b[31mred\x1b[0m <eve\x07@example.com>",
+        b"\x1b]0;pwned\x07\x1b[2J clears the screen\x08\x7f\n",
+    ),
+    "old-separators": _commit(b"Sep\x1e\x1f\x1d <sep\x1e@example.com>", b"a\x1eb\x1fc\x1dd\n"),
+    "not-utf8": _commit(b"M\xffllory <m\xfe@example.com>", b"caf\xe9 in Latin-1\n"),
+    "declared-encoding": _commit(
+        b"J\xfcrgen <j@example.com>", b"Gr\xfc\xdfe\n", b"encoding ISO-8859-1\n"
+    ),
+    "unknown-encoding": _commit(
+        b"Kim <kim@example.com>", b"\xfe\xff\n", b"encoding no-such-charset\n"
+    ),
+    "multi-line-subject": _commit(
+        b"Lee <lee@example.com>", b"first line\r\nsecond line, same paragraph\n\nbody\n"
+    ),
+    "option-like": _commit(b"-rf <--output=x@example.com>", b"--format=%H%x00\n"),
+    "format-codes": _commit(b"%aN %x00 <%ae@example.com>", b"%s %n %x1f %(trailers) {0}\n"),
+    "no-address": _commit(b"Nobody", b"author without an address\n"),
+    "date-overflow": _commit(
+        b"Old <old@example.com>", b"a date past any year\n", when=b" 99999999999999 +0000"
+    ),
+    "date-garbage": _commit(
+        b"Odd <odd@example.com>", b"no date at all\n", when=b" notanumber +0000"
+    ),
+    "zone-out-of-range": _commit(
+        b"Far <far@example.com>", b"a zone of 99 hours\n", when=b" 1714550400 +9999"
+    ),
+    "co-authors": _commit(
+        b"Pat <pat@example.com>",
+        b"Pair work\n\n"
+        b"Co-authored-by: Eve | *x* <eve@example.com>\n"
+        b"Co-authored-by: no address at all\n"
+        b"Co-authored-by: <only@example.com>\n"
+        b"Co-authored-by: -rf <dash@example.com>\n"
+        b"Co-authored-by: Folded\n  Name <fold@example.com>\n"
+        b"Co-authored-by: Sep\x1e\x1d <sep@example.com>\n"
+        b"Co-authored-by: M\xffllory <m@example.com>\n",
+    ),
+    "long-subject": _commit(b"Long <long@example.com>", b"x" * 100_000 + b"\n"),
+    "empty-message": _commit(b"Quiet <quiet@example.com>", b""),
+}
+"""Commits as an attacker can write them (``git hash-object --literally``): the lines after
+``tree`` and ``parent``, and the message, with bytes ``git commit`` itself would refuse."""

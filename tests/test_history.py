@@ -4,14 +4,15 @@ import json
 import subprocess
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import attrs
-import git
 import pytest
 
 import postmortem
 from postmortem import PostMortemError
 from postmortem.cli import main
+from postmortem.gitcmd import ObjectReader
 from postmortem.history import document_history, histories, number_versions
 from postmortem.model import (
     ActionItem,
@@ -245,35 +246,39 @@ def test_batch_uses_a_fixed_number_of_git_processes(
     for number in range(5):
         lifecycle.write(f"pm/other-{number}.yaml", draft(f"Other {number}"))
     lifecycle.commit("Five more", date="2024-06-01T10:00:00+00:00")
-    calls: list[object] = []
-    real_execute = git.cmd.Git.execute
+    processes: list[list[str]] = []
+    real_popen = subprocess.Popen
 
-    def counting(self: git.cmd.Git, command: object, *args: object, **kwargs: object) -> object:
-        calls.append(command)
-        return real_execute(self, command, *args, **kwargs)  # type: ignore[call-overload]
+    def counting(args: list[str], *rest: Any, **options: Any) -> Any:
+        processes.append(args)
+        return real_popen(args, *rest, **options)
 
-    monkeypatch.setattr(git.cmd.Git, "execute", counting)
+    monkeypatch.setattr(subprocess, "Popen", counting)
     document_history(lifecycle.root / "pm/disk.yaml")
-    one = len(calls)
-    calls.clear()
+    one = len(processes)
+    assert one > 0
+    processes.clear()
     paths = [lifecycle.root / "pm/disk.yaml", *sorted((lifecycle.root / "pm").glob("other-*.yaml"))]
     found = histories(paths)
-    assert len(calls) == one
+    assert len(processes) == one
     assert all(len(found[str(path)].versions) >= 1 for path in paths)
 
 
 def test_second_run_reads_no_blobs(lifecycle: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     first = document_history(lifecycle.root / "pm/disk.yaml")
     reads: list[str] = []
-    real = git.cmd.Git.get_object_data
+    real = ObjectReader.read
 
-    def counting(self: git.cmd.Git, ref: str) -> object:
-        reads.append(ref)
-        return real(self, ref)
+    def counting(self: ObjectReader, object_id: str, limit: int) -> bytes | None:
+        reads.append(object_id)
+        return real(self, object_id, limit)
 
-    monkeypatch.setattr(git.cmd.Git, "get_object_data", counting)
+    monkeypatch.setattr(ObjectReader, "read", counting)
     assert document_history(lifecycle.root / "pm/disk.yaml") == first
     assert reads == []
+    (lifecycle.root / ".git" / "postmortem").rename(lifecycle.root / "cache-moved-away")
+    assert document_history(lifecycle.root / "pm/disk.yaml") == first
+    assert reads
 
 
 def test_write_stores_the_history_and_changes_nothing_else(lifecycle: GitRepo) -> None:

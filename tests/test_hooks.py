@@ -19,8 +19,8 @@ from postmortem.model import (
     IocType,
     PostMortem,
 )
-from tests.conftest import EXAMPLES, ROOT
-from tests.gitrepo import GitRepo, git_environment, init_repo
+from tests.conftest import EXAMPLES
+from tests.gitrepo import GitRepo
 
 TODAY = ["--today", "2024-01-01"]
 
@@ -131,71 +131,16 @@ def test_check_needs_paths_or_staged(capsys: pytest.CaptureFixture[str]) -> None
     assert "name the files or folders to check" in capsys.readouterr().err
 
 
-# End to end: the real pre-commit and git, in temporary repositories.
-
-
-POLICY = """\
-path_rules:
-  - paths: ["incidents/confidential/**"]
-    labels: [Confidential, Restricted]
-"""
-
-
-@pytest.fixture
-def incidents(
-    tmp_path: Path, hook_source: tuple[Path, str], pre_commit_home: Path
-) -> tuple[GitRepo, dict[str, str]]:
-    env = {**git_environment(tmp_path), "PRE_COMMIT_HOME": str(pre_commit_home)}
-    repo = init_repo(tmp_path / "incidents-repo")
-    source, sha = hook_source
-    repo.write(
-        ".pre-commit-config.yaml",
-        f"""\
-repos:
-  - repo: {source}
-    rev: {sha}
-    hooks:
-      - id: postmortem-validate
-      - id: postmortem-completeness
-        args: [--today, "2024-01-01"]
-      - id: postmortem-classification
-""",
-    )
-    repo.write(".postmortem.yaml", POLICY)
-    subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install"],
-        cwd=repo.root,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["git", "add", "-A"], cwd=repo.root, env=env, check=True)
-    subprocess.run(
-        ["git", "commit", "-q", "-m", "set up", "--no-verify"], cwd=repo.root, env=env, check=True
-    )
-    return repo, env
+# End to end: the real pre-commit and git, in temporary repositories (tests/conftest.py).
 
 
 def _commit(
     repo: GitRepo, env: dict[str, str], relative: str, doc: PostMortem | str
 ) -> subprocess.CompletedProcess[str]:
     """Write, stage and try to commit ``relative``; the hooks decide."""
-    write(repo.root / relative, doc)
-    subprocess.run(["git", "add", relative], cwd=repo.root, env=env, check=True)
-    return _git_commit(repo, env, f"add {relative}")
-
-
-def _git_commit(
-    repo: GitRepo, env: dict[str, str], message: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "commit", "-m", message],
-        cwd=repo.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    repo.write(relative, doc)
+    repo.git("add", "--", relative, env=env)
+    return repo.try_commit(f"add {relative}", env)
 
 
 def _final_without_timeline() -> PostMortem:
@@ -289,14 +234,6 @@ def test_pre_commit_accepts_a_complete_document(incidents: tuple[GitRepo, dict[s
     assert repo.git("log", "--format=%s", "-1").strip() == "add incidents/2024/pm.yaml"
 
 
-@pytest.fixture
-def plain_hooks_repo(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
-    env = git_environment(tmp_path)
-    repo = init_repo(tmp_path / "plain")
-    repo.git("config", "core.hooksPath", str(ROOT / "hooks"))
-    return repo, env
-
-
 def test_plain_hook_checks_the_staged_content_not_the_working_tree(
     plain_hooks_repo: tuple[GitRepo, dict[str, str]],
 ) -> None:
@@ -309,11 +246,11 @@ def test_plain_hook_checks_the_staged_content_not_the_working_tree(
     assert output.startswith("incidents/pm.yaml:")
     assert " PM203 action_items[1]" in output
     write(repo.root / "incidents/pm.yaml", complete())
-    result = _git_commit(repo, env, "still staged bad")
+    result = repo.try_commit("still staged bad", env)
     assert result.returncode != 0, "the working tree is fixed but the staged content is not"
     subprocess.run(["git", "add", "incidents/pm.yaml"], cwd=repo.root, env=env, check=True)
     write(repo.root / "incidents/pm.yaml", "profile: [broken\n")
-    result = _git_commit(repo, env, "good staged")
+    result = repo.try_commit("good staged", env)
     assert result.returncode == 0, result.stdout + result.stderr
     shown = repo.git("show", "HEAD:incidents/pm.yaml")
     assert postmortem.loads(shown).metadata.status is DocumentStatus.FINAL

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from postmortem._shown import shown_path, utf8_path
 from postmortem.history import DocumentHistory
 from postmortem.render.markdown import escape_cell
 
@@ -13,7 +14,7 @@ def history_markdown(found: Mapping[str, DocumentHistory]) -> str:
     """The "Document History" table of the security post-mortem, one per document."""
     parts = []
     for path, document_history in found.items():
-        lines = [f"## Document History: {escape_cell(path)}", ""]
+        lines = [f"## Document History: {escape_cell(shown_path(path))}", ""]
         if not document_history.versions:
             lines.append("No committed versions yet.")
         else:
@@ -44,7 +45,7 @@ def history_json(found: Mapping[str, DocumentHistory]) -> list[dict[str, Any]]:
     """Histories as JSON-ready data (dates in ISO 8601)."""
     return [
         {
-            "path": path,
+            "path": utf8_path(path),
             "created": _iso(document_history.created),
             "last_updated": _iso(document_history.last_updated),
             "version": document_history.current_version,
@@ -59,7 +60,7 @@ def history_json(found: Mapping[str, DocumentHistory]) -> list[dict[str, Any]]:
                     "commit": version.commit,
                     "subject": version.subject,
                     "changes": version.summary,
-                    "path": version.path,
+                    "path": utf8_path(version.path),
                     "pending": version.pending,
                 }
                 for version in document_history.versions

@@ -272,15 +272,26 @@ path_rules:
 """
 
 
-def test_pre_commit_refuses_a_public_copy_that_leaks_an_internal_ioc(
-    incidents: tuple[GitRepo, dict[str, str]],
-) -> None:
+@pytest.fixture
+def published_source(incidents: tuple[GitRepo, dict[str, str]]) -> tuple[GitRepo, dict[str, str]]:
+    """The incidents repository with published copies under incidents/public/ and the
+    security example committed as INC-2024-0031, their source."""
     repo, env = incidents
     repo.write(".postmortem.yaml", PUBLISHED_POLICY)
     repo.git("commit", "-q", "--no-verify", "-am", "publish public copies", env=env)
-    source = "incidents/INC-2024-0031.yaml"
-    accepted = _commit(repo, env, source, (EXAMPLES / "security-postmortem.yaml").read_text())
+    accepted = _commit(repo, env, SOURCE, (EXAMPLES / "security-postmortem.yaml").read_text())
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    return repo, env
+
+
+SOURCE = "incidents/INC-2024-0031.yaml"
+
+
+def test_pre_commit_refuses_a_public_copy_that_leaks_an_internal_ioc(
+    published_source: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = published_source
+    source = SOURCE
     copy = "incidents/public/INC-2024-0031.yaml"
     (repo.root / "incidents" / "public").mkdir()
     exported = subprocess.run(
@@ -335,14 +346,10 @@ def test_pre_commit_refuses_a_file_in_the_pattern_that_is_no_post_mortem(
 
 
 def test_pre_commit_refuses_a_markdown_public_copy_that_leaks(
-    incidents: tuple[GitRepo, dict[str, str]],
+    published_source: tuple[GitRepo, dict[str, str]],
 ) -> None:
-    repo, env = incidents
-    repo.write(".postmortem.yaml", PUBLISHED_POLICY)
-    repo.git("commit", "-q", "--no-verify", "-am", "publish public copies", env=env)
-    source = "incidents/INC-2024-0031.yaml"
-    accepted = _commit(repo, env, source, (EXAMPLES / "security-postmortem.yaml").read_text())
-    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    repo, env = published_source
+    source = SOURCE
     copy = "incidents/public/INC-2024-0031.md"
     subprocess.run(
         [sys.executable, "-m", "postmortem", "export", source, "--audience", "Public", "-o", copy],

@@ -4,8 +4,10 @@ Each case is a file name and a function that writes the file into a folder;
 big cases are built when asked for, not at import.
 """
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 VALID_HEAD = "schema_version: 1\nprofile: postmortem\nmetadata:\n  id: INC-1\n  title: T\n"
 
@@ -63,3 +65,23 @@ def write_case(folder: Path, name: str) -> Path:
     path = folder / name
     path.write_bytes(cases[name]())
     return path
+
+
+LOCATED = re.compile(r"^(?P<file>\S+?):(?P<line>\d+):(?P<column>\d+): (?P<rest>.*)$")
+
+
+class _Captured(Protocol):
+    out: str
+    err: str
+
+
+def one_located_line(captured: _Captured) -> re.Match[str]:
+    """What a command printed: exactly one short ``file:line:col: message`` line, no
+    traceback."""
+    lines = (captured.out + captured.err).splitlines()
+    assert len(lines) == 1, lines[:3]
+    assert len(lines[0]) < 300
+    assert "Traceback" not in lines[0]
+    located = LOCATED.match(lines[0])
+    assert located is not None, lines[0]
+    return located

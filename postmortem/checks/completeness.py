@@ -117,8 +117,7 @@ def _placeholders(
 
 def _verbatim(path: FieldPath) -> bool:
     """Machine text (logs, commands) and indicators: brackets and capitals there are data."""
-    names = tuple(step for step in path if isinstance(step, str))
-    return names == ("iocs", "value") or _is_verbatim_field(names)
+    return _is_verbatim_field(tuple(step for step in path if isinstance(step, str)))
 
 
 @cache

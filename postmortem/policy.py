@@ -8,7 +8,7 @@ import os
 import re
 from enum import Enum
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
 
 import attrs
@@ -327,6 +327,9 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     problems += _rule_id_problems(policy)
     if policy.max_file_bytes <= 0:
         problems.append((("max_file_bytes",), "must be positive"))
+    templates_problem = policy.templates is not None and _templates_problem(policy.templates)
+    if templates_problem:
+        problems.append((("templates",), templates_problem))
     ticket_url_problem = policy.ticket_url and _ticket_url_problem(policy.ticket_url)
     if ticket_url_problem:
         problems.append((("ticket_url",), ticket_url_problem))
@@ -350,6 +353,17 @@ def _rule_id_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
                 )
                 problems.append(((key, index), message))
     return problems
+
+
+def _templates_problem(folder: str) -> str | None:
+    """Layouts are read from inside the repository only: a relative path that stays in it."""
+    if PurePosixPath(folder).is_absolute() or PureWindowsPath(folder).anchor:
+        return f"{shown(folder)} is absolute; name a folder inside the repository, e.g. layouts"
+    if ".." in re.split(r"[/\\]", folder):
+        return f"{shown(folder)} leads out of the repository (..); name a folder inside it"
+    if not folder.strip():
+        return "name a folder inside the repository, e.g. layouts"
+    return None
 
 
 def _ticket_url_problem(pattern: str) -> str | None:

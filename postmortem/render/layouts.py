@@ -58,6 +58,9 @@ def render_layout(
     worker. :class:`LayoutError` if a team's layout fails."""
     if templates is None:
         return _generate(environment(None, None), name, variables)
+    if not hasattr(os, "fork"):  # Windows
+        message = "a team's layouts render only where they can be bounded (Linux, macOS)"
+        raise LayoutError(Problem(_shown_path(templates), 0, 0, "", message))
     return _worker(templates, within or templates).render(name, variables)
 
 

@@ -90,6 +90,11 @@ LAYOUT_CASES: dict[str, tuple[str, int, str]] = {
     "missing-include": ('{% include "missing.md.j2" %}', 1, "no layout 'missing.md.j2'"),
     "include-out": ('{% include "../../../../etc/passwd" %}', 1, "no layout"),
     "division": ("{{ 1 / 0 }}", 1, "ZeroDivisionError: division by zero"),
+    "terminal-escape": (
+        '{{ {}["\\x1b]0;pwned\\x07\\x1b[2J"] }}',
+        1,
+        "has no attribute '\\x1b]0;pwned\\x07\\x1b[2J'",
+    ),
 }
 """A team's layouts (the policy's ``templates``) that must be stopped and reported as one
 located line, exit 2: text, the line reported (0 when no line can be told) and a part of

@@ -230,14 +230,20 @@ def _reason(error: Exception) -> str:
         reason = "recursed too deeply"
     else:
         reason = f"{type(error).__name__}: {error}"
-    reason = " ".join(reason.split())
+    reason = _printable(" ".join(reason.split()))
     return reason if len(reason) <= 200 else reason[:197] + "..."
 
 
 def _shown_path(path: str) -> str:
     """``path`` relative to the working folder when it is inside it, as a reader gives it."""
     relative = os.path.relpath(path)
-    return path if relative.startswith(os.pardir) else relative
+    return _printable(path if relative.startswith(os.pardir) else relative)
+
+
+def _printable(text: str) -> str:
+    """``text`` with each character a terminal would act on (line breaks, escapes) written
+    as its Python escape: a layout's names and strings stay on one inert line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class _Worker:

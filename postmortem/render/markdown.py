@@ -131,11 +131,13 @@ def encode_url(url: str) -> str:
 
 
 def link(url: str, label: str | None) -> str:
-    """A Markdown link to ``url`` showing ``label`` (the URL when there is none), escaped so
-    that nothing in either can end the link, the table cell or the line: the destination in
-    ``<...>``, encoded, with ``&`` escaped (it would start a character reference)."""
+    """A Markdown link to ``url`` showing ``label`` (the URL when it has nothing to show),
+    escaped so that nothing in either can end the link, the table cell or the line: the
+    destination in ``<...>``, encoded, with ``&`` escaped (it would start a character
+    reference)."""
+    shown = label if label is not None and label.strip() else url
     destination = encode_url(url).replace("&", "\\&")
-    return f"[{escape_inline(label or url)}](<{destination}>)"
+    return f"[{escape_inline(shown)}](<{destination}>)"
 
 
 def format_value(value: Any) -> str:

@@ -30,6 +30,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from postmortem.errors import DocumentError, LayoutError, Problem
+from postmortem.files import read_text
 from postmortem.model import PostMortem
 from postmortem.render.markdown import escape_inline, field_label, format_value, render_value
 from postmortem.render.markdown import table as markdown_table
@@ -57,7 +58,7 @@ def render_layout(
     team's folder ``templates`` (read only inside the folder ``within``) in the bounded
     worker. :class:`LayoutError` if a team's layout fails."""
     if templates is None:
-        return _generate(environment(None, None), name, variables)
+        return _generate(_environment(None), name, variables)
     if not hasattr(os, "fork"):  # Windows
         message = "a team's layouts render only where they can be bounded (Linux, macOS)"
         raise LayoutError(Problem(_shown_path(templates), 0, 0, "", message))
@@ -134,8 +135,6 @@ class _RepositoryLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         if not os.path.isfile(path):
             raise LayoutError(Problem(_shown_path(path), 0, 0, "", "not a regular file"))
-        from postmortem.files import read_text
-
         try:
             text = read_text(path, max_bytes=_LAYOUT_BYTES, within=self.within)
         except DocumentError as error:
@@ -146,12 +145,12 @@ class _RepositoryLoader(jinja2.BaseLoader):
 
 
 @cache
-def environment(templates: str | None, within: str | None) -> jinja2.Environment:
-    """The environment layouts render in: a team's folder ``templates`` (read only inside
-    ``within``) before the built-in layouts."""
+def _environment(team: tuple[str, str] | None) -> jinja2.Environment:
+    """The environment layouts render in: the built-in layouts, after a ``team``'s folder
+    (read only inside the second folder, the repository) if there is one."""
     loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("postmortem.render", "templates")]
-    if templates is not None:
-        loaders.insert(0, _RepositoryLoader(templates, within or templates))
+    if team is not None:
+        loaders.insert(0, _RepositoryLoader(*team))
     layouts = _LayoutEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=False,
@@ -304,14 +303,12 @@ def _worker(templates: str, within: str) -> _Worker:
 
 
 def _stop(worker: _Worker) -> None:
-    """Close the worker's pipes (it exits when it reads their end) and reap it; kill it if it
-    is still rendering."""
+    """Stop the worker, which holds nothing to keep, and reap it."""
     _workers.remove(worker)
     os.close(worker.requests)
     os.close(worker.replies)
-    if os.waitpid(worker.pid, os.WNOHANG)[0] == 0:
-        os.kill(worker.pid, signal.SIGKILL)
-        os.waitpid(worker.pid, 0)
+    os.kill(worker.pid, signal.SIGKILL)
+    os.waitpid(worker.pid, 0)
 
 
 @atexit.register
@@ -326,8 +323,8 @@ def _serve(requests: int, replies: int, templates: str, within: str) -> NoReturn
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _limit_memory()
-        layouts = environment(templates, within)
-        while (request := _receive(requests, None)) is not None:
+        layouts = _environment((templates, within))
+        while (request := _receive(requests, None)) is not None:  # None: the parent died
             name, variables = pickle.loads(request)
             _bound_time(len(request))
             try:

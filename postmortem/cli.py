@@ -18,10 +18,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, PolicyError, PostMortemError, Problem, UsageError
+from postmortem.errors import (
+    DocumentError,
+    LayoutError,
+    PolicyError,
+    PostMortemError,
+    Problem,
+    UsageError,
+)
 from postmortem.model import Classification, PostMortem, ProfileName
 from postmortem.options import add_policy_from_option, add_today_option, date_option
-from postmortem.reporting import ExitCode, environment_error, internal_error, policy_error
+from postmortem.reporting import (
+    ExitCode,
+    environment_error,
+    internal_error,
+    layout_error,
+    policy_error,
+)
 
 if TYPE_CHECKING:
     from postmortem.history import DocumentHistory
@@ -180,7 +193,7 @@ def _render(args: argparse.Namespace) -> int:
     doc = load_governed(args.path, policy)
     if not args.no_git_history:
         doc = _with_git_history(doc, args.path, policy.ticket_url)
-    text = render(doc, profile=args.profile, templates=policy.templates_dir())
+    text = render(doc, profile=args.profile, templates=policy.templates_dir(), within=policy.root)
     if args.output:
         _write_output(args.output, text)
     else:
@@ -385,7 +398,7 @@ def _export(args: argparse.Namespace) -> int:
         source=relative_to_root(args.path, policy),
     )
     if args.format == "markdown":
-        text = render(copy, templates=policy.templates_dir())
+        text = render(copy, templates=policy.templates_dir(), within=policy.root)
     elif args.format == "json":
         from postmortem.converter import unstructure
 
@@ -706,6 +719,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(problem)
         return ExitCode.FINDINGS
+    except LayoutError as error:
+        return layout_error(error)
     except PostMortemError as error:
         print(f"postmortem: {error}", file=sys.stderr)
         return ExitCode.USAGE

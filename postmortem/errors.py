@@ -10,6 +10,7 @@ from postmortem._shown import shown_path
 __all__ = [
     "DocumentError",
     "Finding",
+    "LayoutError",
     "Level",
     "PolicyError",
     "PostMortemError",
@@ -97,3 +98,16 @@ class PolicyError(DocumentError):
 
 class UsageError(PostMortemError):
     """The caller asked for something that cannot be done, such as overwriting a file."""
+
+
+class LayoutError(UsageError):
+    """A layout could not be rendered (a team's layout with a syntax error, an undefined name,
+    a missing include, an unsafe attribute, or past a bound of time, memory or output);
+    ``problem`` locates it in the layout."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+    def __reduce__(self) -> tuple[type["LayoutError"], tuple[Problem]]:
+        return type(self), (self.problem,)

@@ -29,7 +29,7 @@ from postmortem.model import (
     ProfileName,
 )
 from postmortem.profiles import PROFILES
-from postmortem.render.markdown import LEAD_FIELDS, field_label
+from postmortem.render.markdown import LEAD_FIELDS, encode_url, field_label
 
 __all__ = ["Imported", "detect_profile", "import_markdown", "normalize"]
 
@@ -86,7 +86,9 @@ _KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*\s*:?\s*(?P<rest
 _NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)[ \t]+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|<br>")
 _INLINE_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
-_LINK = re.compile(r"^\[(?P<label>.*)\]\(<?(?P<url>[^)>]*)>?\)$|^<(?P<bare>[^>]+)>$")
+_LINK = re.compile(
+    r"^\[(?P<label>.*)\]\((?:<(?P<url>[^<>]*)>|(?P<plain>[^()<>\s]*))\)$|^<(?P<bare>[^>]+)>$"
+)
 
 # The templates' own words for fields, where they are not the field's label.
 _ALIASES: dict[str, str] = {
@@ -623,7 +625,9 @@ class _Importer:
             item: dict[str, Any] = dict(defaults)
             placeheld: set[str | None] = set()
             for column, cell in zip(columns, row, strict=False):
-                text = _unescape(cell).strip()
+                verbatim = column is not None and fields[column].metadata.get("verbatim")
+                code = _code_cell_text(cell) if verbatim else None
+                text = _unescape(cell).strip() if code is None else code
                 if _placeholder(text):
                     placeheld.add(column)
                 if column is None or not text or _placeholder(text):
@@ -956,6 +960,20 @@ def _code_span_content(text: str) -> str:
     return match.group(2) if match else text
 
 
+def _code_cell_text(cell: str) -> str | None:
+    """The text of a cell written as inline code spans joined by ``<br>`` (how verbatim text
+    such as an indicator is rendered), exactly; None for a cell written otherwise."""
+    lines = [""]
+    for token in _parser().parseInline(cell)[0].children or []:
+        if token.type == "code_inline":
+            lines[-1] += token.content
+        elif token.type == "html_inline" and token.content == "<br>":
+            lines.append("")
+        else:
+            return None
+    return "\n".join(lines) if any(lines) else None
+
+
 def _multiline(text: str) -> str:
     """Text of more than one line ends with a line break, as the YAML block scalars keep it."""
     return text + "\n" if "\n" in text else text
@@ -981,8 +999,9 @@ def _link(text: str) -> dict[str, Any]:
         return {"url": text.strip()}
     if match["bare"]:
         return {"url": match["bare"]}
-    link: dict[str, Any] = {"url": match["url"]}
-    if match["label"]:
+    url = match["plain"] if match["url"] is None else match["url"]
+    link: dict[str, Any] = {"url": url}
+    if match["label"] and encode_url(match["label"]) != url:  # a link shown as its URL
         link["label"] = match["label"]
     return link
 

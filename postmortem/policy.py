@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
 
 import attrs
@@ -369,6 +369,9 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     problems += _rule_id_problems(policy)
     if not 0 < policy.max_file_bytes <= MAX_FILE_BYTES_LIMIT:
         problems.append((("max_file_bytes",), f"must be from 1 to {MAX_FILE_BYTES_LIMIT}"))
+    templates_problem = policy.templates is not None and _templates_problem(policy.templates)
+    if templates_problem:
+        problems.append((("templates",), templates_problem))
     ticket_url_problem = policy.ticket_url and _ticket_url_problem(policy.ticket_url)
     if ticket_url_problem:
         problems.append((("ticket_url",), ticket_url_problem))
@@ -392,6 +395,17 @@ def _rule_id_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
                 )
                 problems.append(((key, index), message))
     return problems
+
+
+def _templates_problem(folder: str) -> str | None:
+    """Layouts are read from inside the repository only: a relative path that stays in it."""
+    if PurePosixPath(folder).is_absolute() or PureWindowsPath(folder).anchor:
+        return f"{shown(folder)} is absolute; name a folder inside the repository, e.g. layouts"
+    if ".." in re.split(r"[/\\]", folder):
+        return f"{shown(folder)} leads out of the repository (..); name a folder inside it"
+    if not folder.strip():
+        return "name a folder inside the repository, e.g. layouts"
+    return None
 
 
 def _ticket_url_problem(pattern: str) -> str | None:

@@ -11,7 +11,7 @@ from enum import IntEnum
 from typing import TextIO
 
 from postmortem._shown import utf8_path
-from postmortem.errors import Finding, Level, PolicyError, Problem
+from postmortem.errors import Finding, LayoutError, Level, PolicyError, Problem
 
 __all__ = [
     "REPORTERS",
@@ -19,6 +19,7 @@ __all__ = [
     "colour_enabled",
     "environment_error",
     "internal_error",
+    "layout_error",
     "policy_error",
     "report",
     "styled",
@@ -65,6 +66,13 @@ def policy_error(error: PolicyError) -> ExitCode:
     """A policy that cannot be used: its problems on standard error, and the usage exit code."""
     for problem in error.problems:
         print(f"{styled(problem, sys.stderr)} (policy)", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+def layout_error(error: LayoutError) -> ExitCode:
+    """A layout that cannot be rendered: where and why on standard error, and the usage exit
+    code."""
+    print(styled(error.problem, sys.stderr), file=sys.stderr)
     return ExitCode.USAGE
 
 

@@ -6,8 +6,10 @@ commits as an attacker can put them in a repository.
 """
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 VALID_HEAD = "schema_version: 1\nprofile: postmortem\nmetadata:\n  id: INC-1\n  title: T\n"
 
@@ -61,6 +63,59 @@ MARKDOWN_CASES: dict[str, Callable[[], bytes]] = {
     ),
 }
 """Markdown that ``postmortem import`` must read, or refuse on one line, without hanging."""
+
+
+LAYOUT_CASES: dict[str, tuple[str, int, str]] = {
+    "endless-loop": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        1,
+        "did not finish within",
+    ),
+    # One long operation in C, which no signal interrupts: the worker is killed.
+    "long-operation": ("{{ (10 ** (10 ** 8)) > 1 }}", 0, "did not finish within"),
+    "huge-string": ('{% set text = "a" * 10 ** 9 %}{{ text | length }}', 1, "MB of memory"),
+    "doubling-string": (
+        '{% set ns = namespace(text="a") %}{% for i in range(64) %}'
+        "{% set ns.text = ns.text ~ ns.text %}{% endfor %}{{ ns.text | length }}",
+        1,
+        "MB of memory",
+    ),
+    "recursive-macro": (
+        "{% macro deeper(n) %}{{ deeper(n + 1) }}{% endmacro %}{{ deeper(0) }}",
+        1,
+        "recursed too deeply",
+    ),
+    "flood": ('{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}', 0, "wrote more than"),
+    "class-probe": ("{{ ''.__class__.__mro__[1].__subclasses__() }}", 1, "is unsafe"),
+    "helper-globals": ("{{ section.__globals__ }}", 1, "is unsafe"),
+    "format-probe": ("{{ '{0.__class__}'.format(doc) }}", 1, "is unsafe"),
+    "mutating-method": ("{{ doc.add_action_item }}", 1, "is unsafe"),
+    "undefined-name": ("# Title\n\n{{ no_such_name }}\n", 3, "'no_such_name' is undefined"),
+    "syntax-error": ("# Title\n{% if %}\n", 2, "syntax error"),
+    "missing-include": ('{% include "missing.md.j2" %}', 1, "no layout 'missing.md.j2'"),
+    "include-out": ('{% include "../../../../etc/passwd" %}', 1, "no layout"),
+    "division": ("{{ 1 / 0 }}", 1, "ZeroDivisionError: division by zero"),
+    "terminal-escape": (
+        '{{ {}["\\x1b]0;pwned\\x07\\x1b[2J"] }}',
+        1,
+        "has no attribute '\\x1b]0;pwned\\x07\\x1b[2J'",
+    ),
+}
+"""A team's layouts (the policy's ``templates``) that must be stopped and reported as one
+located line, exit 2: text, the line reported (0 when no line can be told) and a part of
+the message."""
+
+
+def write_layout_case(folder: Path, name: str) -> Path:
+    """A repository in ``folder`` whose policy names a layouts folder holding the hostile
+    layout ``name`` for the postmortem profile; returns the document to render."""
+    (folder / "layouts").mkdir(parents=True)
+    (folder / ".postmortem.yaml").write_text("templates: layouts\n", encoding="utf-8")
+    layout, _, _ = LAYOUT_CASES[name]
+    (folder / "layouts" / "postmortem.md.j2").write_text(layout, encoding="utf-8")
+    document = folder / "INC-1.yaml"
+    document.write_text(VALID_HEAD, encoding="utf-8")
+    return document
 
 
 def write_case(folder: Path, name: str) -> Path:
@@ -150,3 +205,21 @@ COMMITS: dict[str, bytes] = {
 }
 """Commits as an attacker can write them (``git hash-object --literally``): the lines after
 ``tree`` and ``parent``, and the message, with bytes ``git commit`` itself would refuse."""
+LOCATED = re.compile(r"^(?P<file>\S+?):(?P<line>\d+):(?P<column>\d+): (?P<rest>.*)$")
+
+
+class _Captured(Protocol):
+    out: str
+    err: str
+
+
+def one_located_line(captured: _Captured) -> re.Match[str]:
+    """What a command printed: exactly one short ``file:line:col: message`` line, no
+    traceback."""
+    lines = (captured.out + captured.err).splitlines()
+    assert len(lines) == 1, lines[:3]
+    assert len(lines[0]) < 300
+    assert "Traceback" not in lines[0]
+    located = LOCATED.match(lines[0])
+    assert located is not None, lines[0]
+    return located

@@ -1,27 +1,12 @@
 """Hostile input: every command refuses it on one located line with exit 1, or reads it."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 from postmortem.cli import main
 from tests.gitrepo import GitRepo
-from tests.hostile import MARKDOWN_CASES, YAML_CASES, write_case
-
-LOCATED = re.compile(r"^(?P<file>\S+?):(?P<line>\d+):(?P<column>\d+): ")
-
-
-def _the_one_located_line(capsys: pytest.CaptureFixture[str]) -> re.Match[str]:
-    """What the command printed: exactly one short ``file:line:col: message`` line."""
-    captured = capsys.readouterr()
-    lines = (captured.out + captured.err).splitlines()
-    assert len(lines) == 1, lines[:3]
-    assert len(lines[0]) < 300
-    assert "Traceback" not in lines[0]
-    located = LOCATED.match(lines[0])
-    assert located is not None, lines[0]
-    return located
+from tests.hostile import LOCATED, MARKDOWN_CASES, YAML_CASES, one_located_line, write_case
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +33,7 @@ def test_every_command_refuses_hostile_yaml_on_one_located_line(
 ) -> None:
     monkeypatch.chdir(hostile_repo.root)
     assert main([command, name]) == 1
-    assert _the_one_located_line(capsys)["file"] == name
+    assert one_located_line(capsys.readouterr())["file"] == name
 
 
 @pytest.mark.parametrize("name", sorted(MARKDOWN_CASES))
@@ -94,7 +79,7 @@ def test_a_hostile_policy_file_is_refused_on_one_located_line(
     document = tmp_path / "INC-1.yaml"
     document.write_bytes(example_paths[0].read_bytes())
     assert main(["check", str(document)]) == 2
-    assert _the_one_located_line(capsys)["file"] == str(policy)
+    assert one_located_line(capsys.readouterr())["file"] == str(policy)
 
 
 @pytest.mark.parametrize("command", ["validate", "check", "render", "history"])

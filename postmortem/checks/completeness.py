@@ -116,8 +116,7 @@ def _placeholders(value: Any, path: FieldPath, patterns: list[Pattern]) -> Itera
 
 def _verbatim(path: FieldPath) -> bool:
     """Machine text (logs, commands) and indicators: brackets and capitals there are data."""
-    names = tuple(step for step in path if isinstance(step, str))
-    return names == ("iocs", "value") or _is_verbatim_field(names)
+    return _is_verbatim_field(tuple(step for step in path if isinstance(step, str)))
 
 
 @cache

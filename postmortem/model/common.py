@@ -1,5 +1,6 @@
 """Small value types shared by many sections, and the field helpers the model is written with."""
 
+import unicodedata
 from datetime import date, datetime
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
@@ -29,9 +30,11 @@ def optional(doc: str) -> Any:
     return attrs.field(default=None, metadata={"doc": doc})
 
 
-def verbatim(doc: str) -> Any:
-    """An optional text field holding machine output (logs, code, commands), kept as written."""
-    return attrs.field(default=None, metadata={"doc": doc, "verbatim": True})
+def verbatim(doc: str, *, required: bool = False) -> Any:
+    """A text field holding machine output or data (logs, code, commands, indicators), kept
+    as written and shown as code, never as markup or a link; optional unless ``required``."""
+    default = attrs.NOTHING if required else None
+    return attrs.field(default=default, metadata={"doc": doc, "verbatim": True})
 
 
 def items(doc: str) -> Any:
@@ -44,14 +47,51 @@ def describe(doc: str, **kwargs: Any) -> Any:
     return attrs.field(metadata={"doc": doc}, **kwargs)
 
 
+_URL_SCHEMES = ("http", "https", "mailto")
+"""The schemes a link may have; any other (``javascript:``, ``data:``, ``file:``) is refused."""
+
+_RELATIVE_STARTS = ("./", "../", "/", "#")
+
+
 def _check_url(instance: object, attribute: "attrs.Attribute[str]", value: str) -> None:
-    parts = urlsplit(value)
+    problem = _url_problem(value)
+    if problem:
+        raise ValueError(f"not a URL: {shown(value)} {problem}")
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a link's target, or None: it must be ``http``, ``https`` or
+    ``mailto``, or a relative path; with no white space, control characters or backslashes
+    (which browsers read as ``/``), and not scheme-relative (``//host``)."""
+    want = "(want https://..., mailto:..., or a relative path)"
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # a malformed IPv6 host
+        return f"({error})"
+    if not parts.scheme and url.startswith("//"):
+        return "is scheme-relative (want https://...)"
+    if not parts.scheme and not url.startswith(_RELATIVE_STARTS):
+        return want
+    if parts.scheme and parts.scheme not in _URL_SCHEMES:
+        return f"uses {parts.scheme}:, not allowed in a link {want}"
+    odd = next((char for char in url if _unfit_in_url(char)), None)
+    if odd is not None:
+        return f"contains {_character_name(odd)}"
     if parts.scheme in ("http", "https") and not parts.netloc:
-        raise ValueError(f"not a URL: {shown(value)} has no host")
-    if not parts.scheme and not value.startswith(("./", "../", "/", "#")):
-        raise ValueError(
-            f"not a URL: {shown(value)} (want https://..., mailto:..., or a relative path)"
-        )
+        return "has no host"
+    if parts.scheme == "mailto" and not parts.path:
+        return "has no address"
+    return None
+
+
+def _unfit_in_url(char: str) -> bool:
+    return char == "\\" or char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _character_name(char: str) -> str:
+    if char == "\\":
+        return "a backslash"
+    return "white space" if char == " " else f"the character U+{ord(char):04X}"
 
 
 @attrs.define(kw_only=True)

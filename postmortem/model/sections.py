@@ -515,7 +515,7 @@ class Ioc:
     """An indicator of compromise."""
 
     type: IocType = describe("kind of indicator")
-    value: str = describe("the indicator itself")
+    value: str = verbatim("the indicator itself, as seen (defanged or not)", required=True)
     context: str | None = optional("where it was seen, or the file name of a hash")
     classification: Classification | None = optional(
         "label of this item alone, at most its section's (unlabelled, it has its section's)"

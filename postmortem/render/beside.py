@@ -4,8 +4,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postmortem.errors import DocumentError, PolicyError
-from postmortem.reporting import ExitCode, policy_error
+from postmortem.errors import DocumentError, LayoutError, PolicyError
+from postmortem.reporting import ExitCode, layout_error, policy_error
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -37,10 +37,12 @@ def render_beside(names: Sequence[str]) -> ExitCode:
             if role_of(path, policy) is not Role.DOCUMENT:
                 continue
             document = load_governed(name, policy)
-            text = render(document, templates=policy.templates_dir())
+            text = render(document, templates=policy.templates_dir(), within=policy.root)
             current = read_text(target) if target.exists() else None
         except PolicyError as error:
             return policy_error(error)
+        except LayoutError as error:  # every document would fail the same way
+            return layout_error(error)
         except DocumentError as error:
             for problem in error.problems:
                 print(finding_from_problem(problem))

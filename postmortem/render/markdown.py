@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, get_args, get_origin
+from urllib.parse import quote
 
 import attrs
 
@@ -19,12 +20,15 @@ from postmortem.model import ChecklistItem, Link, Money
 
 __all__ = [
     "LABELS",
+    "code_cell",
+    "encode_url",
     "escape_block",
     "escape_cell",
     "escape_inline",
     "escape_line",
     "field_label",
     "format_value",
+    "link",
     "markdown_text",
     "render_value",
 ]
@@ -92,6 +96,50 @@ def escape_cell(text: str) -> str:
     return escape_inline(text) or " "
 
 
+def code_cell(text: str) -> str:
+    """Text for a table cell shown exactly as written and never as a link (an indicator of
+    compromise, a command): each line an inline code span, which no Markdown renderer reads
+    markup in or links (autolinks and GitHub's bare URLs included); lines joined by ``<br>``;
+    ``|`` escaped, which GFM unescapes inside code spans in a table."""
+    lines = markdown_text(text).strip("\n").split("\n")
+    shown = "<br>".join(_code_span(line).replace("|", "\\|") if line else "" for line in lines)
+    return shown or " "
+
+
+def _code_span(text: str) -> str:
+    """``text`` as an inline code span: its fence longer than any run of backticks in it, and
+    padded with a space where CommonMark strips one (or a backtick would join the fence)."""
+    fence = "`" * (_longest_backticks(text) + 1)
+    padded = text.startswith("`") or text.endswith("`")
+    padded = padded or (text.startswith(" ") and text.endswith(" ") and bool(text.strip(" ")))
+    pad = " " if padded else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+# What a URL may not hold unencoded (RFC 3986): white space, controls and "<>\^`{|}.
+_NOT_IN_URL = re.compile(r'[\x00-\x20\x7f-\x9f\s"<>\\^`{|}]')
+
+
+def encode_url(url: str) -> str:
+    """``url`` with the UTF-8 bytes of each character a URL may not hold unencoded
+    percent-encoded, as a browser sends it; nothing else changes."""
+    return _NOT_IN_URL.sub(lambda match: quote(match.group(), safe=""), url)
+
+
+def link(url: str, label: str | None) -> str:
+    """A Markdown link to ``url`` showing ``label`` (the URL when it has nothing to show),
+    escaped so that nothing in either can end the link, the table cell or the line: the
+    destination in ``<...>``, encoded, with ``&`` escaped (it would start a character
+    reference)."""
+    shown = label if label is not None and label.strip() else url
+    destination = encode_url(url).replace("&", "\\&")
+    return f"[{escape_inline(shown)}](<{destination}>)"
+
+
 def format_value(value: Any) -> str:
     """A scalar as text a person reads and the import parses back."""
     if isinstance(value, Enum):
@@ -112,8 +160,7 @@ def format_value(value: Any) -> str:
 def _inline(value: Any) -> str:
     """A value on one line: links as Markdown links, money with its currency."""
     if isinstance(value, Link):
-        label = escape_inline(value.label) if value.label else ""
-        return f"[{label}](<{value.url}>)" if label else f"<{value.url}>"
+        return link(value.url, value.label)
     if isinstance(value, Money):
         return f"{format_value(value.amount)} {escape_inline(value.currency)}"
     if isinstance(value, str):
@@ -121,11 +168,11 @@ def _inline(value: Any) -> str:
     return escape_inline(format_value(value))
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, verbatim: bool) -> str:
     if value is None:
         return " "
     if isinstance(value, str):
-        return escape_cell(value)
+        return code_cell(value) if verbatim else escape_cell(value)
     return _inline(value)
 
 
@@ -182,20 +229,26 @@ def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     rows = [row for row in rows if any(not _empty(value) for value in attrs.astuple(row))]
     if not rows:
         return ""
+    fields = attrs.fields_dict(type(rows[0]))
+    unknown = next((name for name, _ in columns if name not in fields), None)
+    if unknown is not None:
+        raise ValueError(f"a {type(rows[0]).__name__} has no field {unknown!r}")
     named = {name for name, _ in columns}
     columns = [(name, heading) for name, heading in columns if heading is not None]
     extra: list[tuple[str, str | None]] = [
         (field.name, field_label(field.name))
-        for field in attrs.fields(type(rows[0]))
+        for field in fields.values()
         if field.name not in named and any(not _empty(getattr(row, field.name)) for row in rows)
     ]
     shown = [*columns, *extra]
+    verbatim = {name for name, _ in shown if fields[name].metadata.get("verbatim")}
     lines = [
         "| " + " | ".join(escape_cell(heading or "") for _, heading in shown) + " |",
         "|" + "|".join("---" for _ in shown) + "|",
     ]
     lines += [
-        "| " + " | ".join(_cell(getattr(row, name)) for name, _ in shown) + " |" for row in rows
+        "| " + " | ".join(_cell(getattr(row, name), name in verbatim) for name, _ in shown) + " |"
+        for row in rows
     ]
     return "\n".join(lines)
 
@@ -241,6 +294,5 @@ def _is_multiline(value: Any) -> bool:
 
 
 def _fenced(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
+    fence = "`" * max(3, _longest_backticks(text) + 1)
     return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"

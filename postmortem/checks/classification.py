@@ -383,7 +383,8 @@ def _first_different_line(
 ) -> int | None:
     from postmortem.render import render
 
-    fresh = render(export(source, label, policy, source=name), templates=policy.templates_dir())
+    copy = export(source, label, policy, source=name)
+    fresh = render(copy, templates=policy.templates_dir(), within=policy.root)
     expected = fresh.splitlines()
     for number, (ours, theirs) in enumerate(zip(lines, expected, strict=False), start=1):
         if ours != theirs:

@@ -14,7 +14,7 @@ import attrs
 from postmortem.errors import DocumentError, Problem, UsageError
 from postmortem.gitcmd import ObjectReader, Repository
 
-__all__ = ["StagedFile", "file_at_revision", "staged_files"]
+__all__ = ["StagedFile", "file_at_revision", "files_at_revision", "staged_files"]
 
 _GITLINK = b"160000"
 """The mode of a submodule's commit: no file of this repository to check."""
@@ -58,9 +58,18 @@ def file_at_revision(directory: Path, revision: str, name: str) -> bytes | None:
     """The content of the file ``name`` in ``directory`` as the git ``revision`` has it (at
     most 256 MiB); None if it has no such file. A revision git does not know is a usage
     error."""
+    return files_at_revision(directory / name, revision).get(name)
+
+
+def files_at_revision(path: Path, revision: str, limit: int = 256 << 20) -> dict[str, bytes]:
+    """The files at ``path`` (a file, or a folder and everything under it) as the git
+    ``revision`` has them, by their path relative to ``path``'s folder (a file) or to
+    ``path`` (a folder); at most ``limit`` bytes of each. A revision git does not know is a
+    usage error."""
     from postmortem._shown import shown_path
     from postmortem.gitcmd import GitError, open_repository
 
+    directory = path.parent if not path.is_dir() else path
     repository = open_repository(directory, label=shown_path(str(directory)))
     try:
         repository.git(
@@ -69,18 +78,22 @@ def file_at_revision(directory: Path, revision: str, name: str) -> bytes | None:
         )  # fmt: skip
     except GitError:
         raise UsageError(f"{revision}: no such revision in {repository.root}") from None
-    relative = (directory.resolve() / name).relative_to(repository.root).as_posix()
+    relative = path.resolve().relative_to(repository.root).as_posix()
     listing = repository.git(
-        "ls-tree", "-z", "--full-tree", revision, "--", relative, label=revision
+        "ls-tree", "-r", "-z", "--full-tree", revision, "--", relative, label=revision
     )
-    entry = listing.split(b"\0", 1)[0]
-    if not entry:
-        return None
-    _, kind, object_id = entry.split(b"\t", 1)[0].split(b" ")
-    if kind != b"blob":
-        return None
+    base = directory.resolve().relative_to(repository.root).as_posix()
+    found: dict[str, bytes] = {}
     with repository.objects() as objects:
-        return objects.read(object_id.decode("ascii"), _MAX_POLICY_BYTES)
-
-
-_MAX_POLICY_BYTES = 256 * 1024 * 1024
+        for entry in filter(None, listing.split(b"\0")):
+            meta, name = entry.split(b"\t", 1)
+            _, kind, object_id = meta.split(b" ")
+            content = objects.read(object_id.decode("ascii"), limit) if kind == b"blob" else None
+            if content is not None:
+                inside = (
+                    os.fsdecode(name).removeprefix(base).lstrip("/")
+                    if base != "."
+                    else os.fsdecode(name)
+                )
+                found[inside] = content
+    return found

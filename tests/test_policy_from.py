@@ -119,3 +119,44 @@ def test_a_stricter_policy_is_no_weakening() -> None:
         )
         == []
     )
+
+
+def test_layouts_come_from_the_base_revision_too(
+    tmp_path: Path,
+    git_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A pull request that changes a team layout (here into one that never ends) is checked
+    with the base branch's layout: the copy rendered with it is clean, and the new layout
+    never runs."""
+    from postmortem.audiences import export
+    from postmortem.policy import find_policy
+    from postmortem.render import render
+
+    repo = init_repo(tmp_path / "repo")
+    policy = BASE_POLICY + "templates: layouts\n"
+    repo.write(".postmortem.yaml", policy)
+    repo.write(
+        "layouts/postmortem.md.j2",
+        "# {{ doc.metadata.title }}\n\n**Classification**: {{ doc.metadata.classification }}\n\n"
+        "**Exported from**: {{ doc.metadata.exported_from }}\n",
+    )
+    source = "incidents/INC-1.yaml"
+    doc = postmortem.load(EXAMPLES / "postmortem.yaml")
+    doc.metadata.classification = Classification.PUBLIC
+    doc.distribution = None
+    repo.write(source, doc)
+    monkeypatch.chdir(repo.root)
+    copy = export(doc, Classification.PUBLIC, find_policy(repo.root / source), source=source)
+    repo.write("public/INC-1.md", render(copy, templates="layouts", within="."))
+    repo.commit("Base")
+    repo.git("branch", "base")
+    repo.write(
+        "layouts/postmortem.md.j2",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+    )
+    repo.commit("A layout that never ends")
+    assert main(["check", "public/INC-1.md", "--policy-from", "base"]) == 0, capsys.readouterr()
+    assert main(["check", "public/INC-1.md"]) == 2
+    assert "layouts/postmortem.md.j2" in capsys.readouterr().err

@@ -22,6 +22,7 @@ import select
 import signal
 import time
 from functools import cache
+from pathlib import Path
 from typing import Any, NoReturn
 
 import attrs
@@ -30,7 +31,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from postmortem.errors import DocumentError, LayoutError, Problem
-from postmortem.files import read_text
+from postmortem.files import decode_text, read_text
 from postmortem.model import PostMortem
 from postmortem.render.markdown import escape_inline, field_label, format_value, render_value
 from postmortem.render.markdown import table as markdown_table
@@ -62,7 +63,32 @@ def render_layout(
     if not hasattr(os, "fork"):  # Windows
         message = "a team's layouts render only where they can be bounded (Linux, macOS)"
         raise LayoutError(Problem(_shown_path(templates), 0, 0, "", message))
-    return _worker(templates, within or templates).render(name, variables)
+    return _worker(_team_layouts(templates, within or templates)).render(name, variables)
+
+
+def _team_layouts(templates: str, within: str) -> "TeamLayouts":
+    """Where a team's layouts are read: the folder in the work tree, or, while policies are
+    read from a git revision (``--policy-from``), the folder as that revision has it."""
+    from postmortem.policy import policy_revision
+
+    revision = policy_revision()
+    if revision is None:
+        return (templates, within)
+    from postmortem.staged import files_at_revision
+
+    found = files_at_revision(Path(templates).absolute(), revision, _LAYOUT_BYTES)
+    texts = []
+    for name, content in sorted(found.items()):
+        try:
+            texts.append((name, decode_text(content, f"{revision}:{templates}/{name}")))
+        except DocumentError as error:
+            raise LayoutError(error.problems[0]) from None
+    return (f"{revision}:{templates}", tuple(texts))
+
+
+TeamLayouts = tuple[str, str] | tuple[str, tuple[tuple[str, str], ...]]
+"""A team's layouts: (folder, the folder they must lie in) in the work tree, or (where,
+((name, text), ...)) read from a git revision."""
 
 
 class _Markdown(str):
@@ -122,6 +148,20 @@ def _field_names(kind: type) -> frozenset[str] | None:
     return frozenset(field.name for field in attrs.fields(kind)) if attrs.has(kind) else None
 
 
+class _RevisionLoader(jinja2.BaseLoader):
+    """Layouts read from a git revision: their texts by name, nothing else."""
+
+    def __init__(self, where: str, texts: tuple[tuple[str, str], ...]) -> None:
+        self.where = where
+        self.texts = dict(texts)
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        name = "/".join(split_template_path(template))
+        if name not in self.texts:
+            raise jinja2.TemplateNotFound(template)
+        return self.texts[name], f"{self.where}/{name}", lambda: True
+
+
 class _RepositoryLoader(jinja2.BaseLoader):
     """Layouts in ``folder``, each read only if its real path lies inside ``within``."""
 
@@ -145,12 +185,18 @@ class _RepositoryLoader(jinja2.BaseLoader):
 
 
 @cache
-def _environment(team: tuple[str, str] | None) -> jinja2.Environment:
-    """The environment layouts render in: the built-in layouts, after a ``team``'s folder
-    (read only inside the second folder, the repository) if there is one."""
+def _environment(team: TeamLayouts | None) -> jinja2.Environment:
+    """The environment layouts render in: the built-in layouts, after a ``team``'s
+    (:data:`TeamLayouts`) if there are any."""
     loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("postmortem.render", "templates")]
     if team is not None:
-        loaders.insert(0, _RepositoryLoader(*team))
+        where, found = team
+        team_loader = (
+            _RepositoryLoader(where, found)
+            if isinstance(found, str)
+            else _RevisionLoader(where, found)
+        )
+        loaders.insert(0, team_loader)
     layouts = _LayoutEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=False,
@@ -249,15 +295,15 @@ class _Worker:
     """A process forked from this one that renders a team's layouts, a document at a time,
     within the bounds."""
 
-    def __init__(self, templates: str, within: str) -> None:
-        self.key = (templates, within)
+    def __init__(self, team: TeamLayouts) -> None:
+        self.key = team
         requests, self.requests = os.pipe()
         self.replies, replies = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
             os.close(self.requests)
             os.close(self.replies)
-            _serve(requests, replies, templates, within)
+            _serve(requests, replies, team)
         os.close(requests)
         os.close(replies)
 
@@ -280,25 +326,28 @@ class _Worker:
         if "problem" in reply:
             source, line, problem = reply["problem"]
             raise LayoutError(Problem(source, line, 0, "", problem))
-        raise LayoutError(Problem(_shown_path(_top(self.key[0], name)), 0, 0, "", reason))
+        raise LayoutError(Problem(_shown_path(_top(self.key, name)), 0, 0, "", reason))
 
 
-def _top(templates: str, name: str) -> str:
+def _top(team: TeamLayouts, name: str) -> str:
     """Where a failure of the layout ``name`` is shown when no line can be told: the team's
     layout of that name, or its folder when the built-in one was used."""
-    path = os.path.join(templates, name)
-    return path if os.path.isfile(path) else templates
+    where, found = team
+    path = os.path.join(where, name)
+    if isinstance(found, str):
+        return path if os.path.isfile(path) else where
+    return path if name in dict(found) else where
 
 
 _workers: list[_Worker] = []
 """The worker of this run's layouts folder, if one has been needed: one at a time."""
 
 
-def _worker(templates: str, within: str) -> _Worker:
-    if _workers and _workers[0].key != (templates, within):
+def _worker(team: TeamLayouts) -> _Worker:
+    if _workers and _workers[0].key != team:
         _stop(_workers[0])
     if not _workers:
-        _workers.append(_Worker(templates, within))
+        _workers.append(_Worker(team))
     return _workers[0]
 
 
@@ -317,20 +366,20 @@ def _stop_workers() -> None:
         _stop(worker)
 
 
-def _serve(requests: int, replies: int, templates: str, within: str) -> NoReturn:
+def _serve(requests: int, replies: int, team: TeamLayouts) -> NoReturn:
     """The worker: render each layout asked for until the requests end, under the bounds;
     reply with the text or where and why it failed. Never returns into the caller's code."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _limit_memory()
-        layouts = _environment((templates, within))
+        layouts = _environment(team)
         while (request := _receive(requests, None)) is not None:  # None: the parent died
             name, variables = pickle.loads(request)
             _bound_time(len(request))
             try:
                 reply: dict[str, Any] = {"text": _generate(layouts, name, variables)}
             except Exception as error:  # whatever a team's layout does wrong is its problem
-                problem = _problem(error, _top(templates, name))
+                problem = _problem(error, _top(team, name))
                 reply = {"problem": [problem.source, problem.line, problem.message]}
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)

@@ -82,6 +82,12 @@ def check_paths(
     return findings + _check_files(paths, hooks, today, policies, only_post_mortems)
 
 
+def _shown_from_here(path: Path) -> str:
+    """``path`` relative to the current folder when it is under it, as file arguments are."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
+
+
 def _policy_changes(paths: Sequence[str], hooks: Sequence[str], revision: str) -> list[Finding]:
     """PM601 for each way the work tree's policy governing ``paths`` (the repository's, when
     none is named) is weaker than the one at ``revision``."""
@@ -104,14 +110,14 @@ def _policy_changes(paths: Sequence[str], hooks: Sequence[str], revision: str) -
         if not base.selects("PM601"):
             continue
         found = list(weakenings(base, head))
-        policy_file = head.root / POLICY_FILE
-        if not found or any(finding.source == str(policy_file) for finding in findings):
+        policy_file = _shown_from_here(head.root / POLICY_FILE)
+        if not found or any(finding.source == policy_file for finding in findings):
             continue
         level = base.level("PM601", RULES["PM601"].level)
         suffix = f" (not so at {revision})"
-        if policy_file.is_file():
+        if os.path.isfile(policy_file):
             text = read_text(policy_file)
-            for problem in located_problems(found, text, str(policy_file)):
+            for problem in located_problems(found, text, policy_file):
                 findings.append(
                     Finding(
                         problem.source,
@@ -125,7 +131,7 @@ def _policy_changes(paths: Sequence[str], hooks: Sequence[str], revision: str) -
                 )
         else:
             findings += [
-                Finding(str(policy_file), 1, 1, "PM601", "", message + suffix, level)
+                Finding(policy_file, 1, 1, "PM601", "", message + suffix, level)
                 for _, message in found
             ]
     return findings

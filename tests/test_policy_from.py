@@ -51,9 +51,8 @@ def test_the_base_policy_decides_and_the_weakening_is_a_finding(
     assert main(["check", "incidents", "--today", "2024-01-01", "--policy-from", "base"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert any(line.startswith("incidents/INC-9.yaml:") and " PM301 " in line for line in out)
-    policy_file = pull_request.root / ".postmortem.yaml"
-    expected = f"{policy_file}:1:9: PM601 ignore: PM301 no longer runs (not so at base)"
-    assert expected in out
+    rules = ", ".join(f"PM30{number}" for number in range(1, 10))
+    assert f".postmortem.yaml:1:9: PM601 ignore: {rules} no longer run (not so at base)" in out
 
 
 def test_the_hooks_take_the_policy_from_a_revision(

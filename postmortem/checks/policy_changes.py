@@ -37,11 +37,13 @@ def weakenings(base: Policy, head: Policy) -> Iterator[tuple[FieldPath, str]]:
     its own."""
     from postmortem.checks.registry import RULES as ALL_RULES
 
+    dropped = [rule for rule in ALL_RULES if base.selects(rule) and not head.selects(rule)]
+    if dropped:
+        where: FieldPath = ("ignore",) if head.ignore else ("select",)
+        runs = "no longer runs" if len(dropped) == 1 else "no longer run"
+        yield where, f"{', '.join(dropped)} {runs}"
     for rule, declared in ALL_RULES.items():
-        if base.selects(rule) and not head.selects(rule):
-            where: FieldPath = ("ignore",) if head.ignore else ("select",)
-            yield where, f"{rule} no longer runs"
-        elif head.selects(rule) and _lowered(
+        if head.selects(rule) and _lowered(
             base.level(rule, declared.level), head.level(rule, declared.level)
         ):
             yield ("levels", rule), f"{rule} findings no longer fail the hooks (warning)"

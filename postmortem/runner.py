@@ -148,7 +148,7 @@ def _copies_of(paths: Sequence[str], policies: dict[Path, "Policy"]) -> list[str
     for path in paths:
         policy = find_policy(path, policies)
         relative = relative_to_root(path, policy)
-        if not is_published(relative, policy):
+        if any(rule.published for rule in policy.path_rules) and not is_published(relative, policy):
             wanted.setdefault(policy.root, set()).add(relative)
     copies = []
     for root, sources in wanted.items():

@@ -6,6 +6,7 @@ are selected, weighs each finding by the rule and the policy, and only for a doc
 findings parses the text again to give each its line and column.
 """
 
+import functools
 import os
 from collections.abc import Iterable
 from datetime import date
@@ -72,7 +73,7 @@ def check_text(
         document = document_from_data(data, text, source, ticket_url=policy.ticket_url)
     except DocumentError as error:
         return found_in_text + findings_from_problems(error.problems, policy)
-    selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}
+    selected = _selected(policy, tuple(hooks))
     families = [
         family for family in _CHECKING_FAMILIES if any(rule.id in selected for rule in family.RULES)
     ]
@@ -105,11 +106,24 @@ def check_text(
     ]
 
 
+def _selected(policy: Policy, hooks: tuple[str, ...]) -> frozenset[str]:
+    """The ids of the rules ``hooks`` run that ``policy`` selects."""
+    return _selected_ids(hooks, tuple(policy.select), tuple(policy.ignore))
+
+
+@functools.cache
+def _selected_ids(
+    hooks: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]
+) -> frozenset[str]:
+    chosen = Policy(select=list(select), ignore=list(ignore))
+    return frozenset(rule.id for rule in rules_for(hooks) if chosen.selects(rule.id))
+
+
 def text_findings(
     text: str, source: str, policy: Policy, hooks: Iterable[str] = CHECKING_HOOKS
 ) -> list[Finding]:
     """Findings located by their offset in the raw text of any file: live secrets."""
-    selected = {rule.id for rule in rules_for(tuple(hooks)) if policy.selects(rule.id)}
+    selected = _selected(policy, tuple(hooks))
     if not selected & {rule.id for rule in secrets.RULES}:
         return []
     findings = []

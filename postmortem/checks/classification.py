@@ -216,18 +216,20 @@ def _content_below_its_minimum(context: Context) -> Iterator[RawFinding]:
     """Parts of other sections, labelled below what a content rule demands, that repeat that
     content (an IOC quoted in a Public summary)."""
     policy = context.policy
-    parts = None
+    parts = list(labelled_text(context.document, policy))
     for rule in policy.content_rules:
+        minimum = policy.sensitivity(rule.minimum)
+        lower = [
+            (path, text)
+            for path, text, rank in parts
+            if rank < minimum and path[0] not in _CONTENT_SECTIONS[rule.content]
+        ]
+        if not lower:
+            continue
         content_tokens = set().union(
             *(tokens(text) for text in _content_texts(context.document, rule.content))
         )
-        if not content_tokens:
-            continue
-        minimum = policy.sensitivity(rule.minimum)
-        parts = parts or list(labelled_text(context.document, policy))
-        for path, text, rank in parts:
-            if rank >= minimum or path[0] in _CONTENT_SECTIONS[rule.content]:
-                continue
+        for path, text in lower if content_tokens else ():
             repeated = tokens(text) & content_tokens
             if repeated:
                 kind = rule.content.value.replace("_", " ")

@@ -12,7 +12,7 @@ from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import Level
 from postmortem.model import ActionItem, PostMortem, Recommendation
-from postmortem.patterns import Pattern
+from postmortem.patterns import Pattern, compile_linear
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -71,12 +71,13 @@ RULES = (
 def check(context: Context) -> Iterator[RawFinding]:
     yield from _required_sections(context)
     # Each pattern searches the whole text first; only what it finds there is
-    # looked for value by value, to name the field.
+    # looked for value by value (all at once, in one pass), to name the field.
     found = [
         pattern for pattern in context.policy.placeholder_patterns() if pattern.search(context.text)
     ]
     if found:
-        yield from _placeholders(context.data, (), found)
+        any_found = compile_linear("|".join(f"(?:{pattern.pattern})" for pattern in found))
+        yield from _placeholders(context.data, (), found, any_found)
     yield from _owned_and_dated(context)
 
 
@@ -98,14 +99,16 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
             )
 
 
-def _placeholders(value: Any, path: FieldPath, patterns: list[Pattern]) -> Iterator[RawFinding]:
+def _placeholders(
+    value: Any, path: FieldPath, patterns: list[Pattern], any_found: Pattern
+) -> Iterator[RawFinding]:
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _placeholders(item, (*path, key), patterns)
+            yield from _placeholders(item, (*path, key), patterns, any_found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _placeholders(item, (*path, index), patterns)
-    elif isinstance(value, str) and not _verbatim(path):
+            yield from _placeholders(item, (*path, index), patterns, any_found)
+    elif isinstance(value, str) and any_found.search(value) and not _verbatim(path):
         for pattern in patterns:
             match = pattern.search(value)
             if match:

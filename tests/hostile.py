@@ -1,11 +1,18 @@
 """Hostile inputs, shared by the tests and ``bench/run.py --sections hostile``.
 
-Each case is a file name and a function that writes the file into a folder;
-big cases are built when asked for, not at import.
+Each case is a file name and a function that writes the file into a folder (or, for
+files that are not plain files, makes it there); big cases are built when asked for,
+not at import.
 """
 
+import multiprocessing
+import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 VALID_HEAD = "schema_version: 1\nprofile: postmortem\nmetadata:\n  id: INC-1\n  title: T\n"
 
@@ -61,8 +68,57 @@ MARKDOWN_CASES: dict[str, Callable[[], bytes]] = {
 """Markdown that ``postmortem import`` must read, or refuse on one line, without hanging."""
 
 
+def _socket(path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(os.fspath(path))
+
+
+SPECIAL_CASES: dict[str, Callable[[Path], Any]] = {
+    "fifo.yaml": os.mkfifo,
+    "socket.yaml": _socket,
+    "dev-zero.yaml": lambda path: path.symlink_to("/dev/zero"),
+    "fifo.md": os.mkfifo,
+    "dev-urandom.md": lambda path: path.symlink_to("/dev/urandom"),
+}
+"""Files that are not plain files, made in the folder: every command refuses them at once,
+neither reading them nor waiting on them (a FIFO with no writer blocks a plain open for
+ever, a device never ends). Their names say which commands get them: ``.md`` the import."""
+
+
 def write_case(folder: Path, name: str) -> Path:
-    cases = {**YAML_CASES, **MARKDOWN_CASES}
+    """The case ``name`` written (or made) in ``folder``."""
     path = folder / name
-    path.write_bytes(cases[name]())
+    if name in SPECIAL_CASES:
+        SPECIAL_CASES[name](path)
+    else:
+        path.write_bytes({**YAML_CASES, **MARKDOWN_CASES}[name]())
     return path
+
+
+def finishes_within(seconds: float, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, run in a child process that is killed if it is not done in
+    ``seconds``: a guard against hanging, not a measure of speed (``bench/run.py`` measures).
+    What it raises is raised here as an AssertionError that names it."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_send_outcome, args=(sender, function, args))
+    child.start()
+    try:
+        if not receiver.poll(seconds):
+            raise AssertionError(f"{function.__name__} still running after {seconds} s")
+        returned, outcome = receiver.recv()
+    finally:
+        child.kill()
+        child.join()
+    if not returned:
+        raise AssertionError(f"{function.__name__} raised {outcome}")
+    result: T = outcome
+    return result
+
+
+def _send_outcome(sender: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        outcome = (True, function(*args))
+    except Exception as error:
+        outcome = (False, f"{type(error).__name__}: {error}")
+    sender.send(outcome)

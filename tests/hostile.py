@@ -25,6 +25,27 @@ def _alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
+VALUE_CASES: dict[str, Callable[[], bytes]] = {
+    "impossible-date.yaml": lambda: (VALID_HEAD + "  created: 2024-02-30\n").encode(),
+    "month-13.yaml": lambda: (VALID_HEAD + "  created: 2024-13-01\n").encode(),
+    "year-zero.yaml": lambda: (VALID_HEAD + "  created: 0000-01-01\n").encode(),
+    "year-10000.yaml": lambda: (VALID_HEAD + "  created: 10000-01-01\n").encode(),
+    "absurd-offset.yaml": lambda: (
+        VALID_HEAD + "  incident_start: 2024-05-01 10:00:00+99:00\n"
+    ).encode(),
+    "huge-integer.yaml": lambda: (
+        VALID_HEAD + "impact:\n  users_affected: " + "9" * 5000 + "\n"
+    ).encode(),
+    "huge-float.yaml": lambda: (
+        VALID_HEAD + "impact:\n  users_affected_percent: " + "9" * 5000 + ".5\n"
+    ).encode(),
+    "nan.yaml": lambda: (VALID_HEAD + "impact:\n  users_affected_percent: .nan\n").encode(),
+    "inf.yaml": lambda: (VALID_HEAD + "impact:\n  users_affected_percent: .inf\n").encode(),
+    "minus-inf.yaml": lambda: (VALID_HEAD + "impact:\n  users_affected_percent: -.inf\n").encode(),
+}
+"""Documents with a value no field can hold: refused on one line located at the value, with
+its field path."""
+
 YAML_CASES: dict[str, Callable[[], bytes]] = {
     "alias-bomb.yaml": lambda: _alias_bomb().encode(),
     "deep-flow.yaml": lambda: b"a: " + b"[" * 10_000 + b"]" * 10_000 + b"\n",
@@ -49,6 +70,7 @@ YAML_CASES: dict[str, Callable[[], bytes]] = {
     "secret-scanner-bait.yaml": lambda: (
         VALID_HEAD + "  notes: " + "eyJ" * 150_000 + " " + "a://b:" * 100_000 + "\n"
     ).encode(),
+    **VALUE_CASES,
 }
 """Inputs that every command must refuse with one located line and exit 1."""
 

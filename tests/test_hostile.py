@@ -13,6 +13,7 @@ from tests.gitrepo import GitRepo
 from tests.hostile import (
     MARKDOWN_CASES,
     SPECIAL_CASES,
+    VALUE_CASES,
     YAML_CASES,
     finishes_within,
     write_case,
@@ -122,10 +123,13 @@ _NOT_POLICY_CASES = {
     "wrong-types.yaml",
     "duplicate-keys.yaml",
     "enormous-scalar.yaml",
+    *VALUE_CASES,
 }
 _POLICY_CASES = {
     "policy-wrong-types": "labels: {levels: 7}\n",
     "policy-duplicate-keys": "max_file_bytes: 10\nmax_file_bytes: 20\n",
+    "policy-huge-number": "max_file_bytes: " + "9" * 5000 + "\n",
+    "policy-nan": "max_file_bytes: .nan\n",
 }
 
 

@@ -1,18 +1,23 @@
-"""Inputs that are not plain files or plain values (issue 13, class 8).
+"""Inputs that are not plain files or plain values (issue 13, class 8): special files and
+paths, and values no field can hold.
 
 The special files of ``tests/hostile.py`` go through every command in ``test_hostile.py``;
 here are what needs more than one file: a file swapped during the read, and ``..`` in paths."""
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import postmortem
 from postmortem import files
 from postmortem.cli import main
 from postmortem.errors import DocumentError
 from postmortem.files import read_text
+from tests.gitrepo import GitRepo
+from tests.hostile import VALUE_CASES
 
 # --- Files that change under the reader, and ".." -------------------------------------------
 
@@ -109,3 +114,169 @@ def test_dotdot_after_a_link_out_of_the_repository_is_not_read(
         f"out/../b/doc.yaml:0:0: links to {outside}, outside the repository"
         f" {linked_folders}; not read\n"
     )
+
+
+# --- Values no field can hold ----------------------------------------------------------------
+
+_LOCATED_VALUES = {
+    "impossible-date.yaml": ("6:12", "metadata.created", "not a date or time: '2024-02-30'"),
+    "month-13.yaml": ("6:12", "metadata.created", "not a date or time: '2024-13-01'"),
+    "year-zero.yaml": ("6:12", "metadata.created", "not a date or time: '0000-01-01'"),
+    "year-10000.yaml": ("6:12", "metadata.created", "not a date or time: '10000-01-01'"),
+    "absurd-offset.yaml": (
+        "6:19",
+        "metadata.incident_start",
+        "not a date or time: '2024-05-01 10:00:00+99:00'",
+    ),
+    "huge-integer.yaml": (
+        "7:19",
+        "impact.users_affected",
+        "number too large (a whole number has at most 64 bits)",
+    ),
+    "huge-float.yaml": ("7:27", "impact.users_affected_percent", "number too large: inf"),
+    "nan.yaml": ("7:27", "impact.users_affected_percent", "not a number (.nan)"),
+    "inf.yaml": ("7:27", "impact.users_affected_percent", "number too large: inf"),
+    "minus-inf.yaml": ("7:27", "impact.users_affected_percent", "number too large: -inf"),
+}
+
+
+def test_every_value_case_has_its_expected_place() -> None:
+    assert set(_LOCATED_VALUES) == set(VALUE_CASES)
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_CASES))
+def test_a_value_no_field_can_hold_is_located_with_its_field_path(name: str) -> None:
+    with pytest.raises(DocumentError) as refused:
+        postmortem.loads(VALUE_CASES[name]().decode(), name)
+    (problem,) = refused.value.problems
+    place, path, message = _LOCATED_VALUES[name]
+    assert str(problem).startswith(f"{name}:{place}: {path}: {message}"), str(problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "profile: postmortem\nmetadata:\n  id: A\n  title: T\n  title: U\n",
+            "x.yaml:5:3: metadata.title: YAML: duplicate key 'title'",
+        ),
+        (
+            "profile: postmortem\nmetadata: {id: A}\naction_items:\n"
+            "  - {action: a, due: 2024-01-01}\n  - {action: b, due: 0x" + "f" * 20_000 + "}\n",
+            "x.yaml:5:22: action_items[1].due: number too large",
+        ),
+        (
+            "profile: postmortem\nmetadata: {id: A}\nimpact: {users_affected: 9223372036854775808}"
+            "\n",
+            "x.yaml:3:26: impact.users_affected: number too large",
+        ),
+        (
+            "profile: postmortem\nmetadata: {id: A}\nimpact: {duration: " + "9" * 5000 + "h}\n",
+            "x.yaml:3:20: impact.duration: duration too long",
+        ),
+    ],
+)
+def test_what_the_yaml_reader_refuses_is_located_with_its_field_path(
+    text: str, expected: str
+) -> None:
+    with pytest.raises(DocumentError) as refused:
+        postmortem.loads(text, "x.yaml")
+    (problem,) = refused.value.problems
+    assert str(problem).startswith(expected), str(problem)
+
+
+def test_the_widest_values_a_document_may_hold_load() -> None:
+    doc = postmortem.loads(_EXTREME_DOCUMENT, "x.yaml")
+    assert doc.impact is not None
+    assert doc.impact.users_affected == 2**63 - 1
+    assert doc.impact.users_affected_percent == 1.7976931348623157e308
+
+
+# --- Views of documents holding the widest values ---------------------------
+
+_EXTREME_DOCUMENT = r"""schema_version: 1
+profile: postmortem
+metadata:
+  id: "INC-\e[2J1"
+  title: "\e]0;owned\a\e[31mRed\rforged.yaml:1:1: ok\u202eevil\x9b[1m\u2028x"
+  severity: P1
+  created: 0001-01-01
+  incident_start: 0001-01-01 00:00:00+23:59
+  detected: 0001-01-01 00:00:00-23:59
+  incident_end: 9999-12-31 23:59:59-23:59
+impact:
+  users_affected: 9223372036854775807
+  users_affected_percent: 1.7976931348623157e+308
+  duration: 999999999d
+action_items:
+  - action: "=HYPERLINK(\"http://evil.example\",\"click\")"
+    owner: "@SUM(1+1)\e[2J"
+    due: 0001-01-01
+    status: Open
+  - action: "-5 +3 \u202e"
+    owner: "+cmd"
+    due: 9999-12-31
+    status: Open
+"""
+_HOSTILE_TITLE = "\x1b]0;owned\x07\x1b[31mRed\rforged.yaml:1:1: ok\u202eevil\x9b[1m\u2028x"
+
+
+@pytest.fixture
+def hostile_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """A repository with the extreme document, committed by an author and with a message that
+    carry terminal escapes, and documents that do not load beside it."""
+    repo = GitRepo(tmp_path)
+    repo.git("init", "-q")
+    repo.write("INC-1.yaml", _EXTREME_DOCUMENT)
+    for name in ("nan.yaml", "huge-integer.yaml", "absurd-offset.yaml"):
+        (tmp_path / name).write_bytes(VALUE_CASES[name]())
+    repo.commit("\x1b]0;owned\x07 draft\x1b[2K", author="Mallory \x1b[2J <m@example.com>")
+    monkeypatch.chdir(tmp_path)
+    return repo
+
+
+_JSON_VIEWS = [
+    ["index", ".", "--format", "json"],
+    ["actions", ".", "--format", "json"],
+    ["stats", ".", "--format", "json"],
+    ["history", "INC-1.yaml", "--format", "json"],
+    ["check", "INC-1.yaml", "--format", "json", "--today", "2024-01-01"],
+    ["export", "INC-1.yaml", "--audience", "Internal", "--format", "json"],
+]
+
+
+@pytest.mark.parametrize("argv", _JSON_VIEWS, ids=lambda argv: argv[0])
+def test_every_json_output_is_valid_json(
+    argv: list[str], hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) in (0, 1)
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)
+    assert "Traceback" not in captured.err
+
+
+def test_json_keeps_text_exactly(hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["index", ".", "--format", "json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["title"], row["incident_start"]) == (_HOSTILE_TITLE, "0001-01-01")
+
+
+def test_stats_write_the_month_of_an_early_year_in_full(
+    hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["stats", ".", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["by_month"] == {"0001-01": 1}
+
+
+def test_the_views_report_the_documents_that_do_not_load_on_located_lines(
+    hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index", "."]) == 1
+    assert sorted(capsys.readouterr().err.splitlines()) == [
+        "./absurd-offset.yaml:6:19: metadata.incident_start: not a date or time:"
+        " '2024-05-01 10:00:00+99:00' (write e.g. 2024-05-01 or 2024-05-01 14:30:00+00:00)",
+        "./huge-integer.yaml:7:19: impact.users_affected: number too large"
+        " (a whole number has at most 64 bits)",
+        "./nan.yaml:7:27: impact.users_affected_percent: not a number (.nan):"
+        " write a number, or leave the field out",
+    ]

@@ -5,6 +5,8 @@ from enum import Enum
 
 import attrs
 
+from postmortem._terminal import terminal_text
+
 __all__ = [
     "DocumentError",
     "Finding",
@@ -29,7 +31,8 @@ class Problem:
 
     ``line`` and ``column`` count from 1; 0 means the position is unknown.
     ``path`` is the dotted field path inside the document (``action_items[2].owner``),
-    empty for the document as a whole.
+    empty for the document as a whole. Its text form is one line for a terminal, control
+    characters escaped.
     """
 
     source: str
@@ -40,7 +43,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.source}:{self.line}:{self.column}: {where}{self.message}"
+        return terminal_text(f"{self.source}:{self.line}:{self.column}: {where}{self.message}")
 
 
 @attrs.frozen
@@ -48,6 +51,7 @@ class Finding:
     """A rule's finding in a document: ``path:line:col: RULE-ID field.path: message``.
 
     ``level`` is :attr:`Level.ERROR` (fails a hook) or :attr:`Level.WARNING` (shown only).
+    Its text form is one line for a terminal, control characters escaped.
     """
 
     source: str
@@ -61,7 +65,8 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
         shown = f"{self.source}:{self.line}:{self.column}: {self.rule} {where}{self.message}"
-        return shown if self.level is Level.ERROR else f"{shown} (warning)"
+        line = shown if self.level is Level.ERROR else f"{shown} (warning)"
+        return terminal_text(line)
 
 
 class PostMortemError(Exception):

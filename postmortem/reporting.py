@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from typing import TextIO
 
+from postmortem._terminal import terminal_text
 from postmortem.errors import Finding, Level, PolicyError, Problem
 
 __all__ = [
@@ -73,7 +74,7 @@ def styled(item: Finding | Problem, stream: TextIO) -> str:
     text = str(item)
     if not colour_enabled(stream):
         return text
-    place = f"{item.source}:{item.line}:{item.column}:"
+    place = terminal_text(f"{item.source}:{item.line}:{item.column}:")
     rest = text[len(place) :]
     if isinstance(item, Finding):
         colour = _RED if item.level is Level.ERROR else _YELLOW
@@ -114,7 +115,8 @@ def _github(findings: Sequence[Finding]) -> None:
 
 
 def _github_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """``text`` as a workflow command's value: one line, no control character raw."""
+    return terminal_text(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _github_property(text: str) -> str:

@@ -42,9 +42,12 @@ VALUE_CASES: dict[str, Callable[[], bytes]] = {
     "nan.yaml": lambda: (VALID_HEAD + "impact:\n  users_affected_percent: .nan\n").encode(),
     "inf.yaml": lambda: (VALID_HEAD + "impact:\n  users_affected_percent: .inf\n").encode(),
     "minus-inf.yaml": lambda: (VALID_HEAD + "impact:\n  users_affected_percent: -.inf\n").encode(),
+    "terminal-escapes.yaml": lambda: (
+        VALID_HEAD + '  "\\e]0;owned\\a\\e[2J\\rINC-1.yaml:1:1: ok\\u202e\\x9b": x\n'
+    ).encode(),
 }
-"""Documents with a value no field can hold: refused on one line located at the value, with
-its field path."""
+"""Documents with a value no field can hold (or a key no terminal should see as is): refused
+on one line located at the value, with its field path."""
 
 YAML_CASES: dict[str, Callable[[], bytes]] = {
     "alias-bomb.yaml": lambda: _alias_bomb().encode(),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from postmortem._terminal import CONTROL_CHARACTERS
 from postmortem.cli import main
 from tests.gitrepo import GitRepo
 from tests.hostile import (
@@ -25,11 +26,13 @@ HANG_GUARD = 20
 
 
 def _one_located_line(output: str) -> re.Match[str]:
-    """``output`` is exactly one short ``file:line:col: message`` line."""
+    """``output`` is exactly one short ``file:line:col: message`` line, without a control
+    character that a terminal would act on."""
     lines = output.splitlines()
     assert len(lines) == 1, lines[:3]
     assert len(lines[0]) < 300
     assert "Traceback" not in lines[0]
+    assert not CONTROL_CHARACTERS & set(output.removesuffix("\n")), repr(output)
     located = LOCATED.match(lines[0])
     assert located is not None, lines[0]
     return located
@@ -130,6 +133,7 @@ _POLICY_CASES = {
     "policy-duplicate-keys": "max_file_bytes: 10\nmax_file_bytes: 20\n",
     "policy-huge-number": "max_file_bytes: " + "9" * 5000 + "\n",
     "policy-nan": "max_file_bytes: .nan\n",
+    "policy-terminal-escapes": 'ignore: ["\\e[2J\\u202e"]\n',
 }
 
 

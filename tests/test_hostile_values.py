@@ -1,9 +1,12 @@
-"""Inputs that are not plain files or plain values (issue 13, class 8): special files and
-paths, and values no field can hold.
+"""Inputs that are not plain files or plain values: special files and paths, values no field
+can hold, and text that would act on a terminal or a spreadsheet (issue 13, class 8).
 
 The special files of ``tests/hostile.py`` go through every command in ``test_hostile.py``;
 here are what needs more than one file: a file swapped during the read, and ``..`` in paths."""
 
+import codecs
+import csv
+import io
 import json
 import os
 from collections.abc import Callable
@@ -13,9 +16,12 @@ import pytest
 
 import postmortem
 from postmortem import files
+from postmortem._terminal import CONTROL_CHARACTERS, terminal_text
 from postmortem.cli import main
-from postmortem.errors import DocumentError
+from postmortem.errors import DocumentError, Finding, Level, Problem
 from postmortem.files import read_text
+from postmortem.reporting import styled
+from tests.conftest import EXAMPLES
 from tests.gitrepo import GitRepo
 from tests.hostile import VALUE_CASES
 
@@ -137,6 +143,11 @@ _LOCATED_VALUES = {
     "nan.yaml": ("7:27", "impact.users_affected_percent", "not a number (.nan)"),
     "inf.yaml": ("7:27", "impact.users_affected_percent", "number too large: inf"),
     "minus-inf.yaml": ("7:27", "impact.users_affected_percent", "number too large: -inf"),
+    "terminal-escapes.yaml": (
+        "6:3",
+        "metadata.\\x1b]0;owned\\x07\\x1b[2J\\x0dINC-1.yaml:1:1: ok\\u202e\\x9b",
+        "unknown key",
+    ),
 }
 
 
@@ -192,7 +203,7 @@ def test_the_widest_values_a_document_may_hold_load() -> None:
     assert doc.impact.users_affected_percent == 1.7976931348623157e308
 
 
-# --- Views of documents holding the widest values ---------------------------
+# --- Views of documents holding the widest values and hostile text ---------------------------
 
 _EXTREME_DOCUMENT = r"""schema_version: 1
 profile: postmortem
@@ -280,3 +291,91 @@ def test_the_views_report_the_documents_that_do_not_load_on_located_lines(
         "./nan.yaml:7:27: impact.users_affected_percent: not a number (.nan):"
         " write a number, or leave the field out",
     ]
+
+
+_TERMINAL_VIEWS = [
+    ["index", "."],
+    ["actions", ".", "--today", "2024-01-01"],
+    ["stats", "."],
+    ["history", "INC-1.yaml"],
+    ["check", "INC-1.yaml", "--today", "2024-01-01"],
+    ["check", "INC-1.yaml", "--format", "github", "--today", "2024-01-01"],
+    ["validate", "."],
+]
+
+
+@pytest.mark.parametrize("argv", _TERMINAL_VIEWS, ids=" ".join)
+def test_text_for_a_terminal_carries_no_control_character(
+    argv: list[str], hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(argv)
+    captured = capsys.readouterr()
+    for output in (captured.out, captured.err):
+        lines = output.splitlines()
+        assert not CONTROL_CHARACTERS & set("".join(lines)), repr(output)
+        assert not any(line.startswith("forged.yaml") for line in lines)
+
+
+def test_the_index_shows_control_characters_as_escapes(
+    hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["index", "."])
+    assert "\\x1b\\]0;owned\\x07\\x1b\\[31mRed<br>forged.yaml" in capsys.readouterr().out
+
+
+def test_a_file_name_with_control_characters_is_escaped_on_the_validate_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = tmp_path / "\x1b[2J\rINC-1.yaml"
+    name.write_bytes((EXAMPLES / "postmortem.yaml").read_bytes())
+    assert main(["validate", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"{tmp_path}/\\x1b[2J\\x0dINC-1.yaml: ok\n"
+
+
+def test_csv_keeps_text_but_no_cell_starts_a_formula(
+    hostile_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["actions", ".", "--format", "csv", "--today", "2024-01-01"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(row["action"], row["owner"]) for row in rows] == [
+        ('\'=HYPERLINK("http://evil.example","click")', "'@SUM(1+1)\x1b[2J"),
+        ("'-5 +3 \u202e", "'+cmd"),
+    ]
+    assert rows[0]["document_id"] == "INC-\x1b[2J1"
+
+
+# --- The escaping ---------------------------------------------------------------------------
+
+
+def test_every_control_character_is_written_as_its_escape() -> None:
+    for character in CONTROL_CHARACTERS:
+        escaped = terminal_text(character)
+        assert escaped.isascii()
+        assert escaped.isprintable()
+        assert codecs.decode(escaped, "unicode_escape") == character
+    assert terminal_text("\x1b[2J\u202e\n") == "\\x1b[2J\\u202e\\x0a"
+    assert terminal_text("one\ntwo\x07\n", lines=True) == "one\ntwo\\x07\n"
+
+
+def test_text_that_shows_as_itself_is_kept() -> None:
+    text = "Café 東京 \U0001f525 naïve \u2013 \u201cquoted\u201d \\x1b"
+    assert terminal_text(text) == text
+
+
+def test_a_located_line_is_one_escaped_line_and_colour_still_marks_its_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    finding = Finding("a\x1b[2J.yaml", 3, 4, "PM201", "x\ry", "bad\n\x9b", Level.WARNING)
+    line = "a\\x1b[2J.yaml:3:4: PM201 x\\x0dy: bad\\x0a\\x9b (warning)"
+    assert str(finding) == line
+    problem = Problem("\u202e.yaml", 1, 2, "", "\x07")
+    assert str(problem) == "\\u202e.yaml:1:2: \\x07"
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    coloured = styled(finding, Terminal())
+    assert coloured.startswith("\x1b[1ma\\x1b[2J.yaml:3:4:\x1b[0m \x1b[33mPM201\x1b[0m x\\x0dy")

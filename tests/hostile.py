@@ -89,8 +89,45 @@ MARKDOWN_CASES: dict[str, Callable[[], bytes]] = {
         b"# Post-Mortem: x\n\n<script>alert(1)</script>\n\n## Summary\n\n<div><b>hi</div>\n"
         + b"<!--" * 10_000
     ),
+    "adversarial-1mb.md": lambda: _adversarial_markdown(70_000).encode(),
 }
 """Markdown that ``postmortem import`` must read, or refuse on one line, without hanging."""
+
+
+def _adversarial_markdown(size: int) -> str:
+    """A post-mortem of about 15 x ``size`` characters, made of every shape that made a pattern
+    of the import backtrack: long runs of what a pattern repeats, without what ends it."""
+    run = " " * size
+    return (
+        "\n\n".join(
+            [
+                "# Post-Mortem: adversarial",
+                f"**Incident Date(s)**: x{run}y",  # the date range: "x - y"
+                f"**Authors**: {',' * size}",  # commas between people, outside parentheses
+                f"**Authors**: a{run}x",
+                "**Authors**: " + "a - " * (size // 4) + "(",  # a role, a name, a contact
+                f"**Severity**: a{run}x",  # a choice among "Low | Medium"
+                "## Summary",
+                f"TBD{run}x",  # what is left around placeholders
+                "## Impact",
+                f"Owner: a{run}b",  # a key line without bold
+                f"**Duration**: {'1' * size}",
+                "## Timeline",
+                f"| Time (UTC) | Event |\n|---|---|\n| a{run}b | e |",  # a time ending in UTC
+                "## Action Items",
+                f"- **Action**{run}\n  y\n  z",  # a bold key line, its value on later lines
+                "## Technical Details",
+                f"**Logs**: {'`' * size}x",  # a value written as one code span
+                "## References",
+                "### External",
+                "[" * size,  # links in a paragraph
+                "[a](" * (size // 4),
+                "- [" + "](a" * (size // 3) + "x",  # a link item
+                "## " + "(" * size,  # a heading with a parenthetical
+            ]
+        )
+        + "\n"
+    )
 
 
 def _socket(path: Path) -> None:

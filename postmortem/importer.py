@@ -16,8 +16,16 @@ from typing import Any, get_args, get_origin
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem._typing import strip_optional
-from postmortem.converter import format_duration, parse_duration, structure, structure_problems
+from postmortem.converter import (
+    FieldPath,
+    format_duration,
+    format_path,
+    parse_duration,
+    structure,
+    structure_problems,
+)
 from postmortem.errors import DocumentError, Problem
 from postmortem.model import (
     SECTION_NAMES,
@@ -350,6 +358,8 @@ class _Importer:
         self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
+        self.lines: dict[FieldPath, int] = {}
+        """The line each value read was found on, by its place in ``data``."""
         self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
         for other in PROFILES.values():
             for spec in other.sections:
@@ -408,7 +418,9 @@ class _Importer:
             parent = next((path for _, path, _ in reversed(stack) if path is not None), ())
             if parent == ("recommendations",) and stack and stack[-1][2].get("tier"):
                 item = {**stack[-1][2], "title": _multiline(_NUMBERING.sub("", block.text).strip())}
-                self.data.setdefault("recommendations", []).append(item)
+                recommendations = self.data.setdefault("recommendations", [])
+                recommendations.append(item)
+                self.lines[("recommendations", len(recommendations) - 1)] = block.line
                 current, defaults = ("recommendations", "-1"), {}
                 stack.append((block.level, current, {}))
                 continue
@@ -419,7 +431,8 @@ class _Importer:
             resolved = self.resolve(block.text, parent)
             if resolved is None:
                 self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
-                self.warn(block.line, f"no field for the section {block.text!r}; kept in unmapped")
+                message = f"no field for the section {shown(block.text)}; kept in unmapped"
+                self.warn(block.line, message)
                 current, defaults = None, {}
             else:
                 current, defaults = resolved
@@ -469,20 +482,27 @@ class _Importer:
         match = _CLASSIFIED_AS.match(blocks[0].text) if blocks[0].kind == "paragraph" else None
         if match is None:
             return blocks
-        label = self.scalar(_type_at(("metadata", "classification")), match["label"], 0)
+        label = self.scalar(
+            _type_at(("metadata", "classification")), match["label"], blocks[0].line
+        )
         if label is not None:
             self.data["metadata"].setdefault("classification", label)
         return blocks[1:]
 
     def assign(self, path: tuple[str, ...], value: Any, line: int) -> None:
+        """Put ``value``, read on ``line``, at ``path`` ("-1": the last item of a list)."""
         node: Any = self.data
+        place: list[str | int] = []
         for step in path[:-1]:
+            place.append(len(node) - 1 if step == "-1" else step)
             node = node[-1] if step == "-1" else node.setdefault(step, {})
         key = path[-1]
         if key == "-1":
             if isinstance(value, dict):
                 node[-1].update(value)
             return
+        where: FieldPath = (*place, key)
+        self.lines.setdefault(where, line)
         existing = node.get(key)
         if isinstance(existing, list) and isinstance(value, list):
             existing.extend(value)
@@ -490,6 +510,17 @@ class _Importer:
             existing.update(value)
         else:
             node[key] = value
+        if isinstance(value, list):
+            count = len(node[key])
+            self.lines.update({(*where, index): line for index in range(count - len(value), count)})
+
+    def line_of(self, path: FieldPath) -> int:
+        """The line the value at ``path`` (or the nearest value holding it) was read on; the
+        first line if none was."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
 
     def read(self, type_: Any, blocks: list[_Block], defaults: dict[str, str]) -> Any:
         type_ = strip_optional(type_)
@@ -712,7 +743,7 @@ class _Importer:
                         self.keep(
                             block.line,
                             lines[keyed.index(match)],
-                            f"no field for {match['key']!r} here",
+                            f"no field for {shown(match['key'])} here",
                         )
                         continue
                     finish(current or lead)
@@ -743,17 +774,19 @@ class _Importer:
                 return _multiline(text)
             if type_ is bool:
                 return text.lower() in ("yes", "true", "x", "[x]")
-            if type_ is int:
-                return int(text.replace(",", ""))
-            if type_ is float:
-                return float(text.replace(",", ""))
+            if type_ is int or type_ is float:
+                number = type_(text.replace(",", ""))
+                structure(number, type_)  # too large, NaN or infinite: kept, saying so
+                return number
             if type_ is Link:
                 link = _link(text)
                 structure(link, Link)  # a ticket written as "PAY-301" is no link: say so
                 return link
             if type_ is Money:
                 amount, _, currency = text.partition(" ")
-                return {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
+                money = {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
+                structure(money, Money)
+                return money
             if get_origin(type_) is list:
                 return [self.scalar(get_args(type_)[0], text, line)]
             if type_ is Person:
@@ -769,7 +802,9 @@ class _Importer:
             structure(value, type_)  # dates and times: the converter reads them, or says why not
             return value
         except Exception:
-            self.keep(line, text, f"cannot read {text!r} as {getattr(type_, '__name__', type_)}")
+            self.keep(
+                line, text, f"cannot read {shown(text)} as {getattr(type_, '__name__', type_)}"
+            )
             return None
 
     def on_incident_day(self, text: str) -> str:
@@ -1053,11 +1088,9 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
     importer.run(blocks)
     try:
         document = structure(importer.data, PostMortem)
-    except Exception as error:  # every structuring failure becomes a problem naming the field
-        from postmortem.converter import format_path
-
+    except Exception as error:  # every structuring failure becomes a located problem
         problems = [
-            Problem(source, 0, 0, format_path(path), message)
+            Problem(source, importer.line_of(path), 1, format_path(path), message)
             for path, message in structure_problems(error)
         ]
         raise DocumentError(problems) from None

@@ -10,6 +10,7 @@ import io
 import json
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from postmortem._terminal import CONTROL_CHARACTERS, terminal_text
 from postmortem.cli import main
 from postmortem.errors import DocumentError, Finding, Level, Problem
 from postmortem.files import read_text
+from postmortem.importer import import_markdown
+from postmortem.model import Impact
 from postmortem.reporting import styled
 from tests.conftest import EXAMPLES
 from tests.gitrepo import GitRepo
@@ -201,6 +204,31 @@ def test_the_widest_values_a_document_may_hold_load() -> None:
     assert doc.impact is not None
     assert doc.impact.users_affected == 2**63 - 1
     assert doc.impact.users_affected_percent == 1.7976931348623157e308
+
+
+def test_the_import_keeps_a_value_no_field_can_hold_with_a_warning_on_its_line() -> None:
+    markdown = (
+        "# Post-Mortem: x\n\n## Impact\n\n**Users affected**: " + "9" * 30
+        + "\n\n**Share of users affected (%)**: nan\n\n**Duration**: 2h\n"
+    )  # fmt: skip
+    imported = import_markdown(markdown, "x.md")
+    assert [str(warning) for warning in imported.warnings] == [
+        f"x.md:5:1: cannot read '{'9' * 30}' as int; kept in unmapped",
+        "x.md:7:1: cannot read 'nan' as float; kept in unmapped",
+    ]
+    assert imported.document.impact == Impact(duration=timedelta(hours=2))
+    distribution = "# Post-Mortem: x\n\n## Distribution\n\nThis document is classified as Bogus.\n"
+    assert [str(warning) for warning in import_markdown(distribution, "x.md").warnings] == [
+        "x.md:5:1: cannot read 'Bogus' as Classification; kept in unmapped"
+    ]
+
+
+def test_what_the_import_read_that_does_not_fit_is_placed_on_its_line() -> None:
+    markdown = "# Security Incident Report: x\n\n**Report Date**: 2024-06-10\n\n"
+    markdown += "### Report Prepared By\n\n**Role**: SRE\n\n## Executive Summary\n\nText.\n"
+    with pytest.raises(DocumentError) as refused:
+        import_markdown(markdown, "x.md")
+    assert str(refused.value) == "x.md:7:1: metadata.prepared_by.name: required key is missing"
 
 
 # --- Views of documents holding the widest values and hostile text ---------------------------

@@ -11,9 +11,11 @@ a fresh process so that start-up costs count as a user would see them.
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -162,29 +164,43 @@ def generate_repository(root: Path, documents: int, commits: int, seed: int = 1)
 
 
 def measure(
-    command: Sequence[str], cwd: Path, runs: int, codes: Collection[int] = (0, 1)
+    command: Sequence[str],
+    cwd: Path,
+    runs: int,
+    codes: Collection[int] = (0, 1),
+    timeout: float | None = None,
 ) -> tuple[float, float]:
-    """Median seconds of ``command`` over ``runs`` runs, and its peak memory in MB; an exit
-    code other than ``codes`` is a failure."""
+    """Median seconds of ``command`` over ``runs`` runs, and its peak memory in MB; infinite
+    seconds (and no peak) if a run is still going after ``timeout`` seconds (it is killed).
+    A run that exits with a code other than ``codes`` raises RuntimeError."""
     times, peaks = [], []
     for _ in range(runs):
         wrapped = [sys.executable, "-c", PEAK_WRAPPER, *command]
         started = time.perf_counter()
-        result = subprocess.run(wrapped, cwd=cwd, capture_output=True, text=True, check=False)
+        with subprocess.Popen(
+            wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        ) as process:  # fmt: skip
+            try:
+                _, err = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # the wrapper and the command
+                process.communicate()
+                return math.inf, 0.0
         times.append(time.perf_counter() - started)
-        if result.returncode not in codes:
-            raise RuntimeError(f"{command} failed: {result.stderr[-2000:]}")
-        peaks.append(float(result.stderr.strip().splitlines()[-1]))
+        if process.returncode not in codes:
+            raise RuntimeError(f"{command} exited {process.returncode}: {err[-2000:]}")
+        peaks.append(float(err.strip().splitlines()[-1]))
     return statistics.median(times), max(peaks)
 
 
 # Runs argv[1:] (a python -c snippet or a program), prints the child's peak RSS in MB and
-# exits with the child's exit code.
+# exits as the child did.
 PEAK_WRAPPER = """
 import resource, subprocess, sys
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.stderr)
-raise SystemExit(done.returncode)
+sys.exit(done.returncode)
 """
 
 
@@ -283,12 +299,24 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru
 """
 
 
+HOSTILE_TIMEOUT = 30
+"""Seconds after which a command on a hostile input is taken to hang, and killed."""
+
+
 def hostile_rows(root: Path) -> list[tuple[str, float, float, str]]:
-    """Each hostile input of the test suite, through every command that reads it: the slowest
-    run and the largest peak memory (targets: 2 s and 200 MB). Hostile layouts go through
+    """Each hostile input of the test suite (special files included), through every command
+    that reads it: the slowest run and the largest peak memory (targets: 2 s and 200 MB;
+    a run killed after HOSTILE_TIMEOUT seconds shows as inf). Hostile layouts go through
     ``render`` and the render hook, which must refuse them with exit 2."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.hostile import LAYOUT_CASES, MARKDOWN_CASES, YAML_CASES, write_layout_case
+    checkout = str(Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, checkout)
+    from tests.hostile import (
+        LAYOUT_CASES,
+        MARKDOWN_CASES,
+        SPECIAL_CASES,
+        YAML_CASES,
+        write_layout_case,
+    )
 
     folder = root / "hostile"
     folder.mkdir()
@@ -298,16 +326,16 @@ def hostile_rows(root: Path) -> list[tuple[str, float, float, str]]:
     assert command is not None
     assert hook is not None
     rows = []
-    for name in [*YAML_CASES, *MARKDOWN_CASES]:
+    for name in [*YAML_CASES, *SPECIAL_CASES, *MARKDOWN_CASES]:
         subprocess.run(
             [sys.executable, "-c", HOSTILE_WRITER, str(folder), name],
             check=True,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+            env={**os.environ, "PYTHONPATH": checkout},
         )
-        if name in YAML_CASES:
-            runs = [[command, verb, name] for verb in ("validate", "check", "render", "history")]
-        else:
+        if name.endswith(".md"):
             runs = [[command, "import", name, "--output", f"{name}.yaml"]]
+        else:
+            runs = [[command, verb, name] for verb in ("validate", "check", "render", "history")]
         verbs = "/".join(run[1] for run in runs)
         rows.append(_hostile_row(f"hostile {name} ({verbs})", runs, folder, (0, 1)))
     for name in LAYOUT_CASES:
@@ -348,7 +376,7 @@ def _hostile_row(
     label: str, runs: list[list[str]], cwd: Path, codes: Collection[int]
 ) -> tuple[str, float, float, str]:
     """The slowest of ``runs`` and the largest peak memory, against the targets."""
-    measured = [measure(run, cwd, 1, codes) for run in runs]
+    measured = [measure(run, cwd, 1, codes, timeout=HOSTILE_TIMEOUT) for run in runs]
     seconds = max(seconds for seconds, _ in measured)
     peak = max(peak for _, peak in measured)
     return _verdict(label, seconds, peak)

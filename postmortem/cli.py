@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from postmortem._terminal import terminal_text
 from postmortem._version import __version__
 from postmortem.errors import (
     DocumentError,
@@ -94,7 +95,7 @@ def _validate(args: argparse.Namespace) -> int:
             status = ExitCode.FINDINGS
         else:
             if not args.quiet:
-                print(f"{path}: ok")
+                print(terminal_text(f"{path}: ok"))
     return status
 
 
@@ -138,13 +139,13 @@ def _history(args: argparse.Namespace) -> int:
             ) as doc:
                 apply_history(doc, document_history)
             done = "already current" if Path(path).read_bytes() == stored else "written"
-            written = len(document_history.committed)
-            print(f"{shown_path(path)}: history {done} ({written} versions)")
+            versions = len(document_history.committed)
+            print(terminal_text(f"{shown_path(path)}: history {done} ({versions} versions)"))
         return status
     if not found:
         return status
     if args.format == "markdown":
-        sys.stdout.write(history_markdown(found))
+        _write_for_people(history_markdown(found))
     elif args.format == "json":
         sys.stdout.write(json.dumps(history_json(found), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -286,8 +287,9 @@ def _index(args: argparse.Namespace) -> int:
     ]
     rows.sort(key=lambda row: _sort_key(getattr(row, args.sort)), reverse=args.reverse)
     columns = [field.name for field in attrs.fields(IndexRow)]
-    sys.stdout.write(
-        format_rows([attrs.asdict(row, recurse=False) for row in rows], columns, args.format)
+    _write_view(
+        format_rows([attrs.asdict(row, recurse=False) for row in rows], columns, args.format),
+        args.format,
     )
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 
@@ -322,7 +324,7 @@ def _actions(args: argparse.Namespace) -> int:
         "ticket",
         "overdue",
     ]
-    sys.stdout.write(format_rows(rows, columns, args.format))
+    _write_view(format_rows(rows, columns, args.format), args.format)
     if repository.problems:
         return ExitCode.FINDINGS
     if args.fail_on_overdue and any(action.overdue(today) for action in found):
@@ -348,14 +350,29 @@ def _stats(args: argparse.Namespace) -> int:
     }
     if args.format == "json":
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
-    else:
-        for key, value in figures.items():
-            if isinstance(value, dict):
-                value = ", ".join(f"{name}: {count}" for name, count in value.items()) or "-"
-            elif isinstance(value, float):
-                value = f"{value:.0%}"
-            print(f"{key.replace('_', ' ')}: {'-' if value is None else value}")
+        return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
+    lines = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{name}: {count}" for name, count in value.items()) or "-"
+        elif isinstance(value, float):
+            value = f"{value:.0%}"
+        lines.append(f"{key.replace('_', ' ')}: {'-' if value is None else value}\n")
+    _write_for_people("".join(lines))
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
+
+
+def _write_view(text: str, output_format: str) -> None:
+    """A view's output: JSON and CSV as they are (data), Markdown for people."""
+    if output_format in ("json", "csv"):
+        sys.stdout.write(text)
+    else:
+        _write_for_people(text)
+
+
+def _write_for_people(text: str) -> None:
+    """Text of many lines for a terminal, its control characters escaped."""
+    sys.stdout.write(terminal_text(text, lines=True))
 
 
 def _scan(directory: str) -> "Repository":
@@ -722,7 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LayoutError as error:
         return layout_error(error)
     except PostMortemError as error:
-        print(f"postmortem: {error}", file=sys.stderr)
+        print(terminal_text(f"postmortem: {error}"), file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -5,7 +5,9 @@ default turn ``42`` into ``"42"`` and ``"no"`` into ``True``), unknown keys are
 errors, and every problem in a document is reported with its field path.
 """
 
+import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
@@ -31,9 +33,12 @@ from postmortem._typing import is_optional, strip_optional
 from postmortem.model import Link, PostMortem, When, enums
 
 __all__ = [
+    "NUMBER_TOO_LARGE",
     "TICKET_KEY",
     "UNKNOWN_KEY",
+    "WHOLE_NUMBER_RANGE",
     "FieldPath",
+    "bounded_whole_number",
     "format_duration",
     "format_path",
     "parse_duration",
@@ -49,11 +54,18 @@ FieldPath = tuple[str | int, ...]
 UNKNOWN_KEY = "unknown key"
 """How a key the model does not have is reported (a suggestion may follow)."""
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+# A part starts where a number starts: tried inside a run of digits too, it would scan the
+# rest of the run from every digit (quadratic in a long run).
+_DURATION_PART = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
 _ISO_DURATION = re.compile(
     r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
     re.IGNORECASE,
 )
+WHOLE_NUMBER_RANGE = range(-(2**63), 2**63)
+"""The whole numbers a document holds: those of 64 bits, as YAML and JSON tools hold them."""
+NUMBER_TOO_LARGE = "number too large (a whole number has at most 64 bits)"
+"""How a whole number out of :data:`WHOLE_NUMBER_RANGE` is reported, wherever it is found."""
+
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
 """A ticket key such as ``PLAT-2231``, which the policy's ``ticket_url`` turns into a link."""
@@ -65,6 +77,13 @@ _ticket_url: ContextVar[str | None] = ContextVar("ticket_url", default=None)
 
 class _ValueProblem(ValueError):
     """A value has the wrong type or form; the message is shown to the user as is."""
+
+
+def bounded_whole_number(value: int) -> int:
+    """``value`` if a document may hold it; ValueError with :data:`NUMBER_TOO_LARGE` if not."""
+    if value in WHOLE_NUMBER_RANGE:
+        return value
+    raise ValueError(NUMBER_TOO_LARGE)
 
 
 def _microseconds(number: str, unit: str) -> int:
@@ -83,7 +102,10 @@ def parse_duration(text: str) -> timedelta:
             raise _ValueProblem(
                 f"not a duration: {shown(text)} (write e.g. '2h 30m', '1d' or 'PT45M')"
             )
-    return timedelta(microseconds=sum(_microseconds(number, unit) for number, unit in parts))
+    try:
+        return timedelta(microseconds=sum(_microseconds(number, unit) for number, unit in parts))
+    except OverflowError:
+        raise _ValueProblem(f"duration too long: {shown(text)}") from None
 
 
 def format_duration(value: timedelta) -> str:
@@ -146,12 +168,21 @@ def _structure_str(value: object, str_type: type) -> str:
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _expect("a whole number", value)
-    return int(value)
+    return bounded_whole_number(int(value))
 
 
 def _structure_float(value: object, _: type) -> float:
+    """A finite number: NaN and infinity have no JSON form and no meaning in a post-mortem."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _expect("a number", value)
+    if isinstance(value, int):
+        return float(bounded_whole_number(value))
+    if math.isnan(value):
+        raise _ValueProblem("not a number (.nan): write a number, or leave the field out")
+    if math.isinf(value):
+        raise _ValueProblem(
+            f"number too large: {value!r} (a number's size is at most {sys.float_info.max:.1e})"
+        )
     return float(value)
 
 

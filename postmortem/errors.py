@@ -6,6 +6,7 @@ from enum import Enum
 import attrs
 
 from postmortem._shown import shown_path
+from postmortem._terminal import terminal_text
 
 __all__ = [
     "DocumentError",
@@ -32,7 +33,8 @@ class Problem:
 
     ``line`` and ``column`` count from 1; 0 means the position is unknown.
     ``path`` is the dotted field path inside the document (``action_items[2].owner``),
-    empty for the document as a whole.
+    empty for the document as a whole. Its text form is one line for a terminal, control
+    characters escaped.
     """
 
     source: str
@@ -48,7 +50,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.place} {where}{self.message}"
+        return terminal_text(f"{self.place} {where}{self.message}")
 
 
 @attrs.frozen
@@ -56,6 +58,7 @@ class Finding:
     """A rule's finding in a document: ``path:line:col: RULE-ID field.path: message``.
 
     ``level`` is :attr:`Level.ERROR` (fails a hook) or :attr:`Level.WARNING` (shown only).
+    Its text form is one line for a terminal, control characters escaped.
     """
 
     source: str
@@ -74,7 +77,7 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
         shown = f"{self.place} {self.rule} {where}{self.message}"
-        return shown if self.level is Level.ERROR else f"{shown} (warning)"
+        return terminal_text(shown if self.level is Level.ERROR else f"{shown} (warning)")
 
 
 class PostMortemError(Exception):

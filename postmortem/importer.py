@@ -16,8 +16,16 @@ from typing import Any, get_args, get_origin
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem._typing import strip_optional
-from postmortem.converter import format_duration, parse_duration, structure, structure_problems
+from postmortem.converter import (
+    FieldPath,
+    format_duration,
+    format_path,
+    parse_duration,
+    structure,
+    structure_problems,
+)
 from postmortem.errors import DocumentError, Problem
 from postmortem.model import (
     SECTION_NAMES,
@@ -28,6 +36,7 @@ from postmortem.model import (
     PostMortem,
     ProfileName,
 )
+from postmortem.patterns import compile_linear
 from postmortem.profiles import PROFILES
 from postmortem.render.markdown import LEAD_FIELDS, encode_url, field_label
 
@@ -64,7 +73,10 @@ class _Block:
     rows: list[list[str]] = attrs.Factory(list)
 
 
-_LEFT_AFTER_PLACEHOLDERS = re.compile(r"^[\s|/(),.:;-]*(UTC|or)?[\s|/(),.:;\"-]*$")
+# What may be left around placeholders: separators, with one "UTC" or "or" among them. The
+# separators before the word are in a group of their own, so that a long run of them is not
+# split between two repeats in every way before the match fails.
+_LEFT_AFTER_PLACEHOLDERS = re.compile(r"^(?:[\s|/(),.:;-]*(?:UTC|or))?[\s|/(),.:;\"-]*$")
 
 
 def _placeholder(text: str) -> bool:
@@ -82,13 +94,19 @@ def _placeholders() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in DEFAULT_PLACEHOLDERS))
 
 
-_KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*\s*:?\s*(?P<rest>.*)$")
+# The value after a key starts with a non-space, so that spaces before it are matched in one
+# way only (a space either side of an optional colon, then ".*", backtrack cubically on a
+# long run of spaces in a line that fails at its end).
+_KEY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*]+?)\*\*(?:\s*:)?\s*(?P<rest>(?:\S.*)?)$")
 _NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)[ \t]+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|<br>")
-_INLINE_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
-_LINK = re.compile(
+# Patterns whose backtracking no rewriting removes run on RE2 (linear time): tried from every
+# "[" or "(" of a line of them, these would each scan the rest of the line.
+_INLINE_LINK = compile_linear(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
+_LINK = compile_linear(
     r"^\[(?P<label>.*)\]\((?:<(?P<url>[^<>]*)>|(?P<plain>[^()<>\s]*))\)$|^<(?P<bare>[^>]+)>$"
 )
+_PARENTHETICAL = compile_linear(r"\([^)]*\)")
 
 # The templates' own words for fields, where they are not the field's label.
 _ALIASES: dict[str, str] = {
@@ -216,9 +234,21 @@ def _unescape(text: str) -> str:
 
 @cache
 def _parser() -> Any:
+    """CommonMark blocks and tables. Inline Markdown is not parsed into tokens (the import
+    reads the text of each block with its own patterns): that is most of markdown-it's work,
+    several microseconds a character on a long run of brackets."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    return MarkdownIt("commonmark").enable("table").disable("inline")
+
+
+@cache
+def _code_span_parser() -> Any:
+    """Inline Markdown limited to code spans and line breaks written as ``<br>``: what a cell of
+    verbatim text (an indicator) is rendered as."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("zero", {"html": True}).enable(["backticks", "html_inline"])
 
 
 def _blocks(text: str) -> Iterator[_Block]:
@@ -339,6 +369,8 @@ class _Importer:
         self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
+        self.lines: dict[FieldPath, int] = {}
+        """The line each value read was found on, by its place in ``data``."""
         self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
         for other in PROFILES.values():
             for spec in other.sections:
@@ -351,7 +383,7 @@ class _Importer:
         self, heading: str, parent: tuple[str, ...]
     ) -> tuple[tuple[str, ...], dict[str, str]] | None:
         """The field a heading names, tried with and then without its parenthetical."""
-        plain = re.sub(r"\([^)]*\)", "", heading)
+        plain = _PARENTHETICAL.sub("", heading)
         return self.resolve_exactly(heading, parent) or (
             self.resolve_exactly(plain, parent) if plain != heading else None
         )
@@ -397,7 +429,9 @@ class _Importer:
             parent = next((path for _, path, _ in reversed(stack) if path is not None), ())
             if parent == ("recommendations",) and stack and stack[-1][2].get("tier"):
                 item = {**stack[-1][2], "title": _multiline(_NUMBERING.sub("", block.text).strip())}
-                self.data.setdefault("recommendations", []).append(item)
+                recommendations = self.data.setdefault("recommendations", [])
+                recommendations.append(item)
+                self.lines[("recommendations", len(recommendations) - 1)] = block.line
                 current, defaults = ("recommendations", "-1"), {}
                 stack.append((block.level, current, {}))
                 continue
@@ -408,7 +442,8 @@ class _Importer:
             resolved = self.resolve(block.text, parent)
             if resolved is None:
                 self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
-                self.warn(block.line, f"no field for the section {block.text!r}; kept in unmapped")
+                message = f"no field for the section {shown(block.text)}; kept in unmapped"
+                self.warn(block.line, message)
                 current, defaults = None, {}
             else:
                 current, defaults = resolved
@@ -458,20 +493,27 @@ class _Importer:
         match = _CLASSIFIED_AS.match(blocks[0].text) if blocks[0].kind == "paragraph" else None
         if match is None:
             return blocks
-        label = self.scalar(_type_at(("metadata", "classification")), match["label"], 0)
+        label = self.scalar(
+            _type_at(("metadata", "classification")), match["label"], blocks[0].line
+        )
         if label is not None:
             self.data["metadata"].setdefault("classification", label)
         return blocks[1:]
 
     def assign(self, path: tuple[str, ...], value: Any, line: int) -> None:
+        """Put ``value``, read on ``line``, at ``path`` ("-1": the last item of a list)."""
         node: Any = self.data
+        place: list[str | int] = []
         for step in path[:-1]:
+            place.append(len(node) - 1 if step == "-1" else step)
             node = node[-1] if step == "-1" else node.setdefault(step, {})
         key = path[-1]
         if key == "-1":
             if isinstance(value, dict):
                 node[-1].update(value)
             return
+        where: FieldPath = (*place, key)
+        self.lines.setdefault(where, line)
         existing = node.get(key)
         if isinstance(existing, list) and isinstance(value, list):
             existing.extend(value)
@@ -479,6 +521,17 @@ class _Importer:
             existing.update(value)
         else:
             node[key] = value
+        if isinstance(value, list):
+            count = len(node[key])
+            self.lines.update({(*where, index): line for index in range(count - len(value), count)})
+
+    def line_of(self, path: FieldPath) -> int:
+        """The line the value at ``path`` (or the nearest value holding it) was read on; the
+        first line if none was."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
 
     def read(self, type_: Any, blocks: list[_Block], defaults: dict[str, str]) -> Any:
         type_ = strip_optional(type_)
@@ -528,7 +581,7 @@ class _Importer:
                     if link is not None:
                         result.append(link)
             elif block.kind == "paragraph" and item_type is Person:
-                parts = re.split(r"\s*[|;]\s*|\s*,\s*(?![^(]*\))", _text([block]).strip())
+                parts = _people(_text([block]))
                 result.extend(_person(part) for part in parts if part and not _placeholder(part))
             elif block.kind == "paragraph" and item_type is str:
                 result.extend(
@@ -598,9 +651,9 @@ class _Importer:
         path = self.elsewhere(key)
         assert path is not None
         text = _without_hard_break(rest)
-        dates = _RANGE.match(text) if path == ("metadata", "incident_start") else None
+        dates = _RANGE.search(text) if path == ("metadata", "incident_start") else None
         if dates is not None:
-            text, end = dates.groups()
+            text, end = dates.group(1), dates.group(2)
             self.read_elsewhere("incident end", end, line)
         value = self.read(_type_at(path), [_Block("paragraph", line, text=text, raw=text)], {})
         if value not in (None, "", [], {}):
@@ -703,7 +756,7 @@ class _Importer:
                         self.keep(
                             block.line,
                             lines[keyed.index(match)],
-                            f"no field for {match['key']!r} here",
+                            f"no field for {shown(match['key'])} here",
                         )
                         continue
                     finish(current or lead)
@@ -734,17 +787,19 @@ class _Importer:
                 return _multiline(text)
             if type_ is bool:
                 return text.lower() in ("yes", "true", "x", "[x]")
-            if type_ is int:
-                return int(text.replace(",", ""))
-            if type_ is float:
-                return float(text.replace(",", ""))
+            if type_ is int or type_ is float:
+                number = type_(text.replace(",", ""))
+                structure(number, type_)  # too large, NaN or infinite: kept, saying so
+                return number
             if type_ is Link:
                 link = _link(text)
                 structure(link, Link)  # a ticket written as "PAY-301" is no link: say so
                 return link
             if type_ is Money:
                 amount, _, currency = text.partition(" ")
-                return {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
+                money = {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
+                structure(money, Money)
+                return money
             if get_origin(type_) is list:
                 return [self.scalar(get_args(type_)[0], text, line)]
             if type_ is Person:
@@ -756,11 +811,13 @@ class _Importer:
                 return format_duration(parse_duration(text))
             if isinstance(type_, type) and issubclass(type_, Enum):
                 return _choice(type_, text)
-            value = _us_date(re.sub(r"\s*UTC$", "+00:00", self.on_incident_day(text)))
+            value = _us_date(_utc_as_offset(self.on_incident_day(text)))
             structure(value, type_)  # dates and times: the converter reads them, or says why not
             return value
         except Exception:
-            self.keep(line, text, f"cannot read {text!r} as {getattr(type_, '__name__', type_)}")
+            self.keep(
+                line, text, f"cannot read {shown(text)} as {getattr(type_, '__name__', type_)}"
+            )
             return None
 
     def on_incident_day(self, text: str) -> str:
@@ -795,7 +852,7 @@ _ELSEWHERE: dict[str, tuple[str, ...]] = {
     "current status": ("metadata", "incident_status"),
     "time to detection": ("detection", "time_to_detect"),
 }
-_RANGE = re.compile(r"^(.+?)\s+(?:-|\u2013|to)\s+(.+)$")
+_RANGE = compile_linear(r"^(.+?)\s+(?:-|\x{2013}|to)\s+(.+)$")
 _MILESTONES = frozenset(
     {
         "incident began",
@@ -808,9 +865,26 @@ _MILESTONES = frozenset(
 )
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*UTC)?$")
 _CLASSIFIED_AS = re.compile(r"^This document is classified as (?P<label>.*?)\.?$", re.IGNORECASE)
-_PLAIN_KEY = re.compile(
-    r"^\s*(?P<key>[A-Za-z][\w /()-]{0,40}?)\s*:\s+(?P<rest>.*?)\s*(?:<br>)?\s*$"
-)
+# The value is everything after the colon (a line break included), trimmed in Python: a
+# pattern that trims it itself (".*?\s*(?:<br>)?\s*$") backtracks cubically on a run of
+# spaces in a line that fails at its end.
+_PLAIN_KEY = re.compile(r"^\s*(?P<key>[A-Za-z][\w /()-]{0,40}?)\s*:\s+(?P<rest>.*)$", re.DOTALL)
+
+
+def _plain_key_line(text: str) -> tuple[str, str] | None:
+    """``Key: value`` on one line: the key, and the value without the spaces and the ``<br>``
+    (a line break in a table cell) that end it."""
+    match = _PLAIN_KEY.match(text)
+    if match is None:
+        return None
+    value = match["rest"].rstrip().removesuffix("<br>").rstrip()
+    return None if "\n" in value else (match["key"], value)
+
+
+def _key_pair(text: str) -> tuple[str, str] | None:
+    """``**Key**: value`` or ``Key: value``: the key and the value."""
+    keyed = _KEY_LINE.match(text)
+    return (keyed["key"], keyed["rest"]) if keyed else _plain_key_line(text)
 
 
 def _key_value_rows(blocks: list[_Block], labels: dict[str, str]) -> Iterator[_Block]:
@@ -819,18 +893,14 @@ def _key_value_rows(blocks: list[_Block], labels: dict[str, str]) -> Iterator[_B
     two-column Field | Value tables."""
     for block in blocks:
         if block.kind == "paragraph":
-            matches = [_PLAIN_KEY.match(line) for line in block.raw.split("\n")]
-            if all(matches) and any(
-                normalize(match["key"]) in labels for match in matches if match
-            ):
-                yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
+            pairs = [_plain_key_line(line) for line in block.raw.split("\n")]
+            if all(pairs) and any(normalize(pair[0]) in labels for pair in pairs if pair):
+                yield _keyed(block, [pair for pair in pairs if pair])
                 continue
         if block.kind == "list" and block.items and not any(item.details for item in block.items):
-            matches = [
-                _KEY_LINE.match(item.text) or _PLAIN_KEY.match(item.text) for item in block.items
-            ]
-            if all(match and normalize(_unescape(match["key"])) in labels for match in matches):
-                yield _keyed(block, [(match["key"], match["rest"]) for match in matches if match])
+            pairs = [_key_pair(item.text) for item in block.items]
+            if all(pair and normalize(_unescape(pair[0])) in labels for pair in pairs):
+                yield _keyed(block, [pair for pair in pairs if pair])
                 continue
         if (
             block.kind == "table"
@@ -888,7 +958,7 @@ def _choice(enum_type: type[Enum], text: str) -> Any:
     found = match(text)
     if found is not None:
         return found
-    options = [part for part in re.split(r"\s*[|/]\s*", text) if part.strip()]
+    options = [part.strip() for part in re.split(r"[|/]", text) if part.strip()]
     if len(options) > 1 and sum(match(option) is not None for option in options) * 2 >= len(
         options
     ):
@@ -955,16 +1025,44 @@ def _without_hard_break(text: str) -> str:
 
 
 def _code_span_content(text: str) -> str:
-    """``command`` written as one inline code span: what is inside it."""
-    match = re.fullmatch(r"(`+) ?(.*?) ?\1", text.strip(), re.DOTALL)
-    return match.group(2) if match else text
+    """``command`` written as one inline code span: what is inside it (a space each side
+    taken off); ``text`` as it is when it is not one span."""
+    span = text.strip()
+    fence = span[: len(span) - len(span.lstrip("`"))]
+    if not fence or len(span) <= 2 * len(fence) or not span.endswith(fence):
+        return text
+    inside = span[len(fence) : -len(fence)]
+    if inside.startswith("`") or inside.endswith("`"):
+        return text  # the fences are not the same length: not one span
+    return inside.removeprefix(" ").removesuffix(" ")
+
+
+def _utc_as_offset(text: str) -> str:
+    """``08:40 UTC`` -> ``08:40+00:00``."""
+    return text[:-3].rstrip() + "+00:00" if text.endswith("UTC") else text
+
+
+def _people(text: str) -> list[str]:
+    """``A (x, y), B; C | D`` -> ``A (x, y)``, ``B``, ``C``, ``D``: the people in a line,
+    split at ``|``, ``;`` and at commas outside parentheses."""
+    parts, start, depth = [], 0, 0
+    for index, character in enumerate(text):
+        if character == "(":
+            depth += 1
+        elif character == ")":
+            depth -= 1
+        elif character in "|;" or (character == "," and depth <= 0):
+            parts.append(text[start:index].strip())
+            start = index + 1
+    parts.append(text[start:].strip())
+    return parts
 
 
 def _code_cell_text(cell: str) -> str | None:
     """The text of a cell written as inline code spans joined by ``<br>`` (how verbatim text
     such as an indicator is rendered), exactly; None for a cell written otherwise."""
     lines = [""]
-    for token in _parser().parseInline(cell)[0].children or []:
+    for token in _code_span_parser().parseInline(cell)[0].children or []:
         if token.type == "code_inline":
             lines[-1] += token.content
         elif token.type == "html_inline" and token.content == "<br>":
@@ -979,14 +1077,14 @@ def _multiline(text: str) -> str:
     return text + "\n" if "\n" in text else text
 
 
-_PERSON = re.compile(
-    r"^(?:(?P<role>[^()]+?)\s+[-\u2013]\s+)?(?P<name>[^()]+?)\s*(?:\((?P<contact>[^()]+)\))?$"
+_PERSON = compile_linear(
+    r"^(?:(?P<role>[^()]+?)\s+[-\x{2013}]\s+)?(?P<name>[^()]+?)\s*(?:\((?P<contact>[^()]+)\))?$"
 )
 
 
 def _person(text: str) -> dict[str, str]:
     """``Incident Commander - Rosa Diaz (rosa@example.com)``: role, name and contact."""
-    match = _PERSON.match(text.strip())
+    match = _PERSON.search(text.strip())
     if match is None:
         return {"name": text.strip()}
     return {key: value for key, value in match.groupdict().items() if value}
@@ -994,7 +1092,7 @@ def _person(text: str) -> dict[str, str]:
 
 def _link(text: str) -> dict[str, Any]:
     """A link from text already unescaped: ``[label](<url>)``, ``<url>`` or a bare URL."""
-    match = _LINK.match(text.strip())
+    match = _LINK.search(text.strip())
     if match is None:
         return {"url": text.strip()}
     if match["bare"]:
@@ -1018,11 +1116,9 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
     importer.run(blocks)
     try:
         document = structure(importer.data, PostMortem)
-    except Exception as error:  # every structuring failure becomes a problem naming the field
-        from postmortem.converter import format_path
-
+    except Exception as error:  # every structuring failure becomes a located problem
         problems = [
-            Problem(source, 0, 0, format_path(path), message)
+            Problem(source, importer.line_of(path), 1, format_path(path), message)
             for path, message in structure_problems(error)
         ]
         raise DocumentError(problems) from None

@@ -11,6 +11,7 @@ from enum import IntEnum
 from typing import TextIO
 
 from postmortem._shown import utf8_path
+from postmortem._terminal import terminal_text
 from postmortem.errors import Finding, LayoutError, Level, PolicyError, Problem
 
 __all__ = [
@@ -133,7 +134,8 @@ def _github(findings: Sequence[Finding]) -> None:
 
 
 def _github_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """``text`` as a workflow command's value: one line, no control character raw."""
+    return terminal_text(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _github_property(text: str) -> str:

@@ -216,7 +216,9 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
         doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
     )
     starts = [milestones(doc).began for doc in docs]
-    by_month = Counter(start.strftime("%Y-%m") if start else "unknown" for start in starts)
+    by_month = Counter(
+        f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
+    )
     detect = mean_and_median(item.to_detect for item in measured)
     resolve = mean_and_median(item.to_resolve for item in measured)
     return Stats(

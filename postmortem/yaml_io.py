@@ -34,9 +34,11 @@ from ruamel.yaml.tokens import CommentToken
 from postmortem._shown import shown
 from postmortem._version import __version__
 from postmortem.converter import (
+    NUMBER_TOO_LARGE,
     TICKET_KEY,
     UNKNOWN_KEY,
     FieldPath,
+    bounded_whole_number,
     format_path,
     structure,
     structure_problems,
@@ -170,9 +172,12 @@ _SCALAR_CONSTRUCTORS = {
 
 
 class _BuildError(Exception):
-    def __init__(self, message: str, mark: Any) -> None:
+    """A value the builder refuses, at ``mark``, inside the document at ``path``."""
+
+    def __init__(self, message: str, mark: Any, path: FieldPath = ()) -> None:
         super().__init__(message)
         self.mark = mark
+        self.path = path
 
 
 class _Builder:
@@ -180,7 +185,9 @@ class _Builder:
 
     ruamel's safe constructor would do the same at twice the cost; this one also
     refuses what a post-mortem never needs (merge keys, sets, binary, custom tags)
-    and stops aliases from expanding without bound.
+    and numbers beyond what the model holds, and stops aliases from expanding without
+    bound. A plain scalar written like a timestamp that is no date or time
+    (``2024-02-30``) stays text, for the converter to say why where a date goes.
     """
 
     def __init__(self) -> None:
@@ -191,7 +198,8 @@ class _Builder:
         self._budget -= 1
         if self._budget < 0:
             raise _BuildError(
-                f"more than {MAX_VALUES} values (do aliases expand too far?)", node.start_mark
+                f"YAML: more than {MAX_VALUES} values (do aliases expand too far?)",
+                node.start_mark,
             )
         tag = node.ctag.trval
         if isinstance(node, ScalarNode):
@@ -199,25 +207,53 @@ class _Builder:
                 return node.value
             if tag == f"{_YAML_TAG}null":
                 return None
-            method = _SCALAR_CONSTRUCTORS.get(tag or "")
-            if method is None:
-                raise _BuildError(f"unknown tag {shown(tag)}", node.start_mark)
-            return getattr(self._constructor, method)(node)
+            return self._scalar(node, tag)
         if isinstance(node, SequenceNode) and tag == f"{_YAML_TAG}seq":
-            return [self.build(item) for item in node.value]
+            items: list[Any] = []
+            try:
+                for item in node.value:
+                    items.append(self.build(item))
+            except _BuildError as error:
+                error.path = (len(items), *error.path)
+                raise
+            return items
         if isinstance(node, MappingNode) and tag == f"{_YAML_TAG}map":
             mapping: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.ctag.trval == f"{_YAML_TAG}merge":
-                    raise _BuildError("merge keys (<<) are not supported", key_node.start_mark)
+                    message = "YAML: merge keys (<<) are not supported"
+                    raise _BuildError(message, key_node.start_mark)
                 key = self.build(key_node)
                 if isinstance(key, list | dict):
-                    raise _BuildError("a key must be a single value", key_node.start_mark)
+                    raise _BuildError("YAML: a key must be a single value", key_node.start_mark)
+                step = key if isinstance(key, str) else str(key)
                 if key in mapping:
-                    raise _BuildError(f"duplicate key {shown(key)}", key_node.start_mark)
-                mapping[key] = self.build(value_node)
+                    message = f"YAML: duplicate key {shown(key)}"
+                    raise _BuildError(message, key_node.start_mark, (step,))
+                try:
+                    mapping[key] = self.build(value_node)
+                except _BuildError as error:
+                    error.path = (step, *error.path)
+                    raise
             return mapping
-        raise _BuildError(f"unknown tag {shown(tag)}", node.start_mark)
+        raise _BuildError(f"YAML: unknown tag {shown(tag)}", node.start_mark)
+
+    def _scalar(self, node: ScalarNode, tag: str | None) -> Any:
+        """An int, float, bool or timestamp; a whole number beyond the model's is refused."""
+        method = _SCALAR_CONSTRUCTORS.get(tag or "")
+        if method is None:
+            raise _BuildError(f"YAML: unknown tag {shown(tag)}", node.start_mark)
+        construct = getattr(self._constructor, method)
+        if tag == f"{_YAML_TAG}timestamp":
+            try:
+                return construct(node)
+            except (ValueError, OverflowError, YAMLError):
+                return node.value  # no such date or time: text, for the converter to say why
+        try:
+            value = construct(node)
+            return bounded_whole_number(value) if type(value) is int else value
+        except ValueError:  # more digits than Python converts, or beyond the model's bound
+            raise _BuildError(NUMBER_TOO_LARGE, node.start_mark) from None
 
 
 def parse(text: str, source: str = "<string>") -> Any:
@@ -229,9 +265,8 @@ def parse(text: str, source: str = "<string>") -> Any:
         return _Builder().build(root)
     except _BuildError as error:
         line, column = error.mark.line + 1, error.mark.column + 1
-        raise DocumentError([Problem(source, line, column, "", f"YAML: {error}")]) from None
-    except (ValueError, YAMLError) as error:
-        raise DocumentError([Problem(source, 0, 0, "", f"YAML: {error}".split("\n")[0])]) from None
+        problem = Problem(source, line, column, format_path(error.path), str(error))
+        raise DocumentError([problem]) from None
     except RecursionError:
         raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
 

@@ -40,7 +40,7 @@ links = st.builds(Link, url=urls, label=st.none() | text)
 _SCALARS: dict[Any, st.SearchStrategy[Any]] = {
     Link: links,
     str: any_text,
-    int: st.integers(min_value=-(2**63), max_value=2**63),
+    int: st.integers(min_value=-(2**63), max_value=2**63 - 1),
     float: st.floats(allow_nan=False, allow_infinity=False),
     bool: st.booleans(),
     date: dates,

@@ -1,12 +1,43 @@
 """Hostile input: every command refuses it on one located line with exit 1, or reads it."""
 
+import contextlib
+import io
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from postmortem.cli import main
 from tests.gitrepo import GitRepo
-from tests.hostile import LOCATED, MARKDOWN_CASES, YAML_CASES, one_located_line, write_case
+from tests.hostile import (
+    LOCATED,
+    MARKDOWN_CASES,
+    SPECIAL_CASES,
+    VALUE_CASES,
+    YAML_CASES,
+    finishes_within,
+    located_line,
+    one_located_line,
+    write_case,
+)
+
+HANG_GUARD = 20
+"""Seconds after which a command is taken to hang (the benchmark's target is 2)."""
+
+
+def _thelocated_line(capsys: pytest.CaptureFixture[str]) -> re.Match[str]:
+    """What the command printed: exactly one short located line."""
+    captured = capsys.readouterr()
+    return located_line(captured.out + captured.err)
+
+
+def _run(argv: Sequence[str]) -> tuple[int, str, str]:
+    """``postmortem argv``: its exit code, standard output and standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -16,15 +47,15 @@ def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     repo.git("init", "-q")
     repo.git("config", "user.name", "Mallory")
     repo.git("config", "user.email", "mallory@example.com")
-    for name in YAML_CASES:
+    for name in [*YAML_CASES, *SPECIAL_CASES]:
         write_case(repo.root, name)
-    repo.commit("hostile inputs")
+    repo.commit("hostile inputs")  # git passes over FIFOs and sockets, and keeps links
     return repo
 
 
 @pytest.mark.parametrize("command", ["validate", "check", "render", "history"])
 @pytest.mark.parametrize("name", sorted(YAML_CASES))
-def test_every_command_refuses_hostile_yaml_on_one_located_line(
+def test_every_command_refuses_hostile_yaml_onlocated_line(
     name: str,
     command: str,
     hostile_repo: GitRepo,
@@ -36,14 +67,38 @@ def test_every_command_refuses_hostile_yaml_on_one_located_line(
     assert one_located_line(capsys.readouterr())["file"] == name
 
 
+@pytest.mark.parametrize("command", ["validate", "check", "render", "history"])
+@pytest.mark.parametrize("name", sorted(name for name in SPECIAL_CASES if name.endswith(".yaml")))
+def test_every_command_refuses_a_file_that_is_not_a_plain_file_at_once(
+    name: str, command: str, hostile_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(hostile_repo.root)
+    code, out, err = finishes_within(HANG_GUARD, _run, [command, name])
+    assert code == 1
+    located = located_line(out + err)
+    assert (located["file"], located["line"], located["column"]) == (name, "0", "0")
+    assert (out + err).endswith("; not read\n")
+
+
+@pytest.mark.parametrize("name", sorted(name for name in SPECIAL_CASES if name.endswith(".md")))
+def test_import_refuses_a_file_that_is_not_a_plain_file_at_once(name: str, tmp_path: Path) -> None:
+    source = write_case(tmp_path, name)
+    code, out, err = finishes_within(HANG_GUARD, _run, ["import", str(source)])
+    assert code == 1
+    assert located_line(out + err)["file"] == str(source)
+    assert (out + err).endswith(", not a file; not read\n")
+
+
 @pytest.mark.parametrize("name", sorted(MARKDOWN_CASES))
 def test_pathological_markdown_imports_without_error_or_loss(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_case(tmp_path, name)
     output = tmp_path / "out.yaml"
-    assert main(["import", str(source), "--output", str(output)]) == 0
-    err = capsys.readouterr().err
+    code, _, err = finishes_within(
+        HANG_GUARD, _run, ["import", str(source), "--output", str(output)]
+    )
+    assert code == 0
     assert "Traceback" not in err
     assert all(LOCATED.match(line) or line.endswith("(use --profile to choose)")
                for line in err.splitlines() if line)  # fmt: skip
@@ -59,21 +114,26 @@ _NOT_POLICY_CASES = {
     "wrong-types.yaml",
     "duplicate-keys.yaml",
     "enormous-scalar.yaml",
+    *VALUE_CASES,
+}
+_POLICY_CASES = {
+    "policy-wrong-types": "labels: {levels: 7}\n",
+    "policy-duplicate-keys": "max_file_bytes: 10\nmax_file_bytes: 20\n",
+    "policy-huge-number": "max_file_bytes: " + "9" * 5000 + "\n",
+    "policy-nan": "max_file_bytes: .nan\n",
+    "policy-terminal-escapes": 'ignore: ["\\e[2J\\u202e"]\n',
 }
 
 
 @pytest.mark.parametrize(
-    "name",
-    [*sorted(set(YAML_CASES) - _NOT_POLICY_CASES), "policy-wrong-types", "policy-duplicate-keys"],
+    "name", [*sorted(set(YAML_CASES) - _NOT_POLICY_CASES), *sorted(_POLICY_CASES)]
 )
-def test_a_hostile_policy_file_is_refused_on_one_located_line(
+def test_a_hostile_policy_file_is_refused_onlocated_line(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], example_paths: list[Path]
 ) -> None:
     policy = tmp_path / ".postmortem.yaml"
-    if name == "policy-wrong-types":
-        policy.write_text("labels: {levels: 7}\n", encoding="utf-8")
-    elif name == "policy-duplicate-keys":
-        policy.write_text("max_file_bytes: 10\nmax_file_bytes: 20\n", encoding="utf-8")
+    if name in _POLICY_CASES:
+        policy.write_text(_POLICY_CASES[name], encoding="utf-8")
     else:
         write_case(tmp_path, name).rename(policy)
     document = tmp_path / "INC-1.yaml"

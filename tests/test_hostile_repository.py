@@ -95,7 +95,9 @@ def _expect_every_attack_caught(output: str, repo: GitRepo) -> None:
         r"incidents/INC-2024-0099\.yaml:\d+:\d+: PM102 metadata\.incident_log: ", output
     ), output
     assert re.search(rf"{re.escape(COPY)}:\d+:\d+: PM309 holds '203\.0\.113\.45'", output), output
-    assert re.search(r'^"(?:\./)?-rf --output=x\\nnew line\.yaml":\d+:\d+: PM201 ', output, re.M), output
+    assert re.search(r'^"(?:\./)?-rf --output=x\\nnew line\.yaml":\d+:\d+: PM201 ', output, re.M), (
+        output
+    )
 
 
 @pytest.fixture

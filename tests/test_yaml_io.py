@@ -353,16 +353,17 @@ def test_a_write_killed_before_the_replace_leaves_the_original(tmp_path: Path) -
             "x.yaml:5:10: action_items[0].due: not a date or time: 'soon'",
         ),
         ("profile: postmortem\nmetadata: [\n", "x.yaml:3:1: YAML: while parsing a flow node"),
-        ("profile: a\nprofile: b\n", "x.yaml:2:1: YAML: duplicate key 'profile'"),
+        ("profile: a\nprofile: b\n", "x.yaml:2:1: profile: YAML: duplicate key 'profile'"),
         ("- a\n- b\n", "x.yaml:1:1: expected a mapping of sections at the top level, found a list"),
         ("# only a comment\n", "x.yaml:1:1: empty document"),
         (
             "profile: !!python/object/apply:os.system [ls]\n",
-            "x.yaml:1:10: YAML: unknown tag 'tag:yaml.org,2002:python/object/apply:os.system'",
+            "x.yaml:1:10: profile: YAML: unknown tag"
+            " 'tag:yaml.org,2002:python/object/apply:os.system'",
         ),
-        ("profile: !custom x\n", "x.yaml:1:10: YAML: unknown tag '!custom'"),
-        ("a: &x [1]\nb: {<<: *x}\n", "x.yaml:2:5: YAML: merge keys (<<) are not supported"),
-        ("a: !!set {x}\n", "x.yaml:1:4: YAML: unknown tag 'tag:yaml.org,2002:set'"),
+        ("profile: !custom x\n", "x.yaml:1:10: profile: YAML: unknown tag '!custom'"),
+        ("a: &x [1]\nb: {<<: *x}\n", "x.yaml:2:5: b: YAML: merge keys (<<) are not supported"),
+        ("a: !!set {x}\n", "x.yaml:1:4: a: YAML: unknown tag 'tag:yaml.org,2002:set'"),
         ("? [a]\n: 1\n", "x.yaml:1:3: YAML: a key must be a single value"),
         ("profile: postmortem\n\tmetadata: {}\n", "x.yaml:2:1: YAML:"),
         (

@@ -1,4 +1,8 @@
-"""Rows of plain values as a Markdown table, CSV or JSON, for the repository-wide views."""
+"""Rows of plain values as a Markdown table, CSV or JSON, for the repository-wide views.
+
+JSON holds the values exactly. CSV does too, but for text a spreadsheet would run as a
+formula: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
+a ``'`` before it (OWASP, CSV injection), so that the spreadsheet shows it as text."""
 
 import csv
 import io
@@ -28,6 +32,16 @@ def plain(value: Any) -> Any:
     return value
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_text(value: Any) -> Any:
+    """A CSV cell's value, text that would start a formula prefixed with ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
     """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order."""
     shown = [{column: plain(row[column]) for column in columns} for row in rows]
@@ -37,7 +51,9 @@ def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], outpu
         stream = io.StringIO()
         writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(shown)
+        writer.writerows(
+            {column: _spreadsheet_text(row[column]) for column in columns} for row in shown
+        )
         return stream.getvalue()
     lines = [
         "| " + " | ".join(escape_cell(column.replace("_", " ")) for column in columns) + " |",

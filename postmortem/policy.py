@@ -478,9 +478,12 @@ def load_governed(document: str | os.PathLike[str], policy: Policy) -> PostMorte
 
 
 def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:
-    """``document`` as a POSIX path relative to the policy's root, for path rules."""
-    absolute = Path(document).absolute()
+    """``document`` as a POSIX path relative to the policy's root, for path rules; ``..`` in it
+    is resolved as the file system resolves it (``private/../public/x.yaml`` is under
+    ``public/``), the document's own name kept."""
+    path = Path(document)
+    absolute = Path(os.path.realpath(path.absolute().parent)) / path.name
     try:
-        return PurePosixPath(absolute.relative_to(policy.root.absolute())).as_posix()
+        return PurePosixPath(absolute.relative_to(os.path.realpath(policy.root))).as_posix()
     except ValueError:
         return absolute.as_posix()

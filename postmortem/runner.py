@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from postmortem._terminal import terminal_text
 from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError
 from postmortem.files import read_text
 from postmortem.reporting import ExitCode, policy_error, report
@@ -44,7 +45,7 @@ def run(
     except PolicyError as error:
         return policy_error(error)
     except PostMortemError as error:
-        print(f"postmortem: {error}", file=sys.stderr)
+        print(terminal_text(f"postmortem: {error}"), file=sys.stderr)
         return ExitCode.USAGE
     return report(findings, output_format)
 

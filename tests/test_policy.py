@@ -190,3 +190,15 @@ def test_redaction_replacements_are_literal(tmp_path: Path) -> None:
     masked = redact(doc, Classification.PUBLIC, policy)
     assert masked.summary is not None
     assert masked.summary.text == "Host \\1 \\g<0> $1 failed.\n"
+
+
+def test_dot_dot_in_a_path_is_resolved_as_the_file_system_does(tmp_path: Path) -> None:
+    """A public/** path rule applies to private/../public/x.yaml: that is where the file is."""
+    from postmortem.policy import relative_to_root
+
+    for folder in (".git", "private", "public"):
+        (tmp_path / folder).mkdir()
+    policy = find_policy(tmp_path / "public" / "x.yaml")
+    assert relative_to_root(tmp_path / "private" / ".." / "public" / "x.yaml", policy) == (
+        "public/x.yaml"
+    )

@@ -6,6 +6,7 @@ from enum import Enum
 import attrs
 
 __all__ = [
+    "ConcurrentEditError",
     "DocumentError",
     "Finding",
     "Level",
@@ -85,3 +86,8 @@ class PolicyError(DocumentError):
 
 class UsageError(PostMortemError):
     """The caller asked for something that cannot be done, such as overwriting a file."""
+
+
+class ConcurrentEditError(UsageError):
+    """A file changed on disk after it was read and before it was to be replaced: it is
+    left as it is, the new text not written, so that nobody's change is overwritten."""

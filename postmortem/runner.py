@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError
+from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError, Problem
 from postmortem.reporting import ExitCode, policy_error, report
 
 if TYPE_CHECKING:
@@ -55,7 +55,9 @@ def check_paths(
     Published copies that are not YAML get the leak check. With ``only_post_mortems`` (the
     hooks, which are handed every changed file), a file that is neither a post-mortem nor a
     published copy (:func:`postmortem.discovery.role_of`) is passed over; without it, every
-    other file named is checked as a post-mortem.
+    other file named is checked as a post-mortem. A temporary file that an interrupted
+    write left (:func:`postmortem.files.is_temporary_file`) is a PM101 finding, so that it
+    is not committed.
     """
     policies: dict[Path, Policy] = {}
     findings = _staged_findings(hooks, today, policies) if staged else []
@@ -75,7 +77,11 @@ def _check_one(
     from postmortem.checks import check_text, findings_from_problems, text_findings
     from postmortem.checks.classification import published_copy_findings
     from postmortem.discovery import Role, role_of
+    from postmortem.files import is_temporary_file
 
+    if is_temporary_file(source):
+        message = "a temporary file a killed postmortem write left behind; delete it"
+        return findings_from_problems([Problem(source, 0, 0, "", message)], policy)
     role = role_of(source, policy, read)
     if role is Role.OTHER and only_post_mortems:
         return []

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from postmortem._version import __version__
 from postmortem.errors import (
+    ConcurrentEditError,
     DocumentError,
     Finding,
     PolicyError,
@@ -81,6 +82,7 @@ _LAZY = {
 
 __all__ = [
     "PROFILES",
+    "ConcurrentEditError",
     "DocumentError",
     "DocumentHistory",
     "Durations",

@@ -38,6 +38,7 @@ from postmortem.reporting import (
 )
 
 if TYPE_CHECKING:
+    from postmortem.files import FileState
     from postmortem.history import DocumentHistory
     from postmortem.policy import Policy
     from postmortem.reports import Repository
@@ -52,25 +53,39 @@ def _new(args: argparse.Namespace) -> int:
     from postmortem.scaffold import scaffold
 
     path = Path(args.path)
-    if path.exists():
-        raise UsageError(f"{path}: already exists; not overwriting it")
+    output = _output_state(args.path, new=True)
     schema_url = args.schema_url if args.schema_url is not None else schema_reference(path)
     incident_id = args.id if args.id is not None else path.stem
     text = scaffold(args.profile, incident_id=incident_id, title=args.title, schema_url=schema_url)
-    _write_output(args.path, text)
+    _write_output(output, text)
     print(f"{path}: new {args.profile} document; fill it in, then run: postmortem validate {path}")
     return ExitCode.CLEAN
 
 
-def _write_output(path: str, text: str) -> None:
-    """Write an ``-o`` file, creating the folders it is in."""
+def _output_state(path: str, inputs: Sequence[str] = (), *, new: bool = False) -> "FileState":
+    """The file ``path`` a command is to write, as it is before the command starts (so that
+    a change made to it meanwhile is not overwritten). A usage error if it is a folder, one
+    of the ``inputs``, a link out of its repository, or (``new``) a file already there."""
+    from postmortem.files import file_state
+    from postmortem.policy import find_policy
+
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a folder; name the file to write")
+    for name in inputs:
+        if os.path.exists(path) and os.path.samefile(path, name):
+            raise UsageError(f"{path}: is the input {name}; write to another file")
+    state = file_state(path, within=find_policy(path).root)
+    if new and state.data is not None:
+        raise UsageError(f"{path}: already exists; not overwriting it")
+    return state
+
+
+def _write_output(output: "FileState", text: str) -> None:
+    """Write ``text`` to a file :func:`_output_state` checked, creating its folders."""
     from postmortem.files import write_atomic
 
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{path}: is a folder; name the file to write")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, text)
+    Path(output.path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output.path, text, expected=output)
 
 
 def _load_governed(path: str, known: dict[Path, "Policy"] | None = None) -> PostMortem:
@@ -102,12 +117,13 @@ def _validate(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     from postmortem.schema import json_schema, reference_markdown
 
+    output = _output_state(args.output) if args.output else None
     if args.format == "markdown":
         text = reference_markdown()
     else:
         text = json.dumps(json_schema(), indent=2) + "\n"
-    if args.output:
-        _write_output(args.output, text)
+    if output is not None:
+        _write_output(output, text)
     else:
         sys.stdout.write(text)
     return ExitCode.CLEAN
@@ -136,6 +152,7 @@ def _history(args: argparse.Namespace) -> int:
                 path,
                 section_notes={"history": _GENERATED_HISTORY_NOTE},
                 ticket_url=readable[path].ticket_url,
+                within=readable[path].root,
             ) as doc:
                 apply_history(doc, document_history)
             done = "already current" if Path(path).read_bytes() == stored else "written"
@@ -190,13 +207,14 @@ def _render(args: argparse.Namespace) -> int:
     from postmortem.policy import find_policy, load_governed
     from postmortem.render import render
 
+    output = _output_state(args.output, [args.path]) if args.output else None
     policy = find_policy(args.path)
     doc = load_governed(args.path, policy)
     if not args.no_git_history:
         doc = _with_git_history(doc, args.path, policy.ticket_url)
     text = render(doc, profile=args.profile, templates=policy.templates_dir(), within=policy.root)
-    if args.output:
-        _write_output(args.output, text)
+    if output is not None:
+        _write_output(output, text)
     else:
         sys.stdout.write(text)
     return ExitCode.CLEAN
@@ -223,8 +241,7 @@ def _import(args: argparse.Namespace) -> int:
     from postmortem.importer import import_markdown
     from postmortem.yaml_io import dumps
 
-    if args.output and Path(args.output).exists():
-        raise UsageError(f"{args.output}: already exists; not overwriting it")
+    output = _output_state(args.output, [args.path], new=True) if args.output else None
     imported = import_markdown(read_text(args.path), args.path, profile=args.profile)
     for warning in imported.warnings:
         print(f"{warning} (warning)", file=sys.stderr)
@@ -235,8 +252,8 @@ def _import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     text = dumps(imported.document)
-    if args.output:
-        _write_output(args.output, text)
+    if output is not None:
+        _write_output(output, text)
         print(f"{args.output}: imported from {args.path} ({imported.document.profile.value})")
     else:
         sys.stdout.write(text)
@@ -406,6 +423,7 @@ def _export(args: argparse.Namespace) -> int:
     from postmortem.render.tables import plain
     from postmortem.yaml_io import dumps
 
+    output = _output_state(args.output, [args.path]) if args.output else None
     policy = find_policy(args.path)
     doc = _load_governed(args.path)
     copy = export(
@@ -424,8 +442,8 @@ def _export(args: argparse.Namespace) -> int:
         )
     else:
         text = dumps(copy)
-    if args.output:
-        _write_output(args.output, text)
+    if output is not None:
+        _write_output(output, text)
         withheld = ", ".join(copy.metadata.withheld) or "nothing"
         print(f"{args.output}: {args.audience} copy of {args.path} (withheld: {withheld})")
     else:

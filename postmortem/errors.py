@@ -9,6 +9,7 @@ from postmortem._shown import shown_path
 from postmortem._terminal import terminal_text
 
 __all__ = [
+    "ConcurrentEditError",
     "DocumentError",
     "Finding",
     "LayoutError",
@@ -114,3 +115,8 @@ class LayoutError(UsageError):
 
     def __reduce__(self) -> tuple[type["LayoutError"], tuple[Problem]]:
         return type(self), (self.problem,)
+
+
+class ConcurrentEditError(UsageError):
+    """A file changed on disk after it was read and before it was to be replaced: it is
+    left as it is, the new text not written, so that nobody's change is overwritten."""

@@ -24,7 +24,7 @@ import attrs
 from postmortem._typing import strip_optional
 from postmortem._version import __version__
 from postmortem.errors import DocumentError, UsageError
-from postmortem.files import read_text, write_atomic
+from postmortem.files import FileState, decode_text, file_state, write_atomic
 from postmortem.model import ProfileName
 from postmortem.policy import POLICY_FILE, Policy
 
@@ -109,7 +109,7 @@ def init_repository(
         VSCODE_SETTINGS: _vscode_settings,
         INCIDENTS_GUIDE: _incidents_guide,
     }
-    missing = {}
+    missing: dict[str, tuple[str, FileState]] = {}
     kept = []
     for name, make in texts.items():
         target = root / name
@@ -117,17 +117,18 @@ def init_repository(
         if target.exists() or target.is_symlink():
             kept.append(name)
         else:
-            missing[name] = make()
+            missing[name] = make(), file_state(target)
     _check_room(root, GITIGNORE)
     gitignore_existed = (root / GITIGNORE).exists()
-    gitignore, appended = _gitignore_text(root / GITIGNORE)
-    # Everything is read, checked and made before the first write.
+    gitignore, appended, gitignore_state = _gitignore_text(root / GITIGNORE)
+    # Everything is read, checked and made before the first write; a file that appears or
+    # changes meanwhile is not overwritten (ConcurrentEditError).
     try:
-        for name, text in missing.items():
+        for name, (text, state) in missing.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(root / name, text)
+            write_atomic(root / name, text, expected=state)
         if gitignore is not None:
-            write_atomic(root / GITIGNORE, gitignore)
+            write_atomic(root / GITIGNORE, gitignore, expected=gitignore_state)
     except OSError as error:
         where = error.filename or root
         raise UsageError(f"{where}: cannot write: {error.strerror or error}") from None
@@ -403,22 +404,23 @@ postmortem stats {INCIDENTS_FOLDER}                        # time to detect and 
 """
 
 
-def _gitignore_text(path: Path) -> tuple[str | None, tuple[str, ...]]:
+def _gitignore_text(path: Path) -> tuple[str | None, tuple[str, ...], FileState]:
     """The text of ``path`` with the lines of GITIGNORE_LINES it lacks appended (None when
-    it lacks none, or is a link, left alone), and those lines."""
+    it lacks none, or is a link, left alone), those lines, and the file as it was read."""
+    state = file_state(path)
     if path.is_symlink():
-        return None, ()
+        return None, (), state
     try:
-        text = read_text(path) if path.exists() else ""
+        text = "" if state.data is None else decode_text(state.data, os.fspath(path))
     except DocumentError as error:
         raise UsageError(str(error.problems[0])) from None
     present = {line.strip().strip("/") for line in text.splitlines()}
     missing = tuple(line for line in GITIGNORE_LINES if line.strip("/") not in present)
     if not missing:
-        return None, ()
+        return None, (), state
     addition = ([] if _GITIGNORE_NOTE in present else [_GITIGNORE_NOTE]) + list(missing)
     separator = "" if not text or text.endswith("\n") else "\n"
-    return text + separator + "".join(line + "\n" for line in addition), missing
+    return text + separator + "".join(line + "\n" for line in addition), missing, state
 
 
 def schema_reference(document: str | os.PathLike[str]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from postmortem._terminal import terminal_text
-from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError
+from postmortem.errors import DocumentError, Finding, PolicyError, PostMortemError, Problem
 from postmortem.files import read_text
 from postmortem.reporting import ExitCode, policy_error, report
 
@@ -64,9 +64,10 @@ def check_paths(
     Published copies that are not YAML get the leak check. With ``only_post_mortems`` (the
     hooks, which are handed every changed file), a file that is neither a post-mortem nor a
     published copy (:func:`postmortem.discovery.role_of`) is passed over; without it, every
-    other file named is checked as a post-mortem. With ``policy_from``, a git revision, the
-    policies are read from that revision and each way the work tree's policy is weaker is a
-    PM601 finding.
+    other file named is checked as a post-mortem. A temporary file that an interrupted
+    write left (:func:`postmortem.files.is_temporary_file`) is a PM101 finding, so that it
+    is not committed. With ``policy_from``, a git revision, the policies are read from that
+    revision and each way the work tree's policy is weaker is a PM601 finding.
     """
     from postmortem.policy import policies_from
 
@@ -182,8 +183,12 @@ def _check_one(
     from postmortem.checks import check_text, findings_from_problems, text_findings
     from postmortem.checks.classification import published_copy_findings
     from postmortem.discovery import Role, role_of
+    from postmortem.files import is_temporary_file
     from postmortem.policy import relative_to_root
 
+    if is_temporary_file(location):
+        message = "a temporary file a killed postmortem write left behind; delete it"
+        return findings_from_problems([Problem(source, 0, 0, "", message)], policy)
     role = role_of(location, policy, read)
     if role is Role.OTHER and only_post_mortems:
         return []

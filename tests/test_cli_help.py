@@ -272,10 +272,12 @@ def test_an_os_error_anywhere_is_one_line_and_exit_2(
     the file it concerns, never as an internal error."""
     import postmortem.files
 
-    def full_disk(path: object, text: str) -> None:
-        raise OSError(28, "No space left on device", str(path))
+    def full_disk(target: Path, data: bytes, mode: int) -> Path:
+        raise OSError(28, "No space left on device", str(target))
 
-    monkeypatch.setattr(postmortem.files, "write_atomic", full_disk)
+    monkeypatch.setattr(postmortem.files, "_write_temporary", full_disk)
     target = tmp_path / "schema.json"
     assert main(["schema", "-o", str(target)]) == 2
-    assert capsys.readouterr().err == f"postmortem: {target}: No space left on device\n"
+    refusal = f"postmortem: {target}: cannot write: No space left on device\n"
+    assert capsys.readouterr().err == refusal
+    assert not target.exists()

@@ -124,9 +124,9 @@ def test_gitignore_lines_are_appended_once(
     (tmp_path / ".gitignore").write_text("node_modules/\n/.venv", encoding="utf-8")
     assert main(["init", str(tmp_path), *MIRROR]) == 0
     assert "  appended  .*.tmp to .gitignore\n" in capsys.readouterr().out
-    expected = (
+    expected = (  # without a final line break, as the file was
         "node_modules/\n/.venv\n"
-        "# postmortem: interrupted atomic writes, the virtual environment\n.*.tmp\n"
+        "# postmortem: interrupted atomic writes, the virtual environment\n.*.tmp"
     )
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == expected
     assert main(["init", str(tmp_path), *MIRROR]) == 0

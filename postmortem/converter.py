@@ -10,11 +10,12 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import attrs
 import cattrs
@@ -73,6 +74,13 @@ TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
 # The ticket URL pattern of the structuring under way: hooks are shared by every call, so
 # the pattern one call was given reaches the Link hook this way (see ``structure``).
 _ticket_url: ContextVar[str | None] = ContextVar("ticket_url", default=None)
+_time_zone: ContextVar[tzinfo | None] = ContextVar("time_zone", default=None)
+"""The zone a time written without an offset is read in: the document's ``time_zone``."""
+
+NO_TIME_ZONE = (
+    "has no UTC offset and the document declares no time zone"
+    " (write e.g. 14:30:00+00:00, or set metadata.time_zone: Europe/Berlin)"
+)
 
 
 class _ValueProblem(ValueError):
@@ -215,8 +223,24 @@ def _vocabularies() -> list[type[Enum]]:
 
 
 def _aware(value: datetime) -> datetime:
+    zone = value.tzinfo or _time_zone.get()
+    if zone is None:
+        raise _ValueProblem(f"{value.isoformat(' ')} {NO_TIME_ZONE}")
     fields = (value.year, value.month, value.day, value.hour, value.minute, value.second)
-    return datetime(*fields, value.microsecond, tzinfo=value.tzinfo or timezone.utc)
+    return datetime(*fields, value.microsecond, tzinfo=zone)
+
+
+def _declared_zone(data: object) -> tzinfo | None:
+    """The zone ``data`` declares in ``metadata.time_zone``; UTC when that is no zone (the
+    model reports it, once, at that field)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    name = metadata.get("time_zone") if isinstance(metadata, dict) else None
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name) if isinstance(name, str) else timezone.utc
+    except (KeyError, ValueError, OSError):  # not found (a KeyError), malformed, unreadable
+        return timezone.utc
 
 
 def _from_iso(value: str) -> datetime | date:
@@ -420,13 +444,16 @@ def structure(
 
     Where a link is expected, a string is its URL; a ticket key alone (``PLAT-2231``)
     becomes a link through ``ticket_url`` (``https://jira.example.com/browse/{key}``),
-    and is an error without one. Use :func:`structure_problems` to turn an error into
-    located field paths.
+    and is an error without one. A time without a UTC offset is read in the zone of
+    ``metadata.time_zone``, and is an error where the data declares none. Use
+    :func:`structure_problems` to turn an error into located field paths.
     """
     token = _ticket_url.set(ticket_url)
+    zone_token = _time_zone.set(_declared_zone(data))
     try:
         return _converter.structure(data, cls)
     finally:
+        _time_zone.reset(zone_token)
         _ticket_url.reset(token)
 
 

@@ -56,6 +56,7 @@ from postmortem.converter import (
 from postmortem.errors import DocumentError, Problem
 from postmortem.files import read_text, read_with_state, with_line_breaks_of, write_atomic
 from postmortem.model import SCHEMA_VERSION, PostMortem
+from postmortem.upgrade import assign_ids, original_path, upgrade, written_schema
 
 __all__ = [
     "compose",
@@ -69,6 +70,7 @@ __all__ = [
     "loads",
     "locate",
     "located_problems",
+    "migrate_text",
     "parse",
     "parse_roundtrip",
 ]
@@ -483,18 +485,22 @@ def document_from_data(
         kind = "a list" if isinstance(data, list) else "a single value"
         message = f"expected a mapping of sections at the top level, found {kind}"
         raise DocumentError([Problem(source, 1, 1, "", message)])
-    written_for = data.get("schema_version")
-    if type(written_for) is int and written_for > SCHEMA_VERSION:
+    written_for = written_schema(data)
+    if written_for is not None and written_for > SCHEMA_VERSION:
         # Only this problem: the rest of the document is in a format this program cannot know.
         message = (
             f"written for schema {written_for}; this is postmortem {__version__}"
             f" (schema {SCHEMA_VERSION}): upgrade postmortem"
         )
         raise DocumentError(located_problems([(("schema_version",), message)], text, source))
+    upgraded = upgrade(data)
     try:
-        return structure(data, PostMortem, ticket_url=ticket_url)
+        return structure(upgraded.data, PostMortem, ticket_url=ticket_url)
     except Exception as error:  # every structuring failure becomes located problems
-        found = list(structure_problems(error))
+        found = [
+            (original_path(path, upgraded.moves), message)
+            for path, message in structure_problems(error)
+        ]
     raise DocumentError(located_problems(found, text, source))
 
 
@@ -644,6 +650,8 @@ class _Merger:
     ) -> None:
         for key in [key for key in node if key in before and key not in after]:
             self._delete(node, list(node).index(key), lead, trail)
+        if not node and after:
+            node.fa.set_block_style()  # every key replaced: written as the file wrote it
         for key, value in after.items():
             if key in node:
                 previous = before.get(key, _MISSING)
@@ -1214,7 +1222,6 @@ class _EditSession:
         self.text = text
         self.document = loads(text, source, ticket_url=ticket_url)
         self._before = copy.deepcopy(unstructure(self.document))
-        self._indentation = _guess_indentation(text)
         self._source = source
         self._ticket_url = ticket_url
 
@@ -1227,32 +1234,153 @@ class _EditSession:
         after = unstructure(self.document)
         if _same(self._before, after):
             return self.text
-        text = self.text.replace("\r\n", "\n").removesuffix("\n") + "\n"
-        yaml = _roundtrip_yaml(*self._indentation)
-        tree = parse_roundtrip(text, self._source)
-        merger = _Merger(tree, self._ticket_url, text.splitlines())
-        tree = merger.merge(tree, self._before, after, _BeforeDocument(tree), _EndOfDocument(tree))
-        for key, note in (section_notes or {}).items():
-            if key in tree and f"# {note}" not in self.text:
-                tree.yaml_set_comment_before_after_key(key, before=note)
-        merger.settle()
-        changed = _emit(tree, yaml)
-        unchanged = _emit(parse_roundtrip(text, self._source), yaml)
-        reconciled = _reconciled(text, unchanged, changed)
-        # ruamel's text for the whole file is the fallback when the file's own lines and
-        # ruamel's changed ones do not fit together (indented differently, say).
-        candidates = [reconciled] if reconciled == changed else [reconciled, changed]
-        for candidate in candidates:
-            written = with_line_breaks_of(self.text, candidate)
-            try:
-                again = loads(written, self._source, ticket_url=self._ticket_url)
-            except DocumentError:
-                if candidate is candidates[-1]:
-                    raise
-                continue
-            if _same(unstructure(again), after):
-                return written
-        raise RuntimeError(f"{self._source}: the edited text does not read back as the document")
+        return _written(
+            self.text,
+            self._source,
+            self._before,
+            after,
+            expected=after,
+            ticket_url=self._ticket_url,
+            section_notes=section_notes,
+        )
+
+
+def _written(
+    original: str,
+    source: str,
+    before: Any,
+    after: Any,
+    *,
+    expected: Any,
+    ticket_url: str | None,
+    section_notes: Mapping[str, str] | None = None,
+) -> str:
+    """``original``, whose data is ``before``, changed to hold ``after``; it must read back as
+    the document whose plain data is ``expected``."""
+    text = original.replace("\r\n", "\n").removesuffix("\n") + "\n"
+    yaml = _roundtrip_yaml(*_guess_indentation(original))
+    tree = parse_roundtrip(text, source)
+    merger = _Merger(tree, ticket_url, text.splitlines())
+    tree = merger.merge(tree, before, after, _BeforeDocument(tree), _EndOfDocument(tree))
+    for key, note in (section_notes or {}).items():
+        if key in tree and f"# {note}" not in original:
+            tree.yaml_set_comment_before_after_key(key, before=note)
+    merger.settle()
+    changed = _emit(tree, yaml)
+    unchanged = _emit(parse_roundtrip(text, source), yaml)
+    reconciled = _reconciled(text, unchanged, changed)
+    # ruamel's text for the whole file is the fallback when the file's own lines and
+    # ruamel's changed ones do not fit together (indented differently, say).
+    candidates = [reconciled] if reconciled == changed else [reconciled, changed]
+    for candidate in candidates:
+        written = with_line_breaks_of(original, candidate)
+        try:
+            again = loads(written, source, ticket_url=ticket_url)
+        except DocumentError:
+            if candidate is candidates[-1]:
+                raise
+            continue
+        if _same(unstructure(again), expected):
+            return written
+    raise RuntimeError(f"{source}: the edited text does not read back as the document")
+
+
+def migrate_text(text: str, source: str = "<string>", *, ticket_url: str | None = None) -> str:
+    """``text`` rewritten in the current schema, changed only where the schema changed:
+    values moved to their new homes, every list item others refer to given a stable id, and
+    every other line (comments, order, quoting) as it was. The same text for a document that
+    needs nothing; a :class:`DocumentError` for one that does not load."""
+    loads(text, source, ticket_url=ticket_url)  # the document must load, as its version reads
+    before = _plain(parse_roundtrip(text, source))
+    after = copy.deepcopy(upgrade(before).data)
+    assign_ids(after)
+    if _same(before, after):
+        return text
+    expected = unstructure(document_from_data(after, text, source, ticket_url=ticket_url))
+    written = _written(text, source, before, after, expected=expected, ticket_url=ticket_url)
+    with_comments = _with_moved_comments(text, written, upgrade(before).moves, source)
+    try:
+        if _same(unstructure(loads(with_comments, source, ticket_url=ticket_url)), expected):
+            return with_comments
+    except DocumentError:
+        pass
+    return written
+
+
+def _with_moved_comments(
+    original: str, written: str, moves: Sequence[tuple[FieldPath, FieldPath]], source: str
+) -> str:
+    """``written`` with the comments of each moved value in ``original`` moved with it: the
+    comment at the end of its line to the end of its new line (where that has none), and the
+    comment lines right above its key (where ``written`` kept them once) above its new key."""
+    old_tree, new_tree = compose(original, source), compose(written, source)
+    old_lines, new_lines = original.splitlines(), written.splitlines(keepends=True)
+    for new, old in moves:
+        new_lines = _comments_above_moved(old_tree, old_lines, new_lines, new, old, source)
+        new_tree = compose("".join(new_lines), source)
+        old_node, new_node = _node_at(old_tree, old), _node_at(new_tree, new)
+        if not isinstance(old_node, ScalarNode) or not isinstance(new_node, ScalarNode):
+            continue
+        end, new_end = old_node.end_mark, new_node.end_mark
+        comment = old_lines[end.line][end.column :]
+        if not comment.lstrip().startswith("#") or new_end.line != new_node.start_mark.line:
+            continue
+        line = new_lines[new_end.line]
+        content = line.rstrip("\r\n")
+        if content[new_end.column :].strip():
+            continue
+        new_lines[new_end.line] = content + comment + line[len(content) :]
+    return "".join(new_lines)
+
+
+def _comments_above_moved(
+    old_tree: Node | None,
+    old_lines: list[str],
+    new_lines: list[str],
+    new: FieldPath,
+    old: FieldPath,
+    source: str,
+) -> list[str]:
+    """``new_lines`` with the comment lines above the key of ``old`` moved above that of
+    ``new``, indented as it is."""
+    new_tree = compose("".join(new_lines), source)
+    if _node_at(old_tree, old) is None or _node_at(new_tree, new) is None:
+        return new_lines
+    key_line = locate(old_tree, old, at_key=True)[0] - 1
+    first = key_line
+    while first > 0 and old_lines[first - 1].lstrip().startswith("#"):
+        first -= 1
+    block = [line.strip() for line in old_lines[first:key_line]]
+    stripped = [line.strip() for line in new_lines]
+    starts = [
+        at
+        for at in range(len(stripped) - len(block) + 1)
+        if block and stripped[at : at + len(block)] == block
+    ]
+    if len(starts) != 1:
+        return new_lines
+    target_line, target_column = locate(new_tree, new, at_key=True)
+    if starts[0] <= target_line - 1 < starts[0] + len(block):
+        return new_lines
+    line_break = new_lines[target_line - 1][len(new_lines[target_line - 1].rstrip("\r\n")) :]
+    indented = [" " * (target_column - 1) + line + (line_break or "\n") for line in block]
+    result = new_lines[: target_line - 1] + indented + new_lines[target_line - 1 :]
+    start = starts[0] + (len(block) if starts[0] >= target_line - 1 else 0)
+    del result[start : start + len(block)]
+    return result
+
+
+def _node_at(root: Node | None, path: FieldPath) -> Node | None:
+    """The node at ``path`` of a node tree, None where there is none."""
+    node = root
+    for step in path:
+        if isinstance(node, MappingNode):
+            node = next((value for key, value in node.value if key.value == str(step)), None)
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return None
+    return node
 
 
 def _reconciled(original: str, unchanged: str, changed: str) -> str:

@@ -10,13 +10,13 @@ from postmortem.model.sections import (
     ActionItem,
     AffectedSystem,
     Approval,
-    AttackAnalysis,
     Communication,
     Compliance,
     CostAnalysis,
     Detection,
     Distribution,
     EvidenceItem,
+    FollowUp,
     Gap,
     HistoryEntry,
     HorizonChecklist,
@@ -42,8 +42,9 @@ from postmortem.model.sections import (
 
 __all__ = ["SCHEMA_VERSION", "SECTION_NAMES", "PostMortem"]
 
-SCHEMA_VERSION = 1
-"""The version of the document format this library writes."""
+SCHEMA_VERSION = 2
+"""The version of the document format this library writes. Documents of schema 1 are
+upgraded as they are read (``postmortem migrate`` writes the upgrade back)."""
 
 
 @attrs.define(kw_only=True)
@@ -68,8 +69,9 @@ class PostMortem:
     participants: list[Participant] = items("retrospective authors: name, role, involvement")
     impact: Impact | None = optional("impact assessment")
     timeline: Timeline | None = optional("incident timeline")
-    root_cause: RootCause | None = optional("root cause, contributing factors, 5 whys")
-    attack_analysis: AttackAnalysis | None = optional("root cause analysis of an attack (3.1-3.5)")
+    root_cause: RootCause | None = optional(
+        "causes with their categories, contributing factors, 5 whys, an attack's analysis"
+    )
     detection: Detection | None = optional("how it was detected, time to detection")
     response: Response | None = optional("response and containment actions")
     recommendations: list[Recommendation] = items("recommendations by priority tier")
@@ -110,14 +112,40 @@ class PostMortem:
         self.action_items.append(item)
         return item
 
-    def open_action_items(self) -> list[ActionItem]:
-        """Action items that are neither completed nor cancelled (no status counts as open)."""
-        return [item for item in self.action_items if item.status is None or item.status.is_open]
+    def follow_ups(self) -> list[tuple[tuple[str | int, ...], FollowUp]]:
+        """Every follow-up of the document with its field path, wherever a template tracks
+        work: action items, recommendations, response actions, the horizon checklists."""
+        found: list[tuple[tuple[str | int, ...], FollowUp]] = []
+        for section in ("action_items", "recommendations"):
+            items: list[FollowUp] = getattr(self, section)
+            found += [((section, index), item) for index, item in enumerate(items)]
+        for section, owner in (
+            ("response", self.response),
+            ("prevention_plan", self.prevention_plan),
+            ("follow_up", self.follow_up),
+        ):
+            for field in attrs.fields(type(owner)) if owner is not None else ():
+                values = getattr(owner, field.name)
+                if values and isinstance(values[0], FollowUp):
+                    found += [
+                        ((section, field.name, index), item) for index, item in enumerate(values)
+                    ]
+        return found
 
-    def overdue_action_items(self, today: date) -> list[ActionItem]:
-        """Open action items whose deadline is before ``today``."""
+    def open_follow_ups(self) -> list[tuple[tuple[str | int, ...], FollowUp]]:
+        """Follow-ups that are neither done nor cancelled (no status counts as open)."""
         return [
-            item for item in self.open_action_items() if item.due is not None and item.due < today
+            (path, item)
+            for path, item in self.follow_ups()
+            if item.status is None or item.status.is_open
+        ]
+
+    def overdue_follow_ups(self, today: date) -> list[tuple[tuple[str | int, ...], FollowUp]]:
+        """Open follow-ups whose deadline is before ``today``."""
+        return [
+            (path, item)
+            for path, item in self.open_follow_ups()
+            if item.due is not None and item.due < today
         ]
 
 

@@ -8,11 +8,15 @@ from enum import Enum
 __all__ = [
     "ActionStatus",
     "AttackPhase",
+    "CauseCategory",
     "Classification",
     "DetectionMethod",
     "DocumentStatus",
+    "FollowUpKind",
+    "Horizon",
     "IncidentStatus",
     "IocType",
+    "Milestone",
     "Priority",
     "PriorityTier",
     "ProfileName",
@@ -78,10 +82,14 @@ class DocumentStatus(str, Enum):
 
 
 class IncidentStatus(str, Enum):
-    """Where the incident stands, as the security and operations templates track it."""
+    """Where the incident stands, as the security and operations templates track it.
+
+    ``Investigation`` (the operations template's word) and ``Investigating`` (the security
+    templates') are both accepted and kept as written."""
 
     DETECTED = "Detected"
     INVESTIGATING = "Investigating"
+    INVESTIGATION = "Investigation"
     ONGOING = "Ongoing"
     CONTAINED = "Contained"
     REMEDIATED = "Remediated"
@@ -91,7 +99,8 @@ class IncidentStatus(str, Enum):
 
 
 class ActionStatus(str, Enum):
-    """Status of an action item, recommendation or response action."""
+    """Status of a follow-up. ``Complete`` (the security post-mortem's and the operations
+    template's word) and ``Completed`` are both accepted and kept as written."""
 
     NOT_STARTED = "Not Started"
     PLANNED = "Planned"
@@ -99,11 +108,16 @@ class ActionStatus(str, Enum):
     IN_PROGRESS = "In Progress"
     BLOCKED = "Blocked"
     COMPLETED = "Completed"
+    COMPLETE = "Complete"
     CANCELLED = "Cancelled"
 
     @property
     def is_open(self) -> bool:
-        return self not in (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
+        return self not in (ActionStatus.COMPLETED, ActionStatus.COMPLETE, ActionStatus.CANCELLED)
+
+    @property
+    def is_done(self) -> bool:
+        return self in (ActionStatus.COMPLETED, ActionStatus.COMPLETE)
 
 
 class Priority(str, Enum):
@@ -188,3 +202,65 @@ class IocType(str, Enum):
     PROCESS = "Process"
     REGISTRY_KEY = "Registry Key"
     OTHER = "Other"
+
+
+class Milestone(str, Enum):
+    """The moments of an incident's lifecycle (:class:`~postmortem.model.Lifecycle`), which a
+    timeline row may mark. The value is the lifecycle field's name."""
+
+    STARTED = "started"
+    DETECTED = "detected"
+    ACKNOWLEDGED = "acknowledged"
+    ROOT_CAUSE_IDENTIFIED = "root_cause_identified"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CUSTOMER_IMPACT_START = "customer_impact_start"
+    CUSTOMER_IMPACT_END = "customer_impact_end"
+
+    @property
+    def label(self) -> str:
+        """As a person reads it: ``root cause identified``."""
+        return self.value.replace("_", " ")
+
+
+class FollowUpKind(str, Enum):
+    """What a follow-up does about the incident."""
+
+    PREVENT = "prevent"
+    DETECT = "detect"
+    MITIGATE = "mitigate"
+    PROCESS = "process"
+
+
+class Horizon(str, Enum):
+    """When a follow-up is to be done, as the templates group them (see :attr:`window`)."""
+
+    IMMEDIATE = "immediate"
+    SHORT_TERM = "short term"
+    MEDIUM_TERM = "medium term"
+    LONG_TERM = "long term"
+
+    @property
+    def window(self) -> str:
+        """The time frame the templates give the horizon."""
+        return {
+            Horizon.IMMEDIATE: "now (already deployed)",
+            Horizon.SHORT_TERM: "within 2 weeks",
+            Horizon.MEDIUM_TERM: "1-3 months",
+            Horizon.LONG_TERM: "3 months or more (a quarter)",
+        }[self]
+
+
+class CauseCategory(str, Enum):
+    """The kind of a root cause: a documented taxonomy; the policy may add its own."""
+
+    CHANGE = "change"
+    CONFIGURATION = "configuration"
+    CAPACITY = "capacity"
+    DEPENDENCY = "dependency"
+    SOFTWARE_DEFECT = "software defect"
+    HARDWARE = "hardware"
+    SECURITY_COMPROMISE = "security compromise"
+    PROCESS = "process"
+    UNKNOWN = "unknown"

@@ -7,6 +7,8 @@ requires is the profile's business, not the model's.
 """
 
 from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -27,8 +29,11 @@ from postmortem.model.enums import (
     Classification,
     DetectionMethod,
     DocumentStatus,
+    FollowUpKind,
+    Horizon,
     IncidentStatus,
     IocType,
+    Milestone,
     Priority,
     PriorityTier,
     Sensitivity,
@@ -41,6 +46,7 @@ __all__ = [
     "Approval",
     "AttackAnalysis",
     "AttackImpact",
+    "Cause",
     "CodeChange",
     "Communication",
     "Compliance",
@@ -52,6 +58,7 @@ __all__ = [
     "Discovery",
     "Distribution",
     "EvidenceItem",
+    "FollowUp",
     "Gap",
     "HistoryEntry",
     "HorizonChecklist",
@@ -60,6 +67,7 @@ __all__ = [
     "Ioc",
     "LateralMovement",
     "Lessons",
+    "Lifecycle",
     "MeetingNotes",
     "Metadata",
     "Notifications",
@@ -90,6 +98,62 @@ class SectionLabel:
     classification: Classification = describe("its label, at most the document's")
 
 
+def _check_time_zone(instance: object, attribute: "attrs.Attribute[str | None]", value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"not a time zone: {value!r} (want an IANA name such as UTC or Europe/Berlin)"
+        ) from None
+
+
+def _at_least_zero(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
+    if isinstance(value, int | float) and value < 0:
+        raise ValueError(f"must not be negative, found {value}")
+
+
+def _percentage(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
+    if isinstance(value, int | float) and not 0 <= value <= 100:
+        raise ValueError(f"a percentage is 0 to 100, found {value}")
+
+
+def count(doc: str) -> Any:
+    """An optional whole number that cannot be negative."""
+    return attrs.field(default=None, validator=_at_least_zero, metadata={"doc": doc})
+
+
+def amount(doc: str) -> Any:
+    """An optional quantity (hours, money) that cannot be negative."""
+    return attrs.field(default=None, validator=_at_least_zero, metadata={"doc": doc})
+
+
+@attrs.define(kw_only=True)
+class Lifecycle:
+    """The moments of the incident, each a time (or a date where only the day is known).
+
+    A moment left out is unknown: the figures measured from it (time to detect,
+    acknowledge, mitigate, resolve) are unknown too, never zero. A timeline row may mark
+    one of them (:class:`TimelineEvent`'s ``milestone``) instead.
+    """
+
+    started: When | None = optional("when the incident began")
+    detected: When | None = optional("when it was detected")
+    acknowledged: When | None = optional("when the response started (acknowledged)")
+    root_cause_identified: When | None = optional("when the root cause was identified")
+    mitigated: When | None = optional("when mitigation was applied (contained)")
+    resolved: When | None = optional("when it was resolved; leave out while ongoing")
+    closed: When | None = optional("when the incident was closed")
+    customer_impact_start: When | None = optional("when customers began to be affected")
+    customer_impact_end: When | None = optional("when customers stopped being affected")
+
+    def moment(self, milestone: Milestone) -> When | None:
+        """The time of ``milestone``, None where unknown."""
+        value: When | None = getattr(self, milestone.value)
+        return value
+
+
 @attrs.define(kw_only=True)
 class Metadata:
     """The header block: identity, status, labels, people, dates and where the work happened."""
@@ -105,10 +169,14 @@ class Metadata:
     created: When | None = optional("when the document was created")
     updated: When | None = optional("when the document was last updated")
     report_date: date | None = optional("date of the report")
-    incident_start: When | None = optional("when the incident began")
-    incident_end: When | None = optional("when the incident ended")
-    detected: When | None = optional("when the incident was detected")
-    resolved: When | None = optional("when it was resolved; leave out while ongoing")
+    time_zone: str | None = describe(
+        "IANA time zone in which times written without a UTC offset are read, e.g. Europe/Berlin",
+        default=None,
+        validator=_check_time_zone,
+    )
+    lifecycle: Lifecycle | None = optional(
+        "when the incident started, was detected, acknowledged, mitigated, resolved, closed"
+    )
     tickets: list[Link] = items("incident tickets")
     chat_channels: list[str] = items("chat channels used, e.g. #incident-42")
     working_folder: Link | None = optional("shared folder for the investigation")
@@ -158,8 +226,11 @@ class Impact:
     """Who and what was affected, for how long, and at what cost."""
 
     description: str | None = optional("the impact in prose")
-    users_affected: int | None = optional("number of affected users")
-    users_affected_percent: float | None = optional("share of all users affected, 0-100")
+    users_affected: int | None = count("number of affected users")
+    users_affected_percent: float | None = attrs.field(
+        default=None, validator=_percentage, metadata={"doc": "share of all users affected, 0-100"}
+    )
+    records_affected: int | None = count("number of data records affected")
     user_impact: list[str] = items("how users were affected")
     duration: timedelta | None = optional("total downtime or degradation, e.g. 2h 30m")
     systems_affected: list[str] = items("affected systems, services or components")
@@ -177,11 +248,14 @@ class Impact:
 class TimelineEvent:
     """One row of a timeline, with the columns every template uses."""
 
-    time: When | None = optional("when it happened (timezone-aware; UTC if none is given)")
+    id: str | None = optional("stable id, unique in the document, e.g. T4")
+    time: When | None = optional(
+        "when it happened; without a UTC offset, in the document's time_zone"
+    )
     event: str = describe("what happened", default="")
-    milestone: str | None = optional(
-        "a fixed milestone: Incident began, Detected, Response started, "
-        "Root cause identified, Mitigation applied, Resolved"
+    milestone: Milestone | None = optional(
+        "the lifecycle moment this row marks: started, detected, acknowledged, "
+        "root_cause_identified, mitigated, resolved, closed, customer_impact_start or _end"
     )
     phase: AttackPhase | None = optional("attack phase of the security post-mortem")
     evidence_source: str | None = optional("log or system the event is known from")
@@ -209,13 +283,16 @@ class Why:
 
 
 @attrs.define(kw_only=True)
-class RootCause:
-    """Why the incident happened."""
+class Cause:
+    """One cause of the incident, of a kind from the taxonomy."""
 
-    description: str | None = optional("the primary, fundamental cause")
-    contributing_factors: list[str] = items("factors that made it possible or worse")
-    five_whys: list[Why] = items("5 whys analysis")
-    attack_vector: str | None = optional("how the attacker gained access (security breaches)")
+    id: str | None = optional("stable id, unique in the document, e.g. C1")
+    description: str = describe("the cause")
+    category: str | None = optional(
+        "change, configuration, capacity, dependency, software defect, hardware, "
+        "security compromise, process or unknown (the policy may add more)"
+    )
+    contributing_factors: list[str] = items("factors that made this cause possible or worse")
 
 
 @attrs.define(kw_only=True)
@@ -250,7 +327,7 @@ class DataImpact:
     """One row of the data impact table."""
 
     data_type: str = describe("kind of data")
-    records_affected: int | None = optional("number of records")
+    records_affected: int | None = count("number of records")
     sensitivity: Sensitivity | None = optional("how sensitive the data is")
 
 
@@ -295,6 +372,18 @@ class AttackAnalysis:
 
 
 @attrs.define(kw_only=True)
+class RootCause:
+    """Why the incident happened: one model for every profile. An attack's analysis (how
+    they got in, what they found, how they moved, what they took, when it could have been
+    detected) is part of it."""
+
+    causes: list[Cause] = items("the primary, fundamental causes, each with its category")
+    contributing_factors: list[str] = items("factors that made it possible or worse")
+    five_whys: list[Why] = items("5 whys analysis")
+    attack: AttackAnalysis | None = optional("the analysis of an attack (3.1-3.5)")
+
+
+@attrs.define(kw_only=True)
 class Detection:
     """How the incident was detected and how it could be detected sooner."""
 
@@ -304,23 +393,37 @@ class Detection:
     could_detect_faster: str | None = optional("could we have detected it faster, and how")
 
 
+_ITEM_LABEL = "label of this item alone, at most its section's (unlabelled, it has its section's)"
+
+
 @attrs.define(kw_only=True)
-class ResponseAction:
+class FollowUp:
+    """Work the incident leaves to do, wherever a template tracks it: action items,
+    recommendations, response actions, horizon checklists. ``postmortem actions``, the
+    overdue check, ``index`` and ``stats`` see every one."""
+
+    id: str | None = optional("stable id, unique in the document, e.g. F2")
+    action: str = describe("what is to be done")
+    owner: str | None = optional("who is accountable: a name, team or @handle")
+    due: date | None = optional("deadline or estimated resolution")
+    status: ActionStatus | None = optional("where it stands")
+    ticket: Link | None = optional("tracking ticket")
+    kind: FollowUpKind | None = optional("prevent, detect, mitigate or process")
+    addresses: list[str] = items("ids of the causes it addresses")
+    horizon: Horizon | None = optional("immediate, short term, medium term or long term")
+    classification: Classification | None = optional(_ITEM_LABEL)
+
+
+@attrs.define(kw_only=True)
+class ResponseAction(FollowUp):
     """An action taken in response, with what it did and how it was done."""
 
-    action: str = describe("what was done")
-    owner: str | None = optional("who did it")
-    status: ActionStatus | None = optional("status of the action")
     time: When | None = optional("when it was done")
-    due: date | None = optional("when it is due, if not done yet")
     result: str | None = optional("what it achieved")
     command: str | None = verbatim("the command that was run")
     api_call: str | None = verbatim("the API call that was made")
     version: str | None = optional("version deployed")
     changes: str | None = optional("what changed")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
 
 
 @attrs.define(kw_only=True)
@@ -336,36 +439,21 @@ class Response:
 
 
 @attrs.define(kw_only=True)
-class ActionItem:
-    """A follow-up with an owner and a deadline."""
+class ActionItem(FollowUp):
+    """A follow-up with an owner, a deadline and a priority."""
 
-    action: str = describe("what is to be done")
-    owner: str | None = optional("who is accountable")
-    due: date | None = optional("deadline or estimated resolution")
-    status: ActionStatus | None = optional("where the item stands")
     priority: Priority | None = optional("how urgent, P0 the most")
-    ticket: Link | None = optional("tracking ticket")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
 
 
 @attrs.define(kw_only=True)
-class Recommendation:
+class Recommendation(FollowUp):
     """A recommendation of the security post-mortem, in a priority tier."""
 
     title: str = describe("short title")
     tier: PriorityTier = describe("how urgent; Critical means within 24-48 hours")
     risk_addressed: str | None = optional("what risk this mitigates")
-    action: str | None = optional("exactly what needs to be done")
-    owner: str | None = optional("team or person responsible")
-    due: date | None = optional("specific due date")
     success_criteria: str | None = optional("how to verify completion")
-    effort: str | None = optional("estimated effort, e.g. 3 days")
-    status: ActionStatus | None = optional("status of the recommendation")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
+    effort: timedelta | None = optional("estimated effort, e.g. 3d or 2w")
 
 
 @attrs.define(kw_only=True)
@@ -449,12 +537,13 @@ class Communication:
 
 @attrs.define(kw_only=True)
 class HorizonChecklist:
-    """Measures or follow-ups by time horizon, each a checklist."""
+    """Measures or follow-ups by time horizon (each list's :class:`Horizon`), each
+    rendered as a checklist: an item is ticked when its status is done."""
 
-    immediate: list[ChecklistItem] = items("immediate (deployed)")
-    short_term: list[ChecklistItem] = items("short term (within 2 weeks)")
-    medium_term: list[ChecklistItem] = items("medium term (1-3 months)")
-    long_term: list[ChecklistItem] = items("long term (a quarter or more)")
+    immediate: list[FollowUp] = items("immediate (deployed)")
+    short_term: list[FollowUp] = items("short term (within 2 weeks)")
+    medium_term: list[FollowUp] = items("medium term (1-3 months)")
+    long_term: list[FollowUp] = items("long term (3 months or more)")
 
 
 @attrs.define(kw_only=True)
@@ -472,21 +561,32 @@ class CostAnalysis:
     """Direct and indirect cost of the incident."""
 
     currency: str = describe("ISO 4217 code of every amount here", default="USD")
-    engineering_hours: float | None = optional("engineering time spent, in hours")
-    hourly_rate: float | None = optional("cost of an engineering hour")
-    cloud_resources: float | None = optional("cloud resource cost")
-    external_consultants: float | None = optional("external consultants' fees")
-    legal_fees: float | None = optional("legal fees")
+    engineering_hours: float | None = amount("engineering time spent, in hours")
+    hourly_rate: float | None = amount("cost of an engineering hour")
+    cloud_resources: float | None = amount("cloud resource cost")
+    external_consultants: float | None = amount("external consultants' fees")
+    legal_fees: float | None = amount("legal fees")
     reputational_damage: str | None = optional("estimate of reputational damage")
-    user_churn: int | None = optional("users lost")
-    lost_revenue: float | None = optional("revenue lost")
-    total: float | None = optional("total estimated cost")
+    user_churn: int | None = count("users lost")
+    lost_revenue: float | None = amount("revenue lost")
+    total: float | None = amount(
+        "total estimated cost: the direct costs and lost revenue, when those are given"
+    )
 
     @property
     def direct_total(self) -> float:
         labour = (self.engineering_hours or 0.0) * (self.hourly_rate or 0.0)
         others = (self.cloud_resources, self.external_consultants, self.legal_fees)
         return labour + sum(amount or 0.0 for amount in others)
+
+    @property
+    def parts_total(self) -> float | None:
+        """The sum of the parts the total is made of; None when no part is given."""
+        parts = (self.engineering_hours, self.cloud_resources, self.external_consultants,
+                 self.legal_fees, self.lost_revenue)  # fmt: skip
+        if all(part is None for part in parts):
+            return None
+        return self.direct_total + (self.lost_revenue or 0.0)
 
 
 @attrs.define(kw_only=True)
@@ -514,6 +614,7 @@ class References:
 class Ioc:
     """An indicator of compromise."""
 
+    id: str | None = optional("stable id, unique in the document, e.g. I3")
     type: IocType = describe("kind of indicator")
     value: str = verbatim("the indicator itself, as seen (defanged or not)", required=True)
     context: str | None = optional("where it was seen, or the file name of a hash")
@@ -526,6 +627,7 @@ class Ioc:
 class AffectedSystem:
     """A system the incident touched."""
 
+    id: str | None = optional("stable id, unique in the document, e.g. S2")
     system: str = describe("the system")
     role: str | None = optional("what the system does")
     impact: str | None = optional("what happened to it")
@@ -540,7 +642,8 @@ class EvidenceItem:
 
     evidence: str = describe("log type, image, snapshot, ...")
     location: str | None = optional("where it is stored")
-    retention: str | None = optional("how long it is kept")
+    retention: timedelta | None = optional("how long it is kept, e.g. 90d")
+    retained_until: date | None = optional("until when it is kept")
     classification: Classification | None = optional(
         "label of this item alone, at most its section's (unlabelled, it has its section's)"
     )

@@ -57,7 +57,11 @@ UNKNOWN_KEY = "unknown key"
 
 # A part starts where a number starts: tried inside a run of digits too, it would scan the
 # rest of the run from every digit (quadratic in a long run).
-_DURATION_PART = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_DURATION_PART = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*"
+    r"(years?|y|weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])",
+    re.IGNORECASE,
+)
 _ISO_DURATION = re.compile(
     r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
     re.IGNORECASE,
@@ -67,7 +71,8 @@ WHOLE_NUMBER_RANGE = range(-(2**63), 2**63)
 NUMBER_TOO_LARGE = "number too large (a whole number has at most 64 bits)"
 """How a whole number out of :data:`WHOLE_NUMBER_RANGE` is reported, wherever it is found."""
 
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_UNIT_SECONDS = {"y": 365 * 86400, "w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+"""Seconds per unit; a year is 365 days (a retention period, not a calendar year)."""
 TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
 """A ticket key such as ``PLAT-2231``, which the policy's ``ticket_url`` turns into a link."""
 
@@ -95,11 +100,13 @@ def bounded_whole_number(value: int) -> int:
 
 
 def _microseconds(number: str, unit: str) -> int:
-    return int(Decimal(number) * _UNIT_SECONDS[unit.lower()] * 1_000_000)
+    letter = "y" if unit[0] in "yY" else unit[0].lower()
+    return int(Decimal(number) * _UNIT_SECONDS[letter] * 1_000_000)
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse ``2h 30m``, ``1d``, ``45s``, ``1w 2d`` or ISO 8601 ``PT2H30M``."""
+    """Parse ``2h 30m``, ``1d``, ``45s``, ``1w 2d``, ``2 weeks``, ``7 years`` (of 365 days)
+    or ISO 8601 ``PT2H30M``."""
     compact = text.strip()
     iso = _ISO_DURATION.fullmatch(compact)
     if iso and compact.upper() not in ("P", "PT"):

@@ -4,13 +4,20 @@ A profile names sections by the :class:`~postmortem.PostMortem` field that holds
 them, with the heading the template gives that section.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import attrs
 
-from postmortem.model import SECTION_NAMES, ProfileName, SeverityScale
+from postmortem.model import (
+    SECTION_NAMES,
+    DocumentStatus,
+    PostMortem,
+    ProfileName,
+    Severity,
+    SeverityScale,
+)
 
-__all__ = ["PROFILES", "Profile", "SectionSpec", "get_profile"]
+__all__ = ["PROFILES", "Profile", "SectionSpec", "get_profile", "profile_problems"]
 
 
 @attrs.frozen
@@ -38,6 +45,8 @@ class Profile:
     metadata_fields: tuple[str, ...]
     metadata_labels: Mapping[str, str] = attrs.field(factory=dict)
     """The template's own words for metadata fields, where they differ from the field's label."""
+    required_when_final: tuple[str, ...] = ()
+    """Sections a Final document must have besides the required ones (the sign-off parts)."""
 
     @property
     def section_fields(self) -> tuple[str, ...]:
@@ -46,6 +55,16 @@ class Profile:
     @property
     def required_sections(self) -> tuple[str, ...]:
         return tuple(section.field for section in self.sections if section.required)
+
+    def required_for(self, status: DocumentStatus) -> tuple[str, ...]:
+        """The sections a document of ``status`` must fill in (the policy may say otherwise)."""
+        final = self.required_when_final if status is DocumentStatus.FINAL else ()
+        return self.required_sections + final
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """The severity levels of the profile's scale, most severe first."""
+        return tuple(level for level in Severity if level.scale is self.severity_scale)
 
     def heading(self, field: str) -> str:
         for section in self.sections:
@@ -113,19 +132,18 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 "classification",
                 "severity",
                 "incident_status",
-                "incident_start",
-                "incident_end",
-                "detected",
+                "time_zone",
+                "lifecycle",
             ),
             sections=_sections(
                 ("summary", "1. Executive Summary", _REQUIRED),
                 ("impact", "Key Facts", _REQUIRED),
                 ("detection", "Time to Detection"),
                 ("timeline", "2. Incident Timeline", _REQUIRED),
-                ("attack_analysis", "3. Root Cause Analysis", _REQUIRED),
+                ("root_cause", "3. Root Cause Analysis", _REQUIRED),
                 ("response", "4. Containment and Remediation", _REQUIRED),
                 ("recommendations", "5. Recommendations", _REQUIRED),
-                ("lessons", "6. Lessons Learned"),
+                ("lessons", "6. Lessons Learned", _REQUIRED),
                 ("iocs", "A. Indicators of Compromise (IOCs)"),
                 ("affected_systems", "B. Affected Systems"),
                 ("evidence", "C. Evidence Preservation"),
@@ -151,8 +169,8 @@ PROFILES: Mapping[ProfileName, Profile] = {
             metadata_fields=(
                 "id",
                 "title",
-                "detected",
-                "resolved",
+                "time_zone",
+                "lifecycle",
                 "severity",
                 "incident_status",
                 "prepared_by",
@@ -178,6 +196,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 ("approvals", "Approvals"),
                 ("references", "References"),
             ),
+            required_when_final=("notifications", "compliance", "approvals"),
         ),
         Profile(
             name=ProfileName.INCIDENT_RESPONSE_REPORT,
@@ -219,14 +238,15 @@ PROFILES: Mapping[ProfileName, Profile] = {
         ),
         Profile(
             name=ProfileName.POSTMORTEM,
-            metadata_labels={"incident_start": "Incident Date", "incident_log": "Incident Log"},
+            metadata_labels={"started": "Incident Date", "incident_log": "Incident Log"},
             title="Post-Mortem",
             description="Blameless post-mortem for P1-P3 incidents: 5 whys, runbook lessons.",
             severity_scale=SeverityScale.P,
             metadata_fields=(
                 "id",
                 "title",
-                "incident_start",
+                "time_zone",
+                "lifecycle",
                 "severity",
                 "authors",
                 "status",
@@ -258,3 +278,17 @@ def get_profile(name: ProfileName | str) -> Profile:
     except ValueError:
         known = ", ".join(profile.value for profile in ProfileName)
         raise ValueError(f"unknown profile {name!r}; known profiles: {known}") from None
+
+
+def profile_problems(document: PostMortem) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(field path, message) for each value the document's profile does not allow: a
+    severity from another template's scale."""
+    profile = get_profile(document.profile)
+    severity = document.metadata.severity
+    if severity is not None and severity.scale is not profile.severity_scale:
+        allowed = ", ".join(level.value for level in profile.severities)
+        yield (
+            ("metadata", "severity"),
+            f"{severity.value!r} is not a severity of the {profile.name.value} profile"
+            f" ({profile.severity_scale.value}): use one of {allowed}",
+        )

@@ -14,7 +14,8 @@ from postmortem.model import Link, PostMortem, When
 __all__ = ["SCHEMA_ID", "json_schema", "reference_markdown"]
 
 SCHEMA_ID = "https://postmortem.invalid/schema/postmortem-1.json"
-_DURATION_PATTERN = r"^\s*(P[0-9WDTHMS.]+|([0-9.]+\s*[wdhms]\s*)+)$"
+_DURATION_UNITS = "years?|y|weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s"
+_DURATION_PATTERN = rf"^\s*(P[0-9WDTHMS.]+|([0-9.]+\s*({_DURATION_UNITS})\s*)+)$"
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _DATETIME = {
     "type": "string",

@@ -102,7 +102,6 @@ def original_path(path: FieldPath, moves: tuple[tuple[FieldPath, FieldPath], ...
 
 
 def _metadata(metadata: dict[str, Any], moves: list[tuple[FieldPath, FieldPath]]) -> Any:
-    upgraded = {key: value for key, value in metadata.items() if key not in _MOVED_METADATA}
     lifecycle = dict(metadata.get("lifecycle") or {})
     for old, new in _LIFECYCLE_FROM_METADATA:
         if metadata.get(old) is not None:
@@ -113,9 +112,17 @@ def _metadata(metadata: dict[str, Any], moves: list[tuple[FieldPath, FieldPath]]
         moment = "customer_impact_end" if "resolved" in lifecycle else "resolved"
         lifecycle[moment] = metadata["incident_end"]
         moves.append((("metadata", "lifecycle", moment), ("metadata", "incident_end")))
-    upgraded.setdefault("time_zone", "UTC")  # schema 1 read times without an offset as UTC
-    if lifecycle:
-        upgraded["lifecycle"] = lifecycle
+    # schema 1 read times without an offset as UTC; the lifecycle goes where its first
+    # moment was written
+    added = {"time_zone": metadata.get("time_zone", "UTC"), "lifecycle": lifecycle}
+    upgraded: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if key in _MOVED_METADATA or key in added:
+            upgraded.update((name, moved) for name, moved in added.items() if moved)
+            added = {}
+        else:
+            upgraded[key] = value
+    upgraded.update((name, moved) for name, moved in added.items() if moved)
     return upgraded
 
 
@@ -131,15 +138,21 @@ def _event(event: Any) -> Any:
 
 def _root_cause(document: dict[str, Any], moves: list[tuple[FieldPath, FieldPath]]) -> None:
     root_cause = document.get("root_cause")
-    analysis = document.pop("attack_analysis", None)
+    analysis = document.get("attack_analysis")
     if not isinstance(root_cause, dict) and root_cause is not None:
         return  # not a mapping: the model reports it where it is
-    upgraded = {key: value for key, value in (root_cause or {}).items()}
-    description = upgraded.pop("description", None)
-    attack_vector = upgraded.pop("attack_vector", None)
-    if description is not None:
-        upgraded["causes"] = [{"description": description}, *upgraded.get("causes", [])]
-        moves.append((("root_cause", "causes", 0, "description"), ("root_cause", "description")))
+    written = dict(root_cause or {})
+    description = written.get("description")
+    attack_vector = written.pop("attack_vector", None)
+    upgraded: dict[str, Any] = {}
+    for key, value in written.items():
+        if key == "description" and description is not None:
+            upgraded["causes"] = [{"description": description}, *written.get("causes", [])]
+            moves.append(
+                (("root_cause", "causes", 0, "description"), ("root_cause", "description"))
+            )
+        elif key != "description" and not (key == "causes" and description is not None):
+            upgraded[key] = value
     if analysis is not None:
         upgraded["attack"] = analysis
         moves.append((("root_cause", "attack"), ("attack_analysis",)))
@@ -156,8 +169,15 @@ def _root_cause(document: dict[str, Any], moves: list[tuple[FieldPath, FieldPath
             )
             attack["initial_access"] = initial
             upgraded["attack"] = attack
-    if upgraded or root_cause is not None:
+    if root_cause is not None:
         document["root_cause"] = upgraded
+    elif upgraded:  # where the attack's analysis was written
+        keys = list(document)
+        at = keys.index("attack_analysis") if "attack_analysis" in keys else len(keys)
+        entries = list(document.items())
+        document.clear()
+        document.update(entries[:at] + [("root_cause", upgraded)] + entries[at:])
+    document.pop("attack_analysis", None)
 
 
 def _recommendation(item: Any) -> Any:

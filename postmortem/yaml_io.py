@@ -56,6 +56,7 @@ from postmortem.converter import (
 from postmortem.errors import DocumentError, Problem
 from postmortem.files import read_text, read_with_state, with_line_breaks_of, write_atomic
 from postmortem.model import SCHEMA_VERSION, PostMortem
+from postmortem.profiles import profile_problems
 from postmortem.upgrade import assign_ids, original_path, upgrade, written_schema
 
 __all__ = [
@@ -495,13 +496,15 @@ def document_from_data(
         raise DocumentError(located_problems([(("schema_version",), message)], text, source))
     upgraded = upgrade(data)
     try:
-        return structure(upgraded.data, PostMortem, ticket_url=ticket_url)
+        document = structure(upgraded.data, PostMortem, ticket_url=ticket_url)
     except Exception as error:  # every structuring failure becomes located problems
-        found = [
-            (original_path(path, upgraded.moves), message)
-            for path, message in structure_problems(error)
-        ]
-    raise DocumentError(located_problems(found, text, source))
+        found = list(structure_problems(error))
+    else:
+        found = list(profile_problems(document))
+        if not found:
+            return document
+    moved = [(original_path(path, upgraded.moves), message) for path, message in found]
+    raise DocumentError(located_problems(moved, text, source))
 
 
 def located_problems(

@@ -85,7 +85,7 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
     document = context.document
     profile = get_profile(document.profile)
     required = context.policy.sections_required(
-        document.profile, document.metadata.status, profile.required_sections
+        document.profile, document.metadata.status, profile.required_for(document.metadata.status)
     )
     withheld = set(document.metadata.withheld)  # an exported copy accounts for these
     for section in required:

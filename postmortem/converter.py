@@ -251,11 +251,12 @@ def _declared_zone(data: object) -> tzinfo | None:
 
 
 def _from_iso(value: str) -> datetime | date:
+    """The date, or the date and time (naive if written without an offset), of ``value``."""
     text = value.strip()
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise _ValueProblem(
             f"not a date or time: {shown(value)}"
@@ -263,28 +264,34 @@ def _from_iso(value: str) -> datetime | date:
         ) from None
 
 
-def _structure_when(value: object, _: object) -> datetime | date:
-    if isinstance(value, datetime):
-        return _aware(value)
-    if isinstance(value, date):
-        return date(value.year, value.month, value.day)
+def _written_when(value: object) -> datetime | date:
+    """A date, or a date and time as written (naive where it has no offset)."""
+    if isinstance(value, datetime | date):
+        return value
     if isinstance(value, str):
         return _from_iso(value)
     raise _expect("a date or date and time", value)
 
 
+def _structure_when(value: object, _: object) -> datetime | date:
+    written = _written_when(value)
+    if isinstance(written, datetime):
+        return _aware(written)
+    return date(written.year, written.month, written.day)
+
+
 def _structure_datetime(value: object, _: type) -> datetime:
-    result = _structure_when(value, None)
-    if not isinstance(result, datetime):
+    written = _written_when(value)
+    if not isinstance(written, datetime):
         raise _ValueProblem(f"expected a date and time, found only a date: {value}")
-    return result
+    return _aware(written)
 
 
 def _structure_date(value: object, _: type) -> date:
-    result = _structure_when(value, None)
-    if isinstance(result, datetime):
+    written = _written_when(value)
+    if isinstance(written, datetime):
         raise _ValueProblem(f"expected a date, found a date and time: {value}")
-    return result
+    return date(written.year, written.month, written.day)
 
 
 def _structure_duration(value: object, _: type) -> timedelta:

@@ -1,27 +1,31 @@
-"""Incident metrics from one document: when it began, was detected, contained and resolved
-(from the metadata, or else the timeline's milestones), the durations between them, and
-the follow-ups it leaves open."""
+"""Incident metrics from one document: the moments of its lifecycle (the metadata's
+``lifecycle``, else the timeline rows that mark them), the times between them, and the
+follow-ups it leaves open.
+
+A moment the document does not give is unknown, and so is every figure measured from it:
+never zero, never guessed. Aggregates say how many incidents they leave out.
+"""
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
 import attrs
 
-from postmortem.model import ActionStatus, Link, PostMortem, When
+from postmortem.model import ActionStatus, Link, Milestone, PostMortem, When
 
 __all__ = [
     "Durations",
-    "FollowUp",
+    "Figure",
     "Milestones",
+    "OpenFollowUp",
     "completion_rate",
     "durations",
+    "figure",
+    "follow_up_kind",
     "instant",
-    "mean_and_median",
     "milestones",
     "open_follow_ups",
 ]
-
-_CONTAINED = ("mitigation applied", "contained", "containment")
 
 
 def instant(value: When) -> datetime:
@@ -33,99 +37,109 @@ def instant(value: When) -> datetime:
 
 @attrs.frozen
 class Milestones:
-    """The moments the metrics are measured between; None where the document does not say."""
+    """The moments of the incident; None where the document does not give them."""
 
-    began: datetime | None
+    started: datetime | None
     detected: datetime | None
-    contained: datetime | None
+    acknowledged: datetime | None
+    root_cause_identified: datetime | None
+    mitigated: datetime | None
     resolved: datetime | None
+    closed: datetime | None
+    customer_impact_start: datetime | None
+    customer_impact_end: datetime | None
 
 
 @attrs.frozen
 class Durations:
-    """Time to detect, contain and resolve, each from the start of the incident."""
+    """Time to detect (from the start), to acknowledge (from detection), to mitigate and to
+    resolve (from the start); None where a moment is unknown or they run backwards."""
 
     to_detect: timedelta | None
-    to_contain: timedelta | None
+    to_acknowledge: timedelta | None
+    to_mitigate: timedelta | None
     to_resolve: timedelta | None
 
 
 def milestones(doc: PostMortem) -> Milestones:
-    """Key moments: the metadata's dates first, then the timeline's milestone rows
-    ("Incident began", "Detected", "Mitigation applied", "Resolved"); an incident with
-    neither a start date nor a milestone began at its earliest timeline event."""
-    metadata = doc.metadata
-    events = doc.timeline.events if doc.timeline is not None else []
-    earliest = min(
-        (instant(event.time) for event in events if event.time is not None), default=None
-    )
-    return Milestones(
-        began=_first(metadata.incident_start) or _milestone(doc, ("incident began",)) or earliest,
-        detected=_first(metadata.detected) or _milestone(doc, ("detected",)),
-        contained=_milestone(doc, _CONTAINED),
-        resolved=_first(metadata.resolved, metadata.incident_end) or _milestone(doc, ("resolved",)),
-    )
+    """Each lifecycle moment: the metadata's ``lifecycle`` first, then the first timeline
+    row that marks it (``milestone: detected``)."""
+    lifecycle = doc.metadata.lifecycle
+    marked: dict[Milestone, datetime] = {}
+    for event in doc.timeline.events if doc.timeline is not None else []:
+        if event.milestone is not None and event.time is not None:
+            marked.setdefault(event.milestone, instant(event.time))
+    moments: dict[str, datetime | None] = {}
+    for milestone in Milestone:
+        written = lifecycle.moment(milestone) if lifecycle is not None else None
+        moments[milestone.value] = (
+            instant(written) if written is not None else marked.get(milestone)
+        )
+    return Milestones(**moments)
 
 
 def durations(doc: PostMortem) -> Durations:
-    """Time to detect (or the stated time to detection), contain and resolve."""
+    """The times between the moments; time to detect is the stated ``detection.
+    time_to_detect`` where the moments do not give it."""
     moments = milestones(doc)
-
-    def since_start(moment: datetime | None) -> timedelta | None:
-        if moments.began is None or moment is None or moment < moments.began:
-            return None
-        return moment - moments.began
-
     stated = doc.detection.time_to_detect if doc.detection is not None else None
-    measured = since_start(moments.detected)
+    measured = _between(moments.started, moments.detected)
     return Durations(
         to_detect=measured if measured is not None else stated,
-        to_contain=since_start(moments.contained),
-        to_resolve=since_start(moments.resolved),
+        to_acknowledge=_between(moments.detected, moments.acknowledged),
+        to_mitigate=_between(moments.started, moments.mitigated),
+        to_resolve=_between(moments.started, moments.resolved),
     )
 
 
-def mean_and_median(
-    values: Iterable[timedelta | None],
-) -> tuple[timedelta | None, timedelta | None]:
-    """The mean and median of the known values; (None, None) if none is known."""
-    known = sorted(value for value in values if value is not None)
-    if not known:
-        return None, None
-    mean = sum(known, timedelta()) / len(known)
-    return mean, known[(len(known) - 1) // 2]  # the lower median: a duration that occurred
-
-
-def completion_rate(docs: Iterable[PostMortem]) -> float | None:
-    """Share of action items completed, cancelled ones left out; None if there are none."""
-    items = [
-        item
-        for doc in docs
-        for item in doc.action_items
-        if item.status is not ActionStatus.CANCELLED
-    ]
-    if not items:
+def _between(earlier: datetime | None, later: datetime | None) -> timedelta | None:
+    if earlier is None or later is None or later < earlier:
         return None
-    return sum(item.status is ActionStatus.COMPLETED for item in items) / len(items)
-
-
-def _first(*values: When | None) -> datetime | None:
-    return next((instant(value) for value in values if value is not None), None)
-
-
-def _milestone(doc: PostMortem, names: tuple[str, ...]) -> datetime | None:
-    for event in doc.timeline.events if doc.timeline is not None else []:
-        if (event.milestone or "").strip().lower() in names and event.time is not None:
-            return instant(event.time)
-    return None
+    return later - earlier
 
 
 @attrs.frozen
-class FollowUp:
-    """Something a post-mortem asks to be done: an action item or a recommendation."""
+class Figure:
+    """A duration over many incidents: its mean and (lower) median over the incidents that
+    give it, and how many incidents do not."""
 
-    field_path: tuple[str, int]
+    mean: timedelta | None
+    median: timedelta | None
+    known: int
+    unknown: int
+
+
+def figure(values: Iterable[timedelta | None]) -> Figure:
+    """The mean and median of the known values, and how many are known and unknown."""
+    given = list(values)
+    known = sorted(value for value in given if value is not None)
+    if not known:
+        return Figure(None, None, 0, len(given))
+    mean = sum(known, timedelta()) / len(known)
+    median = known[(len(known) - 1) // 2]  # the lower median: a duration that occurred
+    return Figure(mean, median, len(known), len(given) - len(known))
+
+
+def completion_rate(docs: Iterable[PostMortem]) -> float | None:
+    """Share of follow-ups done, cancelled ones left out; None if there are none."""
+    statuses = [
+        item.status
+        for doc in docs
+        for _, item in doc.follow_ups()
+        if item.status is not ActionStatus.CANCELLED
+    ]
+    if not statuses:
+        return None
+    return sum(status is not None and status.is_done for status in statuses) / len(statuses)
+
+
+@attrs.frozen
+class OpenFollowUp:
+    """A follow-up that is not done, where the document keeps it."""
+
+    field_path: tuple[str | int, ...]
     kind: str
+    id: str | None
     action: str
     owner: str | None
     due: date | None
@@ -133,19 +147,30 @@ class FollowUp:
     ticket: Link | None
 
 
-def open_follow_ups(doc: PostMortem) -> list[FollowUp]:
-    """The document's open follow-ups, action items first: every action item and every
-    recommendation that is neither completed nor cancelled (no status counts as open).
+_KINDS = {
+    "action_items": "action item",
+    "recommendations": "recommendation",
+    "response": "response action",
+    "prevention_plan": "prevention measure",
+    "follow_up": "follow-up",
+}
 
-    The one definition behind ``postmortem index``'s count and ``postmortem actions``'s list.
+
+def follow_up_kind(path: tuple[str | int, ...]) -> str:
+    """What the follow-up at ``path`` is called: ``action item``, ``response action``..."""
+    return _KINDS[str(path[0])]
+
+
+def open_follow_ups(doc: PostMortem) -> list[OpenFollowUp]:
+    """The document's open follow-ups (no status counts as open), wherever it tracks them.
+
+    The one definition behind ``postmortem index``'s count, ``postmortem actions``'s list,
+    ``stats`` and the overdue check.
     """
-    found = [
-        FollowUp(("action_items", index), "action item", item.action, item.owner, item.due,
-                 item.status, item.ticket)
-        for index, item in enumerate(doc.action_items)
-    ] + [
-        FollowUp(("recommendations", index), "recommendation", item.action or item.title,
-                 item.owner, item.due, item.status, None)
-        for index, item in enumerate(doc.recommendations)
+    return [
+        OpenFollowUp(
+            path, follow_up_kind(path), item.id, item.action, item.owner, item.due, item.status,
+            item.ticket,
+        )
+        for path, item in doc.open_follow_ups()
     ]  # fmt: skip
-    return [item for item in found if item.status is None or item.status.is_open]

@@ -126,9 +126,7 @@ class Redaction:
 
 
 def _default_section_labels() -> dict[str, Classification]:
-    return dict.fromkeys(
-        ("iocs", "evidence", "technical_details", "attack_analysis"), Classification.CONFIDENTIAL
-    )
+    return dict.fromkeys(("iocs", "evidence", "technical_details"), Classification.CONFIDENTIAL)
 
 
 def _default_content_rules() -> list[ContentRule]:
@@ -178,6 +176,10 @@ class Policy:
         factory=_default_section_labels,
     )
     redactions: list[Redaction] = items("patterns masked in copies exported below a label")
+    cause_categories: list[str] = items(
+        "root-cause categories added to the taxonomy (change, configuration, capacity, "
+        "dependency, software defect, hardware, security compromise, process, unknown)"
+    )
     ticket_url: str | None = optional(
         "URL of a ticket with {key} where its key goes, e.g. "
         "https://jira.example.com/browse/{key}: a ticket key written where a link goes "

@@ -1,5 +1,5 @@
-"""Repository-wide views: every post-mortem under a folder as an index row, its open action
-items and recommendations with their source lines, and the metrics across them all.
+"""Repository-wide views: every post-mortem under a folder as an index row, its open
+follow-ups with their source lines, and the metrics across them all.
 
 The views count incidents: a copy exported for an audience (``metadata.exported_from``)
 repeats its source and is left out unless the caller asks for copies."""
@@ -16,9 +16,10 @@ import attrs
 
 from postmortem.errors import DocumentError, Problem
 from postmortem.metrics import (
+    Figure,
     completion_rate,
     durations,
-    mean_and_median,
+    figure,
     milestones,
     open_follow_ups,
 )
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from postmortem.policy import Policy
 
 __all__ = [
+    "IncidentFigures",
     "IndexRow",
     "OpenAction",
     "Repository",
@@ -108,8 +110,10 @@ class IndexRow:
     status: str
     incident_status: str | None
     classification: str | None
-    incident_start: date | None
+    started: date | None
     time_to_detect: timedelta | None
+    time_to_acknowledge: timedelta | None
+    time_to_mitigate: timedelta | None
     time_to_resolve: timedelta | None
     open_actions: int
 
@@ -122,7 +126,7 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
         doc = scanned.document
         metadata = doc.metadata
         measured = durations(doc)
-        start = milestones(doc).began
+        start = milestones(doc).started
         rows.append(
             IndexRow(
                 path=scanned.path,
@@ -135,8 +139,10 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
                 if metadata.incident_status
                 else None,
                 classification=metadata.classification.value if metadata.classification else None,
-                incident_start=start.date() if start is not None else None,
+                started=start.date() if start is not None else None,
                 time_to_detect=measured.to_detect,
+                time_to_acknowledge=measured.to_acknowledge,
+                time_to_mitigate=measured.to_mitigate,
                 time_to_resolve=measured.to_resolve,
                 open_actions=len(open_follow_ups(doc)),
             )
@@ -146,12 +152,14 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
 
 @attrs.frozen
 class OpenAction:
-    """An open action item or recommendation, where it is written."""
+    """An open follow-up (action item, recommendation, response action, horizon item), where
+    it is written."""
 
     path: str
     line: int
     document_id: str
     kind: str
+    id: str | None
     action: str
     owner: str | None
     due: date | None
@@ -163,8 +171,8 @@ class OpenAction:
 
 
 def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
-    """Open action items and recommendations of every incident, with their source lines;
-    exported copies only with ``include_copies``."""
+    """Open follow-ups of every incident, with their source lines; exported copies only with
+    ``include_copies``."""
     from postmortem.yaml_io import located_problems
 
     found: list[OpenAction] = []
@@ -180,6 +188,7 @@ def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) 
                     line=place.line,
                     document_id=scanned.document.metadata.id,
                     kind=item.kind,
+                    id=item.id,
                     action=item.action,
                     owner=item.owner,
                     due=item.due,
@@ -191,47 +200,75 @@ def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) 
 
 
 @attrs.frozen
+class IncidentFigures:
+    """One incident's times between its lifecycle moments; None where unknown."""
+
+    id: str
+    time_to_detect: timedelta | None
+    time_to_acknowledge: timedelta | None
+    time_to_mitigate: timedelta | None
+    time_to_resolve: timedelta | None
+
+
+@attrs.frozen
 class Stats:
-    """Metrics across the repository."""
+    """Metrics across the repository, and each incident's figures."""
 
     documents: int
     by_severity: dict[str, int]
+    by_rank: dict[str, int]
+    """Incidents by severity rank, 1 the most severe of each profile's scale: the common
+    ground of Sev 1-4, P1-P3 and Critical-Low."""
     by_month: dict[str, int]
-    mean_time_to_detect: timedelta | None
-    median_time_to_detect: timedelta | None
-    mean_time_to_resolve: timedelta | None
-    median_time_to_resolve: timedelta | None
-    action_items: int
-    action_item_completion_rate: float | None
-    open_actions: int
+    time_to_detect: Figure
+    time_to_acknowledge: Figure
+    time_to_mitigate: Figure
+    time_to_resolve: Figure
+    follow_ups: int
+    follow_up_completion_rate: float | None
+    open_follow_ups: int
+    incidents: tuple[IncidentFigures, ...]
 
 
 def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stats:
-    """Counts by severity and by month of the incident's start, mean and median time to
-    detect and to resolve, the share of action items completed and the open follow-ups;
-    exported copies count only with ``include_copies``."""
+    """Counts by severity, by rank and by month of the incident's start; mean and median time
+    to detect, acknowledge, mitigate and resolve with the number of incidents that do not say;
+    the share of follow-ups done and those open; each incident's figures. Exported copies
+    count only with ``include_copies``."""
     docs = [scanned.document for scanned in _incidents(documents, include_copies)]
     measured = [durations(doc) for doc in docs]
     by_severity = Counter(
         doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
     )
-    starts = [milestones(doc).began for doc in docs]
+    by_rank = Counter(
+        str(doc.metadata.severity.rank) if doc.metadata.severity else "unknown" for doc in docs
+    )
+    starts = [milestones(doc).started for doc in docs]
     by_month = Counter(
         f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
     )
-    detect = mean_and_median(item.to_detect for item in measured)
-    resolve = mean_and_median(item.to_resolve for item in measured)
     return Stats(
         documents=len(docs),
         by_severity=dict(sorted(by_severity.items())),
+        by_rank=dict(sorted(by_rank.items())),
         by_month=dict(sorted(by_month.items())),
-        mean_time_to_detect=detect[0],
-        median_time_to_detect=detect[1],
-        mean_time_to_resolve=resolve[0],
-        median_time_to_resolve=resolve[1],
-        action_items=sum(len(doc.action_items) for doc in docs),
-        action_item_completion_rate=completion_rate(docs),
-        open_actions=sum(len(open_follow_ups(doc)) for doc in docs),
+        time_to_detect=figure(item.to_detect for item in measured),
+        time_to_acknowledge=figure(item.to_acknowledge for item in measured),
+        time_to_mitigate=figure(item.to_mitigate for item in measured),
+        time_to_resolve=figure(item.to_resolve for item in measured),
+        follow_ups=sum(len(doc.follow_ups()) for doc in docs),
+        follow_up_completion_rate=completion_rate(docs),
+        open_follow_ups=sum(len(open_follow_ups(doc)) for doc in docs),
+        incidents=tuple(
+            IncidentFigures(
+                doc.metadata.id,
+                item.to_detect,
+                item.to_acknowledge,
+                item.to_mitigate,
+                item.to_resolve,
+            )
+            for doc, item in zip(docs, measured, strict=True)
+        ),
     )
 
 

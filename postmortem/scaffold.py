@@ -14,11 +14,13 @@ from postmortem.model import (
     DocumentStatus,
     Link,
     Metadata,
+    Milestone,
     PostMortem,
     ProfileName,
     When,
 )
 from postmortem.profiles import get_profile
+from postmortem.upgrade import assign_ids
 from postmortem.yaml_io import emit_tree
 
 __all__ = ["scaffold"]
@@ -50,6 +52,7 @@ def scaffold(
         "title": title,
         "status": DocumentStatus.DRAFT.value,
         "created": today or date.today(),
+        "time_zone": "UTC",
     }
     metadata_fields = {field.name: field for field in attrs.fields(Metadata)}
     for name in ("id", "title", "status", "classification", *profile.metadata_fields):
@@ -73,6 +76,7 @@ def scaffold(
         )
     if profile.name is ProfileName.POSTMORTEM:
         _seed_fixed_rows(document)
+    assign_ids(document)
     title = f"{profile.title} ({profile.name.value}): {profile.description}"
     header = "".join(f"# {line}\n" for line in _wrapped([title], _LINE_WIDTH - len("# ")))
     if schema_url:
@@ -81,13 +85,14 @@ def scaffold(
 
 
 _MILESTONES = (
-    "Incident began",
-    "Detected",
-    "Response started",
-    "Root cause identified",
-    "Mitigation applied",
-    "Resolved",
+    Milestone.STARTED,
+    Milestone.DETECTED,
+    Milestone.ACKNOWLEDGED,
+    Milestone.ROOT_CAUSE_IDENTIFIED,
+    Milestone.MITIGATED,
+    Milestone.RESOLVED,
 )
+"""The post-mortem template's fixed timeline rows."""
 
 
 def _seed_fixed_rows(document: CommentedMap) -> None:
@@ -96,8 +101,8 @@ def _seed_fixed_rows(document: CommentedMap) -> None:
     template_row = events[0]
     events.clear()
     for milestone in _MILESTONES:
-        row = CommentedMap((key, None) for key in ("time", "milestone", "event"))
-        row["milestone"] = milestone
+        row = CommentedMap((key, None) for key in ("id", "time", "milestone", "event"))
+        row["milestone"] = milestone.value
         row["event"] = ""
         events.append(row)
     events[0].ca.items.update(

@@ -176,7 +176,7 @@ def _root_cause(document: dict[str, Any], moves: list[tuple[FieldPath, FieldPath
         at = keys.index("attack_analysis") if "attack_analysis" in keys else len(keys)
         entries = list(document.items())
         document.clear()
-        document.update(entries[:at] + [("root_cause", upgraded)] + entries[at:])
+        document.update([*entries[:at], ("root_cause", upgraded), *entries[at:]])
     document.pop("attack_analysis", None)
 
 
@@ -246,15 +246,18 @@ _ID_PREFIXES = (
 def assign_ids(data: dict[str, Any]) -> None:
     """Give every list item that others refer to (timeline events, causes, follow-ups, IOCs,
     affected systems) an ``id`` if it has none: a prefix and the next free number, so that ids
-    already written are kept and none is used twice. Changes ``data`` in place; the ``id``
-    key goes last, so that no line the item had moves."""
+    already written are kept and none is used twice. Changes ``data`` in place; an ``id``
+    key the item lacks goes last, so that no line the item had moves."""
     taken = {
-        item["id"] for items, _ in _ID_PREFIXES for item in items(data) if "id" in item
+        item["id"]
+        for items, _ in _ID_PREFIXES
+        for item in items(data)
+        if item.get("id") is not None
     }
     counters: dict[str, int] = {}
     for items, prefix in _ID_PREFIXES:
         for item in items(data):
-            if "id" in item:
+            if item.get("id") is not None:
                 continue
             number = counters.get(prefix, 0) + 1
             while f"{prefix}{number}" in taken:

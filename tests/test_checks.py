@@ -85,11 +85,13 @@ def _out_of_order(doc: PostMortem) -> None:
 
 
 def _detected_early(doc: PostMortem) -> None:
-    doc.metadata.detected = datetime(2024, 3, 12, 13, 0, tzinfo=timezone.utc)
+    assert doc.metadata.lifecycle is not None
+    doc.metadata.lifecycle.detected = datetime(2024, 3, 12, 13, 0, tzinfo=timezone.utc)
 
 
 def _resolved_early(doc: PostMortem) -> None:
-    doc.metadata.resolved = datetime(2024, 3, 12, 14, 5, tzinfo=timezone.utc)
+    assert doc.metadata.lifecycle is not None
+    doc.metadata.lifecycle.resolved = datetime(2024, 3, 12, 14, 5, tzinfo=timezone.utc)
 
 
 def _wrong_time_to_detect(doc: PostMortem) -> None:
@@ -112,8 +114,11 @@ def _final_without_cause(doc: PostMortem) -> None:
         (_overdue, ["PM206 action_items[2].due"]),
         (_no_label, ["PM301 metadata"]),
         (_out_of_order, ["PM401 timeline.events[3].time"]),
-        (_detected_early, ["PM402 metadata.detected", "PM404 detection.time_to_detect"]),
-        (_resolved_early, ["PM403 metadata.resolved"]),
+        (
+            _detected_early,
+            ["PM402 metadata.lifecycle.detected", "PM404 detection.time_to_detect"],
+        ),
+        (_resolved_early, ["PM403 metadata.lifecycle.resolved"]),
         (_wrong_time_to_detect, ["PM404 detection.time_to_detect"]),
         (_final_without_cause, ["PM201 root_cause", "PM405 root_cause"]),
     ],

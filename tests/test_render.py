@@ -106,7 +106,7 @@ def test_another_layout_keeps_every_section() -> None:
     assert "Other sections" in found
     for name in (
         "Timeline",
-        "Attack analysis",
+        "Root cause",
         "IOCs",
         "Affected systems",
         "Evidence",

@@ -48,7 +48,7 @@ def test_index_rows_hold_the_key_facts() -> None:
     rows = {row.id: row for row in index_rows(scan(EXAMPLES).documents)}
     row = rows["PM-2024-007"]
     assert (row.severity, row.status, row.classification) == ("P1", "Final", "Internal")
-    assert row.incident_start == date(2024, 3, 12)
+    assert row.started == date(2024, 3, 12)
     assert row.open_actions == 2
 
 

@@ -14,11 +14,13 @@ from datetime import date
 import attrs
 
 from postmortem.checks import classification, completeness, consistency, secrets
-from postmortem.checks.context import CHECKING_HOOKS, Context, Rule
+from postmortem.checks.context import CHECKING_HOOKS, Context, RawFinding, Rule
 from postmortem.checks.loading import finding_from_problem
 from postmortem.checks.registry import RULES, rules_for
 from postmortem.errors import DocumentError, Finding, Problem
+from postmortem.model import SCHEMA_VERSION
 from postmortem.policy import Policy, find_policy, read_governed, relative_to_root
+from postmortem.upgrade import Upgrade, original_path, upgrade
 from postmortem.yaml_io import document_from_data, located_problems, parse
 
 __all__ = [
@@ -74,24 +76,25 @@ def check_text(
     except DocumentError as error:
         return found_in_text + findings_from_problems(error.problems, policy)
     selected = _selected(policy, tuple(hooks))
+    upgraded = upgrade(data)
+    raw = _schema_findings(upgraded, source) if "PM103" in selected else []
     families = [
         family for family in _CHECKING_FAMILIES if any(rule.id in selected for rule in family.RULES)
     ]
-    if not families:
-        return found_in_text
     context = Context(
         document=document,
-        data=data,
+        data=upgraded.data,
         text=text,
         policy=policy,
         relative_path=relative_path if relative_path is not None else source,
         today=today or date.today(),
     )
-    raw = [finding for family in families for finding in family.check(context)]
+    raw += [finding for family in families for finding in family.check(context)]
     raw = [finding for finding in raw if finding[1] in selected]
     if not raw:
         return found_in_text
-    located = located_problems([(path, message) for path, _, message in raw], text, source)
+    written = [(original_path(path, upgraded.moves), message) for path, _, message in raw]
+    located = located_problems(written, text, source)
     return found_in_text + [
         Finding(
             source=problem.source,
@@ -104,6 +107,17 @@ def check_text(
         )
         for problem, (_, rule, _) in zip(located, raw, strict=True)
     ]
+
+
+def _schema_findings(upgraded: Upgrade, source: str) -> list[RawFinding]:
+    """PM103 for a document of an older schema: it reads, but should be migrated."""
+    if upgraded.from_schema >= SCHEMA_VERSION:
+        return []
+    message = (
+        f"written for schema {upgraded.from_schema}; read as schema {SCHEMA_VERSION},"
+        f" `postmortem migrate {source}` rewrites it"
+    )
+    return [(("schema_version",), "PM103", message)]
 
 
 def _selected(policy: Policy, hooks: tuple[str, ...]) -> frozenset[str]:

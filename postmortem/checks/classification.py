@@ -173,7 +173,7 @@ def _has(context: Context, content: ContentKind) -> bool:
     document = context.document
     if content is ContentKind.IOCS:
         return not is_empty(document.iocs)
-    analysis = document.attack_analysis
+    analysis = document.root_cause.attack if document.root_cause is not None else None
     if content is ContentKind.CREDENTIALS:
         movement = analysis.lateral_movement if analysis is not None else None
         return movement is not None and not is_empty(movement.credentials_used)
@@ -186,7 +186,7 @@ def _has(context: Context, content: ContentKind) -> bool:
 
 def _content_texts(document: PostMortem, content: ContentKind) -> Iterator[str]:
     """The text of the values that make a document hold ``content``."""
-    analysis = document.attack_analysis
+    analysis = document.root_cause.attack if document.root_cause is not None else None
     if content is ContentKind.IOCS:
         values: list[Any] = [ioc.value for ioc in document.iocs]
     elif content is ContentKind.CREDENTIALS:
@@ -244,8 +244,8 @@ def _content_below_its_minimum(context: Context) -> Iterator[RawFinding]:
 # The sections that hold each kind of content a content rule names.
 _CONTENT_SECTIONS = {
     ContentKind.IOCS: ("iocs",),
-    ContentKind.CREDENTIALS: ("attack_analysis",),
-    ContentKind.CUSTOMER_DATA: ("impact", "attack_analysis"),
+    ContentKind.CREDENTIALS: ("root_cause",),
+    ContentKind.CUSTOMER_DATA: ("impact", "root_cause"),
 }
 
 

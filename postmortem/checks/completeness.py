@@ -11,7 +11,8 @@ from postmortem._typing import strip_optional
 from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath
 from postmortem.errors import Level
-from postmortem.model import ActionItem, PostMortem, Recommendation
+from postmortem.metrics import follow_up_kind
+from postmortem.model import PostMortem, Recommendation
 from postmortem.patterns import Pattern, compile_linear
 from postmortem.profiles import get_profile
 
@@ -58,7 +59,8 @@ RULES = (
     ),
     Rule(
         id="PM206",
-        summary="an open action item or recommendation is past its deadline",
+        summary="an open follow-up (action item, recommendation, response action, horizon "
+        "item) is past its deadline",
         hooks=_HOOKS,
         level=Level.WARNING,
         example="PM206 action_items[0].due: action item 'Rotate keys' is Open and 12 days past "
@@ -140,32 +142,41 @@ def _is_verbatim_field(names: tuple[str, ...]) -> bool:
 
 
 def _owned_and_dated(context: Context) -> Iterator[RawFinding]:
+    """Action items and recommendations need an owner, a deadline and a status; no open
+    follow-up, wherever the document tracks it, may be past its deadline."""
     document = context.document
-    rows: list[tuple[FieldPath, str, str, ActionItem | Recommendation]] = [
-        *((("action_items", index), "action item", item.action, item)
-          for index, item in enumerate(document.action_items)),
-        *((("recommendations", index), "recommendation", item.title, item)
-          for index, item in enumerate(document.recommendations)),
-    ]  # fmt: skip
-    for row, kind, name, item in rows:
+    for row, item in document.follow_ups():
         if is_empty(item):
             continue
-        what = f"{kind} {shown(name)}"
-        if not (item.owner or "").strip():
-            yield _at(context, row, "owner"), "PM203", f"{what} has no owner"
-        if item.due is None:
-            yield _at(context, row, "due"), "PM204", f"{what} has no deadline"
-        if item.status is None:
-            yield _at(context, row, "status"), "PM205", f"{what} has no status"
-        elif item.status.is_open and item.due is not None and item.due < context.today:
+        name = item.title if isinstance(item, Recommendation) else item.action
+        what = f"{follow_up_kind(row)} {shown(name)}"
+        if row[0] in _OWNED:
+            if not (item.owner or "").strip():
+                yield _at(context, row, "owner"), "PM203", f"{what} has no owner"
+            if item.due is None:
+                yield _at(context, row, "due"), "PM204", f"{what} has no deadline"
+            if item.status is None:
+                yield _at(context, row, "status"), "PM205", f"{what} has no status"
+        is_open = item.status is None or item.status.is_open
+        if is_open and item.due is not None and item.due < context.today:
             late = (context.today - item.due).days
-            message = f"{what} is {item.status.value} and {late} days past its deadline {item.due}"
+            state = item.status.value if item.status is not None else "open"
+            message = f"{what} is {state} and {late} days past its deadline {item.due}"
             yield (*row, "due"), "PM206", message
+
+
+_OWNED = ("action_items", "recommendations")
+"""Where every follow-up must have an owner, a deadline and a status."""
 
 
 def _at(context: Context, row: FieldPath, key: str) -> FieldPath:
     """The row's ``key`` if the file has it (even empty), else the row itself."""
-    section, index = row
-    rows = context.data.get(str(section)) or []
-    entry = rows[index] if isinstance(index, int) and index < len(rows) else None
+    entry: Any = context.data
+    for step in row:
+        if isinstance(entry, dict) and isinstance(step, str):
+            entry = entry.get(step)
+        elif isinstance(entry, list) and isinstance(step, int) and step < len(entry):
+            entry = entry[step]
+        else:
+            return row
     return (*row, key) if isinstance(entry, dict) and key in entry else row

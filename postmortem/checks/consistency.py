@@ -1,12 +1,17 @@
-"""PM4xx: the timeline and the key dates agree with each other."""
+"""PM4xx: the record agrees with itself: the timeline and the lifecycle moments, ids and
+what refers to them, totals and their parts, causes and their categories."""
 
+import math
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from postmortem._shown import shown
 from postmortem.checks.context import Context, RawFinding, Rule, is_empty
-from postmortem.converter import format_duration
+from postmortem.converter import FieldPath, format_duration
+from postmortem.errors import Level
 from postmortem.metrics import instant, milestones
-from postmortem.model import DocumentStatus
+from postmortem.model import CauseCategory, DocumentStatus, Milestone, PostMortem
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -25,18 +30,18 @@ RULES = (
     ),
     Rule(
         id="PM402",
-        summary="detected before the incident began",
+        summary="detected, acknowledged or mitigated before the moment it follows",
         hooks=_HOOKS,
-        example="PM402 metadata.detected: detected 2024-03-12 13:00 before the incident began "
-        "2024-03-12 14:03",
-        fix="correct either date",
+        example="PM402 metadata.lifecycle.detected: detected 2024-03-12 13:00:00+00:00 before "
+        "started 2024-03-12 14:03:00+00:00",
+        fix="correct either time",
     ),
     Rule(
         id="PM403",
-        summary="resolved before the incident was detected or began",
+        summary="resolved or closed before the incident was detected or began",
         hooks=_HOOKS,
-        example="PM403 metadata.resolved: resolved ... before the incident detected ...",
-        fix="correct either date",
+        example="PM403 metadata.lifecycle.resolved: resolved ... before detected ...",
+        fix="correct either time",
     ),
     Rule(
         id="PM404",
@@ -53,6 +58,45 @@ RULES = (
         example="PM405 root_cause: a Final document needs a root cause",
         fix="write them before marking the document Final",
     ),
+    Rule(
+        id="PM406",
+        summary="two items of the document have the same id",
+        hooks=_HOOKS,
+        example="PM406 action_items[2].id: id 'F1' is also used at action_items[0]",
+        fix="give each item its own id (`postmortem migrate` fills in missing ones)",
+    ),
+    Rule(
+        id="PM407",
+        summary="a follow-up addresses a cause id the document does not have",
+        hooks=_HOOKS,
+        example="PM407 action_items[0].addresses[0]: no cause has the id 'C9' (causes: C1, C2)",
+        fix="name the id of a cause under root_cause.causes",
+    ),
+    Rule(
+        id="PM408",
+        summary="a cost total is not the sum of its parts",
+        hooks=_HOOKS,
+        example="PM408 cost.total: total 9000 is not the sum of its parts, 12300.0",
+        fix="correct the total or the parts (hours x rate, cloud, consultants, legal, revenue)",
+    ),
+    Rule(
+        id="PM409",
+        summary="a root cause is human error",
+        hooks=_HOOKS,
+        level=Level.WARNING,
+        example="PM409 root_cause.causes[0].description: 'human error' is not a root cause: "
+        "ask why the system let the mistake happen",
+        fix="name what made the mistake possible or its effect so large (a missing guard, "
+        "an unclear runbook, a risky default)",
+    ),
+    Rule(
+        id="PM410",
+        summary="a cause's category is not in the taxonomy",
+        hooks=_HOOKS,
+        example="PM410 root_cause.causes[0].category: 'bad luck' is not a category: use one of "
+        "change, configuration, ...",
+        fix="use a category of the taxonomy, or add it to the policy's `cause_categories`",
+    ),
 )
 
 _TOLERANCE = timedelta(minutes=1)
@@ -63,6 +107,10 @@ def check(context: Context) -> Iterator[RawFinding]:
     yield from _key_dates(context)
     yield from _time_to_detection(context)
     yield from _final_has_summary_and_cause(context)
+    yield from _unique_ids(context.document)
+    yield from _addressed_causes(context.document)
+    yield from _cost_total(context.document)
+    yield from _causes(context)
 
 
 def _chronological(context: Context) -> Iterator[RawFinding]:
@@ -84,20 +132,39 @@ def _chronological(context: Context) -> Iterator[RawFinding]:
         previous = (index, moment)
 
 
+_ORDER = (
+    (Milestone.STARTED, Milestone.DETECTED, "PM402"),
+    (Milestone.DETECTED, Milestone.ACKNOWLEDGED, "PM402"),
+    (Milestone.STARTED, Milestone.MITIGATED, "PM402"),
+    (Milestone.DETECTED, Milestone.RESOLVED, "PM403"),
+    (Milestone.STARTED, Milestone.RESOLVED, "PM403"),
+    (Milestone.RESOLVED, Milestone.CLOSED, "PM403"),
+)
+"""(earlier, later, rule): the moments that cannot come before the one they follow."""
+
+
 def _key_dates(context: Context) -> Iterator[RawFinding]:
-    metadata = context.document.metadata
-    began, detected, resolved = metadata.incident_start, metadata.detected, metadata.resolved
-    if began is not None and detected is not None and instant(detected) < instant(began):
-        yield (
-            ("metadata", "detected"),
-            "PM402",
-            f"detected {detected} before the incident began {began}",
-        )
-    for name, earlier in (("detected", detected), ("began", began)):
-        if resolved is not None and earlier is not None and instant(resolved) < instant(earlier):
-            message = f"resolved {resolved} before the incident {name} {earlier}"
-            yield ("metadata", "resolved"), "PM403", message
-            break
+    moments = milestones(context.document)
+    reported: set[Milestone] = set()
+    for earlier, later, rule in _ORDER:
+        first, then = getattr(moments, earlier.value), getattr(moments, later.value)
+        if first is None or then is None or then >= first or later in reported:
+            continue
+        reported.add(later)
+        message = f"{later.label} {then} before {earlier.label} {first}"
+        yield _moment_path(context.document, later), rule, message
+
+
+def _moment_path(document: PostMortem, milestone: Milestone) -> FieldPath:
+    """Where the document gives ``milestone``: its lifecycle, or the timeline row marking it."""
+    lifecycle = document.metadata.lifecycle
+    if lifecycle is not None and lifecycle.moment(milestone) is not None:
+        return ("metadata", "lifecycle", milestone.value)
+    events = document.timeline.events if document.timeline is not None else []
+    for index, event in enumerate(events):
+        if event.milestone is milestone and event.time is not None:
+            return ("timeline", "events", index, "time")
+    return ("metadata", "lifecycle")
 
 
 def _time_to_detection(context: Context) -> Iterator[RawFinding]:
@@ -105,7 +172,7 @@ def _time_to_detection(context: Context) -> Iterator[RawFinding]:
     if detection is None or detection.time_to_detect is None:
         return
     moments = milestones(context.document)
-    began, detected = moments.began, moments.detected
+    began, detected = moments.started, moments.detected
     if began is None or detected is None:
         return
     expected = detected - began
@@ -126,12 +193,89 @@ def _final_has_summary_and_cause(context: Context) -> Iterator[RawFinding]:
     withheld = set(document.metadata.withheld)  # an exported copy accounts for these
     if "summary" not in withheld and (document.summary is None or is_empty(document.summary.text)):
         yield ("summary",), "PM405", "a Final document needs an executive summary"
-    causes = {"root_cause", "attack_analysis"}
-    shows_a_cause = causes & set(get_profile(document.profile).section_fields)
-    if (
-        shows_a_cause
-        and not causes & withheld
-        and is_empty(document.root_cause)
-        and is_empty(document.attack_analysis)
-    ):
+    shows_a_cause = "root_cause" in get_profile(document.profile).section_fields
+    if shows_a_cause and "root_cause" not in withheld and is_empty(document.root_cause):
         yield ("root_cause",), "PM405", "a Final document needs a root cause"
+
+
+def _identified(document: PostMortem) -> Iterator[tuple[FieldPath, str]]:
+    """(path of the item, id) of every list item with an id."""
+    from postmortem.converter import unstructure
+
+    def walk(value: object, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+        if isinstance(value, dict):
+            if isinstance(value.get("id"), str) and path and isinstance(path[-1], int):
+                yield path, value["id"]
+            for key, item in value.items():
+                yield from walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, (*path, index))
+
+    data = unstructure(document)
+    yield from walk({key: value for key, value in data.items() if key != "metadata"}, ())
+
+
+def _unique_ids(document: PostMortem) -> Iterator[RawFinding]:
+    first_at: dict[str, FieldPath] = {}
+    for path, item_id in _identified(document):
+        if item_id in first_at:
+            where = _shown_path(first_at[item_id])
+            yield (*path, "id"), "PM406", f"id {shown(item_id)} is also used at {where}"
+        else:
+            first_at[item_id] = path
+
+
+def _shown_path(path: FieldPath) -> str:
+    from postmortem.converter import format_path
+
+    return format_path(path)
+
+
+def _addressed_causes(document: PostMortem) -> Iterator[RawFinding]:
+    causes = document.root_cause.causes if document.root_cause is not None else []
+    known = [cause.id for cause in causes if cause.id]
+    listed = ", ".join(known) or "none has an id"
+    for path, item in document.follow_ups():
+        for index, cause_id in enumerate(item.addresses):
+            if cause_id not in known:
+                message = f"no cause has the id {shown(cause_id)} (causes: {listed})"
+                yield (*path, "addresses", index), "PM407", message
+
+
+def _cost_total(document: PostMortem) -> Iterator[RawFinding]:
+    cost = document.cost
+    if cost is None or cost.total is None or cost.parts_total is None:
+        return
+    if not math.isclose(cost.total, cost.parts_total, rel_tol=1e-9, abs_tol=0.01):
+        message = f"total {cost.total:g} is not the sum of its parts, {cost.parts_total:g}"
+        yield ("cost", "total"), "PM408", message
+
+
+_BLAME = re.compile(
+    r"\b(?:human|operator|user|engineer|developer|admin(?:istrator)?|manual)\s+"
+    r"(?:error|mistake|failure|slip)s?\b|\bhuman\s+factors?\b|\bhuman\b$|\bcareless(?:ness)?\b",
+    re.IGNORECASE,
+)
+"""Words that blame a person rather than name a cause; bounded alternatives, linear."""
+
+
+def _causes(context: Context) -> Iterator[RawFinding]:
+    root_cause = context.document.root_cause
+    if root_cause is None:
+        return
+    categories = [category.value for category in CauseCategory]
+    categories += [name for name in context.policy.cause_categories if name not in categories]
+    for index, cause in enumerate(root_cause.causes):
+        path = ("root_cause", "causes", index)
+        blamed = _BLAME.search(cause.description)
+        if blamed:
+            message = (
+                f"{shown(blamed.group(0))} is not a root cause: ask why the system let the "
+                "mistake happen, or made it so costly"
+            )
+            yield (*path, "description"), "PM409", message
+        if cause.category is not None and cause.category not in categories:
+            allowed = ", ".join(categories)
+            message = f"{shown(cause.category)} is not a category: use one of {allowed}"
+            yield (*path, "category"), "PM410", message

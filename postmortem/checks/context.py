@@ -43,7 +43,9 @@ RawFinding: TypeAlias = tuple[FieldPath, str, str]
 
 # Fields that name a row rather than fill it: a timeline row with only its
 # milestone, or a 5-whys row with only its question, is still an empty row.
-_LABEL_FIELDS = frozenset({"milestone", "question", "phase", "tier", "done", "currency"})
+_LABEL_FIELDS = frozenset(
+    {"id", "milestone", "question", "phase", "tier", "done", "currency", "kind", "horizon"}
+)
 
 
 @attrs.frozen

@@ -1,7 +1,7 @@
 """PM1xx: the file can be read, and the document loads and matches the model."""
 
 from postmortem.checks.context import CHECKING_HOOKS, Rule
-from postmortem.errors import Finding, Problem
+from postmortem.errors import Finding, Level, Problem
 
 __all__ = ["RULES", "TITLE", "finding_from_problem"]
 
@@ -22,6 +22,15 @@ RULES = (
         hooks=CHECKING_HOOKS,
         example="x.yaml:5:10: PM102 action_items[0].due: not a date or time: 'soon'",
         fix="write the value in the type the field expects (`due: 2024-05-01`)",
+    ),
+    Rule(
+        id="PM103",
+        summary="the document is written for an older schema",
+        hooks=CHECKING_HOOKS,
+        level=Level.WARNING,
+        example="x.yaml:1:1: PM103 schema_version: written for schema 1; read as schema 2, "
+        "`postmortem migrate x.yaml` rewrites it",
+        fix="run `postmortem migrate` on it (comments and layout are kept)",
     ),
 )
 

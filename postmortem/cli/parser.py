@@ -162,10 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--until", type=date_option, help="incidents that began on or before DATE")
     index.add_argument(
         "--sort",
-        default="incident_start",
-        choices=["id", "title", "severity", "status", "incident_start", "time_to_detect",
-                 "time_to_resolve", "open_actions", "path"],
-        help="column to sort by (default: incident_start)",
+        default="started",
+        choices=["id", "title", "severity", "status", "started", "time_to_detect",
+                 "time_to_acknowledge", "time_to_mitigate", "time_to_resolve", "open_actions",
+                 "path"],
+        help="column to sort by (default: started)",
     )  # fmt: skip
     index.add_argument("--reverse", action="store_true", help="sort descending")
     index.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
@@ -186,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     actions.set_defaults(run=run_actions)
 
     stats = commands.add_parser(
-        "stats", help="counts, time to detect and resolve, action-item completion"
+        "stats",
+        help="counts, time to detect, acknowledge, mitigate and resolve, follow-up completion",
     )
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")

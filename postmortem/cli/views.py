@@ -108,14 +108,8 @@ def run_index(args: argparse.Namespace) -> int:
         if (not args.severity or row.severity in args.severity)
         and (not args.status or {row.status, row.incident_status} & set(args.status))
         and (not args.label or row.classification in args.label)
-        and (
-            args.since is None
-            or (row.incident_start is not None and row.incident_start >= args.since)
-        )
-        and (
-            args.until is None
-            or (row.incident_start is not None and row.incident_start <= args.until)
-        )
+        and (args.since is None or (row.started is not None and row.started >= args.since))
+        and (args.until is None or (row.started is not None and row.started <= args.until))
     ]
     rows.sort(key=lambda row: _sort_key(getattr(row, args.sort)), reverse=args.reverse)
     columns = [field.name for field in attrs.fields(IndexRow)]
@@ -149,6 +143,7 @@ def run_actions(args: argparse.Namespace) -> int:
         "source",
         "document_id",
         "kind",
+        "id",
         "action",
         "owner",
         "due",
@@ -167,28 +162,49 @@ def run_actions(args: argparse.Namespace) -> int:
 def run_stats(args: argparse.Namespace) -> int:
     import attrs
 
-    from postmortem.render.tables import plain
-    from postmortem.reports import stats
+    from postmortem.render.tables import format_rows, plain
+    from postmortem.reports import IncidentFigures, stats
 
     repository = _scan(args.directory)
-    figures = {
-        key: plain(value)
-        for key, value in attrs.asdict(
-            stats(repository.documents, include_copies=args.include_copies), recurse=False
-        ).items()
+    figures = stats(repository.documents, include_copies=args.include_copies)
+    summary = {
+        field.name: _plain_figure(getattr(figures, field.name))
+        for field in attrs.fields(type(figures))
+        if field.name != "incidents"
     }
+    incidents = [attrs.asdict(item, recurse=False) for item in figures.incidents]
     if args.format == "json":
-        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+        per_incident = [{key: plain(value) for key, value in row.items()} for row in incidents]
+        document = {**summary, "incidents": per_incident}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
     lines = []
-    for key, value in figures.items():
-        if isinstance(value, dict):
+    for key, value in summary.items():
+        if isinstance(value, dict) and "known" in value:
+            value = (
+                f"mean {value['mean'] or '-'}, median {value['median'] or '-'}"
+                f" ({value['known']} known, {value['unknown']} unknown)"
+            )
+        elif isinstance(value, dict):
             value = ", ".join(f"{name}: {count}" for name, count in value.items()) or "-"
         elif isinstance(value, float):
             value = f"{value:.0%}"
         lines.append(f"{key.replace('_', ' ')}: {'-' if value is None else value}\n")
-    write_for_people("".join(lines))
+    columns = [field.name for field in attrs.fields(IncidentFigures)]
+    table = format_rows(incidents, columns, "markdown") if incidents else ""
+    write_for_people("".join(lines) + ("\nper incident:\n" + table if table else ""))
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
+
+
+def _plain_figure(value: object) -> object:
+    """A stats figure as JSON shows it (a :class:`~postmortem.metrics.Figure` as a mapping)."""
+    import attrs
+
+    from postmortem.render.tables import plain
+
+    if attrs.has(type(value)):
+        return {key: plain(item) for key, item in attrs.asdict(value, recurse=False).items()}  # type: ignore[arg-type]
+    return plain(value)
 
 
 def _scan(directory: str) -> "Repository":

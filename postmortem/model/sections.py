@@ -98,7 +98,9 @@ class SectionLabel:
     classification: Classification = describe("its label, at most the document's")
 
 
-def _check_time_zone(instance: object, attribute: "attrs.Attribute[str | None]", value: str | None) -> None:
+def _check_time_zone(
+    instance: object, attribute: "attrs.Attribute[str | None]", value: str | None
+) -> None:
     if value is None:
         return
     try:
@@ -119,14 +121,14 @@ def _percentage(instance: object, attribute: "attrs.Attribute[object]", value: o
         raise ValueError(f"a percentage is 0 to 100, found {value}")
 
 
-def count(doc: str) -> Any:
-    """An optional whole number that cannot be negative."""
+def non_negative(doc: str) -> Any:
+    """An optional count or quantity (users, records, hours, money) that cannot be negative."""
     return attrs.field(default=None, validator=_at_least_zero, metadata={"doc": doc})
 
 
-def amount(doc: str) -> Any:
-    """An optional quantity (hours, money) that cannot be negative."""
-    return attrs.field(default=None, validator=_at_least_zero, metadata={"doc": doc})
+def percentage(doc: str) -> Any:
+    """An optional share, 0 to 100."""
+    return attrs.field(default=None, validator=_percentage, metadata={"doc": doc})
 
 
 @attrs.define(kw_only=True)
@@ -226,11 +228,9 @@ class Impact:
     """Who and what was affected, for how long, and at what cost."""
 
     description: str | None = optional("the impact in prose")
-    users_affected: int | None = count("number of affected users")
-    users_affected_percent: float | None = attrs.field(
-        default=None, validator=_percentage, metadata={"doc": "share of all users affected, 0-100"}
-    )
-    records_affected: int | None = count("number of data records affected")
+    users_affected: int | None = non_negative("number of affected users")
+    users_affected_percent: float | None = percentage("share of all users affected, 0-100")
+    records_affected: int | None = non_negative("number of data records affected")
     user_impact: list[str] = items("how users were affected")
     duration: timedelta | None = optional("total downtime or degradation, e.g. 2h 30m")
     systems_affected: list[str] = items("affected systems, services or components")
@@ -327,7 +327,7 @@ class DataImpact:
     """One row of the data impact table."""
 
     data_type: str = describe("kind of data")
-    records_affected: int | None = count("number of records")
+    records_affected: int | None = non_negative("number of records")
     sensitivity: Sensitivity | None = optional("how sensitive the data is")
 
 
@@ -561,15 +561,15 @@ class CostAnalysis:
     """Direct and indirect cost of the incident."""
 
     currency: str = describe("ISO 4217 code of every amount here", default="USD")
-    engineering_hours: float | None = amount("engineering time spent, in hours")
-    hourly_rate: float | None = amount("cost of an engineering hour")
-    cloud_resources: float | None = amount("cloud resource cost")
-    external_consultants: float | None = amount("external consultants' fees")
-    legal_fees: float | None = amount("legal fees")
+    engineering_hours: float | None = non_negative("engineering time spent, in hours")
+    hourly_rate: float | None = non_negative("cost of an engineering hour")
+    cloud_resources: float | None = non_negative("cloud resource cost")
+    external_consultants: float | None = non_negative("external consultants' fees")
+    legal_fees: float | None = non_negative("legal fees")
     reputational_damage: str | None = optional("estimate of reputational damage")
-    user_churn: int | None = count("users lost")
-    lost_revenue: float | None = amount("revenue lost")
-    total: float | None = amount(
+    user_churn: int | None = non_negative("users lost")
+    lost_revenue: float | None = non_negative("revenue lost")
+    total: float | None = non_negative(
         "total estimated cost: the direct costs and lost revenue, when those are given"
     )
 

@@ -16,7 +16,7 @@ import attrs
 
 from postmortem._typing import strip_optional
 from postmortem.converter import format_duration
-from postmortem.model import ChecklistItem, Link, Money
+from postmortem.model import ChecklistItem, FollowUp, Link, Money
 
 __all__ = [
     "LABELS",
@@ -209,6 +209,8 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
         return "\n".join(
             f"- [{'x' if item.done else ' '}] {escape_line(item.item)}" for item in values
         )
+    if item_type is FollowUp:  # a horizon's checklist: ticked when done
+        return "\n".join(_checklist_line(item) for item in values)
     if attrs.has(item_type) and item_type is not Link:
         required = [
             (field.name, field_label(field.name))
@@ -219,6 +221,17 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
     return "\n".join(
         f"- {_inline(item) if not isinstance(item, str) else escape_line(item)}" for item in values
     )
+
+
+def _checklist_line(item: FollowUp) -> str:
+    done = item.status is not None and item.status.is_done
+    details = [
+        f"{label}: {_inline(value)}"
+        for label, value in (("owner", item.owner), ("due", item.due), ("ticket", item.ticket))
+        if value is not None
+    ]
+    suffix = f" ({'; '.join(details)})" if details else ""
+    return f"- [{'x' if done else ' '}] {escape_line(item.action)}{suffix}"
 
 
 def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
@@ -236,7 +249,7 @@ def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     named = {name for name, _ in columns}
     columns = [(name, heading) for name, heading in columns if heading is not None]
     extra: list[tuple[str, str | None]] = [
-        (field.name, field_label(field.name))
+        (field.name, "ID" if field.name == "id" else field_label(field.name))
         for field in fields.values()
         if field.name not in named and any(not _empty(getattr(row, field.name)) for row in rows)
     ]

@@ -385,9 +385,10 @@ def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
     per class costs more at start-up than a hook that checks one file takes in all.
     """
     fields = [
-        (field.name, field.type, field.default is attrs.NOTHING) for field in attrs.fields(cls)
+        (field.name, field.type, field.default is attrs.NOTHING, field)
+        for field in attrs.fields(cls)
     ]
-    names = frozenset(name for name, _, _ in fields)
+    names = frozenset(name for name, _, _, _ in fields)
     hooks: dict[str, Callable[[Any, Any], Any]] = {}
 
     def structure_mapping(value: Any, _: Any) -> Any:
@@ -395,13 +396,15 @@ def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
             raise _expect("a mapping", value)
         arguments = {}
         errors: list[Exception] = []
-        for name, field_type, required in fields:
+        for name, field_type, required, field in fields:
             if name in value:
                 hook = hooks.get(name)
                 if hook is None:
                     hook = hooks[name] = _converter.get_structure_hook(field_type)
                 try:
                     arguments[name] = hook(value[name], field_type)
+                    if field.validator is not None:  # its problem at its key, not the class's
+                        field.validator(None, field, arguments[name])
                 except Exception as error:
                     errors.append(_noted(error, name, field_type))
             elif required:
@@ -453,17 +456,19 @@ def structure(
     cls: type[T] = PostMortem,  # type: ignore[assignment]
     *,
     ticket_url: str | None = None,
+    time_zone: str | None = None,
 ) -> T:
     """Build a model object from plain data; raises a cattrs validation error on bad data.
 
     Where a link is expected, a string is its URL; a ticket key alone (``PLAT-2231``)
     becomes a link through ``ticket_url`` (``https://jira.example.com/browse/{key}``),
     and is an error without one. A time without a UTC offset is read in the zone of
-    ``metadata.time_zone``, and is an error where the data declares none. Use
+    ``metadata.time_zone`` (else ``time_zone``), and is an error where neither is given. Use
     :func:`structure_problems` to turn an error into located field paths.
     """
     token = _ticket_url.set(ticket_url)
-    zone_token = _time_zone.set(_declared_zone(data))
+    declared = _declared_zone(data)
+    zone_token = _time_zone.set(declared or (ZoneInfo(time_zone) if time_zone else None))
     try:
         return _converter.structure(data, cls)
     finally:

@@ -29,7 +29,9 @@ from postmortem.converter import (
 from postmortem.errors import DocumentError, Problem
 from postmortem.model import (
     SECTION_NAMES,
+    Cause,
     ChecklistItem,
+    FollowUp,
     Link,
     Money,
     Person,
@@ -39,8 +41,12 @@ from postmortem.model import (
 from postmortem.patterns import compile_linear
 from postmortem.profiles import PROFILES
 from postmortem.render.markdown import LEAD_FIELDS, encode_url, field_label
+from postmortem.upgrade import MILESTONE_WORDS, assign_ids
 
-__all__ = ["Imported", "detect_profile", "import_markdown", "normalize"]
+__all__ = ["IMPORTED_TIME_ZONE", "Imported", "detect_profile", "import_markdown", "normalize"]
+
+IMPORTED_TIME_ZONE = "UTC"
+"""The zone of the times an imported document writes without one (``metadata.time_zone``)."""
 
 
 @attrs.frozen
@@ -122,15 +128,15 @@ _ALIASES: dict[str, str] = {
     "key facts": "impact",
     "impact assessment": "impact",
     "incident timeline": "timeline",
-    "root cause analysis": "attack_analysis",
-    "primary cause": "root_cause.description",
+    "root cause analysis": "root_cause",
+    "primary cause": "root_cause.causes",
     "5 whys": "root_cause.five_whys",
-    "attack vector if security breach": "root_cause.attack_vector",
-    "how did they get in initial access": "attack_analysis.initial_access",
-    "what did they find discovery": "attack_analysis.discovery",
-    "how did they move lateral movement": "attack_analysis.lateral_movement",
-    "what did they take impact": "attack_analysis.impact",
-    "when could we have detected it detection gaps": "attack_analysis.detection_gaps",
+    "attack vector if security breach": "root_cause.attack.initial_access.description",
+    "how did they get in initial access": "root_cause.attack.initial_access",
+    "what did they find discovery": "root_cause.attack.discovery",
+    "how did they move lateral movement": "root_cause.attack.lateral_movement",
+    "what did they take impact": "root_cause.attack.impact",
+    "when could we have detected it detection gaps": "root_cause.attack.detection_gaps",
     "containment and remediation": "response",
     "response actions": "response",
     "immediate actions completed": "response.immediate",
@@ -566,6 +572,9 @@ class _Importer:
                         continue
                     if item_type is ChecklistItem:
                         result.append({"item": _multiline(text), "done": bool(item.checked)})
+                    elif item_type is FollowUp and item.checked is not None:
+                        status = "Completed" if item.checked else "Open"
+                        result.append({"action": _multiline(text), "status": status})
                     elif item_type is str:
                         nested = [f"- {_unescape(detail).strip()}" for detail in item.details]
                         result.append(_multiline("\n".join([text, *nested])))
@@ -575,6 +584,8 @@ class _Importer:
                             result.append(link)
                     else:
                         result.extend(self.read_list_item(item_type, item))
+            elif block.kind == "paragraph" and item_type is Cause:
+                result.append({"description": _multiline(_text([block]))})
             elif block.kind == "paragraph" and item_type is Link:
                 for found in _INLINE_LINK.finditer(block.text):
                     link = self.scalar(Link, _unescape(found.group()), block.line)
@@ -651,7 +662,7 @@ class _Importer:
         path = self.elsewhere(key)
         assert path is not None
         text = _without_hard_break(rest)
-        dates = _RANGE.search(text) if path == ("metadata", "incident_start") else None
+        dates = _RANGE.search(text) if path == ("metadata", "lifecycle", "started") else None
         if dates is not None:
             text, end = dates.group(1), dates.group(2)
             self.read_elsewhere("incident end", end, line)
@@ -685,8 +696,9 @@ class _Importer:
                     placeheld.add(column)
                 if column is None or not text or _placeholder(text):
                     continue
-                if column == "time" and "milestone" in fields and normalize(text) in _MILESTONES:
-                    item["milestone"] = text  # the post-mortem template's "Incident began" row
+                milestone = MILESTONE_WORDS.get(normalize(text))
+                if column == "time" and "milestone" in fields and milestone is not None:
+                    item["milestone"] = milestone  # the post-mortem template's "Incident began"
                     continue
                 value = self.scalar(fields[column].type, text, block.line + offset)
                 if value is not None:
@@ -712,7 +724,7 @@ class _Importer:
         labels = self.labels(type_)
         # Text before any label belongs to the section's main prose (or its first text field);
         # a table before any label to its first table-shaped list.
-        lead = next((name for name in (*LEAD_FIELDS, "note") if name in fields), None)
+        lead = next((name for name in (*LEAD_FIELDS, "note", "causes") if name in fields), None)
         table_field = next(
             (
                 name
@@ -812,7 +824,7 @@ class _Importer:
             if isinstance(type_, type) and issubclass(type_, Enum):
                 return _choice(type_, text)
             value = _us_date(_utc_as_offset(self.on_incident_day(text)))
-            structure(value, type_)  # dates and times: the converter reads them, or says why not
+            structure(value, type_, time_zone=IMPORTED_TIME_ZONE)  # or says why not
             return value
         except Exception:
             self.keep(
@@ -826,8 +838,14 @@ class _Importer:
         if not _TIME_OF_DAY.match(text):
             return text
         metadata = self.data["metadata"]
-        for field in ("incident_start", "detected", "created", "report_date"):
-            day = re.match(r"\d{4}-\d{2}-\d{2}", str(metadata.get(field, "")))
+        lifecycle = metadata.get("lifecycle") or {}
+        for value in (
+            lifecycle.get("started"),
+            lifecycle.get("detected"),
+            metadata.get("created"),
+            metadata.get("report_date"),
+        ):
+            day = re.match(r"\d{4}-\d{2}-\d{2}", str(value or ""))
             if day:
                 return f"{day.group()} {text}"
         return text
@@ -847,22 +865,16 @@ _TEMPLATE_GUIDANCE = frozenset(
 )
 """Sentences the templates and our layouts print, not a person's words."""
 _ELSEWHERE: dict[str, tuple[str, ...]] = {
-    "incident date s": ("metadata", "incident_start"),
-    "detection date": ("metadata", "detected"),
+    "incident date s": ("metadata", "lifecycle", "started"),
+    "incident date": ("metadata", "lifecycle", "started"),
+    "incident end": ("metadata", "lifecycle", "resolved"),
+    "detection date": ("metadata", "lifecycle", "detected"),
+    "date detected": ("metadata", "lifecycle", "detected"),
+    "date resolved": ("metadata", "lifecycle", "resolved"),
     "current status": ("metadata", "incident_status"),
     "time to detection": ("detection", "time_to_detect"),
 }
 _RANGE = compile_linear(r"^(.+?)\s+(?:-|\x{2013}|to)\s+(.+)$")
-_MILESTONES = frozenset(
-    {
-        "incident began",
-        "detected",
-        "response started",
-        "root cause identified",
-        "mitigation applied",
-        "resolved",
-    }
-)
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*UTC)?$")
 _CLASSIFIED_AS = re.compile(r"^This document is classified as (?P<label>.*?)\.?$", re.IGNORECASE)
 # The value is everything after the colon (a line break included), trimmed in Python: a
@@ -1114,6 +1126,8 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
     chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
     importer = _Importer(source, chosen)
     importer.run(blocks)
+    importer.data["metadata"].setdefault("time_zone", IMPORTED_TIME_ZONE)
+    assign_ids(importer.data)
     try:
         document = structure(importer.data, PostMortem)
     except Exception as error:  # every structuring failure becomes a located problem

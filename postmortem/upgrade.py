@@ -14,9 +14,16 @@ import attrs
 
 from postmortem.converter import FieldPath
 
-__all__ = ["Upgrade", "assign_ids", "original_path", "upgrade", "written_schema"]
+__all__ = [
+    "MILESTONE_WORDS",
+    "Upgrade",
+    "assign_ids",
+    "original_path",
+    "upgrade",
+    "written_schema",
+]
 
-_MILESTONES = {
+MILESTONE_WORDS = {
     "incident began": "started",
     "began": "started",
     "start": "started",
@@ -35,7 +42,8 @@ _MILESTONES = {
     "closed": "closed",
     "incident closed": "closed",
 }
-"""Schema 1's milestone words (the post-mortem template's rows), as lifecycle moments."""
+"""The milestone words of schema 1 and of the post-mortem template's rows, as lifecycle
+moments (normalised: lower case, single spaces)."""
 
 _LIFECYCLE_FROM_METADATA = (
     ("incident_start", "started"),
@@ -86,7 +94,7 @@ def upgrade(data: Any) -> Upgrade:
         upgraded["recommendations"] = [_recommendation(item) for item in recommendations]
     for section in _HORIZON_SECTIONS:
         if isinstance(upgraded.get(section), dict):
-            upgraded[section] = _horizons(upgraded[section])
+            upgraded[section] = _horizons(upgraded[section], section, moves)
     evidence = upgraded.get("evidence")
     if isinstance(evidence, list):
         upgraded["evidence"] = [_evidence(item) for item in evidence]
@@ -133,7 +141,7 @@ def _event(event: Any) -> Any:
     if not isinstance(event, dict) or not isinstance(event.get("milestone"), str):
         return event
     words = " ".join(event["milestone"].lower().split())
-    return {**event, "milestone": _MILESTONES.get(words, event["milestone"])}
+    return {**event, "milestone": MILESTONE_WORDS.get(words, event["milestone"])}
 
 
 def _root_cause(document: dict[str, Any], moves: list[tuple[FieldPath, FieldPath]]) -> None:
@@ -186,11 +194,17 @@ def _recommendation(item: Any) -> Any:
     return item
 
 
-def _horizons(plan: dict[str, Any]) -> Any:
+def _horizons(plan: dict[str, Any], section: str, moves: list[tuple[FieldPath, FieldPath]]) -> Any:
     upgraded = dict(plan)
     for horizon in _HORIZONS:
         if isinstance(plan.get(horizon), list):
             upgraded[horizon] = [_checklist_item(item) for item in plan[horizon]]
+            for index, item in enumerate(plan[horizon]):
+                where = (section, horizon, index)
+                if isinstance(item, dict) and "item" in item:
+                    moves.append(((*where, "action"), (*where, "item")))
+                if isinstance(item, dict) and isinstance(item.get("done"), bool):
+                    moves.append(((*where, "status"), (*where, "done")))
     return upgraded
 
 
@@ -201,9 +215,8 @@ def _checklist_item(item: Any) -> Any:
     for key, value in item.items():
         if key == "item":
             upgraded["action"] = value
-        elif key == "done":
-            if value is True:
-                upgraded["status"] = "Completed"
+        elif key == "done" and isinstance(value, bool):
+            upgraded["status"] = "Completed" if value else "Open"
         else:
             upgraded[key] = value
     return upgraded

@@ -1316,9 +1316,9 @@ def _with_moved_comments(
     """``written`` with the comments of each moved value in ``original`` moved with it: the
     comment at the end of its line to the end of its new line (where that has none), and the
     comment lines right above its key (where ``written`` kept them once) above its new key."""
-    old_tree, new_tree = compose(original, source), compose(written, source)
+    old_tree = compose(original, source)
     old_lines, new_lines = original.splitlines(), written.splitlines(keepends=True)
-    for new, old in moves:
+    for new, old in _with_descendants(moves, _node_at(old_tree, ())):
         new_lines = _comments_above_moved(old_tree, old_lines, new_lines, new, old, source)
         new_tree = compose("".join(new_lines), source)
         old_node, new_node = _node_at(old_tree, old), _node_at(new_tree, new)
@@ -1334,6 +1334,27 @@ def _with_moved_comments(
             continue
         new_lines[new_end.line] = content + comment + line[len(content) :]
     return "".join(new_lines)
+
+
+def _with_descendants(
+    moves: Sequence[tuple[FieldPath, FieldPath]], root: Node | None
+) -> list[tuple[FieldPath, FieldPath]]:
+    """Each move, followed by one for every entry inside the moved value (a mapping or list
+    moves with its keys and items)."""
+    expanded: list[tuple[FieldPath, FieldPath]] = []
+
+    def add(new: FieldPath, old: FieldPath, node: Node | None) -> None:
+        expanded.append((new, old))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                add((*new, key.value), (*old, key.value), value)
+        elif isinstance(node, SequenceNode):
+            for index, value in enumerate(node.value):
+                add((*new, index), (*old, index), value)
+
+    for new, old in moves:
+        add(new, old, _node_at(root, old))
+    return expanded
 
 
 def _comments_above_moved(
@@ -1360,16 +1381,17 @@ def _comments_above_moved(
         for at in range(len(stripped) - len(block) + 1)
         if block and stripped[at : at + len(block)] == block
     ]
-    if len(starts) != 1:
-        return new_lines
+    if not block or len(starts) > 1:
+        return new_lines  # none, or kept at more than one place: which one is not known
     target_line, target_column = locate(new_tree, new, at_key=True)
-    if starts[0] <= target_line - 1 < starts[0] + len(block):
+    if starts and starts[0] <= target_line - 1 < starts[0] + len(block):
         return new_lines
     line_break = new_lines[target_line - 1][len(new_lines[target_line - 1].rstrip("\r\n")) :]
     indented = [" " * (target_column - 1) + line + (line_break or "\n") for line in block]
     result = new_lines[: target_line - 1] + indented + new_lines[target_line - 1 :]
-    start = starts[0] + (len(block) if starts[0] >= target_line - 1 else 0)
-    del result[start : start + len(block)]
+    if starts:  # kept where the value was: moved with it
+        start = starts[0] + (len(block) if starts[0] >= target_line - 1 else 0)
+        del result[start : start + len(block)]
     return result
 
 

@@ -69,16 +69,49 @@ def for_type(
         in_rows = {key: value for key, value in (scalars or {}).items() if key != VERBATIM}
         return st.lists(for_type(get_args(type_)[0], in_rows), max_size=2)
     if attrs.has(type_):
-        fields = {
-            field.name: st.none() | chosen[VERBATIM]
-            if field.metadata.get("verbatim") and VERBATIM in chosen
-            else for_type(field.type, scalars)
-            for field in attrs.fields(type_)
-        }
-        return st.builds(type_, **fields)
+        return st.builds(
+            type_,
+            **{field.name: _for_field(field, chosen, scalars) for field in attrs.fields(type_)},
+        )
     if isinstance(type_, type) and issubclass(type_, Enum):
         return st.sampled_from(list(type_))
     raise TypeError(type_)
+
+
+TIME_ZONES = st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+
+
+def _for_field(
+    field: "attrs.Attribute[Any]",
+    chosen: dict[Any, st.SearchStrategy[Any]],
+    scalars: dict[Any, st.SearchStrategy[Any]] | None,
+) -> st.SearchStrategy[Any]:
+    """Values the field holds: within the bounds its metadata declares."""
+    if field.metadata.get("verbatim") and VERBATIM in chosen:
+        return st.none() | chosen[VERBATIM]
+    if field.metadata.get("format") == "time-zone":
+        return st.none() | TIME_ZONES
+    low, high = field.metadata.get("minimum"), field.metadata.get("maximum")
+    if low is None and high is None:
+        return for_type(field.type, scalars)
+    if strip_optional(field.type) is int:
+        return st.none() | st.integers(
+            min_value=low, max_value=high if high is not None else 2**63 - 1
+        )
+    return st.none() | st.floats(
+        min_value=low, max_value=high, allow_nan=False, allow_infinity=False
+    )
+
+
+def fitting_severity(doc: PostMortem) -> PostMortem:
+    """``doc`` with its severity moved onto its profile's scale, at the same rank."""
+    from postmortem.profiles import get_profile
+
+    severity = doc.metadata.severity
+    if severity is not None:
+        levels = get_profile(doc.profile).severities
+        doc.metadata.severity = levels[min(severity.rank, len(levels)) - 1]
+    return doc
 
 
 def instances(cls: type[T]) -> st.SearchStrategy[T]:
@@ -92,7 +125,7 @@ documents: st.SearchStrategy[PostMortem] = st.builds(
         for field in attrs.fields(PostMortem)
         if field.name != "schema_version"
     },
-)
+).map(fitting_severity)
 
 
 # Documents as Markdown can carry them: text without the characters and spacing that
@@ -146,4 +179,4 @@ def markdown_documents(profile: ProfileName) -> st.SearchStrategy[PostMortem]:
             for field in attrs.fields(PostMortem)
             if field.name not in ("schema_version", "profile", "unmapped")
         },
-    )
+    ).map(fitting_severity)

@@ -77,9 +77,23 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     assert [path for path, _ in found] == ["[0].action", "[1].due", "[1].status", "[2].action"]
 
 
-def test_naive_timestamps_are_utc_and_offsets_are_kept() -> None:
-    event = converter.structure({"time": datetime(2024, 5, 1, 12, 0)}, TimelineEvent)
-    assert event.time == datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+def test_a_time_without_offset_is_read_in_the_declared_zone() -> None:
+    naive = {"time": datetime(2024, 5, 1, 12, 0)}
+    found = problems(naive, TimelineEvent)
+    assert found == [("time", f"2024-05-01 12:00:00 {converter.NO_TIME_ZONE}")]
+    document = {
+        "profile": "postmortem",
+        "metadata": {"id": "x", "time_zone": "Europe/Berlin"},
+        "timeline": {"events": [naive]},
+    }
+    structured = converter.structure(document)
+    assert structured.timeline is not None
+    event = structured.timeline.events[0]
+    assert event.time == datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)  # summer time
+    assert event.time is not None and event.time.utcoffset() == timedelta(hours=2)
+
+
+def test_offsets_are_kept() -> None:
     plus_two = timezone(timedelta(hours=2))
     event = converter.structure({"time": "2024-05-01T12:00:00+02:00"}, TimelineEvent)
     assert event.time is not None
@@ -98,13 +112,19 @@ def test_naive_timestamps_are_utc_and_offsets_are_kept() -> None:
         ("PT2H30M", timedelta(hours=2, minutes=30)),
         ("P1DT1S", timedelta(days=1, seconds=1)),
         ("1.5h", timedelta(minutes=90)),
+        ("2 hours", timedelta(hours=2)),
+        ("3 days", timedelta(days=3)),
+        ("2 weeks 1 day", timedelta(days=15)),
+        ("7 years", timedelta(days=7 * 365)),
     ],
 )
 def test_durations_parse(text: str, expected: timedelta) -> None:
     assert converter.parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "soon", "2 hours", "P", "5x", "2h and 3m"])
+@pytest.mark.parametrize(
+    "text", ["", "soon", "P", "5x", "2h and 3m", "3 months", "2 hoursx", "a few days"]
+)
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         converter.parse_duration(text)

@@ -195,7 +195,7 @@ def test_a_team_layout_may_extend_the_built_in_base_and_include_its_own_parts(
 def test_a_model_object_shows_its_fields_and_nothing_else(tmp_path: Path) -> None:
     (tmp_path / "layouts").mkdir()
     (tmp_path / LAYOUT).write_text(
-        "{{ doc.metadata.title }} {{ doc.action_items | length }} {{ doc.open_action_items }}",
+        "{{ doc.metadata.title }} {{ doc.action_items | length }} {{ doc.open_follow_ups }}",
         encoding="utf-8",
     )
     with pytest.raises(LayoutError) as raised:
@@ -205,5 +205,5 @@ def test_a_model_object_shows_its_fields_and_nothing_else(tmp_path: Path) -> Non
         1,
         0,
         "",
-        "access to attribute 'open_action_items' of 'PostMortem' object is unsafe.",
+        "access to attribute 'open_follow_ups' of 'PostMortem' object is unsafe.",
     )

@@ -171,3 +171,18 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return ExitCode.CLEAN
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from postmortem.migrate import Migrated, migrate
+    from postmortem.reporting import styled
+
+    status = ExitCode.CLEAN
+    for result in migrate(args.paths):
+        if isinstance(result, Migrated):
+            print(terminal_text(f"{result.path}: {result.kind} migrated"))
+            continue
+        for problem in result.problems:
+            print(styled(problem, sys.stdout))
+        status = ExitCode.FINDINGS
+    return status

@@ -11,6 +11,7 @@ from postmortem.cli.documents import (
     run_check,
     run_export,
     run_import,
+    run_migrate,
     run_new,
     run_render,
     run_validate,
@@ -83,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     validate.set_defaults(run=run_validate)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="rewrite documents of an older schema in the current one, comments kept",
+    )
+    migrate.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH",
+        help="documents, or folders to search for them (default: the current folder)",
+    )  # fmt: skip
+    migrate.set_defaults(run=run_migrate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the document")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")

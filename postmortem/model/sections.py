@@ -6,6 +6,7 @@ of its own. Every field is optional or defaults to empty: what a profile
 requires is the profile's business, not the model's.
 """
 
+import math
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -111,24 +112,27 @@ def _check_time_zone(
         ) from None
 
 
-def _at_least_zero(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
-    if isinstance(value, int | float) and value < 0:
+def _in_range(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
+    """The bounds a quantity field declares in its metadata (``minimum``, ``maximum``)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    low: float = attribute.metadata.get("minimum", -math.inf)
+    high: float = attribute.metadata.get("maximum", math.inf)
+    if high != math.inf and not low <= value <= high:
+        raise ValueError(f"must be {low} to {high}, found {value}")
+    if value < low:
         raise ValueError(f"must not be negative, found {value}")
-
-
-def _percentage(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
-    if isinstance(value, int | float) and not 0 <= value <= 100:
-        raise ValueError(f"a percentage is 0 to 100, found {value}")
 
 
 def non_negative(doc: str) -> Any:
     """An optional count or quantity (users, records, hours, money) that cannot be negative."""
-    return attrs.field(default=None, validator=_at_least_zero, metadata={"doc": doc})
+    return attrs.field(default=None, validator=_in_range, metadata={"doc": doc, "minimum": 0})
 
 
 def percentage(doc: str) -> Any:
     """An optional share, 0 to 100."""
-    return attrs.field(default=None, validator=_percentage, metadata={"doc": doc})
+    metadata = {"doc": doc, "minimum": 0, "maximum": 100}
+    return attrs.field(default=None, validator=_in_range, metadata=metadata)
 
 
 @attrs.define(kw_only=True)
@@ -171,10 +175,14 @@ class Metadata:
     created: When | None = optional("when the document was created")
     updated: When | None = optional("when the document was last updated")
     report_date: date | None = optional("date of the report")
-    time_zone: str | None = describe(
-        "IANA time zone in which times written without a UTC offset are read, e.g. Europe/Berlin",
+    time_zone: str | None = attrs.field(
         default=None,
         validator=_check_time_zone,
+        metadata={
+            "doc": "IANA time zone in which times written without a UTC offset are read, "
+            "e.g. Europe/Berlin",
+            "format": "time-zone",
+        },
     )
     lifecycle: Lifecycle | None = optional(
         "when the incident started, was detected, acknowledged, mitigated, resolved, closed"

@@ -3,10 +3,10 @@
 An element resolves by meaning, in this order: a field of the home of the heading it stands
 under, named by the element's words (``FIELD_WORDS``) or by the words themselves (``Due
 Date`` in an action item table is ``due``, ``Owner`` is ``owner``); else the document-wide
-vocabulary (``HEADINGS``, ``LABELS``); else, for a heading, the document's section of that
-name. A row label that is only a value of its column (a role in the approvals table) lives
-in that column's text field; a checklist item lives in its heading's list of checklist items
-or follow-ups.
+vocabulary (``HEADING_PATTERNS`` and ``HEADINGS`` for headings, ``LABELS`` for the rest);
+else, for a heading, the document's section of that name. A row label that is only a value
+of its column (a role in the approvals table) lives in that column's text field; a checklist
+item lives in its heading's list of checklist items or follow-ups.
 
 A home fits when the element's words say what kind of value it holds and the home's type is
 of that kind (see :class:`Kind`), and an enum home accepts every word the template prints
@@ -222,7 +222,6 @@ class Home:
     """A field of the model, reached from :class:`PostMortem` by ``path``."""
 
     path: str
-    owner: type
     attribute: "attrs.Attribute[Any]"
 
     @property
@@ -246,7 +245,7 @@ def walk(path: str) -> Home:
         fields = attrs.fields_dict(current)
         if name not in fields:
             raise ValueError(f"{path}: no field {name!r} in {current.__name__}")
-        home = Home(path, current, fields[name])
+        home = Home(path, fields[name])
         if number == len(steps):
             return home
         is_list = get_origin(home.type) is list
@@ -352,8 +351,9 @@ def fits(kind: Kind, home: Home) -> bool:
     return bool(checks[kind]())
 
 
-_TYPED = (date, datetime, timedelta, int, float, bool, Money, Link)
-"""Types a home only has when the element's words say so: text and structure fit anything."""
+_TYPED = (timedelta, int, float, bool, Money, Link)
+"""Types of value, besides dates and times, that a home may only have when the element's
+words say it holds one; text and structure hold anything."""
 
 
 @attrs.frozen
@@ -399,8 +399,10 @@ def _heading_paths(element: Element, key: str, context: str | None) -> Paths | N
 
 def _label_paths(element: Element, key: str, context: str | None) -> Paths | None:
     relative = _relative(context, key)
-    if relative or key in LABELS:
-        return relative or LABELS[key]
+    if relative:
+        return relative
+    if key in LABELS:
+        return LABELS[key]
     if element.part is Part.ROW:
         column = _relative(context, normalize(element.column))
         if column and all(walk(path).type is str for path in column):
@@ -423,7 +425,8 @@ def place(elements: list[Element]) -> list[Placement]:
         key = normalize(element.text)
         if element.part is Part.HEADING:
             paths = _heading_paths(element, key, context)
-            heading_homes[(*element.context, element.text)] = paths or ()
+            within = (*element.context, element.text)
+            heading_homes[within] = paths or ()
         else:
             paths = _label_paths(element, key, context)
         placements.append(Placement(element, paths))
@@ -444,7 +447,7 @@ def _enum_problem(
         ]
         return None if len(named) == 1 else f"names {len(named)} of {enum_type.__name__}'s values"
     words = _words(element)
-    refused = [word for word in words if word not in values]
+    refused = list(dict.fromkeys(word for word in words if word not in values))
     if refused:
         return f"{enum_type.__name__} refuses {refused} (it has {values})"
     if not words and Kind.CHOICE not in element_kinds:
@@ -454,7 +457,7 @@ def _enum_problem(
 
 def _fit_problems(element: Element, homes: list[Home]) -> Iterator[str]:
     element_kinds = kinds(element)
-    for kind in sorted(element_kinds, key=lambda kind: kind.value):
+    for kind in [kind for kind in Kind if kind in element_kinds]:
         if not any(fits(kind, home) for home in homes):
             yield f"its words say {kind.value}, but no home is: {[home.path for home in homes]}"
     for home in homes:
@@ -462,13 +465,16 @@ def _fit_problems(element: Element, homes: list[Home]) -> Iterator[str]:
             problem = _enum_problem(element, home.value_type, element_kinds)
             if problem:
                 yield f"{home.path}: {problem}"
-        elif _is_typed(home) and not any(fits(kind, home) for kind in element_kinds):
-            if element.part is Part.HEADING and get_origin(home.type) is list:
-                continue  # a heading over a list of values of one type: a section of them
+        elif _needs_a_kind(element, home) and not any(fits(kind, home) for kind in element_kinds):
             yield f"{home.path} is {home.type}, which nothing in its words calls for"
 
 
-def _is_typed(home: Home) -> bool:
+def _needs_a_kind(element: Element, home: Home) -> bool:
+    """Whether the element's words must say what ``home`` holds: they must for a typed value
+    (a time, a number, a link, a flag), not for text or structure, nor for a heading over a
+    list of values (a section of them, such as the attachments)."""
+    if element.part is Part.HEADING and get_origin(home.type) is list:
+        return False
     return home.value_type in _TYPED or _is_time(home.value_type)
 
 

@@ -45,10 +45,8 @@ class Element:
     values: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        where = " > ".join(self.context)
-        return f"line {self.line}: {self.part.value} {self.text!r}" + (
-            f" under {where}" * bool(where)
-        )
+        described = f"line {self.line}: {self.part.value} {self.text!r}"
+        return f"{described} under {' > '.join(self.context)}" if self.context else described
 
 
 _HTML_COMMENT = re.compile(r"<!--.*?-->")
@@ -57,13 +55,15 @@ _HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.+?)\s*$")
 _BOLD_ALONE = re.compile(r"^\*\*(?P<text>[^*]+?):?\*\*:?$")
 _BOLD_KEY = re.compile(r"^\*\*(?P<key>[^*]+?):?\*\*\s*[:-]?\s*(?P<value>.+)$")
 _PLAIN_KEY = re.compile(r"^\[?(?P<key>[A-Za-z][\w ()'&/-]{0,40}?)\s*:(?P<value>.*)$")
+"""``Key: value``; the ``[`` is what is left of a link whose ``</a>`` closed too early (000)."""
 _KEYS_RUN_TOGETHER = re.compile(r"(?<=:)(?=[A-Z])")
-_LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+\.)\s+(?P<body>.*)$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+(?P<body>.*)$")
 _CHECKBOX = re.compile(r"^\[[ xX]\]\s+(?P<item>.+)$")
 _TABLE_SEPARATOR = re.compile(r"^[\s|:-]+$")
 _KEY_VALUE_HEADERS = frozenset({"value", "details"})
 """The second header of a table of key/value rows (``| Attribute | Value |``)."""
 _SENTENCE_END = (".", "?", "!")
+_TITLE_LEVEL = 1
 _BARE_HEADING_LEVEL = 2
 _BOLD_HEADING_LEVEL = 7
 """A bold line standing alone heads what follows it, below every marked-up heading."""
@@ -174,33 +174,43 @@ class _Reader:
                 self.add(Part.KEY, match.group("key"), line, (match.group("value"),))
         return any(keys)
 
-    def prose_or_heading(self, text: str, line: int) -> None:
+    def line(self, text: str, number: int) -> None:
+        """A line standing alone: a heading, a bold line heading what follows, key lines, or
+        prose; in a template without heading markup, a bare line that is no sentence is a
+        heading, the first one its title."""
+        heading = _HEADING.match(text)
         bold = _BOLD_ALONE.match(text)
-        if bold:
-            self.heading(_BOLD_HEADING_LEVEL, bold.group("text"), line)
-        elif self.key_line(text, line):
-            pass
+        if heading:
+            self.heading(len(heading.group("marks")), heading.group("text"), number)
+        elif bold:
+            self.heading(_BOLD_HEADING_LEVEL, bold.group("text"), number)
+        elif self.key_line(text, number):
+            return
         elif self.bare_headings and not text.startswith("[") and not text.endswith(_SENTENCE_END):
-            self.heading(1 if not self.found else _BARE_HEADING_LEVEL, text, line)
+            self.heading(_BARE_HEADING_LEVEL if self.found else _TITLE_LEVEL, text, number)
+
+
+def _kind_of_line(line: str) -> str:
+    return "table" if line.startswith("|") else "list" if _LIST_ITEM.match(line) else "line"
 
 
 def _blocks(text: str) -> Iterator[tuple[str, list[tuple[int, str]]]]:
-    """("table" | "list" | "line", its numbered lines), fenced code left out."""
-    block_kind, block, fenced = "", [], False
+    """Runs of table rows, runs of list items and lines standing alone, as ("table" | "list" |
+    "line", the numbered lines); blank lines and fenced code end a run and are left out."""
+    kind, fenced = "", False
+    run: list[tuple[int, str]] = []
     for number, raw in enumerate(text.splitlines(), 1):
-        if raw.strip().startswith("```"):
-            fenced = not fenced
-            continue
-        line = _clean(raw)
-        kind = "table" if line.startswith("|") else "list" if _LIST_ITEM.match(line) else "line"
-        if fenced or not line or kind != block_kind or kind == "line":
-            if block:
-                yield block_kind, block
-            block_kind, block = kind, []
-        if not fenced and line:
-            block.append((number, line))
-    if block:
-        yield block_kind, block
+        fence = raw.strip().startswith("```")
+        fenced ^= fence
+        line = "" if fenced or fence else _clean(raw)
+        if run and (not line or _kind_of_line(line) != kind or kind == "line"):
+            yield kind, run
+            run = []
+        if line:
+            kind = _kind_of_line(line)
+            run.append((number, line))
+    if run:
+        yield kind, run
 
 
 def extract(text: str) -> list[Element]:
@@ -217,10 +227,6 @@ def extract(text: str) -> list[Element]:
             ]
             reader.list_block(items)
         else:
-            ((line, content),) = block
-            heading = _HEADING.match(content)
-            if heading:
-                reader.heading(len(heading.group("marks")), heading.group("text"), line)
-            else:
-                reader.prose_or_heading(content, line)
+            ((number, line),) = block
+            reader.line(line, number)
     return reader.found

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         stats,
     )
     from postmortem.schema import json_schema
-    from postmortem.yaml_io import dump, dumps, edit, load, loads
+    from postmortem.yaml_io import dump, dumps, edit, load, loads, migrate_text
 
 _LAZY = {
     "Labels": "postmortem.audiences",
@@ -78,6 +78,7 @@ _LAZY = {
     "edit": "postmortem.yaml_io",
     "load": "postmortem.yaml_io",
     "loads": "postmortem.yaml_io",
+    "migrate_text": "postmortem.yaml_io",
 }
 
 __all__ = [
@@ -118,6 +119,7 @@ __all__ = [
     "json_schema",
     "load",
     "loads",
+    "migrate_text",
     "milestones",
     "open_actions",
     "render_markdown",

@@ -9,7 +9,7 @@ What matches no field is kept verbatim in ``unmapped`` with a warning naming its
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache, lru_cache
 from typing import Any, get_args, get_origin
@@ -375,6 +375,7 @@ class _Importer:
         self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
+        self.without_zone = False  # a time was read without a UTC offset
         self.lines: dict[FieldPath, int] = {}
         """The line each value read was found on, by its place in ``data``."""
         self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
@@ -573,8 +574,7 @@ class _Importer:
                     if item_type is ChecklistItem:
                         result.append({"item": _multiline(text), "done": bool(item.checked)})
                     elif item_type is FollowUp and item.checked is not None:
-                        status = "Completed" if item.checked else "Open"
-                        result.append({"action": _multiline(text), "status": status})
+                        result.append(self.checklist_follow_up(text, item.checked, item.line))
                     elif item_type is str:
                         nested = [f"- {_unescape(detail).strip()}" for detail in item.details]
                         result.append(_multiline("\n".join([text, *nested])))
@@ -787,6 +787,25 @@ class _Importer:
         finish(current or lead)
         return result
 
+    def checklist_follow_up(self, text: str, checked: bool, line: int) -> dict[str, Any]:
+        """A horizon's checklist line, as the layouts write it: ``action (owner: ...; due:
+        ...)``, the box saying whether it is done."""
+        item: dict[str, Any] = {"status": "Completed"} if checked else {}
+        action, details = text, {}
+        start = text.rfind(" (")
+        if text.endswith(")") and start > 0:
+            fields = attrs.fields_dict(FollowUp)
+            pairs = [part.partition(": ") for part in text[start + 2 : -1].split("; ")]
+            if all(name in fields and value for name, _, value in pairs):
+                action, details = text[:start], {name: value for name, _, value in pairs}
+        for name, value in details.items():
+            field_type = attrs.fields_dict(FollowUp)[name].type
+            if name == "addresses":
+                item[name] = [part.strip() for part in value.split(",") if part.strip()]
+            elif (read := self.scalar(field_type, value, line)) is not None:
+                item[name] = read
+        return {"action": _multiline(action), **item}
+
     def labels(self, type_: Any) -> dict[str, str]:
         return _labels(type_, self.profile.name)
 
@@ -824,7 +843,9 @@ class _Importer:
             if isinstance(type_, type) and issubclass(type_, Enum):
                 return _choice(type_, text)
             value = _us_date(_utc_as_offset(self.on_incident_day(text)))
-            structure(value, type_, time_zone=IMPORTED_TIME_ZONE)  # or says why not
+            read = structure(value, type_, time_zone=IMPORTED_TIME_ZONE)  # or says why not
+            if isinstance(read, datetime) and not _has_offset(value):
+                self.without_zone = True
             return value
         except Exception:
             self.keep(
@@ -951,7 +972,9 @@ def _labels(type_: Any, profile: ProfileName) -> dict[str, str]:
         labels[normalize(name)] = name
     if type_ is _metadata_type():
         metadata_labels = PROFILES[profile].metadata_labels
-        labels.update({normalize(label): name for name, label in metadata_labels.items()})
+        labels.update(
+            {normalize(label): name for name, label in metadata_labels.items() if name in fields}
+        )
     return labels
 
 
@@ -991,6 +1014,14 @@ def _metadata_type() -> Any:
     from postmortem.model import Metadata
 
     return Metadata
+
+
+def _has_offset(text: str) -> bool:
+    """Whether a date and time as the importer writes it carries a UTC offset."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _type_at(path: tuple[str, ...]) -> Any:
@@ -1126,7 +1157,8 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
     chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
     importer = _Importer(source, chosen)
     importer.run(blocks)
-    importer.data["metadata"].setdefault("time_zone", IMPORTED_TIME_ZONE)
+    if importer.without_zone:
+        importer.data["metadata"].setdefault("time_zone", IMPORTED_TIME_ZONE)
     assign_ids(importer.data)
     try:
         document = structure(importer.data, PostMortem)

@@ -89,9 +89,6 @@ def upgrade(data: Any) -> Upgrade:
     if isinstance(timeline, dict) and isinstance(timeline.get("events"), list):
         upgraded["timeline"] = {**timeline, "events": [_event(e) for e in timeline["events"]]}
     _root_cause(upgraded, moves)
-    recommendations = upgraded.get("recommendations")
-    if isinstance(recommendations, list):
-        upgraded["recommendations"] = [_recommendation(item) for item in recommendations]
     for section in _HORIZON_SECTIONS:
         if isinstance(upgraded.get(section), dict):
             upgraded[section] = _horizons(upgraded[section], section, moves)
@@ -186,12 +183,6 @@ def _root_cause(document: dict[str, Any], moves: list[tuple[FieldPath, FieldPath
         document.clear()
         document.update([*entries[:at], ("root_cause", upgraded), *entries[at:]])
     document.pop("attack_analysis", None)
-
-
-def _recommendation(item: Any) -> Any:
-    if isinstance(item, dict) and item.get("action") is None and "title" in item:
-        return {**item, "action": item["title"]}
-    return item
 
 
 def _horizons(plan: dict[str, Any], section: str, moves: list[tuple[FieldPath, FieldPath]]) -> Any:

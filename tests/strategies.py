@@ -91,6 +91,9 @@ def _for_field(
         return st.none() | chosen[VERBATIM]
     if field.metadata.get("format") == "time-zone":
         return st.none() | TIME_ZONES
+    if field.metadata.get("format") == "id":
+        ids = st.from_regex(r"[A-Z][0-9]{1,2}", fullmatch=True)
+        return st.lists(ids, max_size=2) if field.name == "addresses" else st.none() | ids
     low, high = field.metadata.get("minimum"), field.metadata.get("maximum")
     if low is None and high is None:
         return for_type(field.type, scalars)

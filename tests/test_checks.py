@@ -100,6 +100,8 @@ def _wrong_time_to_detect(doc: PostMortem) -> None:
 
 def _final_without_cause(doc: PostMortem) -> None:
     doc.root_cause = None
+    for item in doc.action_items:
+        item.addresses = []
     doc.metadata.status = DocumentStatus.FINAL
 
 
@@ -134,8 +136,9 @@ def test_findings_are_located_and_formatted() -> None:
     text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
     text = text.replace("    owner: Amara Nwosu\n", "    owner: ''\n")
     found = check_text(text, "incidents/pm.yaml", Policy(), today=TODAY)
+    line = text.splitlines().index("    owner: ''") + 1
     assert [str(finding) for finding in found] == [
-        "incidents/pm.yaml:96:12: PM203 action_items[1].owner: "
+        f"incidents/pm.yaml:{line}:12: PM203 action_items[1].owner: "
         "action item 'Log TLS handshake failures to the processor at error level' has no owner"
     ]
 

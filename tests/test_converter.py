@@ -90,7 +90,8 @@ def test_a_time_without_offset_is_read_in_the_declared_zone() -> None:
     assert structured.timeline is not None
     event = structured.timeline.events[0]
     assert event.time == datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)  # summer time
-    assert event.time is not None and event.time.utcoffset() == timedelta(hours=2)
+    assert event.time is not None
+    assert event.time.utcoffset() == timedelta(hours=2)
 
 
 def test_offsets_are_kept() -> None:

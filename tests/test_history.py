@@ -17,6 +17,7 @@ from postmortem.history import document_history, histories, number_versions
 from postmortem.model import (
     ActionItem,
     ActionStatus,
+    Cause,
     DocumentStatus,
     Metadata,
     PostMortem,
@@ -63,7 +64,7 @@ def lifecycle(repo: GitRepo) -> GitRepo:
     repo.write("pm/disk.yaml", doc)
     repo.commit("Add timeline", author=BOB, date="2024-05-02T11:30:00-05:00")
     doc.metadata.status = DocumentStatus.FINAL
-    doc.root_cause = RootCause(description="Log rotation was disabled")
+    doc.root_cause = RootCause(causes=[Cause(description="Log rotation was disabled")])
     repo.write("pm/disk.yaml", doc)
     repo.commit("Finalise", author=CAROL, date="2024-05-03T09:00:00+00:00")
     doc.action_items[0].status = ActionStatus.COMPLETED

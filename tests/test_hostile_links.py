@@ -65,7 +65,7 @@ def test_a_link_that_could_run_script_or_break_a_line_is_refused_on_one_located_
     assert main(["validate", str(document)]) == 1
     located = one_located_line(capsys.readouterr())
     assert (located["file"], located["line"]) == (str(document), "7")
-    assert located["rest"].startswith("references.external[0]: not a URL: ")
+    assert located["rest"].startswith("references.external[0].url: not a URL: ")
     assert REFUSED_URLS[url] in located["rest"]
 
 

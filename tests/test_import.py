@@ -17,16 +17,25 @@ from postmortem.model import (
     ActionStatus,
     AttackPhase,
     Classification,
+    Lifecycle,
     PostMortem,
     PriorityTier,
     ProfileName,
     Severity,
 )
 from postmortem.render import render
+from postmortem.upgrade import assign_ids
 from tests.conftest import EXAMPLES
 from tests.strategies import markdown_documents
 
 MARKDOWN = Path(__file__).parent / "markdown"
+
+
+def _lifecycle(doc: PostMortem) -> Lifecycle:
+    assert doc.metadata.lifecycle is not None
+    return doc.metadata.lifecycle
+
+
 SEED_PROFILES = {
     "000_94c7b95eca517424.txt": "retrospective",
     "001_3482386feb63f3b1.txt": "security-postmortem",
@@ -78,7 +87,7 @@ def test_a_drifted_document_imports_with_every_filled_field() -> None:
     assert doc.summary.text == "Logins failed for 20 minutes after a bad deploy."
     assert [(item.owner, item.action, item.due, item.status) for item in doc.action_items] == [
         ("Kim", "Add a canary for the login service", date(2024, 5, 20), ActionStatus.OPEN),
-        ("Lee", "Alert on login error rate", date(2024, 5, 14), ActionStatus.COMPLETED),
+        ("Lee", "Alert on login error rate", date(2024, 5, 14), ActionStatus.COMPLETE),
     ]
     assert doc.timeline is not None
     assert [event.event for event in doc.timeline.events] == [
@@ -153,7 +162,7 @@ def test_hand_written_postmortem_with_a_metadata_table_and_bold_headings() -> No
     assert doc.profile is ProfileName.POSTMORTEM
     assert doc.metadata.status is postmortem.DocumentStatus.FINAL
     assert doc.metadata.severity is Severity.P2
-    assert doc.metadata.incident_start == date(2024, 2, 10)
+    assert _lifecycle(doc).started == date(2024, 2, 10)
     assert doc.summary is not None
     assert doc.summary.text.startswith("Search p99 latency rose above 4 s")
     assert doc.timeline is not None
@@ -163,8 +172,8 @@ def test_hand_written_postmortem_with_a_metadata_table_and_bold_headings() -> No
         datetime(2024, 2, 10, 11, 5, tzinfo=timezone.utc),
     ]
     assert doc.root_cause is not None
-    assert doc.root_cause.description is not None
-    assert doc.root_cause.description.startswith("A keyword field was re-mapped")
+    assert doc.root_cause.causes
+    assert doc.root_cause.causes[0].description.startswith("A keyword field was re-mapped")
     assert doc.root_cause.contributing_factors == [
         "No load test for mapping changes",
         "The alert threshold was set too high",
@@ -217,7 +226,7 @@ def test_hand_written_postmortem_pasted_as_plain_text_without_heading_markup() -
     doc = _hand_written("postmortem-2.md")
     assert doc.profile is ProfileName.POSTMORTEM
     assert doc.metadata.title == "Queue backlog after broker upgrade"
-    assert (doc.metadata.incident_start, doc.metadata.severity) == (date(2024, 10, 2), Severity.P1)
+    assert (_lifecycle(doc).started, doc.metadata.severity) == (date(2024, 10, 2), Severity.P1)
     assert doc.summary is not None
     assert doc.summary.text.startswith("A broker upgrade halved consumer throughput")
     assert doc.impact is not None
@@ -228,7 +237,7 @@ def test_hand_written_postmortem_pasted_as_plain_text_without_heading_markup() -
         (datetime(2024, 10, 2, 13, 50, tzinfo=timezone.utc), "Old broker version restored"),
     ]
     assert doc.root_cause is not None
-    assert doc.root_cause.description == (
+    assert doc.root_cause.causes[0].description == (
         "The new broker version defaults to one consumer thread per queue."
     )
     assert doc.root_cause.contributing_factors == ["The upgrade note did not mention the default"]
@@ -268,7 +277,8 @@ def test_hand_written_incident_response_report_with_list_timeline_and_impact() -
         "Restarted the consumer",
     ]
     assert doc.follow_up is not None
-    assert [item.item for item in doc.follow_up.long_term] == ["Move webhooks to the new event bus"]
+    long_term = [item.action for item in doc.follow_up.long_term]
+    assert long_term == ["Move webhooks to the new event bus"]
     (item,) = doc.action_items
     assert (item.owner, item.status, item.ticket) == ("Priya", ActionStatus.IN_PROGRESS, None)
     assert any(item.markdown == "PAY-301\n" for item in doc.unmapped)  # no URL: kept, not lost
@@ -278,7 +288,7 @@ def test_hand_written_security_incident_report_with_nested_response_actions() ->
     doc = _hand_written("security-incident-report-1.md")
     assert doc.profile is ProfileName.SECURITY_INCIDENT_REPORT
     assert doc.metadata.severity is Severity.CRITICAL
-    assert doc.metadata.resolved == datetime(2024, 6, 3, 13, 40, tzinfo=timezone.utc)
+    assert _lifecycle(doc).resolved == datetime(2024, 6, 3, 13, 40, tzinfo=timezone.utc)
     assert (doc.metadata.version, doc.metadata.report_date) == ("1.0", date(2024, 6, 4))
     assert doc.response is not None
     assert [(action.action, action.result, action.time) for action in doc.response.immediate] == [
@@ -304,7 +314,7 @@ def test_hand_written_security_incident_report_with_nested_response_actions() ->
 def test_hand_written_security_incident_report_with_sections_reordered() -> None:
     doc = _hand_written("security-incident-report-2.md")
     assert doc.profile is ProfileName.SECURITY_INCIDENT_REPORT
-    assert doc.metadata.detected == datetime(2024, 9, 21, 10, 5, tzinfo=timezone.utc)
+    assert _lifecycle(doc).detected == datetime(2024, 9, 21, 10, 5, tzinfo=timezone.utc)
     assert doc.metadata.incident_status is not None
     assert doc.metadata.incident_status.value == "Contained"
     assert doc.timeline is not None
@@ -318,8 +328,8 @@ def test_hand_written_security_incident_report_with_sections_reordered() -> None
         ("Support accounts had no phishing-resistant MFA", None)
     ]
     assert doc.root_cause is not None
-    assert doc.root_cause.description is not None
-    assert doc.root_cause.description.startswith("MFA by push notification")
+    assert doc.root_cause.causes
+    assert doc.root_cause.causes[0].description.startswith("MFA by push notification")
     assert [item.due for item in doc.action_items] == [date(2024, 10, 15)]
 
 
@@ -327,11 +337,11 @@ def test_hand_written_security_postmortem_with_key_facts_phases_and_tiers() -> N
     doc = _hand_written("security-postmortem-1.md")
     assert doc.profile is ProfileName.SECURITY_POSTMORTEM
     assert doc.metadata.classification is Classification.CONFIDENTIAL
-    assert (doc.metadata.incident_start, doc.metadata.incident_end) == (
+    assert (_lifecycle(doc).started, _lifecycle(doc).resolved) == (
         date(2024, 8, 12),
         date(2024, 8, 23),
     )
-    assert doc.metadata.detected == date(2024, 8, 23)
+    assert _lifecycle(doc).detected == date(2024, 8, 23)
     assert doc.detection is not None
     assert doc.detection.time_to_detect == timedelta(days=11)
     assert doc.timeline is not None
@@ -357,9 +367,9 @@ def test_hand_written_security_postmortem_with_unnumbered_headings_and_an_extra_
     assert doc.timeline is not None
     assert [event.evidence_source for event in doc.timeline.events] == ["API logs"]
     assert any("| Analyst |" in item.markdown for item in doc.unmapped)
-    assert doc.attack_analysis is not None
-    assert doc.attack_analysis.initial_access is not None
-    assert doc.attack_analysis.initial_access.description == (
+    assert doc.root_cause.attack is not None
+    assert doc.root_cause.attack.initial_access is not None
+    assert doc.root_cause.attack.initial_access.description == (
         "Passwords reused from a third-party breach."
     )
     assert doc.distribution is not None
@@ -371,7 +381,9 @@ def test_hand_written_security_postmortem_with_unnumbered_headings_and_an_extra_
 def test_render_then_import_gives_back_the_document(
     profile: ProfileName, data: st.DataObject
 ) -> None:
-    doc = data.draw(markdown_documents(profile))
+    drawn = converter.unstructure(data.draw(markdown_documents(profile)))
+    assign_ids(drawn)  # what an import gives the items that have none
+    doc = converter.structure(drawn)
     imported = import_markdown(render(doc), "rendered.md", profile=profile.value)
     assert imported.warnings == ()
     assert _content(converter.unstructure(imported.document)) == _content(

@@ -92,11 +92,13 @@ def test_stats_across_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
     figures = stats(scan(EXAMPLES).documents)
     assert figures.documents == 5
     assert figures.by_severity == {"Critical": 1, "High": 2, "P1": 1, "Sev 2": 1}
-    assert figures.median_time_to_detect == timedelta(minutes=6)
-    assert figures.action_items == 9
-    assert figures.action_item_completion_rate == pytest.approx(4 / 9)
+    assert figures.by_rank == {"1": 2, "2": 3}
+    assert figures.time_to_detect.median == timedelta(minutes=6)
+    assert (figures.time_to_detect.known, figures.time_to_detect.unknown) == (4, 1)
+    assert figures.follow_ups == 26
+    assert figures.follow_up_completion_rate == pytest.approx(8 / 26)
     assert main(["stats", str(EXAMPLES), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["median_time_to_resolve"] == "5h 28m"
+    assert json.loads(capsys.readouterr().out)["time_to_resolve"]["median"] == "1h 27m"
 
 
 def test_a_broken_document_is_reported_and_fails_the_view(
@@ -160,7 +162,7 @@ def test_index_actions_and_stats_count_the_same_open_follow_ups(
     (row,) = json.loads(capsys.readouterr().out)
     assert row["open_actions"] == 3
     assert main(["stats", str(tmp_path), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["open_actions"] == 3
+    assert json.loads(capsys.readouterr().out)["open_follow_ups"] == 3
 
 
 def test_the_views_agree_across_the_examples() -> None:
@@ -170,8 +172,14 @@ def test_the_views_agree_across_the_examples() -> None:
     assert counted == {
         scanned.path: sum(action.path == scanned.path for action in listed) for scanned in documents
     }
-    assert stats(documents).open_actions == len(listed)
-    assert {action.kind for action in listed} == {"action item", "recommendation"}
+    assert stats(documents).open_follow_ups == len(listed)
+    assert {action.kind for action in listed} == {
+        "action item",
+        "recommendation",
+        "response action",
+        "prevention measure",
+        "follow-up",
+    }
 
 
 def test_exported_copies_are_not_incidents_unless_asked(
@@ -187,7 +195,7 @@ def test_exported_copies_are_not_incidents_unless_asked(
     assert len(index_rows(documents, include_copies=True)) == 2
     assert {action.path for action in open_actions(documents)} == {str(source)}
     assert len(open_actions(documents, include_copies=True)) == 6
-    assert (stats(documents).documents, stats(documents).open_actions) == (1, 3)
+    assert (stats(documents).documents, stats(documents).open_follow_ups) == (1, 3)
     assert stats(documents, include_copies=True).documents == 2
     for command, count in (("index", 1), ("actions", 3)):
         assert main([command, str(tmp_path), "--format", "json"]) == 0

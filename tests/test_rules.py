@@ -16,7 +16,14 @@ import postmortem
 from postmortem.checks import CHECKING_HOOKS, check_text
 from postmortem.checks.registry import RULES, rules_for, rules_markdown
 from postmortem.errors import Finding
-from postmortem.model import Classification, Distribution, DocumentStatus, PostMortem, SectionLabel
+from postmortem.model import (
+    Classification,
+    CostAnalysis,
+    Distribution,
+    DocumentStatus,
+    PostMortem,
+    SectionLabel,
+)
 from postmortem.policy import Policy, load_policy
 from tests.conftest import EXAMPLES, ROOT
 from tests.gitrepo import init_repo
@@ -42,6 +49,13 @@ def _label(document: PostMortem, section: str, label: Classification) -> None:
     document.metadata.section_labels.append(SectionLabel(section=section, classification=label))
 
 
+def _lifecycle(**changes: object) -> Callable[[PostMortem], object]:
+    def change(document: PostMortem) -> None:
+        document.metadata.lifecycle = attrs.evolve(document.metadata.lifecycle, **changes)
+
+    return change
+
+
 def _metadata(**changes: object) -> Callable[[PostMortem], object]:
     def change(document: PostMortem) -> None:
         document.metadata = attrs.evolve(document.metadata, **changes)
@@ -53,6 +67,7 @@ def _metadata(**changes: object) -> Callable[[PostMortem], object]:
 TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
     "PM101": (lambda: "profile: [unclosed\n", "", "incidents/a.yaml"),
     "PM102": (lambda: "profile: postmortem\nmetadata: {id: 7}\n", "", "incidents/a.yaml"),
+    "PM103": (lambda: "profile: postmortem\nmetadata: {id: INC-1}\n", "", "incidents/a.yaml"),
     "PM201": (lambda: _mutated(_operations, lambda d: setattr(d, "timeline", None)), "", "i.yaml"),
     "PM202": (
         lambda: _mutated(_operations, lambda d: setattr(d.summary, "text", "Began YYYY-MM-DD")),
@@ -153,12 +168,12 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
         "i.yaml",
     ),
     "PM402": (
-        lambda: _mutated(_operations, _metadata(detected=date(2024, 3, 1))),
+        lambda: _mutated(_operations, _lifecycle(detected=date(2024, 3, 1))),
         "",
         "i.yaml",
     ),
     "PM403": (
-        lambda: _mutated(_operations, _metadata(resolved=date(2024, 3, 1))),
+        lambda: _mutated(_operations, _lifecycle(resolved=date(2024, 3, 1))),
         "",
         "i.yaml",
     ),
@@ -173,6 +188,39 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
         lambda: _mutated(
             _operations,
             lambda d: (setattr(d, "root_cause", None), _metadata(status=DocumentStatus.FINAL)(d)),
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM406": (
+        lambda: _mutated(_operations, lambda d: setattr(d.action_items[1], "id", "F1")),
+        "",
+        "i.yaml",
+    ),
+    "PM407": (
+        lambda: _mutated(_operations, lambda d: d.action_items[0].addresses.append("C9")),
+        "",
+        "i.yaml",
+    ),
+    "PM408": (
+        lambda: _mutated(
+            _operations, lambda d: setattr(d, "cost", CostAnalysis(legal_fees=5, total=9))
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM409": (
+        lambda: _mutated(
+            _operations,
+            lambda d: setattr(d.root_cause.causes[0], "description", "Human error"),  # type: ignore[union-attr]
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM410": (
+        lambda: _mutated(
+            _operations,
+            lambda d: setattr(d.root_cause.causes[0], "category", "bad luck"),  # type: ignore[union-attr]
         ),
         "",
         "i.yaml",

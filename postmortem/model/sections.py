@@ -7,12 +7,14 @@ requires is the profile's business, not the model's.
 """
 
 import math
+import re
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem.model.common import (
     ChecklistItem,
     Link,
@@ -122,6 +124,22 @@ def _in_range(instance: object, attribute: "attrs.Attribute[object]", value: obj
         raise ValueError(f"must be {low} to {high}, found {value}")
     if value < low:
         raise ValueError(f"must not be negative, found {value}")
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _check_id(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    if isinstance(value, str) and not _ID.fullmatch(value):
+        raise ValueError(
+            f"not an id: {shown(value)} (letters, digits, '.', '_' or '-', at most 64, e.g. F2)"
+        )
+
+
+def identifier(example: str) -> Any:
+    """An item's stable id, which others refer to: a short token such as ``F2``."""
+    doc = f"stable id, unique in the document, e.g. {example}"
+    return attrs.field(default=None, validator=_check_id, metadata={"doc": doc, "format": "id"})
 
 
 def non_negative(doc: str) -> Any:
@@ -256,7 +274,7 @@ class Impact:
 class TimelineEvent:
     """One row of a timeline, with the columns every template uses."""
 
-    id: str | None = optional("stable id, unique in the document, e.g. T4")
+    id: str | None = identifier("T4")
     time: When | None = optional(
         "when it happened; without a UTC offset, in the document's time_zone"
     )
@@ -294,7 +312,7 @@ class Why:
 class Cause:
     """One cause of the incident, of a kind from the taxonomy."""
 
-    id: str | None = optional("stable id, unique in the document, e.g. C1")
+    id: str | None = identifier("C1")
     description: str = describe("the cause")
     category: str | None = optional(
         "change, configuration, capacity, dependency, software defect, hardware, "
@@ -410,14 +428,18 @@ class FollowUp:
     recommendations, response actions, horizon checklists. ``postmortem actions``, the
     overdue check, ``index`` and ``stats`` see every one."""
 
-    id: str | None = optional("stable id, unique in the document, e.g. F2")
+    id: str | None = identifier("F2")
     action: str = describe("what is to be done")
     owner: str | None = optional("who is accountable: a name, team or @handle")
     due: date | None = optional("deadline or estimated resolution")
     status: ActionStatus | None = optional("where it stands")
     ticket: Link | None = optional("tracking ticket")
     kind: FollowUpKind | None = optional("prevent, detect, mitigate or process")
-    addresses: list[str] = items("ids of the causes it addresses")
+    addresses: list[str] = attrs.field(
+        factory=list,
+        validator=attrs.validators.deep_iterable(_check_id),
+        metadata={"doc": "ids of the causes it addresses", "format": "id"},
+    )
     horizon: Horizon | None = optional("immediate, short term, medium term or long term")
     classification: Classification | None = optional(_ITEM_LABEL)
 
@@ -459,6 +481,7 @@ class Recommendation(FollowUp):
 
     title: str = describe("short title")
     tier: PriorityTier = describe("how urgent; Critical means within 24-48 hours")
+    action: str = describe("exactly what needs to be done", default="")
     risk_addressed: str | None = optional("what risk this mitigates")
     success_criteria: str | None = optional("how to verify completion")
     effort: timedelta | None = optional("estimated effort, e.g. 3d or 2w")
@@ -622,7 +645,7 @@ class References:
 class Ioc:
     """An indicator of compromise."""
 
-    id: str | None = optional("stable id, unique in the document, e.g. I3")
+    id: str | None = identifier("I3")
     type: IocType = describe("kind of indicator")
     value: str = verbatim("the indicator itself, as seen (defanged or not)", required=True)
     context: str | None = optional("where it was seen, or the file name of a hash")
@@ -635,7 +658,7 @@ class Ioc:
 class AffectedSystem:
     """A system the incident touched."""
 
-    id: str | None = optional("stable id, unique in the document, e.g. S2")
+    id: str | None = identifier("S2")
     system: str = describe("the system")
     role: str | None = optional("what the system does")
     impact: str | None = optional("what happened to it")

@@ -16,7 +16,7 @@ import attrs
 
 from postmortem._typing import strip_optional
 from postmortem.converter import format_duration
-from postmortem.model import ChecklistItem, FollowUp, Link, Money
+from postmortem.model import ActionStatus, ChecklistItem, FollowUp, Link, Money
 
 __all__ = [
     "LABELS",
@@ -173,6 +173,8 @@ def _cell(value: Any, verbatim: bool) -> str:
         return " "
     if isinstance(value, str):
         return code_cell(value) if verbatim else escape_cell(value)
+    if isinstance(value, list):  # ids a follow-up addresses
+        return ", ".join(_cell(item, verbatim) for item in value) or " "
     return _inline(value)
 
 
@@ -224,11 +226,15 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
 
 
 def _checklist_line(item: FollowUp) -> str:
+    """``- [x] action (owner: ...; due: ...)``: ticked when done, its other fields after it."""
     done = item.status is not None and item.status.is_done
+    implied = {ActionStatus.COMPLETED, None}  # what the box says
     details = [
-        f"{label}: {_inline(value)}"
-        for label, value in (("owner", item.owner), ("due", item.due), ("ticket", item.ticket))
-        if value is not None
+        f"{field.name}: {_cell(getattr(item, field.name), False)}"
+        for field in attrs.fields(type(item))
+        if field.name != "action"
+        and not (field.name == "status" and item.status in implied)
+        and not _empty(getattr(item, field.name))
     ]
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"- [{'x' if done else ' '}] {escape_line(item.action)}{suffix}"

@@ -831,6 +831,8 @@ class _Importer:
                 money = {"amount": float(amount.replace(",", "")), "currency": currency or "USD"}
                 structure(money, Money)
                 return money
+            if get_origin(type_) is list and get_args(type_)[0] is str:
+                return [part.strip() for part in text.split(", ") if part.strip()]  # ids
             if get_origin(type_) is list:
                 return [self.scalar(get_args(type_)[0], text, line)]
             if type_ is Person:

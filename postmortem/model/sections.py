@@ -318,7 +318,6 @@ class Cause:
         "change, configuration, capacity, dependency, software defect, hardware, "
         "security compromise, process or unknown (the policy may add more)"
     )
-    contributing_factors: list[str] = items("factors that made this cause possible or worse")
 
 
 @attrs.define(kw_only=True)

@@ -211,8 +211,8 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
         return "\n".join(
             f"- [{'x' if item.done else ' '}] {escape_line(item.item)}" for item in values
         )
-    if item_type is FollowUp:  # a horizon's checklist: ticked when done
-        return "\n".join(_checklist_line(item) for item in values)
+    if item_type is FollowUp and all(_fits_a_checklist(item) for item in values):
+        return "\n".join(_checklist_line(item) for item in values)  # a horizon's checklist
     if attrs.has(item_type) and item_type is not Link:
         required = [
             (field.name, field_label(field.name))
@@ -225,17 +225,33 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
     )
 
 
-def _checklist_line(item: FollowUp) -> str:
-    """``- [x] action (owner: ...; due: ...)``: ticked when done, its other fields after it."""
-    done = item.status is not None and item.status.is_done
+_CHECKLIST_SEPARATORS = ("; ", ": ", "(", ")", "\n", "<br>")
+
+
+def _fits_a_checklist(item: FollowUp) -> bool:
+    """Whether a checklist line can hold the item so that it reads back as it is: its
+    details hold none of the characters that separate them; else the list is a table."""
+    details = _checklist_details(item)
+    return not item.action.rstrip().endswith(")") and not any(
+        separator in text for text in details.values() for separator in _CHECKLIST_SEPARATORS
+    )
+
+
+def _checklist_details(item: FollowUp) -> dict[str, str]:
     implied = {ActionStatus.COMPLETED, None}  # what the box says
-    details = [
-        f"{field.name}: {_cell(getattr(item, field.name), False)}"
+    return {
+        field.name: _cell(getattr(item, field.name), False)
         for field in attrs.fields(type(item))
         if field.name != "action"
         and not (field.name == "status" and item.status in implied)
         and not _empty(getattr(item, field.name))
-    ]
+    }
+
+
+def _checklist_line(item: FollowUp) -> str:
+    """``- [x] action (owner: ...; due: ...)``: ticked when done, its other fields after it."""
+    done = item.status is not None and item.status.is_done
+    details = [f"{name}: {text}" for name, text in _checklist_details(item).items()]
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"- [{'x' if done else ' '}] {escape_line(item.action)}{suffix}"
 

@@ -747,6 +747,9 @@ class _Importer:
                         owned[0].line, markdown, f"no field in {type_.__name__} for this text"
                     )
                 return
+            if fields[target].metadata.get("format") == "id" and target == "addresses":
+                result[target] = [part.strip() for part in _text(owned).split(",")]
+                return
             value = self.read(fields[target].type, owned, {})
             if fields[target].metadata.get("verbatim") and isinstance(value, str):
                 value = _code_span_content(value)

@@ -32,7 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from postmortem.errors import DocumentError, LayoutError, Problem
 from postmortem.files import decode_text, read_text
-from postmortem.model import PostMortem
+from postmortem.model import Link, Money, PostMortem
 from postmortem.render.markdown import escape_inline, field_label, format_value, render_value
 from postmortem.render.markdown import table as markdown_table
 
@@ -127,7 +127,13 @@ def _key(label: str, value: Any) -> _Markdown:
     """A ``**Label**: value`` line; nothing when there is no value."""
     if value is None or value == [] or value == "":
         return _Markdown("")
-    rendered = value if isinstance(value, _Markdown) else escape_inline(format_value(value))
+    rendered: str
+    if isinstance(value, _Markdown):
+        rendered = value
+    elif isinstance(value, Link | Money):
+        rendered = render_value(value, type(value), 0)  # a link as a link, money with currency
+    else:
+        rendered = escape_inline(format_value(value))
     return _Markdown(f"**{escape_inline(label)}**: {rendered}")
 
 

@@ -167,6 +167,31 @@ def test_short_term_response_actions_and_horizon_items_are_follow_ups() -> None:
     assert overdue == ["PM206 response.short_term[0].due", "PM206 follow_up.long_term[0].due"]
 
 
+def test_a_gaps_recommendation_is_a_follow_up() -> None:
+    text = _document(
+        """gaps:
+  - gap: One reviewer is enough for release workflows
+    action: Require a security reviewer
+    owner: "@devops-lead"
+    due: 2024-05-01
+    status: Open
+  - gap: No alert on a key used from a new network
+""",
+        "security-incident-report",
+    )
+    doc = postmortem.loads(text)
+    assert [(item.kind, item.action, item.owner) for item in open_follow_ups(doc)] == [
+        ("gap recommendation", "Require a security reviewer", "@devops-lead"),
+    ]
+    assert [rule for rule in _rules(text) if rule.startswith("PM206")] == ["PM206 gaps[0].due"]
+    rendered = postmortem.render_markdown(doc)
+    assert "| Gap | Impact | Recommendation | Owner | Due | Status |" in rendered
+    old = text.replace("schema_version: 2", "schema_version: 1")
+    old = old.replace("action:", "recommendation:")
+    ids = text.replace("Open\n", "Open\n    id: F1\n").replace("network\n", "network\n    id: F2\n")
+    assert migrate_text(old, "x.yaml") == ids
+
+
 def test_actions_lists_every_follow_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.yaml").write_text(_document(_RESPONSE), encoding="utf-8")
     assert main(["actions", str(tmp_path), "--format", "csv"]) == 0

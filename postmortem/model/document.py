@@ -114,11 +114,13 @@ class PostMortem:
 
     def follow_ups(self) -> list[tuple[tuple[str | int, ...], FollowUp]]:
         """Every follow-up of the document with its field path, wherever a template tracks
-        work: action items, recommendations, response actions, the horizon checklists."""
+        work: action items, recommendations, response actions, the horizon checklists, and the
+        recommendations of the gaps identified."""
         found: list[tuple[tuple[str | int, ...], FollowUp]] = []
         for section in ("action_items", "recommendations"):
             items: list[FollowUp] = getattr(self, section)
             found += [((section, index), item) for index, item in enumerate(items)]
+        found += [(("gaps", index), gap) for index, gap in enumerate(self.gaps) if gap.action]
         for section, owner in (
             ("response", self.response),
             ("prevention_plan", self.prevention_plan),

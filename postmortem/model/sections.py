@@ -487,6 +487,16 @@ class Recommendation(FollowUp):
 
 
 @attrs.define(kw_only=True)
+class Gap(FollowUp):
+    """A gap identified in controls or process, and the recommendation that closes it: a
+    follow-up like any other once it has an ``action``."""
+
+    gap: str = describe("description of the gap")
+    impact: str | None = optional("how the gap contributed to the incident")
+    action: str = describe("the recommendation: how to close the gap", default="")
+
+
+@attrs.define(kw_only=True)
 class OpenQuestion:
     """A question the retrospective could not yet answer."""
 
@@ -507,15 +517,6 @@ class Lessons:
     prevention: list[str] = items("how to prevent this kind of incident")
     detection_improvements: list[str] = items("how to detect it earlier")
     response_improvements: list[str] = items("how to respond more effectively")
-
-
-@attrs.define(kw_only=True)
-class Gap:
-    """A gap identified in controls or process."""
-
-    gap: str = describe("description of the gap")
-    impact: str | None = optional("how the gap contributed to the incident")
-    recommendation: str | None = optional("how to close it")
 
 
 @attrs.define(kw_only=True)

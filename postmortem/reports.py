@@ -219,6 +219,9 @@ class Stats:
     by_rank: dict[str, int]
     """Incidents by severity rank, 1 the most severe of each profile's scale: the common
     ground of Sev 1-4, P1-P3 and Critical-Low."""
+    by_level: dict[str, int]
+    """Incidents by level of the organisation's scale (the policy's ``severity_levels``),
+    most severe first; empty when the policy has none."""
     by_month: dict[str, int]
     time_to_detect: Figure
     time_to_acknowledge: Figure
@@ -230,11 +233,17 @@ class Stats:
     incidents: tuple[IncidentFigures, ...]
 
 
-def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stats:
-    """Counts by severity, by rank and by month of the incident's start; mean and median time
-    to detect, acknowledge, mitigate and resolve with the number of incidents that do not say;
-    the share of follow-ups done and those open; each incident's figures. Exported copies
-    count only with ``include_copies``."""
+def stats(
+    documents: Iterable[Scanned],
+    *,
+    include_copies: bool = False,
+    policy: "Policy | None" = None,
+) -> Stats:
+    """Counts by severity, by rank, by level of the ``policy``'s severity scale and by month
+    of the incident's start; mean and median time to detect, acknowledge, mitigate and
+    resolve with the number of incidents that do not say; the share of follow-ups done and
+    those open; each incident's figures. Exported copies count only with
+    ``include_copies``."""
     docs = [scanned.document for scanned in _incidents(documents, include_copies)]
     measured = [durations(doc) for doc in docs]
     by_severity = Counter(
@@ -243,6 +252,9 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
     by_rank = Counter(
         str(doc.metadata.severity.rank) if doc.metadata.severity else "unknown" for doc in docs
     )
+    levels = policy.severity_levels if policy is not None else []
+    by_level = Counter(_level(doc, policy) for doc in docs) if policy and levels else Counter()
+    order = [level.name for level in levels] + ["not on the scale", "unknown"]
     starts = [milestones(doc).started for doc in docs]
     by_month = Counter(
         f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
@@ -251,6 +263,7 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
         documents=len(docs),
         by_severity=dict(sorted(by_severity.items())),
         by_rank=dict(sorted(by_rank.items())),
+        by_level={name: by_level[name] for name in order if by_level[name]},
         by_month=dict(sorted(by_month.items())),
         time_to_detect=figure(item.to_detect for item in measured),
         time_to_acknowledge=figure(item.to_acknowledge for item in measured),
@@ -270,6 +283,14 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
             for doc, item in zip(docs, measured, strict=True)
         ),
     )
+
+
+def _level(doc: PostMortem, policy: "Policy") -> str:
+    severity = doc.metadata.severity
+    if severity is None:
+        return "unknown"
+    placed = policy.severity_level(severity)
+    return placed[1].name if placed is not None else "not on the scale"
 
 
 def _incidents(documents: Iterable[Scanned], include_copies: bool) -> Iterator[Scanned]:

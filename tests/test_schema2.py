@@ -211,6 +211,57 @@ def test_a_severity_of_another_scale_is_a_located_error_listing_the_allowed_ones
     ]
 
 
+_SCALE = """\
+severity_levels:
+  - name: SEV-1
+    covers: [Sev 1, P1, Critical]
+  - name: SEV-2
+    covers: [Sev 2, P2, High]
+"""
+
+
+def test_the_policy_maps_every_profile_scale_onto_the_organisations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".postmortem.yaml").write_text(_SCALE, encoding="utf-8")
+    for name, profile, severity in (
+        ("a", "postmortem", "P1"),
+        ("b", "security-postmortem", "Critical"),
+        ("c", "retrospective", "Sev 2"),
+        ("d", "postmortem", "P3"),
+        ("e", "postmortem", None),
+    ):
+        head = _document("", profile).replace("INC-1", f"INC-{name}")
+        line = f"  severity: {severity}\n" if severity else ""
+        (tmp_path / f"{name}.yaml").write_text(head + line, encoding="utf-8")
+    assert main(["stats", str(tmp_path), "--format", "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["by_level"] == {"SEV-1": 2, "SEV-2": 1, "not on the scale": 1, "unknown": 1}
+    assert figures["by_rank"] == {"1": 2, "2": 1, "3": 1, "unknown": 1}
+
+    def scale_findings(name: str, policy: Policy) -> list[str]:
+        text = (tmp_path / f"{name}.yaml").read_text(encoding="utf-8")
+        return [rule for rule in _rules(text, policy) if rule.startswith("PM411")]
+
+    policy = postmortem.policy.load_policy(tmp_path / ".postmortem.yaml")
+    assert scale_findings("d", policy) == ["PM411 metadata.severity"]
+    assert scale_findings("a", policy) == []
+    assert scale_findings("d", Policy()) == []  # no scale, no rule
+
+
+def test_a_scale_that_places_a_level_twice_is_a_located_policy_error(tmp_path: Path) -> None:
+    (tmp_path / ".postmortem.yaml").write_text(
+        _SCALE + "  - name: SEV-1\n    covers: [P1, Low]\n", encoding="utf-8"
+    )
+    with pytest.raises(postmortem.errors.PolicyError) as refused:
+        postmortem.policy.load_policy(tmp_path / ".postmortem.yaml")
+    assert [str(problem).split(": ", 1)[1] for problem in refused.value.problems] == [
+        "severity_levels[2].name: the level is named twice",
+        "severity_levels[2].covers[0]: P1 is already covered by 'SEV-1'",
+    ]
+    assert str(refused.value.problems[1]).startswith(f"{tmp_path / '.postmortem.yaml'}:7:14:")
+
+
 # --- Quantities ------------------------------------------------------------------------------
 
 

@@ -6,31 +6,30 @@ import attrs
 
 from postmortem.model.common import Link, describe, items, optional
 from postmortem.model.enums import ProfileName
-from postmortem.model.sections import (
+from postmortem.model.follow_ups import (
     ActionItem,
-    AffectedSystem,
+    FollowUp,
+    Gap,
+    HorizonChecklist,
+    Recommendation,
+    Response,
+)
+from postmortem.model.sections import (
     Approval,
     Communication,
     Compliance,
     CostAnalysis,
     Detection,
     Distribution,
-    EvidenceItem,
-    FollowUp,
-    Gap,
     HistoryEntry,
-    HorizonChecklist,
     Impact,
-    Ioc,
     Lessons,
     MeetingNotes,
     Metadata,
     Notifications,
     OpenQuestion,
     Participant,
-    Recommendation,
     References,
-    Response,
     RootCause,
     RunbookLessons,
     Summary,
@@ -38,6 +37,11 @@ from postmortem.model.sections import (
     Timeline,
     TimelineEvent,
     UnmappedMarkdown,
+)
+from postmortem.model.security import (
+    AffectedSystem,
+    EvidenceItem,
+    Ioc,
 )
 
 __all__ = ["SCHEMA_VERSION", "SECTION_NAMES", "PostMortem"]

@@ -377,6 +377,18 @@ def _without_ids(value: object) -> object:
     return value
 
 
+def test_migrate_keeps_each_comment_above_the_item_it_was_written_above() -> None:
+    items = "".join(
+        f"    # why {number}\n    - item: Step {number}  # step {number}\n      done: false\n"
+        for number in range(3)
+    )
+    old = "profile: incident-response-report\nmetadata:\n  id: INC-1\nfollow_up:\n"
+    new = migrate_text(old + "  short_term:\n" + items, "x.yaml")
+    assert new.count("# why") == 3
+    for number in range(3):
+        assert f"    # why {number}\n    - action: Step {number}  # step {number}\n" in new
+
+
 def test_check_says_to_migrate_an_old_document() -> None:
     old = (SCHEMA1 / "postmortem.yaml").read_text(encoding="utf-8")
     found = check_text(old, "x.yaml", Policy(), today=TODAY)

@@ -386,7 +386,7 @@ def test_migrate_keeps_each_comment_above_the_item_it_was_written_above() -> Non
     new = migrate_text(old + "  short_term:\n" + items, "x.yaml")
     assert new.count("# why") == 3
     for number in range(3):
-        assert f"    # why {number}\n    - action: Step {number}  # step {number}\n" in new
+        assert f"\n    # why {number}\n    - action: Step {number}  # step {number}\n" in new
 
 
 def test_check_says_to_migrate_an_old_document() -> None:

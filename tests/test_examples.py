@@ -148,7 +148,10 @@ def _unfilled_paths(doc: postmortem.PostMortem) -> list[str]:
     return [path for path, is_filled in filled.items() if not is_filled]
 
 
-_CANNOT_BE_FILLED_TOGETHER: dict[str, str] = {}
+_CANNOT_BE_FILLED_TOGETHER = {
+    "retrospective:action_items.addresses": "the profile has no root cause section, so no "
+    "cause id exists for an action item to address (PM407)",
+}
 """Field paths an example leaves empty, each with why filling it would contradict another."""
 
 

@@ -11,7 +11,14 @@ import pytest
 import postmortem
 from postmortem import converter, yaml_io
 from postmortem._typing import strip_optional
-from postmortem.model import Classification, Metadata, ProfileName
+from postmortem.model import (
+    Classification,
+    FollowUp,
+    HorizonChecklist,
+    Impact,
+    Metadata,
+    ProfileName,
+)
 from tests.conftest import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
@@ -165,8 +172,23 @@ def test_example_fills_every_field_of_its_profile(path: Path) -> None:
     assert unfilled == [], f"{path.name} leaves empty: " + ", ".join(unfilled)
 
 
-def test_the_field_walk_finds_an_empty_field_of_a_list_item() -> None:
+def test_the_field_walk_counts_a_field_filled_in_any_one_item() -> None:
     doc = postmortem.load(EXAMPLES / "retrospective.yaml")
+    for item in doc.action_items:
+        item.classification = None
     assert "action_items.classification" in _unfilled_paths(doc)
-    doc.action_items[0].classification = Classification.INTERNAL
+    doc.action_items[-1].classification = Classification.INTERNAL
     assert "action_items.classification" not in _unfilled_paths(doc)
+
+
+def test_the_field_walk_enters_nested_sections_but_not_links() -> None:
+    doc = postmortem.load(EXAMPLES / "security-postmortem.yaml")
+    assert doc.root_cause is not None and doc.root_cause.attack is not None
+    doc.root_cause.attack.detection_gaps = None
+    doc.response = None
+    unfilled = _unfilled_paths(doc)
+    assert "root_cause.attack.detection_gaps.opportunities.why_missed" in unfilled
+    assert "response.immediate.api_call" in unfilled
+    ticket, amount = attrs.fields(FollowUp).ticket, attrs.fields(Impact).funds_at_risk
+    assert (_walks_into(ticket.type), _walks_into(amount.type)) == (None, None)
+    assert _walks_into(attrs.fields(HorizonChecklist).long_term.type) is FollowUp

@@ -183,7 +183,8 @@ def test_the_field_walk_counts_a_field_filled_in_any_one_item() -> None:
 
 def test_the_field_walk_enters_nested_sections_but_not_links() -> None:
     doc = postmortem.load(EXAMPLES / "security-postmortem.yaml")
-    assert doc.root_cause is not None and doc.root_cause.attack is not None
+    assert doc.root_cause is not None
+    assert doc.root_cause.attack is not None
     doc.root_cause.attack.detection_gaps = None
     doc.response = None
     unfilled = _unfilled_paths(doc)

@@ -158,6 +158,8 @@ def _unfilled_paths(doc: postmortem.PostMortem) -> list[str]:
 _CANNOT_BE_FILLED_TOGETHER = {
     "retrospective:action_items.addresses": "the profile has no root cause section, so no "
     "cause id exists for an action item to address (PM407)",
+    "postmortem:runbooks.no_changes_needed": "the example names runbooks to create and to "
+    "update, which 'no changes needed' would contradict",
 }
 """Field paths an example leaves empty, each with why filling it would contradict another."""
 

@@ -36,8 +36,10 @@ def internal_postmortem() -> PostMortem:
     doc.root_cause.attack = None
     doc.impact.data_affected = []
     doc.metadata.section_labels = []
-    for item in [*doc.timeline.events, *doc.action_items]:
-        item.classification = None
+    for event in doc.timeline.events:
+        event.classification = None
+    for action in doc.action_items:
+        action.classification = None
     doc.metadata.classification = Classification.INTERNAL
     return doc
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import postmortem
+from postmortem.model import Classification, PostMortem
 from tests.gitrepo import GitRepo, git_environment, init_repo
 
 settings.register_profile(
@@ -20,6 +22,28 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def internal_postmortem() -> PostMortem:
+    """The post-mortem example without what makes it Confidential (the attack analysis, the
+    data affected, and the section and item labels that keep them apart), labelled Internal:
+    a complete document whose content asks for no label of its own, for tests of the label
+    rules."""
+    doc = postmortem.load(EXAMPLES / "postmortem.yaml")
+    assert doc.root_cause is not None
+    assert doc.impact is not None
+    assert doc.timeline is not None
+    doc.root_cause.attack = None
+    doc.impact.data_affected = []
+    doc.metadata.section_labels = []
+    for event in doc.timeline.events:
+        event.classification = None
+    for action in doc.action_items:
+        action.classification = None
+    doc.metadata.classification = Classification.INTERNAL
+    return doc
+
+
 SEEDS_VARIABLE = "POSTMORTEM_SEEDS"
 SEEDS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "seeds"
 

@@ -19,7 +19,7 @@ from postmortem.model import (
     IocType,
     PostMortem,
 )
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, internal_postmortem
 from tests.gitrepo import GitRepo
 
 TODAY = ["--today", "2024-01-01"]
@@ -171,7 +171,7 @@ def _no_label() -> PostMortem:
 
 def _disallowed_label() -> str:
     text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
-    return text.replace("classification: Internal", "classification: Secret")
+    return text.replace("\n  classification: Confidential\n", "\n  classification: Secret\n", 1)
 
 
 def _public() -> PostMortem:
@@ -181,7 +181,7 @@ def _public() -> PostMortem:
 
 
 def _iocs_internal() -> PostMortem:
-    doc = complete()
+    doc = internal_postmortem()
     doc.iocs = [Ioc(type=IocType.IP_ADDRESS, value="198.51.100.7", context="edge logs")]
     return doc
 

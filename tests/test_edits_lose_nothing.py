@@ -384,7 +384,7 @@ def test_an_edit_that_would_not_read_back_writes_nothing(
 ) -> None:
     path = tmp_path / "inc.yaml"
     path.write_text(MINIMAL, encoding="utf-8")
-    monkeypatch.setattr(yaml_io._Merger, "merge", lambda self, node, *args: node)
+    monkeypatch.setattr(yaml_io.editing._Merger, "merge", lambda self, node, *args: node)
     with (
         pytest.raises(RuntimeError, match="does not read back as the document"),
         postmortem.edit(path) as doc,

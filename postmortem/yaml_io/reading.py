@@ -1,0 +1,314 @@
+"""Reading: YAML text to plain data with the C-accelerated loader, the document it holds,
+and the line and column of any field path."""
+
+import os
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
+
+from postmortem._shown import shown
+from postmortem._version import __version__
+from postmortem.converter import (
+    NUMBER_TOO_LARGE,
+    UNKNOWN_KEY,
+    FieldPath,
+    bounded_whole_number,
+    format_path,
+    structure,
+    structure_problems,
+)
+from postmortem.errors import DocumentError, Problem
+from postmortem.files import read_text
+from postmortem.model import SCHEMA_VERSION, PostMortem
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "check_depth",
+    "compose",
+    "document_from_data",
+    "load",
+    "loads",
+    "locate",
+    "located_problems",
+    "parse",
+    "syntax_problem",
+]
+
+
+class _FixedVersionResolver(VersionedResolver):
+    """The resolver of the C loader, with its lookup table built once.
+
+    ruamel's resolver looks up the YAML version and builds a tag object for every
+    plain scalar; under the C parser the version cannot change within a loader, so
+    the table and the tags are made once. That takes a third off loading a document.
+    """
+
+    _table: dict[str | None, list[tuple[Tag, Any]]] | None = None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        if self._table is None:
+            self._table = {
+                first: [(Tag(suffix=tag), regexp) for tag, regexp in pairs]
+                for first, pairs in self.versioned_resolver.items()
+            }
+        for candidates in (self._table.get(value[:1], ()), self._table.get(None, ())):
+            for tag, regexp in candidates:
+                if regexp.match(value):
+                    return tag
+        return self.DEFAULT_SCALAR_TAG
+
+
+@cache
+def _safe_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _FixedVersionResolver
+    return yaml
+
+
+def syntax_problem(error: YAMLError, source: str) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    if isinstance(error, MarkedYAMLError):
+        parts = [error.context, error.problem]
+        message = "; ".join(str(part) for part in parts if part)
+    else:
+        message = str(error)
+    return Problem(source, line, column, "", " ".join(f"YAML: {message}".split()))
+
+
+MAX_VALUES = 1_000_000
+"""Most values one document may hold once aliases are expanded (an alias bomb holds billions)."""
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_SCALAR_CONSTRUCTORS = {
+    f"{_YAML_TAG}int": "construct_yaml_int",
+    f"{_YAML_TAG}float": "construct_yaml_float",
+    f"{_YAML_TAG}bool": "construct_yaml_bool",
+    f"{_YAML_TAG}timestamp": "construct_yaml_timestamp",
+}
+
+
+class _BuildError(Exception):
+    """A value the builder refuses, at ``mark``, inside the document at ``path``."""
+
+    def __init__(self, message: str, mark: Any, path: FieldPath = ()) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.path = path
+
+
+class _Builder:
+    """Plain data from a composed node tree: the YAML 1.2 core schema and nothing else.
+
+    ruamel's safe constructor would do the same at twice the cost; this one also
+    refuses what a post-mortem never needs (merge keys, sets, binary, custom tags)
+    and numbers beyond what the model holds, and stops aliases from expanding without
+    bound. A plain scalar written like a timestamp that is no date or time
+    (``2024-02-30``) stays text, for the converter to say why where a date goes.
+    """
+
+    def __init__(self) -> None:
+        self._constructor = _safe_yaml().constructor
+        self._budget = MAX_VALUES
+
+    def build(self, node: Node) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _BuildError(
+                f"YAML: more than {MAX_VALUES} values (do aliases expand too far?)",
+                node.start_mark,
+            )
+        tag = node.ctag.trval
+        if isinstance(node, ScalarNode):
+            if tag == f"{_YAML_TAG}str":
+                return node.value
+            if tag == f"{_YAML_TAG}null":
+                return None
+            return self._scalar(node, tag)
+        if isinstance(node, SequenceNode) and tag == f"{_YAML_TAG}seq":
+            items: list[Any] = []
+            try:
+                for item in node.value:
+                    items.append(self.build(item))
+            except _BuildError as error:
+                error.path = (len(items), *error.path)
+                raise
+            return items
+        if isinstance(node, MappingNode) and tag == f"{_YAML_TAG}map":
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.ctag.trval == f"{_YAML_TAG}merge":
+                    message = "YAML: merge keys (<<) are not supported"
+                    raise _BuildError(message, key_node.start_mark)
+                key = self.build(key_node)
+                if isinstance(key, list | dict):
+                    raise _BuildError("YAML: a key must be a single value", key_node.start_mark)
+                step = key if isinstance(key, str) else str(key)
+                if key in mapping:
+                    message = f"YAML: duplicate key {shown(key)}"
+                    raise _BuildError(message, key_node.start_mark, (step,))
+                try:
+                    mapping[key] = self.build(value_node)
+                except _BuildError as error:
+                    error.path = (step, *error.path)
+                    raise
+            return mapping
+        raise _BuildError(f"YAML: unknown tag {shown(tag)}", node.start_mark)
+
+    def _scalar(self, node: ScalarNode, tag: str | None) -> Any:
+        """An int, float, bool or timestamp; a whole number beyond the model's is refused."""
+        method = _SCALAR_CONSTRUCTORS.get(tag or "")
+        if method is None:
+            raise _BuildError(f"YAML: unknown tag {shown(tag)}", node.start_mark)
+        construct = getattr(self._constructor, method)
+        if tag == f"{_YAML_TAG}timestamp":
+            try:
+                return construct(node)
+            except (ValueError, OverflowError, YAMLError):
+                return node.value  # no such date or time: text, for the converter to say why
+        try:
+            value = construct(node)
+            return bounded_whole_number(value) if type(value) is int else value
+        except ValueError:  # more digits than Python converts, or beyond the model's bound
+            raise _BuildError(NUMBER_TOO_LARGE, node.start_mark) from None
+
+
+def parse(text: str, source: str = "<string>") -> Any:
+    """Plain data from YAML text (YAML 1.2, C-accelerated), or a located :class:`DocumentError`."""
+    root = compose(text, source)
+    if root is None:
+        return None
+    try:
+        return _Builder().build(root)
+    except _BuildError as error:
+        line, column = error.mark.line + 1, error.mark.column + 1
+        problem = Problem(source, line, column, format_path(error.path), str(error))
+        raise DocumentError([problem]) from None
+    except RecursionError:
+        raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
+
+
+MAX_DEPTH = 1000
+"""Deepest nesting read. A post-mortem nests about ten levels; the C parser crashes the
+process past some tens of thousands, so depth is bounded before parsing."""
+
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_BLOCK_INDENT = re.compile(r"^[ \t?:-]+", re.MULTILINE)
+
+
+def check_depth(text: str, source: str) -> None:
+    """Refuse text that could nest too deep: flow brackets open more than MAX_DEPTH at
+    once, or a line starts with more than 4 x MAX_DEPTH characters of indentation and
+    block indicators (a block level takes at least one)."""
+    flow = deepest = 0
+    openings = text.count("[") + text.count("{")
+    for bracket in _FLOW_BRACKETS.finditer(text) if openings > MAX_DEPTH else ():
+        flow = flow + 1 if bracket.group() in "[{" else max(flow - 1, 0)
+        deepest = max(deepest, flow)
+    block = max((len(run.group()) for run in _BLOCK_INDENT.finditer(text)), default=0)
+    if deepest > MAX_DEPTH or block > 4 * MAX_DEPTH:
+        message = f"YAML: nested too deeply (more than {MAX_DEPTH} levels)"
+        raise DocumentError([Problem(source, 1, 1, "", message)])
+
+
+def compose(text: str, source: str = "<string>") -> Node | None:
+    """The YAML node tree of ``text`` (C-accelerated), each node marked with its position."""
+    check_depth(text, source)
+    try:
+        root: Node | None = _safe_yaml().compose(text)
+    except YAMLError as error:
+        raise DocumentError([syntax_problem(error, source)]) from None
+    except RecursionError:
+        raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
+    return root
+
+
+def locate(root: Node | None, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
+    """1-based (line, column) of ``path`` in a node tree; its nearest ancestor if absent.
+
+    ``at_key`` gives the position of the last key itself rather than its value.
+    """
+    position = (1, 1)
+    node = root
+    for depth, step in enumerate(path):
+        if isinstance(node, MappingNode):
+            entry = next(
+                ((key, value) for key, value in node.value if key.value == str(step)), None
+            )
+            if entry is None:
+                break
+            mark = entry[0].start_mark if at_key and depth == len(path) - 1 else entry[1].start_mark
+            node = entry[1]
+        elif (
+            isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value)
+        ):
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            break
+        position = (mark.line + 1, mark.column + 1)
+    return position
+
+
+def document_from_data(
+    data: Any, text: str, source: str, *, ticket_url: str | None = None
+) -> PostMortem:
+    """The document in ``data``, parsed from ``text``; located problems if it does not fit.
+
+    ``ticket_url`` links ticket keys written where a link goes (see :func:`structure`).
+    """
+    if data is None:
+        raise DocumentError([Problem(source, 1, 1, "", "empty document: expected a post-mortem")])
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        message = f"expected a mapping of sections at the top level, found {kind}"
+        raise DocumentError([Problem(source, 1, 1, "", message)])
+    written_for = data.get("schema_version")
+    if type(written_for) is int and written_for > SCHEMA_VERSION:
+        # Only this problem: the rest of the document is in a format this program cannot know.
+        message = (
+            f"written for schema {written_for}; this is postmortem {__version__}"
+            f" (schema {SCHEMA_VERSION}): upgrade postmortem"
+        )
+        raise DocumentError(located_problems([(("schema_version",), message)], text, source))
+    try:
+        return structure(data, PostMortem, ticket_url=ticket_url)
+    except Exception as error:  # every structuring failure becomes located problems
+        found = list(structure_problems(error))
+    raise DocumentError(located_problems(found, text, source))
+
+
+def located_problems(
+    found: Sequence[tuple[FieldPath, str]], text: str, source: str
+) -> list[Problem]:
+    """Problems at field paths, given their line and column in ``text``."""
+    tree = compose(text, source)
+    problems = []
+    for path, message in found:
+        line, column = locate(tree, path, at_key=message.startswith(UNKNOWN_KEY))
+        problems.append(Problem(source, line, column, format_path(path), message))
+    return problems
+
+
+def loads(text: str, source: str = "<string>", *, ticket_url: str | None = None) -> PostMortem:
+    """The document in YAML ``text``; ``source`` names it in error messages.
+
+    ``ticket_url`` (``https://jira.example.com/browse/{key}``) links ticket keys written
+    where a link goes; without it they are errors.
+    """
+    return document_from_data(parse(text, source), text, source, ticket_url=ticket_url)
+
+
+def load(path: str | os.PathLike[str], *, ticket_url: str | None = None) -> PostMortem:
+    """The document in the YAML file at ``path`` (``ticket_url`` as for :func:`loads`)."""
+    return loads(read_text(path), os.fspath(path), ticket_url=ticket_url)

@@ -19,7 +19,7 @@ from postmortem.checks.loading import finding_from_problem
 from postmortem.checks.registry import RULES, rules_for
 from postmortem.errors import DocumentError, Finding, Problem
 from postmortem.policy import Policy, find_policy, read_governed, relative_to_root
-from postmortem.yaml_io import document_from_data, located_problems, parse
+from postmortem.yaml_io import document_from_parsed, parse_with_positions
 
 __all__ = [
     "CHECKING_HOOKS",
@@ -69,8 +69,8 @@ def check_text(
     Secrets are looked for in the whole text, comments included, whether it loads or not."""
     found_in_text = text_findings(text, source, policy, hooks)
     try:
-        data = parse(text, source)
-        document = document_from_data(data, text, source, ticket_url=policy.ticket_url)
+        parsed = parse_with_positions(text, source)
+        document = document_from_parsed(parsed, source, ticket_url=policy.ticket_url)
     except DocumentError as error:
         return found_in_text + findings_from_problems(error.problems, policy)
     selected = _selected(policy, tuple(hooks))
@@ -81,7 +81,7 @@ def check_text(
         return found_in_text
     context = Context(
         document=document,
-        data=data,
+        data=parsed.data,
         text=text,
         policy=policy,
         relative_path=relative_path if relative_path is not None else source,
@@ -91,7 +91,7 @@ def check_text(
     raw = [finding for finding in raw if finding[1] in selected]
     if not raw:
         return found_in_text
-    located = located_problems([(path, message) for path, _, message in raw], text, source)
+    located = parsed.problems([(path, message) for path, _, message in raw], source)
     return found_in_text + [
         Finding(
             source=problem.source,

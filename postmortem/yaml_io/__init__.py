@@ -12,20 +12,22 @@ of everything the caller did not change stay as they were. Writing a document an
 
 from postmortem.yaml_io.editing import edit, edit_text
 from postmortem.yaml_io.reading import (
+    Parsed,
     compose,
-    document_from_data,
+    document_from_parsed,
     load,
     loads,
-    locate,
     located_problems,
     parse,
+    parse_with_positions,
 )
 from postmortem.yaml_io.roundtrip import emit_tree, parse_roundtrip
 from postmortem.yaml_io.writing import dump, dumps
 
 __all__ = [
+    "Parsed",
     "compose",
-    "document_from_data",
+    "document_from_parsed",
     "dump",
     "dumps",
     "edit",
@@ -33,8 +35,8 @@ __all__ = [
     "emit_tree",
     "load",
     "loads",
-    "locate",
     "located_problems",
     "parse",
     "parse_roundtrip",
+    "parse_with_positions",
 ]

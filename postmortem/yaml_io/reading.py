@@ -3,12 +3,13 @@ and the line and column of any field path."""
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.main import CParser  # type: ignore[attr-defined]  # None without the C part
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
@@ -31,41 +32,63 @@ from postmortem.model import SCHEMA_VERSION, PostMortem
 __all__ = [
     "MAX_DEPTH",
     "MAX_VALUES",
+    "Parsed",
     "check_depth",
     "compose",
-    "document_from_data",
+    "document_from_parsed",
     "load",
     "loads",
-    "locate",
     "located_problems",
     "parse",
+    "parse_with_positions",
     "syntax_problem",
 ]
 
 
 class _FixedVersionResolver(VersionedResolver):
-    """The resolver of the C loader, with its lookup table built once.
+    """The resolver of the C loader, with its lookup table built once, and the tag of each
+    short plain scalar remembered.
 
-    ruamel's resolver looks up the YAML version and builds a tag object for every
-    plain scalar; under the C parser the version cannot change within a loader, so
-    the table and the tags are made once. That takes a third off loading a document.
+    ruamel's resolver looks up the YAML version and builds a tag object for every plain
+    scalar; under the C parser the version is always 1.2, so the table and the tags are
+    made once for the process, and the keys and words a document repeats are resolved
+    once. That takes half off composing a document.
     """
-
-    _table: dict[str | None, list[tuple[Tag, Any]]] | None = None
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not ScalarNode or not implicit[0]:
             return super().resolve(kind, value, implicit)
-        if self._table is None:
-            self._table = {
-                first: [(Tag(suffix=tag), regexp) for tag, regexp in pairs]
-                for first, pairs in self.versioned_resolver.items()
-            }
-        for candidates in (self._table.get(value[:1], ()), self._table.get(None, ())):
-            for tag, regexp in candidates:
-                if regexp.match(value):
-                    return tag
-        return self.DEFAULT_SCALAR_TAG
+        tag = _RESOLVED.get(value)
+        if tag is not None:
+            return tag
+        table = _resolver_table()
+        tag = next(
+            (
+                tag
+                for candidates in (table.get(value[:1], ()), table.get(None, ()))
+                for tag, regexp in candidates
+                if regexp.match(value)
+            ),
+            self.DEFAULT_SCALAR_TAG,
+        )
+        if len(value) <= _REMEMBERED_LENGTH and len(_RESOLVED) < _REMEMBERED_VALUES:
+            _RESOLVED[value] = tag
+        return tag
+
+
+_REMEMBERED_LENGTH = 64
+_REMEMBERED_VALUES = 20_000
+_RESOLVED: dict[str, Tag] = {}
+"""The tag of each short plain scalar resolved so far in this process (bounded)."""
+
+
+@cache
+def _resolver_table() -> dict[str | None, list[tuple[Tag, Any]]]:
+    """YAML 1.2's implicit resolvers by first character, with their tags made once."""
+    return {
+        first: [(Tag(suffix=tag), regexp) for tag, regexp in pairs]
+        for first, pairs in VersionedResolver().versioned_resolver.items()
+    }
 
 
 @cache
@@ -73,6 +96,28 @@ def _safe_yaml() -> YAML:
     yaml = YAML(typ="safe", pure=False)
     yaml.Resolver = _FixedVersionResolver
     return yaml
+
+
+if CParser is not None:
+
+    class _CLoader(CParser, _FixedVersionResolver):  # type: ignore[misc]
+        """libyaml's parser and composer with the resolver above, the class made once (ruamel
+        makes it anew for every document)."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            _FixedVersionResolver.__init__(self, loadumper=self)
+
+
+def _compose_node(text: str) -> Node | None:
+    """The node tree of ``text``, through libyaml when ruamel.yaml.clib is there."""
+    if CParser is None:
+        return _safe_yaml().compose(text)  # type: ignore[no-any-return]
+    loader = _CLoader(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()
 
 
 def syntax_problem(error: YAMLError, source: str) -> Problem:
@@ -120,6 +165,8 @@ class _Builder:
     def __init__(self) -> None:
         self._constructor = _safe_yaml().constructor
         self._budget = MAX_VALUES
+        self.starts: list[int] = []
+        """Where each value built begins (see :class:`Parsed`)."""
 
     def build(self, node: Node) -> Any:
         self._budget -= 1
@@ -128,6 +175,8 @@ class _Builder:
                 f"YAML: more than {MAX_VALUES} values (do aliases expand too far?)",
                 node.start_mark,
             )
+        mark = node.start_mark
+        self.starts += (mark.line + 1, mark.column + 1)
         tag = node.ctag.trval
         if isinstance(node, ScalarNode):
             if tag == f"{_YAML_TAG}str":
@@ -185,17 +234,129 @@ class _Builder:
 
 def parse(text: str, source: str = "<string>") -> Any:
     """Plain data from YAML text (YAML 1.2, C-accelerated), or a located :class:`DocumentError`."""
+    return parse_with_positions(text, source).data
+
+
+def parse_with_positions(text: str, source: str = "<string>") -> "Parsed":
+    """The plain data of YAML text and where each of its values is written, or a located
+    :class:`DocumentError`."""
     root = compose(text, source)
     if root is None:
-        return None
+        return Parsed(None, [])
+    builder = _Builder()
     try:
-        return _Builder().build(root)
+        data = builder.build(root)
     except _BuildError as error:
         line, column = error.mark.line + 1, error.mark.column + 1
         problem = Problem(source, line, column, format_path(error.path), str(error))
         raise DocumentError([problem]) from None
     except RecursionError:
         raise DocumentError([Problem(source, 0, 0, "", "YAML: nested too deeply")]) from None
+    return Parsed(data, builder.starts)
+
+
+_KeyPositions: TypeAlias = "dict[str, tuple[int, int, int, int, _PositionTree]]"
+_ItemPositions: TypeAlias = "list[tuple[int, int, _PositionTree]]"
+_PositionTree: TypeAlias = "_KeyPositions | _ItemPositions | None"
+"""Where the values of one collection are written: for a mapping, each key's text to the
+key's line and column, its value's, and what the value holds; for a sequence, each item's
+line and column and what it holds. None for a scalar."""
+
+
+class Parsed:
+    """YAML text read: its plain data, and where each of its values is written.
+
+    ``starts`` holds the 1-based line and column of every value in the order they were
+    built: the whole document; then, for a mapping, each key, its value and what the value
+    holds; for a sequence, each item and what it holds. An alias repeats the positions of
+    its anchor, as it repeats its value. With the data alone they say where any field path
+    is written, so a file is never parsed again to locate a problem in it.
+    """
+
+    __slots__ = ("_tree", "data", "starts")
+
+    def __init__(self, data: Any, starts: Sequence[int]) -> None:
+        self.data = data
+        self.starts = starts
+        self._tree: _PositionTree = None
+
+    def locate(self, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of ``path``; of its nearest ancestor if it is absent, and
+        (1, 1) if none is there. ``at_key`` gives the position of the last key itself rather
+        than of its value."""
+        position = (1, 1)
+        node = self._positions()
+        for depth, step in enumerate(path):
+            if isinstance(node, dict):
+                entry = node.get(str(step))
+                if entry is None:
+                    break
+                key_line, key_column, line, column, node = entry
+                last = depth == len(path) - 1
+                position = (key_line, key_column) if at_key and last else (line, column)
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                line, column, node = node[step]
+                position = (line, column)
+            else:
+                break
+        return position
+
+    def problems(self, found: Sequence[tuple[FieldPath, str]], source: str) -> list[Problem]:
+        """Problems at field paths, each with its line and column."""
+        problems = []
+        for path, message in found:
+            line, column = self.locate(path, at_key=message.startswith(UNKNOWN_KEY))
+            problems.append(Problem(source, line, column, format_path(path), message))
+        return problems
+
+    def _positions(self) -> _PositionTree:
+        if self._tree is None and self.starts:
+            self._tree = _position_tree(self.data, self.starts)
+        return self._tree
+
+
+def _position_tree(data: Any, starts: Sequence[int]) -> _PositionTree:
+    """The positions of ``data``'s values as :data:`_PositionTree` (built once, on the
+    first problem to locate). Keys are matched by their text, the first one written winning."""
+    numbers = iter(starts)
+
+    def position() -> tuple[int, int]:
+        return next(numbers, 1), next(numbers, 1)
+
+    def tree_of(value: Any) -> Any:
+        return {} if isinstance(value, dict) else [] if isinstance(value, list) else None
+
+    position()  # the document's own
+    root: _PositionTree = tree_of(data)
+    if root is None:
+        return None
+    pending: list[tuple[_KeyPositions | _ItemPositions, Iterator[Any]]] = [
+        (root, iter(data.items() if isinstance(data, dict) else data))
+    ]
+    while pending:
+        tree, entries = pending[-1]
+        entry = next(entries, _END)
+        if entry is _END:
+            pending.pop()
+            continue
+        if isinstance(tree, dict):
+            key, child = entry
+            key_line, key_column = position()
+            line, column = position()
+            child_tree = tree_of(child)
+            tree.setdefault(str(key), (key_line, key_column, line, column, child_tree))
+        else:
+            child = entry
+            line, column = position()
+            child_tree = tree_of(child)
+            tree.append((line, column, child_tree))
+        if child_tree is not None:
+            children = child.items() if isinstance(child, dict) else child
+            pending.append((child_tree, iter(children)))
+    return root
+
+
+_END: Any = object()
 
 
 MAX_DEPTH = 1000
@@ -225,7 +386,7 @@ def compose(text: str, source: str = "<string>") -> Node | None:
     """The YAML node tree of ``text`` (C-accelerated), each node marked with its position."""
     check_depth(text, source)
     try:
-        root: Node | None = _safe_yaml().compose(text)
+        root = _compose_node(text)
     except YAMLError as error:
         raise DocumentError([syntax_problem(error, source)]) from None
     except RecursionError:
@@ -233,40 +394,14 @@ def compose(text: str, source: str = "<string>") -> Node | None:
     return root
 
 
-def locate(root: Node | None, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
-    """1-based (line, column) of ``path`` in a node tree; its nearest ancestor if absent.
-
-    ``at_key`` gives the position of the last key itself rather than its value.
-    """
-    position = (1, 1)
-    node = root
-    for depth, step in enumerate(path):
-        if isinstance(node, MappingNode):
-            entry = next(
-                ((key, value) for key, value in node.value if key.value == str(step)), None
-            )
-            if entry is None:
-                break
-            mark = entry[0].start_mark if at_key and depth == len(path) - 1 else entry[1].start_mark
-            node = entry[1]
-        elif (
-            isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value)
-        ):
-            node = node.value[step]
-            mark = node.start_mark
-        else:
-            break
-        position = (mark.line + 1, mark.column + 1)
-    return position
-
-
-def document_from_data(
-    data: Any, text: str, source: str, *, ticket_url: str | None = None
+def document_from_parsed(
+    parsed: Parsed, source: str, *, ticket_url: str | None = None
 ) -> PostMortem:
-    """The document in ``data``, parsed from ``text``; located problems if it does not fit.
+    """The document read as ``parsed``; located problems if it does not fit.
 
     ``ticket_url`` links ticket keys written where a link goes (see :func:`structure`).
     """
+    data = parsed.data
     if data is None:
         raise DocumentError([Problem(source, 1, 1, "", "empty document: expected a post-mortem")])
     if not isinstance(data, dict):
@@ -280,24 +415,20 @@ def document_from_data(
             f"written for schema {written_for}; this is postmortem {__version__}"
             f" (schema {SCHEMA_VERSION}): upgrade postmortem"
         )
-        raise DocumentError(located_problems([(("schema_version",), message)], text, source))
+        raise DocumentError(parsed.problems([(("schema_version",), message)], source))
     try:
         return structure(data, PostMortem, ticket_url=ticket_url)
     except Exception as error:  # every structuring failure becomes located problems
         found = list(structure_problems(error))
-    raise DocumentError(located_problems(found, text, source))
+    raise DocumentError(parsed.problems(found, source))
 
 
 def located_problems(
     found: Sequence[tuple[FieldPath, str]], text: str, source: str
 ) -> list[Problem]:
-    """Problems at field paths, given their line and column in ``text``."""
-    tree = compose(text, source)
-    problems = []
-    for path, message in found:
-        line, column = locate(tree, path, at_key=message.startswith(UNKNOWN_KEY))
-        problems.append(Problem(source, line, column, format_path(path), message))
-    return problems
+    """Problems at field paths, given their line and column in ``text`` (which must parse;
+    :meth:`Parsed.problems` when it has been)."""
+    return parse_with_positions(text, source).problems(found, source)
 
 
 def loads(text: str, source: str = "<string>", *, ticket_url: str | None = None) -> PostMortem:
@@ -306,7 +437,7 @@ def loads(text: str, source: str = "<string>", *, ticket_url: str | None = None)
     ``ticket_url`` (``https://jira.example.com/browse/{key}``) links ticket keys written
     where a link goes; without it they are errors.
     """
-    return document_from_data(parse(text, source), text, source, ticket_url=ticket_url)
+    return document_from_parsed(parse_with_positions(text, source), source, ticket_url=ticket_url)
 
 
 def load(path: str | os.PathLike[str], *, ticket_url: str | None = None) -> PostMortem:

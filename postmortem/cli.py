@@ -28,7 +28,12 @@ from postmortem.errors import (
     UsageError,
 )
 from postmortem.model import Classification, PostMortem, ProfileName
-from postmortem.options import add_policy_from_option, add_today_option, date_option
+from postmortem.options import (
+    add_cache_option,
+    add_policy_from_option,
+    add_today_option,
+    date_option,
+)
 from postmortem.reporting import (
     ExitCode,
     environment_error,
@@ -277,6 +282,7 @@ def _check(args: argparse.Namespace) -> int:
         output_format=args.format,
         today=args.today,
         staged=args.staged,
+        use_cache=not args.no_cache,
     )
 
 
@@ -286,7 +292,7 @@ def _index(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows
     from postmortem.reports import IndexRow, index_rows
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     rows = [
         row
         for row in index_rows(repository.documents, include_copies=args.include_copies)
@@ -317,7 +323,7 @@ def _actions(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows
     from postmortem.reports import open_actions
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     today = args.today or date.today()
     found = [
         action
@@ -358,7 +364,7 @@ def _stats(args: argparse.Namespace) -> int:
     from postmortem.render.tables import plain
     from postmortem.reports import stats
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     figures = {
         key: plain(value)
         for key, value in attrs.asdict(
@@ -392,7 +398,7 @@ def _write_for_people(text: str) -> None:
     sys.stdout.write(terminal_text(text, lines=True))
 
 
-def _scan(directory: str) -> "Repository":
+def _scan(directory: str, *, use_cache: bool) -> "Repository":
     """The documents under ``directory``, with a progress line on a terminal; the files that
     do not load are reported on standard error."""
     from postmortem.reports import scan
@@ -402,7 +408,9 @@ def _scan(directory: str) -> "Repository":
             end = "\n" if done == total else ""
             print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
 
-    repository = scan(directory, progress=progress if sys.stderr.isatty() else None)
+    repository = scan(
+        directory, progress=progress if sys.stderr.isatty() else None, use_cache=use_cache
+    )
     for problem in repository.problems:
         print(problem, file=sys.stderr)
     return repository
@@ -622,6 +630,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_today_option(check)
     add_policy_from_option(check)
+    add_cache_option(check)
     check.set_defaults(run=_check)
 
     render = commands.add_parser("render", help="render a document as Markdown in a layout")
@@ -664,6 +673,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     index.add_argument("--reverse", action="store_true", help="sort descending")
     index.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(index)
     index.set_defaults(run=_index)
 
     actions = commands.add_parser(
@@ -677,6 +687,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
     actions.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(actions)
     add_today_option(actions)
     actions.set_defaults(run=_actions)
 
@@ -686,6 +697,7 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")
     stats.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(stats)
     stats.set_defaults(run=_stats)
 
     export = commands.add_parser(

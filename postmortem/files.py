@@ -139,6 +139,7 @@ def write_atomic(
     *,
     expected: FileState | None = None,
     within: str | os.PathLike[str] | None = None,
+    durable: bool = True,
 ) -> None:
     """Replace the file at ``path`` with ``text``: readers see the old file or the new,
     never half, and nobody's change is overwritten.
@@ -156,6 +157,8 @@ def write_atomic(
 
     The text is written as the file it replaces was: its byte order mark, its line breaks
     (:func:`with_line_breaks_of`), its permission bits; a new file gets the umask's.
+    It is on disk before it replaces the old one, unless ``durable`` is false (for what can
+    be made again, such as a cache, whose reader checks what it reads).
     """
     source = os.fspath(path)
     base = expected if expected is not None else file_state(source, within=within)
@@ -163,7 +166,7 @@ def write_atomic(
         raise UsageError(f"{source}: is read-only; not written")
     data = _encoded(text, base.data)
     try:
-        temporary = _write_temporary(base.real_path, data, _mode(base))
+        temporary = _write_temporary(base.real_path, data, _mode(base), durable=durable)
     except OSError as error:
         raise UsageError(f"{source}: cannot write: {_os_reason(error)}") from None
     try:
@@ -228,8 +231,8 @@ def _mode(base: FileState) -> int:
     return 0o666 & ~umask
 
 
-def _write_temporary(target: Path, data: bytes, mode: int) -> Path:
-    """A new file beside ``target`` holding ``data``, flushed to disk."""
+def _write_temporary(target: Path, data: bytes, mode: int, *, durable: bool) -> Path:
+    """A new file beside ``target`` holding ``data``, flushed to disk if ``durable``."""
     handle, name = tempfile.mkstemp(
         dir=target.parent,
         prefix=f"{_TEMPORARY_PREFIX}{target.name[:_NAME_KEPT]}.",
@@ -239,7 +242,8 @@ def _write_temporary(target: Path, data: bytes, mode: int) -> Path:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(name, mode)
     except BaseException:
         os.unlink(name)

@@ -9,7 +9,7 @@ those the registry gives it (``postmortem rules``).
 import argparse
 from collections.abc import Sequence
 
-from postmortem.options import add_policy_from_option, add_today_option
+from postmortem.options import add_cache_option, add_policy_from_option, add_today_option
 from postmortem.reporting import environment_error, internal_error
 
 __all__ = ["classification", "completeness", "render", "validate"]
@@ -20,6 +20,7 @@ def _checking_hook(hook: str, description: str, argv: Sequence[str] | None) -> i
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to check")
     add_today_option(parser)
     add_policy_from_option(parser)
+    add_cache_option(parser)
     args = parser.parse_args(argv)
     try:
         from postmortem.runner import run
@@ -30,6 +31,7 @@ def _checking_hook(hook: str, description: str, argv: Sequence[str] | None) -> i
             today=args.today,
             only_post_mortems=True,
             policy_from=args.policy_from,
+            use_cache=not args.no_cache,
         )
     except OSError as error:
         return environment_error(error)

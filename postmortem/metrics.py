@@ -13,6 +13,7 @@ __all__ = [
     "Durations",
     "FollowUp",
     "Milestones",
+    "action_item_tally",
     "completion_rate",
     "durations",
     "instant",
@@ -96,17 +97,21 @@ def mean_and_median(
     return mean, known[(len(known) - 1) // 2]  # the lower median: a duration that occurred
 
 
-def completion_rate(docs: Iterable[PostMortem]) -> float | None:
-    """Share of action items completed, cancelled ones left out; None if there are none."""
-    items = [
-        item
-        for doc in docs
-        for item in doc.action_items
-        if item.status is not ActionStatus.CANCELLED
-    ]
-    if not items:
-        return None
-    return sum(item.status is ActionStatus.COMPLETED for item in items) / len(items)
+def action_item_tally(doc: PostMortem) -> tuple[int, int]:
+    """The action items that count towards completion (all but the cancelled), and those of
+    them completed."""
+    counted = [item for item in doc.action_items if item.status is not ActionStatus.CANCELLED]
+    return len(counted), sum(item.status is ActionStatus.COMPLETED for item in counted)
+
+
+def completion_rate(tallies: Iterable[tuple[int, int]]) -> float | None:
+    """Share of action items completed over :func:`action_item_tally` of each document;
+    None if none counts."""
+    counted = completed = 0
+    for document_counted, document_completed in tallies:
+        counted += document_counted
+        completed += document_completed
+    return completed / counted if counted else None
 
 
 def _first(*values: When | None) -> datetime | None:

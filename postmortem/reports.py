@@ -1,13 +1,16 @@
 """Repository-wide views: every post-mortem under a folder as an index row, its open action
 items and recommendations with their source lines, and the metrics across them all.
 
-The views count incidents: a copy exported for an audience (``metadata.exported_from``)
-repeats its source and is left out unless the caller asks for copies."""
+The views read each document's facts (:mod:`postmortem.facts`) through the parse cache, so
+that a second run parses nothing, and spread a cold run over the cores; no view holds more
+than the facts of the documents. They count incidents: a copy exported for an audience
+(``metadata.exported_from``) repeats its source and is left out unless the caller asks for
+copies."""
 
 import functools
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,13 +18,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from postmortem.errors import DocumentError, Problem
-from postmortem.metrics import (
-    completion_rate,
-    durations,
-    mean_and_median,
-    milestones,
-    open_follow_ups,
-)
+from postmortem.facts import DocumentFacts
+from postmortem.metrics import completion_rate, mean_and_median
 from postmortem.model import Link, PostMortem
 
 if TYPE_CHECKING:
@@ -42,11 +40,25 @@ __all__ = [
 
 @attrs.frozen
 class Scanned:
-    """One document found in the folder, with its path and text (for source lines)."""
+    """One document found in the folder: its path and its facts. Its text and its document
+    are read from the file when asked for."""
 
     path: str
-    text: str
-    document: PostMortem
+    facts: DocumentFacts
+    policy: "Policy" = attrs.field(repr=False, eq=False)
+    """The policy that governs it, which says how it is read."""
+
+    @property
+    def text(self) -> str:
+        from postmortem.policy import read_governed
+
+        return read_governed(self.path, self.policy)
+
+    @property
+    def document(self) -> PostMortem:
+        from postmortem.policy import load_governed
+
+        return load_governed(self.path, self.policy)
 
 
 @attrs.frozen
@@ -57,27 +69,71 @@ class Repository:
     problems: tuple[Problem, ...]
 
 
+_PARALLEL_FROM = 256
+"""With this many files or more, a scan runs in one process per core."""
+_CHUNK = 128
+"""Files a worker reads at a time (the unit of progress)."""
+
+
 def scan(
     directory: str | os.PathLike[str],
     *,
     progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
 ) -> Repository:
     """Every post-mortem under ``directory``, as the hooks see them
     (:func:`postmortem.discovery.role_of`): the files its policy's ``files`` pattern names,
-    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key."""
-    from postmortem.discovery import YAML_SUFFIXES, Role, files_under, role_of
-    from postmortem.policy import find_policy, read_governed, relative_to_root
-    from postmortem.yaml_io import loads
+    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key.
+    Each document is read through its repository's parse cache unless ``use_cache`` is
+    false; ``progress(done, total)`` is told how far the reading is."""
+    from postmortem.discovery import YAML_SUFFIXES, files_under
+    from postmortem.policy import find_policy
 
     candidates = [
         path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
     ]
+    chunks = [candidates[start : start + _CHUNK] for start in range(0, len(candidates), _CHUNK)]
     documents: list[Scanned] = []
     problems: list[Problem] = []
     policies: dict[Path, Policy] = {}
-    for number, path in enumerate(candidates, start=1):
+    done = 0
+    for chunk, (found, failed) in zip(chunks, _read(chunks, use_cache), strict=True):
+        documents += [Scanned(path, facts, find_policy(path, policies)) for path, facts in found]
+        problems += failed
+        done += len(chunk)
         if progress is not None:
-            progress(number, len(candidates))
+            progress(done, len(candidates))
+    return Repository(tuple(documents), tuple(problems))
+
+
+_ScanResult = tuple[list[tuple[str, DocumentFacts]], list[Problem]]
+
+
+def _read(chunks: list[list[str]], use_cache: bool) -> Iterator[_ScanResult]:
+    """What :func:`_scan_serially` finds in each chunk, in order: in one process per core
+    when there are many files."""
+    files = sum(len(chunk) for chunk in chunks)
+    workers = min(os.cpu_count() or 1, files // (_PARALLEL_FROM // 2))
+    if workers < 2 or files < _PARALLEL_FROM:
+        yield from (_scan_serially(chunk, use_cache) for chunk in chunks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(_scan_serially, chunks, [use_cache] * len(chunks))
+
+
+def _scan_serially(paths: Sequence[str], use_cache: bool) -> _ScanResult:
+    """The facts of the documents among ``paths``, and the problems of those that do not
+    load, read in this process."""
+    from postmortem.cache import cache_near, read_facts
+    from postmortem.discovery import Role, role_of
+    from postmortem.policy import find_policy, read_governed, relative_to_root
+
+    found: list[tuple[str, DocumentFacts]] = []
+    problems: list[Problem] = []
+    policies: dict[Path, Policy] = {}
+    for path in paths:
         policy = find_policy(path, policies)
         try:
             text = read_governed(path, policy)
@@ -87,13 +143,14 @@ def scan(
             continue
         if role_of(path, policy, functools.partial(str, text)) is not Role.DOCUMENT:
             continue
+        cache = cache_near(policy.root) if use_cache else None
         try:
-            document = loads(text, path, ticket_url=policy.ticket_url)
+            facts = read_facts(text, path, ticket_url=policy.ticket_url, cache=cache)
         except DocumentError as error:
             problems.extend(error.problems)
             continue
-        documents.append(Scanned(path, text, document))
-    return Repository(tuple(documents), tuple(problems))
+        found.append((path, facts))
+    return found, problems
 
 
 @attrs.frozen
@@ -119,26 +176,21 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
     ``metadata.exported_from``) only with ``include_copies``."""
     rows = []
     for scanned in _incidents(documents, include_copies):
-        doc = scanned.document
-        metadata = doc.metadata
-        measured = durations(doc)
-        start = milestones(doc).began
+        facts = scanned.facts
         rows.append(
             IndexRow(
                 path=scanned.path,
-                id=metadata.id,
-                title=metadata.title,
-                profile=doc.profile.value,
-                severity=metadata.severity.value if metadata.severity else None,
-                status=metadata.status.value,
-                incident_status=metadata.incident_status.value
-                if metadata.incident_status
-                else None,
-                classification=metadata.classification.value if metadata.classification else None,
-                incident_start=start.date() if start is not None else None,
-                time_to_detect=measured.to_detect,
-                time_to_resolve=measured.to_resolve,
-                open_actions=len(open_follow_ups(doc)),
+                id=facts.id,
+                title=facts.title,
+                profile=facts.profile,
+                severity=facts.severity,
+                status=facts.status,
+                incident_status=facts.incident_status,
+                classification=facts.classification,
+                incident_start=facts.began.date() if facts.began is not None else None,
+                time_to_detect=facts.time_to_detect,
+                time_to_resolve=facts.time_to_resolve,
+                open_actions=len(facts.open_follow_ups),
             )
         )
     return rows
@@ -165,29 +217,21 @@ class OpenAction:
 def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
     """Open action items and recommendations of every incident, with their source lines;
     exported copies only with ``include_copies``."""
-    from postmortem.yaml_io import located_problems
-
-    found: list[OpenAction] = []
-    for scanned in _incidents(documents, include_copies):
-        follow_ups = open_follow_ups(scanned.document)
-        if not follow_ups:
-            continue
-        places = located_problems([(item.field_path, "") for item in follow_ups], scanned.text, "")
-        for item, place in zip(follow_ups, places, strict=True):
-            found.append(
-                OpenAction(
-                    path=scanned.path,
-                    line=place.line,
-                    document_id=scanned.document.metadata.id,
-                    kind=item.kind,
-                    action=item.action,
-                    owner=item.owner,
-                    due=item.due,
-                    status=item.status.value if item.status is not None else None,
-                    ticket=item.ticket,
-                )
-            )
-    return found
+    return [
+        OpenAction(
+            path=scanned.path,
+            line=item.line,
+            document_id=scanned.facts.id,
+            kind=item.kind,
+            action=item.action,
+            owner=item.owner,
+            due=item.due,
+            status=item.status,
+            ticket=item.ticket,
+        )
+        for scanned in _incidents(documents, include_copies)
+        for item in scanned.facts.open_follow_ups
+    ]
 
 
 @attrs.frozen
@@ -210,28 +254,27 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
     """Counts by severity and by month of the incident's start, mean and median time to
     detect and to resolve, the share of action items completed and the open follow-ups;
     exported copies count only with ``include_copies``."""
-    docs = [scanned.document for scanned in _incidents(documents, include_copies)]
-    measured = [durations(doc) for doc in docs]
-    by_severity = Counter(
-        doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
-    )
-    starts = [milestones(doc).began for doc in docs]
+    facts = [scanned.facts for scanned in _incidents(documents, include_copies)]
+    by_severity = Counter(item.severity or "unknown" for item in facts)
     by_month = Counter(
-        f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
+        f"{item.began.year:04d}-{item.began.month:02d}" if item.began else "unknown"
+        for item in facts
     )
-    detect = mean_and_median(item.to_detect for item in measured)
-    resolve = mean_and_median(item.to_resolve for item in measured)
+    detect = mean_and_median(item.time_to_detect for item in facts)
+    resolve = mean_and_median(item.time_to_resolve for item in facts)
     return Stats(
-        documents=len(docs),
+        documents=len(facts),
         by_severity=dict(sorted(by_severity.items())),
         by_month=dict(sorted(by_month.items())),
         mean_time_to_detect=detect[0],
         median_time_to_detect=detect[1],
         mean_time_to_resolve=resolve[0],
         median_time_to_resolve=resolve[1],
-        action_items=sum(len(doc.action_items) for doc in docs),
-        action_item_completion_rate=completion_rate(docs),
-        open_actions=sum(len(open_follow_ups(doc)) for doc in docs),
+        action_items=sum(item.action_items for item in facts),
+        action_item_completion_rate=completion_rate(
+            (item.action_items_counted, item.action_items_completed) for item in facts
+        ),
+        open_actions=sum(len(item.open_follow_ups) for item in facts),
     )
 
 
@@ -239,5 +282,5 @@ def _incidents(documents: Iterable[Scanned], include_copies: bool) -> Iterator[S
     """The documents that are incidents: not copies exported from another document, unless
     ``include_copies``."""
     for scanned in documents:
-        if include_copies or scanned.document.metadata.exported_from is None:
+        if include_copies or not scanned.facts.exported:
             yield scanned

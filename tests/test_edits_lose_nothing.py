@@ -430,8 +430,8 @@ def test_a_change_landing_while_the_new_text_is_written_is_not_overwritten(
     path.write_text(MINIMAL, encoding="utf-8")
     write_temporary = files._write_temporary
 
-    def slow_write(target: Path, data: bytes, mode: int) -> Path:
-        written = write_temporary(target, data, mode)
+    def slow_write(target: Path, data: bytes, mode: int, *, durable: bool) -> Path:
+        written = write_temporary(target, data, mode, durable=durable)
         path.write_text("theirs\n", encoding="utf-8")
         return written
 

@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,14 @@ from postmortem.files import read_text, write_atomic
 from postmortem.model import SCHEMA_VERSION, PostMortem
 from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
 
-__all__ = ["ParseCache", "cache_near", "read_document", "read_facts"]
+__all__ = [
+    "ParseCache",
+    "cache_near",
+    "entry_key",
+    "read_document",
+    "read_facts",
+    "text_digest",
+]
 
 FORMAT = 1
 """The entry format; a new one is a new folder."""
@@ -64,11 +70,7 @@ class ParseCache:
 
     def key(self, text: str, ticket_url: str | None) -> str:
         """The name of the entry for ``text`` read under ``ticket_url``."""
-        content = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
-        content.update(
-            b"\0" if ticket_url is None else b"\1" + ticket_url.encode("utf-8", "surrogatepass")
-        )
-        return content.hexdigest()
+        return entry_key(text_digest(text), ticket_url)
 
     def load(self, key: str) -> "_Entry | None":
         """The entry named ``key``, if there is a whole and well-formed one."""
@@ -163,6 +165,18 @@ class _Entry:
             raise ValueError("nested too deeply") from None
 
 
+def text_digest(text: str) -> str:
+    """The SHA-256 of ``text``: what an entry's name says of the content."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def entry_key(digest: str, ticket_url: str | None) -> str:
+    """The name of the entry for the text whose :func:`text_digest` is ``digest``, read under
+    ``ticket_url``."""
+    reading = "" if ticket_url is None else f"\1{ticket_url}"
+    return hashlib.sha256(f"{digest}\0{reading}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _checksum(line: str) -> str:
     return hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -234,7 +248,7 @@ def read_facts(
     if cache is not None and entry is not None:
         try:
             return facts_from_json(entry.part("facts"))
-        except Exception:  # whatever the strict converter refuses: the entry is bad
+        except ValueError:
             cache.discard(key)
     parsed = parse_with_positions(text, source)
     facts = _facts(document_from_parsed(parsed, source, ticket_url=ticket_url), parsed)
@@ -254,9 +268,9 @@ def _keep(cache: ParseCache, key: str, parsed: Parsed, facts: DocumentFacts) -> 
 
 
 def _parsed_to_json(parsed: Parsed) -> Any:
-    """``parsed`` as JSON values: the data with its dates and times as ISO 8601 text, where
-    those are, and the positions. None when the data holds what JSON cannot (a key that is
-    not text)."""
+    """``parsed`` as JSON values: the data with its dates and times as ISO 8601 text, the
+    places of those, and the positions. None when the data holds what JSON cannot (a key
+    that is not text)."""
     dates: list[list[Any]] = []
     try:
         data = _jsonable(parsed.data, [], dates)
@@ -266,14 +280,26 @@ def _parsed_to_json(parsed: Parsed) -> Any:
 
 
 def _jsonable(value: Any, path: list[Any], dates: list[list[Any]]) -> Any:
+    """``value`` with its dates and times as text, each one's place (``path`` extended) and
+    kind added to ``dates``."""
     if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
+        if not all(type(key) is str for key in value):
             raise TypeError("a key that is not text")
-        return {key: _jsonable(item, [*path, key], dates) for key, item in value.items()}
+        result = {}
+        for key, item in value.items():
+            path.append(key)
+            result[key] = _jsonable(item, path, dates)
+            path.pop()
+        return result
     if isinstance(value, list):
-        return [_jsonable(item, [*path, index], dates) for index, item in enumerate(value)]
+        items = []
+        for index, item in enumerate(value):
+            path.append(index)
+            items.append(_jsonable(item, path, dates))
+            path.pop()
+        return items
     if isinstance(value, date):
-        dates.append([path, "datetime" if isinstance(value, datetime) else "date"])
+        dates.append([list(path), "datetime" if isinstance(value, datetime) else "date"])
         return value.isoformat()
     return value
 
@@ -282,7 +308,8 @@ _FROM_ISO = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
 
 
 def _parsed_from_json(value: Any) -> Parsed:
-    """The parse :func:`_parsed_to_json` gave; ValueError for anything else."""
+    """The parse :func:`_parsed_to_json` gave; ValueError for anything else. Positions are
+    taken as they are: where they do not fit the data, a problem is placed at the start."""
     if not isinstance(value, dict) or value.keys() != {"data", "dates", "starts"}:
         raise ValueError("not a parse")
     data, dates, starts = value["data"], value["dates"], value["starts"]
@@ -299,10 +326,6 @@ def _parsed_from_json(value: Any) -> Parsed:
         if not isinstance(written, str):
             raise ValueError("not a date")
         holder[path[-1]] = _FROM_ISO[kind](written)
-    if len(starts) != 2 * sum(1 for _ in _values(data)) or not all(
-        type(number) is int and number > 0 for number in starts
-    ):
-        raise ValueError("positions that do not fit the data")
     return Parsed(data, starts)
 
 
@@ -318,17 +341,3 @@ def _holder(data: Any, path: list[Any]) -> Any:
             return holder
         holder = holder[step]
     raise ValueError("no such place")
-
-
-def _values(data: Any) -> Iterator[Any]:
-    """Every value the builder met making ``data``: the whole, then each key and value."""
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        yield value
-        if isinstance(value, dict):
-            for key, item in value.items():
-                yield key
-                pending.append(item)
-        elif isinstance(value, list):
-            pending.extend(value)

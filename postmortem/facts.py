@@ -2,16 +2,17 @@
 of a repository and to cache beside its parse (:mod:`postmortem.cache`).
 
 The facts follow from the document's content alone (never from the policy, the date or
-other files), so they are kept under the same key as the parse. They go to and from JSON
-through the strict converter, which checks every value read back.
+other files), so they are kept under the same key as the parse. They go to JSON as arrays
+in the order of the fields, and come back checked value by value: what is read back is
+hostile input, and reading the facts of every document of a repository must cost little.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
-from postmortem.converter import structure, unstructure
 from postmortem.metrics import action_item_tally, durations, milestones, open_follow_ups
 from postmortem.model import Link, PostMortem
 
@@ -90,23 +91,128 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
     )
 
 
-def facts_to_json(facts: DocumentFacts) -> Any:
-    """``facts`` as JSON values: dates and times in ISO 8601, durations as the model writes
-    them."""
-    return _jsonable(unstructure(facts))
+def facts_to_json(facts: DocumentFacts) -> list[Any]:
+    """``facts`` as JSON values: an array of the fields in order (the open follow-ups an
+    array of arrays), dates and times in ISO 8601, durations in microseconds."""
+    return [
+        facts.id,
+        facts.title,
+        facts.profile,
+        facts.status,
+        facts.severity,
+        facts.incident_status,
+        facts.classification,
+        facts.exported,
+        _iso(facts.began),
+        _microseconds(facts.time_to_detect),
+        _microseconds(facts.time_to_resolve),
+        facts.action_items,
+        facts.action_items_counted,
+        facts.action_items_completed,
+        [
+            [
+                item.line,
+                item.kind,
+                item.action,
+                item.owner,
+                _iso(item.due),
+                item.status,
+                None if item.ticket is None else [item.ticket.url, item.ticket.label],
+            ]
+            for item in facts.open_follow_ups
+        ],
+    ]
 
 
 def facts_from_json(value: Any) -> DocumentFacts:
-    """The facts :func:`facts_to_json` gave; ValueError (or a structuring error) for anything
-    else."""
-    return structure(value, DocumentFacts)
+    """The facts :func:`facts_to_json` gave; ValueError for anything else."""
+    if type(value) is not list or len(value) != 15:
+        raise ValueError("not a document's facts")
+    follow_ups = value[14]
+    if type(follow_ups) is not list:
+        raise ValueError("not a list of follow-ups")
+    return DocumentFacts(
+        id=_text(value[0]),
+        title=_text(value[1]),
+        profile=_text(value[2]),
+        status=_text(value[3]),
+        severity=_optional(_text, value[4]),
+        incident_status=_optional(_text, value[5]),
+        classification=_optional(_text, value[6]),
+        exported=_flag(value[7]),
+        began=_optional(_moment, value[8]),
+        time_to_detect=_optional(_duration, value[9]),
+        time_to_resolve=_optional(_duration, value[10]),
+        action_items=_count(value[11]),
+        action_items_counted=_count(value[12]),
+        action_items_completed=_count(value[13]),
+        open_follow_ups=[_follow_up(item) for item in follow_ups],
+    )
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, date):  # a datetime too
-        return value.isoformat()
+def _follow_up(value: Any) -> FollowUpFacts:
+    if type(value) is not list or len(value) != 7:
+        raise ValueError("not a follow-up")
+    return FollowUpFacts(
+        line=_count(value[0]),
+        kind=_text(value[1]),
+        action=_text(value[2]),
+        owner=_optional(_text, value[3]),
+        due=_optional(_day, value[4]),
+        status=_optional(_text, value[5]),
+        ticket=_optional(_link, value[6]),
+    )
+
+
+T = TypeVar("T")
+
+
+def _optional(read: Callable[[Any], T], value: Any) -> T | None:
+    return None if value is None else read(value)
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise ValueError("not text")
     return value
+
+
+def _flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise ValueError("not true or false")
+    return value
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError("not a count")
+    return value
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(_text(value))
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(_text(value))
+
+
+def _duration(value: Any) -> timedelta:
+    try:
+        return timedelta(microseconds=_count(value))
+    except OverflowError:
+        raise ValueError("not a duration") from None
+
+
+def _link(value: Any) -> Link:
+    if type(value) is not list or len(value) != 2:
+        raise ValueError("not a link")
+    return Link(url=_text(value[0]), label=_optional(_text, value[1]))
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _microseconds(value: timedelta | None) -> int | None:
+    return None if value is None else value // timedelta(microseconds=1)

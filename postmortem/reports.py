@@ -7,17 +7,16 @@ than the facts of the documents. They count incidents: a copy exported for an au
 (``metadata.exported_from``) repeats its source and is left out unless the caller asks for
 copies."""
 
-import functools
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
-from postmortem.errors import DocumentError, Problem
+from postmortem.errors import Problem
 from postmortem.facts import DocumentFacts
 from postmortem.metrics import completion_rate, mean_and_median
 from postmortem.model import Link, PostMortem
@@ -69,12 +68,6 @@ class Repository:
     problems: tuple[Problem, ...]
 
 
-_PARALLEL_FROM = 256
-"""With this many files or more, a scan runs in one process per core."""
-_CHUNK = 128
-"""Files a worker reads at a time (the unit of progress)."""
-
-
 def scan(
     directory: str | os.PathLike[str],
     *,
@@ -84,73 +77,19 @@ def scan(
     """Every post-mortem under ``directory``, as the hooks see them
     (:func:`postmortem.discovery.role_of`): the files its policy's ``files`` pattern names,
     and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key.
-    Each document is read through its repository's parse cache unless ``use_cache`` is
-    false; ``progress(done, total)`` is told how far the reading is."""
+    Only the files changed since the last scan are read, unless ``use_cache`` is false
+    (:mod:`postmortem.scanning`); ``progress(done, total)`` is told how far it is."""
     from postmortem.discovery import YAML_SUFFIXES, files_under
     from postmortem.policy import find_policy
+    from postmortem.scanning import facts_of_files
 
     candidates = [
         path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
     ]
-    chunks = [candidates[start : start + _CHUNK] for start in range(0, len(candidates), _CHUNK)]
-    documents: list[Scanned] = []
-    problems: list[Problem] = []
+    found, problems = facts_of_files(candidates, use_cache=use_cache, progress=progress)
     policies: dict[Path, Policy] = {}
-    done = 0
-    for chunk, (found, failed) in zip(chunks, _read(chunks, use_cache), strict=True):
-        documents += [Scanned(path, facts, find_policy(path, policies)) for path, facts in found]
-        problems += failed
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(candidates))
+    documents = [Scanned(path, facts, find_policy(path, policies)) for path, facts in found]
     return Repository(tuple(documents), tuple(problems))
-
-
-_ScanResult = tuple[list[tuple[str, DocumentFacts]], list[Problem]]
-
-
-def _read(chunks: list[list[str]], use_cache: bool) -> Iterator[_ScanResult]:
-    """What :func:`_scan_serially` finds in each chunk, in order: in one process per core
-    when there are many files."""
-    files = sum(len(chunk) for chunk in chunks)
-    workers = min(os.cpu_count() or 1, files // (_PARALLEL_FROM // 2))
-    if workers < 2 or files < _PARALLEL_FROM:
-        yield from (_scan_serially(chunk, use_cache) for chunk in chunks)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(_scan_serially, chunks, [use_cache] * len(chunks))
-
-
-def _scan_serially(paths: Sequence[str], use_cache: bool) -> _ScanResult:
-    """The facts of the documents among ``paths``, and the problems of those that do not
-    load, read in this process."""
-    from postmortem.cache import cache_near, read_facts
-    from postmortem.discovery import Role, role_of
-    from postmortem.policy import find_policy, read_governed, relative_to_root
-
-    found: list[tuple[str, DocumentFacts]] = []
-    problems: list[Problem] = []
-    policies: dict[Path, Policy] = {}
-    for path in paths:
-        policy = find_policy(path, policies)
-        try:
-            text = read_governed(path, policy)
-        except DocumentError as error:
-            if policy.names_document(relative_to_root(path, policy)):
-                problems.extend(error.problems)
-            continue
-        if role_of(path, policy, functools.partial(str, text)) is not Role.DOCUMENT:
-            continue
-        cache = cache_near(policy.root) if use_cache else None
-        try:
-            facts = read_facts(text, path, ticket_url=policy.ticket_url, cache=cache)
-        except DocumentError as error:
-            problems.extend(error.problems)
-            continue
-        found.append((path, facts))
-    return found, problems
 
 
 @attrs.frozen

@@ -317,8 +317,9 @@ class Parsed:
 
 def _position_tree(data: Any, starts: Sequence[int]) -> _PositionTree:
     """The positions of ``data``'s values as :data:`_PositionTree` (built once, on the
-    first problem to locate). Keys are matched by their text, the first one written winning."""
-    numbers = iter(starts)
+    first problem to locate). Keys are matched by their text, the first one written winning.
+    Positions that do not fit the data (from a damaged cache) place values at the start."""
+    numbers = (number if type(number) is int and number > 0 else 1 for number in starts)
 
     def position() -> tuple[int, int]:
         return next(numbers, 1), next(numbers, 1)

@@ -41,6 +41,7 @@ __all__ = [
     "located_problems",
     "parse",
     "parse_with_positions",
+    "plain_tag",
     "syntax_problem",
 ]
 
@@ -58,24 +59,31 @@ class _FixedVersionResolver(VersionedResolver):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not ScalarNode or not implicit[0]:
             return super().resolve(kind, value, implicit)
-        tag = _RESOLVED.get(value)
-        if tag is not None:
-            return tag
-        table = _resolver_table()
-        tag = next(
-            (
-                tag
-                for candidates in (table.get(value[:1], ()), table.get(None, ()))
-                for tag, regexp in candidates
-                if regexp.match(value)
-            ),
-            self.DEFAULT_SCALAR_TAG,
-        )
-        if len(value) <= _REMEMBERED_LENGTH and len(_RESOLVED) < _REMEMBERED_VALUES:
-            _RESOLVED[value] = tag
+        return plain_tag(value)
+
+
+def plain_tag(value: str) -> Tag:
+    """The tag YAML 1.2 gives ``value`` written as a plain scalar (``str`` unless it reads
+    as a null, boolean, number or timestamp)."""
+    tag = _RESOLVED.get(value)
+    if tag is not None:
         return tag
+    table = _resolver_table()
+    tag = next(
+        (
+            tag
+            for candidates in (table.get(value[:1], ()), table.get(None, ()))
+            for tag, regexp in candidates
+            if regexp.match(value)
+        ),
+        _TEXT_TAG,
+    )
+    if len(value) <= _REMEMBERED_LENGTH and len(_RESOLVED) < _REMEMBERED_VALUES:
+        _RESOLVED[value] = tag
+    return tag
 
 
+_TEXT_TAG = Tag(suffix="tag:yaml.org,2002:str")
 _REMEMBERED_LENGTH = 64
 _REMEMBERED_VALUES = 20_000
 _RESOLVED: dict[str, Tag] = {}

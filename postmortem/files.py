@@ -10,13 +10,13 @@ and the hooks refuse to commit.
 """
 
 import contextlib
-import difflib
 import os
 import stat
 import tempfile
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
+from postmortem._matching import matching_blocks
 from postmortem.errors import ConcurrentEditError, DocumentError, Problem, UsageError
 
 __all__ = [
@@ -196,8 +196,7 @@ def with_line_breaks_of(original: str, text: str) -> str:
         unterminated = text[text.rfind("\n") + 1 :]
         usual = "\r\n" if 2 * old_breaks.count("\r\n") >= len(old_breaks) else "\n"
         breaks = [usual] * len(new_lines)
-        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-        for old_start, new_start, size in matcher.get_matching_blocks():
+        for old_start, new_start, size in matching_blocks(old_lines, new_lines):
             breaks[new_start : new_start + size] = old_breaks[old_start : old_start + size]
         text = "".join(map("".join, zip(new_lines, breaks, strict=True))) + unterminated
     if original and not original.endswith("\n") and text.endswith("\n"):

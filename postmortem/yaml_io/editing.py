@@ -2,9 +2,9 @@
 
 import contextlib
 import copy
-import difflib
 import itertools
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from ruamel.yaml.scalarstring import (
     ScalarString,
 )
 
+from postmortem._matching import matching_blocks, opcodes
 from postmortem.converter import (
     TICKET_KEY,
     ticket_link,
@@ -38,7 +39,7 @@ from postmortem.yaml_io.placement import (
     insert_entry,
     replace_value,
 )
-from postmortem.yaml_io.reading import loads
+from postmortem.yaml_io.reading import Parsed, document_from_parsed, loads, parse_with_positions
 from postmortem.yaml_io.roundtrip import WrittenAnchor, emit, parse_roundtrip, roundtrip_yaml
 from postmortem.yaml_io.writing import fits_literal_block, yaml_value
 
@@ -147,17 +148,15 @@ class _Merger:
         """Items matched by value: a removed item takes its own lines with it, an added one
         gets new lines, and the comments around the others stay where they are."""
         old = before if isinstance(before, list) and len(before) == len(node) else []
-        opcodes: Sequence[tuple[str, int, int, int, int]]
+        changes: Sequence[tuple[str, int, int, int, int]]
         if len(after) == len(node):  # items changed in place, none added or removed
-            opcodes = [("replace", 0, len(node), 0, len(after))]
+            changes = [("replace", 0, len(node), 0, len(after))]
         else:
-            opcodes = difflib.SequenceMatcher(
-                None,
+            changes = opcodes(
                 [_canonical(item) for item in old] or [_MISSING] * len(node),
                 [_canonical(item) for item in after],
-                autojunk=False,
-            ).get_opcodes()
-        for tag, start, end, new_start, new_end in reversed(opcodes):
+            )
+        for tag, start, end, new_start, new_end in reversed(changes):
             if tag == "equal":
                 continue
             paired = min(end - start, new_end - new_start)
@@ -282,8 +281,10 @@ class _EditSession:
 
     def __init__(self, text: str, source: str, ticket_url: str | None) -> None:
         self.text = text
-        self.document = loads(text, source, ticket_url=ticket_url)
-        self._before = copy.deepcopy(unstructure(self.document))
+        self._parsed = parse_with_positions(text, source)
+        self.document = document_from_parsed(self._parsed, source, ticket_url=ticket_url)
+        # unstructure builds new lists and dicts: the caller's changes do not reach them.
+        self._before = unstructure(self.document)
         self._indentation = _guess_indentation(text)
         self._source = source
         self._ticket_url = ticket_url
@@ -297,18 +298,14 @@ class _EditSession:
         after = unstructure(self.document)
         if _same(self._before, after):
             return self.text
+        notes = {
+            key: note for key, note in (section_notes or {}).items() if f"# {note}" not in self.text
+        }
         text = self.text.replace("\r\n", "\n").removesuffix("\n") + "\n"
-        yaml = roundtrip_yaml(*self._indentation)
-        tree = parse_roundtrip(text, self._source)
-        merger = _Merger(tree, self._ticket_url, text.splitlines())
-        tree = merger.merge(tree, self._before, after, BeforeDocument(tree), EndOfDocument(tree))
-        for key, note in (section_notes or {}).items():
-            if key in tree and f"# {note}" not in self.text:
-                tree.yaml_set_comment_before_after_key(key, before=note)
-        merger.settle()
-        changed = emit(tree, yaml)
-        unchanged = emit(parse_roundtrip(text, self._source), yaml)
-        reconciled = _reconciled(text, unchanged, changed)
+        sectioned = self._merged_by_sections(text, after, notes)
+        if sectioned is not None:
+            return sectioned
+        reconciled, changed = self._merged(text, self._before, after, notes)
         # ruamel's text for the whole file is the fallback when the file's own lines and
         # ruamel's changed ones do not fit together (indented differently, say).
         candidates = [reconciled] if reconciled == changed else [reconciled, changed]
@@ -324,6 +321,83 @@ class _EditSession:
                 return written
         raise RuntimeError(f"{self._source}: the edited text does not read back as the document")
 
+    def _merged(self, text: str, before: Any, after: Any, notes: dict[str, str]) -> tuple[str, str]:
+        """``text`` changed as ``before`` became ``after``: the file's lines with ruamel's
+        only where the change is (:func:`_reconciled`), and ruamel's text for all of it."""
+        yaml = roundtrip_yaml(*self._indentation)
+        tree = parse_roundtrip(text, self._source)
+        merger = _Merger(tree, self._ticket_url, text.splitlines())
+        tree = merger.merge(tree, before, after, BeforeDocument(tree), EndOfDocument(tree))
+        for key, note in notes.items():
+            if key in tree:
+                tree.yaml_set_comment_before_after_key(key, before=note)
+        merger.settle()
+        changed = emit(tree, yaml)
+        unchanged = emit(parse_roundtrip(text, self._source), yaml)
+        return _reconciled(text, unchanged, changed), changed
+
+    def _merged_by_sections(self, text: str, after: Any, notes: dict[str, str]) -> str | None:
+        """The file written with each top-level section the change reaches merged on its
+        own, as a document of one key, and every other section left as it is, if that reads
+        back as the document: the cost of an edit follows the sections it changes, not the
+        file's size. None when the file is not written so (a top-level key added or
+        removed, keys not each at the start of their own line, line breaks other than LF
+        and CRLF), a section does not stand alone (an alias of an anchor in another), or
+        the result does not read back: then the whole file is merged."""
+        before, written = self._before, self._parsed.data
+        if not (isinstance(before, dict) and isinstance(after, dict) and isinstance(written, dict)):
+            return None
+        reached = {key for key in before if not _same(before[key], after.get(key, _MISSING))}
+        if before.keys() != after.keys() or reached - written.keys() or _LINE_BREAKS.search(text):
+            return None
+        starts = [self._parsed.locate((key,), at_key=True) for key in written]
+        lines = [line + "\n" for line in text.split("\n")[:-1]]
+        if any(column != 1 for _, column in starts) or any(
+            later <= earlier for (earlier, _), (later, _) in itertools.pairwise(starts)
+        ):
+            return None
+        bounds = [line - 1 for line, _ in starts] + [len(lines)]
+        pieces = ["".join(lines[: bounds[0]])]
+        data = dict(written)
+        for index, key in enumerate(written):
+            section = "".join(lines[bounds[index] : bounds[index + 1]])
+            if key in reached or key in notes:
+                try:
+                    section = self._merged(
+                        section,
+                        {key: before[key]} if key in before else {},
+                        {key: after[key]} if key in after else {},
+                        {key: notes[key]} if key in notes else {},
+                    )[0]
+                    merged = parse_with_positions(section, self._source).data
+                except DocumentError:
+                    return None
+                if not isinstance(merged, dict) or list(merged) != [key]:
+                    return None
+                data[key] = merged[key]
+            pieces.append(section)
+        edited = with_line_breaks_of(self.text, "".join(pieces))
+        # Sections with no anchor or alias, after nothing but comments, read alone as they
+        # read in the file: the document is what their data makes, unparsed as a whole.
+        alone = _COMMENTS_ONLY.fullmatch(pieces[0])
+        try:
+            if alone and not _ANCHOR_OR_ALIAS_MARK.search(text + "".join(pieces)):
+                parsed = Parsed(data, [])
+                again = document_from_parsed(parsed, self._source, ticket_url=self._ticket_url)
+            else:
+                again = loads(edited, self._source, ticket_url=self._ticket_url)
+        except DocumentError:
+            return None
+        return edited if _same(unstructure(again), after) else None
+
+
+_LINE_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+"""Line breaks YAML counts besides LF (a CR alone, Unicode's): the sections of a file with
+them are not cut at its LF lines."""
+_COMMENTS_ONLY = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+_ANCHOR_OR_ALIAS_MARK = re.compile(r"(?:^|[\s,\[{])[&*][^\s,\[\]{}]")
+"""Where an anchor or an alias may be written (and some text that only looks so)."""
+
 
 def _reconciled(original: str, unchanged: str, changed: str) -> str:
     """``original`` changed as ruamel's text for it, ``unchanged``, became ``changed``.
@@ -336,8 +410,7 @@ def _reconciled(original: str, unchanged: str, changed: str) -> str:
     """
     lines, base, new = (text.split("\n")[:-1] for text in (original, unchanged, changed))
     to_original: dict[int, int] = {}
-    matcher = difflib.SequenceMatcher(None, base, lines, autojunk=False)
-    for base_start, original_line, size in matcher.get_matching_blocks():
+    for base_start, original_line, size in matching_blocks(base, lines):
         for offset in range(size):
             to_original[base_start + offset] = original_line + offset
 
@@ -360,9 +433,7 @@ def _reconciled(original: str, unchanged: str, changed: str) -> str:
         return to_original.get(base_end)
 
     hunks: list[list[int]] = []  # [start, end] in the original, [start, end] in changed
-    for tag, base_start, base_end, new_start, new_end in difflib.SequenceMatcher(
-        None, base, new, autojunk=False
-    ).get_opcodes():
+    for tag, base_start, base_end, new_start, new_end in opcodes(base, new):
         if tag == "equal":
             continue
         # Widen a difference until its ends stand for known lines of the original.

@@ -114,9 +114,7 @@ def _sequence_lines(items: list[Any], indent: int) -> list[str]:
     for item in items:
         if isinstance(item, dict) and item:
             lines += _mapping_lines(item, indent + 2, dash)
-        elif isinstance(item, list | dict) or (
-            isinstance(item, str) and fits_literal_block(item)
-        ):
+        elif isinstance(item, list | dict) or (isinstance(item, str) and fits_literal_block(item)):
             raise _RuamelsCare
         else:
             lines.append(f"{dash}{_scalar(item, indent + 2)}\n")

@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import time
+from array import array
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class ParseCache:
         self.root = root
         """The cache's own folder (``.../parse-cache``), symbolic links resolved."""
         self.folder = root / _program_folder_name()
+        self._folders_made: set[Path] = set()
 
     def key(self, text: str, ticket_url: str | None) -> str:
         """The name of the entry for ``text`` read under ``ticket_url``."""
@@ -92,9 +94,11 @@ class ParseCache:
             return
         path = self._path(key)
         try:
-            if not self.folder.is_dir():
-                self._make_folder()
-            path.parent.mkdir(exist_ok=True)
+            if path.parent not in self._folders_made:
+                if not self.folder.is_dir():
+                    self._make_folder()
+                path.parent.mkdir(exist_ok=True)
+                self._folders_made.add(path.parent)
             write_atomic(path, text, within=self.root, durable=False)
         except (ConcurrentEditError, UsageError, OSError):
             pass  # another run wrote it meanwhile, or the cache is not writable
@@ -308,13 +312,20 @@ _FROM_ISO = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
 
 
 def _parsed_from_json(value: Any) -> Parsed:
-    """The parse :func:`_parsed_to_json` gave; ValueError for anything else. Positions are
-    taken as they are: where they do not fit the data, a problem is placed at the start."""
+    """The parse :func:`_parsed_to_json` gave; ValueError for anything else. Positions that
+    do not fit the data place a problem at the start (an entry that lies cannot be told
+    from one that does not, short of parsing the text)."""
     if not isinstance(value, dict) or value.keys() != {"data", "dates", "starts"}:
         raise ValueError("not a parse")
-    data, dates, starts = value["data"], value["dates"], value["starts"]
-    if not isinstance(dates, list) or not isinstance(starts, list):
+    data, dates = value["data"], value["dates"]
+    if not isinstance(dates, list) or not isinstance(value["starts"], list):
         raise ValueError("not a parse")
+    try:
+        starts = array("l", value["starts"])
+    except (TypeError, OverflowError):
+        raise ValueError("positions that are no line and column numbers") from None
+    if starts and min(starts) < 1:
+        raise ValueError("positions that are no line and column numbers")
     for place in dates:
         if not (isinstance(place, list) and len(place) == 2 and place[1] in _FROM_ISO):
             raise ValueError("not a date's place")

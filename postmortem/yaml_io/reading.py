@@ -3,7 +3,7 @@ and the line and column of any field path."""
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeAlias
 
@@ -326,46 +326,31 @@ class Parsed:
 def _position_tree(data: Any, starts: Sequence[int]) -> _PositionTree:
     """The positions of ``data``'s values as :data:`_PositionTree` (built once, on the
     first problem to locate). Keys are matched by their text, the first one written winning.
-    Positions that do not fit the data (from a damaged cache) place values at the start."""
-    numbers = (number if type(number) is int and number > 0 else 1 for number in starts)
+    Positions that do not fit the data (from a damaged cache) place values at the start,
+    as does a document nested too deeply to walk."""
+    numbers = iter(starts)
 
-    def position() -> tuple[int, int]:
-        return next(numbers, 1), next(numbers, 1)
-
-    def tree_of(value: Any) -> Any:
-        return {} if isinstance(value, dict) else [] if isinstance(value, list) else None
-
-    position()  # the document's own
-    root: _PositionTree = tree_of(data)
-    if root is None:
+    def tree_of(value: Any) -> _PositionTree:
+        if isinstance(value, dict):
+            keyed: _KeyPositions = {}
+            for key, item in value.items():
+                key_line, key_column = next(numbers, 1), next(numbers, 1)
+                line, column = next(numbers, 1), next(numbers, 1)
+                keyed.setdefault(str(key), (key_line, key_column, line, column, tree_of(item)))
+            return keyed
+        if isinstance(value, list):
+            listed: _ItemPositions = []
+            for item in value:
+                line, column = next(numbers, 1), next(numbers, 1)
+                listed.append((line, column, tree_of(item)))
+            return listed
         return None
-    pending: list[tuple[_KeyPositions | _ItemPositions, Iterator[Any]]] = [
-        (root, iter(data.items() if isinstance(data, dict) else data))
-    ]
-    while pending:
-        tree, entries = pending[-1]
-        entry = next(entries, _END)
-        if entry is _END:
-            pending.pop()
-            continue
-        if isinstance(tree, dict):
-            key, child = entry
-            key_line, key_column = position()
-            line, column = position()
-            child_tree = tree_of(child)
-            tree.setdefault(str(key), (key_line, key_column, line, column, child_tree))
-        else:
-            child = entry
-            line, column = position()
-            child_tree = tree_of(child)
-            tree.append((line, column, child_tree))
-        if child_tree is not None:
-            children = child.items() if isinstance(child, dict) else child
-            pending.append((child_tree, iter(children)))
-    return root
 
-
-_END: Any = object()
+    next(numbers, 1), next(numbers, 1)  # the document's own
+    try:
+        return tree_of(data)
+    except RecursionError:
+        return None
 
 
 MAX_DEPTH = 1000

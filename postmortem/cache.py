@@ -93,15 +93,21 @@ class ParseCache:
         if len(text) > _MAX_ENTRY_BYTES:
             return
         path = self._path(key)
-        try:
-            if path.parent not in self._folders_made:
-                if not self.folder.is_dir():
-                    self._make_folder()
-                path.parent.mkdir(exist_ok=True)
-                self._folders_made.add(path.parent)
-            write_atomic(path, text, within=self.root, durable=False)
-        except (ConcurrentEditError, UsageError, OSError):
-            pass  # another run wrote it meanwhile, or the cache is not writable
+        for _ in range(2):  # once more if a folder made earlier in the run is gone
+            try:
+                if path.parent not in self._folders_made:
+                    if not self.folder.is_dir():
+                        self._make_folder()
+                    path.parent.mkdir(exist_ok=True)
+                    self._folders_made.add(path.parent)
+                write_atomic(path, text, within=self.root, durable=False)
+                return
+            except ConcurrentEditError:
+                return  # another run wrote it meanwhile
+            except (UsageError, OSError):
+                if path.parent not in self._folders_made:
+                    return  # the cache is not writable: that only costs time
+                self._folders_made.clear()
 
     def discard(self, key: str) -> None:
         """Delete the entry ``key`` (a link there is deleted, not followed)."""

@@ -127,3 +127,14 @@ def test_an_empty_document_has_no_positions() -> None:
     parsed = yaml_io.parse_with_positions("# nothing\n")
     assert parsed.data is None
     assert parsed.locate(("metadata",)) == (1, 1)
+
+
+@given(documents, st.data())
+def test_the_top_level_keys_are_counted_to_where_they_are_located(
+    doc: postmortem.PostMortem, data: Any
+) -> None:
+    parsed = yaml_io.parse_with_positions(
+        handwritten(postmortem.dumps(doc), data).removeprefix("\ufeff")
+    )
+    expected = [parsed.locate((key,), at_key=True) for key in parsed.data]
+    assert parsed.top_level_keys() == expected

@@ -350,7 +350,7 @@ class _EditSession:
         reached = {key for key in before if not _same(before[key], after.get(key, _MISSING))}
         if before.keys() != after.keys() or reached - written.keys() or _LINE_BREAKS.search(text):
             return None
-        starts = [self._parsed.locate((key,), at_key=True) for key in written]
+        starts = self._parsed.top_level_keys()
         lines = [line + "\n" for line in text.split("\n")[:-1]]
         if any(column != 1 for _, column in starts) or any(
             later <= earlier for (earlier, _), (later, _) in itertools.pairwise(starts)

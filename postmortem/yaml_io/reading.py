@@ -317,6 +317,20 @@ class Parsed:
             problems.append(Problem(source, line, column, format_path(path), message))
         return problems
 
+    def top_level_keys(self) -> list[tuple[int, int]]:
+        """Where each key of the document's top-level mapping is written, in order: the
+        values are counted, not located one by one (a cost that follows the document's
+        size once, not once per key)."""
+        if not isinstance(self.data, dict):
+            return []
+        found = []
+        index = 2  # after the document's own line and column
+        for value in self.data.values():
+            known = index + 1 < len(self.starts)
+            found.append((self.starts[index], self.starts[index + 1]) if known else (1, 1))
+            index += 2 * (1 + _values_in(value))
+        return found
+
     def _positions(self) -> _PositionTree:
         if self._tree is None and self.starts:
             self._tree = _position_tree(self.data, self.starts)
@@ -351,6 +365,20 @@ def _position_tree(data: Any, starts: Sequence[int]) -> _PositionTree:
         return tree_of(data)
     except RecursionError:
         return None
+
+
+def _values_in(value: Any) -> int:
+    """How many values the builder made for ``value``: itself, and each key and value in it."""
+    pending, count = [value], 0
+    while pending:
+        item = pending.pop()
+        count += 1
+        if isinstance(item, dict):
+            count += len(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
 
 
 MAX_DEPTH = 1000

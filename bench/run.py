@@ -225,10 +225,12 @@ def large_rows(workdir: Path) -> list[Row]:
     folder.mkdir()
     big = large_document(4 * 1024 * 1024)
     (folder / "big.yaml").write_text(postmortem.dumps(big), encoding="utf-8")
-    table = large_document(300 * 1024)
     from postmortem.render import render
 
-    (folder / "table.md").write_text(render(table), encoding="utf-8")
+    wanted = 440 * 1024  # the size of the table the target names
+    rendered = len(render(large_document(wanted)).encode())
+    table = render(large_document(wanted * wanted // rendered))
+    (folder / "table.md").write_text(table, encoding="utf-8")
     rows = []
     for kind, label in (
         ("edit", "edit() of a 4 MB document, one field"),

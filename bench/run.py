@@ -101,15 +101,15 @@ def view_rows(root: Path, paths: list[Path], runs: int) -> list[Row]:
 
 def hook_rows(root: Path, paths: list[Path], runs: int) -> list[Row]:
     """pre-commit on a one-file change: the three checking hooks (three processes) and the
-    ``postmortem`` hook (one), against pre-commit running one hook (target: 2x)."""
+    ``postmortem-check`` hook (one), against pre-commit running one hook (target: 2x)."""
     pre_commit = tool("pre-commit")
     if pre_commit is None:
         return []
     configs = {
         "postmortem-validate alone (baseline)": ["validate"],
         "the three checking hooks": ["validate", "completeness", "classification"],
-        "the postmortem hook": ["check"],
-        "the postmortem hook and render": ["check", "render"],
+        "the postmortem-check hook": ["check"],
+        "the postmortem-check hook and render": ["check", "render"],
     }
     home = root.parent / "pre-commit-home"
     one = str(paths[0].relative_to(root))
@@ -129,7 +129,7 @@ def hook_rows(root: Path, paths: list[Path], runs: int) -> list[Row]:
         os.environ["PRE_COMMIT_HOME"] = str(home)
         seconds, peak = measure(command, root, max(runs, 3))
         baseline = baseline or seconds
-        target = "target 2x" if "postmortem hook" in label else ""
+        target = "target 2x" if "postmortem-check" in label else ""
         rows.append(
             (f"pre-commit, 1 file, {label}", seconds, peak, _ratio(seconds, baseline, target))
         )

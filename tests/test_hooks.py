@@ -411,7 +411,9 @@ def test_pre_commit_runs_every_check_in_the_one_hook(
     text = config.read_text(encoding="utf-8")
     hook_lines = text[text.index("      - id: postmortem-validate") :]
     config.write_text(
-        text.replace(hook_lines, '      - id: postmortem\n        args: [--today, "2024-01-01"]\n'),
+        text.replace(
+            hook_lines, '      - id: postmortem-check\n        args: [--today, "2024-01-01"]\n'
+        ),
         encoding="utf-8",
     )
     repo.git("commit", "-q", "-am", "one hook", "--no-verify", env=env)

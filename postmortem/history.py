@@ -13,6 +13,7 @@ makes it Final is 1.0, later commits 1.1, 1.2, ...; each later return to Final
 from another status starts the next major number (2.0).
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,15 +22,19 @@ import stat
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from postmortem._shown import shown_path
 from postmortem._version import __version__
-from postmortem.errors import DocumentError, Problem
+from postmortem.errors import ConcurrentEditError, DocumentError, Problem, UsageError
 from postmortem.files import DEFAULT_MAX_BYTES, decode_text, read_text, write_atomic
 from postmortem.gitcmd import GitError, ObjectReader, Repository, open_repository
 from postmortem.model import DocumentStatus, HistoryEntry, PostMortem
+
+if TYPE_CHECKING:
+    from postmortem.yaml_io.sections import SectionReader
 
 __all__ = [
     "DocumentHistory",
@@ -50,6 +55,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """The date of a commit whose author date git cannot read, as git shows it."""
 _CONTACT = re.compile(r"(?P<name>[^<>\n]*?) *<(?P<email>[^<>\n]*)>")
 _CACHE_NAME = "history-cache-v1.json"
+_MAX_CACHE = 256 * 1024 * 1024
+"""The largest cache file read (one of 50,000 summaries is about 5 MB)."""
 _FINAL = DocumentStatus.FINAL.value
 
 
@@ -212,15 +219,25 @@ def _histories_in_one_repository(
     )  # fmt: skip
     changes = _changes_by_path(output, set(relative.values()))
     shallow = _shallow_commits(repository)
-    with repository.objects() as objects:
-        reader = _BlobReader(repository, objects, ticket_url)
-        try:
-            result = {
-                path: _document_history(path, changes[relative[path]], reader, summaries, shallow)
-                for path in given
-            }
-        finally:
-            reader.save()
+    reading = _Reading(repository, summaries, ticket_url, shallow)
+    workers = min(os.cpu_count() or 1, len(given) // (_PARALLEL_FROM // 2))
+    if workers < 2 or len(given) < _PARALLEL_FROM:
+        result, learnt = reading.histories({path: changes[relative[path]] for path in given})
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        shares = [
+            {path: changes[relative[path]] for path in given[index::workers]}
+            for index in range(workers)
+        ]
+        with ProcessPoolExecutor(workers) as pool:
+            done = list(pool.map(reading.histories, shares))
+        result = {path: found for histories, _ in done for path, found in histories.items()}
+        learnt = {"status": {}, "summary": {}}
+        for _, share in done:
+            for kind, entries in share.items():
+                learnt[kind].update(entries)
+    _Cache(repository, ticket_url).save(learnt)
     co_authors = _co_authors(
         {value for found in changes.values() for change in found for value in change.co_authors},
         repository,
@@ -230,6 +247,36 @@ def _histories_in_one_repository(
         path: attrs.evolve(history, contributors=_contributors(changes[relative[path]], co_authors))
         for path, history in result.items()
     }
+
+
+_PARALLEL_FROM = 64
+"""With this many documents or more, their histories are read in one process per core."""
+
+
+@attrs.frozen
+class _Reading:
+    """How the histories of one repository are read, in this process or in a worker."""
+
+    repository: Repository
+    summaries: bool
+    ticket_url: str | None
+    shallow: frozenset[str]
+
+    def histories(
+        self, changes: dict[str, list["_Change"]]
+    ) -> tuple[dict[str, DocumentHistory], dict[str, dict[str, str]]]:
+        """The history of each document from its changes, and the statuses and summaries
+        worked out that the cache did not hold."""
+        found = {}
+        cache = _Cache(self.repository, self.ticket_url)
+        with self.repository.objects() as objects:
+            reader = _BlobReader(objects, cache, self.ticket_url)
+            for path, document_changes in changes.items():
+                found[path] = _document_history(
+                    path, document_changes, reader, self.summaries, self.shallow
+                )
+                reader.forget_documents()
+        return found, reader.learnt
 
 
 def _nearest_directory(path: str) -> Path:
@@ -323,54 +370,100 @@ def _strings(table: object) -> dict[str, str]:
     return {}
 
 
-class _BlobReader:
-    """Blob contents through one ``git cat-file --batch``, with a cache of what they yield."""
+def _section_reader() -> "SectionReader":
+    from postmortem.yaml_io.sections import SectionReader
 
-    def __init__(
-        self, repository: Repository, objects: ObjectReader, ticket_url: str | None
-    ) -> None:
-        self._objects = objects
-        self.ticket_url = ticket_url
+    return SectionReader()
+
+
+class _Cache:
+    """Statuses and summaries by blob, kept in the git folder between runs."""
+
+    def __init__(self, repository: Repository, ticket_url: str | None) -> None:
         # What the cached statuses and summaries depend on besides the blobs.
         self._read_as = {"version": __version__, "ticket_url": ticket_url}
-        self._cache_path = repository.common_dir / "postmortem" / _CACHE_NAME
-        self._cache = self._load_cache()
-        self._dirty = False
-        self._documents: dict[str, PostMortem | str] = {}
-
-    def _load_cache(self) -> dict[str, dict[str, str]]:
+        self._path = repository.common_dir / "postmortem" / _CACHE_NAME
+        self._within = repository.common_dir  # no link out of the git folder is followed
         try:
-            data = json.loads(self._cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(read_text(self._path, max_bytes=_MAX_CACHE, within=self._within))
+        except (DocumentError, ValueError, RecursionError):
             data = {}
         if not isinstance(data, dict) or {key: data.get(key) for key in self._read_as} != (
             self._read_as
         ):
             data = {}
-        return {kind: _strings(data.get(kind)) for kind in ("status", "summary")}
+        self.tables = {kind: _strings(data.get(kind)) for kind in ("status", "summary")}
 
-    def save(self) -> None:
-        if not self._dirty:
+    def save(self, learnt: dict[str, dict[str, str]]) -> None:
+        """Keep the cache with what ``learnt`` adds to it (a cache that cannot be written,
+        or that another run wrote meanwhile, only costs time)."""
+        if not any(learnt.values()):
             return
-        try:
-            self._cache_path.parent.mkdir(exist_ok=True)
-            content = {**self._read_as, **self._cache}
-            write_atomic(self._cache_path, json.dumps(content, sort_keys=True))
-        except OSError:
-            pass  # a cache that cannot be written only costs time next run
+        for kind, entries in learnt.items():
+            self.tables[kind].update(entries)
+        content = json.dumps({**self._read_as, **self.tables}, sort_keys=True)
+        with contextlib.suppress(OSError, UsageError, ConcurrentEditError):
+            self._path.parent.mkdir(exist_ok=True)
+            write_atomic(self._path, content, within=self._within)
+
+
+class _BlobReader:
+    """Blob contents through one ``git cat-file --batch``, and the statuses and summaries
+    they yield, through the cache."""
+
+    def __init__(self, objects: ObjectReader, cache: _Cache, ticket_url: str | None) -> None:
+        self._objects = objects
+        self.ticket_url = ticket_url
+        self._cache = cache.tables
+        self.learnt: dict[str, dict[str, str]] = {"status": {}, "summary": {}}
+        """The statuses and summaries worked out here that the cache did not hold."""
+        self._documents: dict[str, PostMortem | str] = {}
+        self._fetched: dict[str, bytes | None] = {}
+        self._sections = _section_reader()
+
+    def fetch(self, changes: Sequence["_Change"], summaries: bool) -> None:
+        """Ask git at once for every blob of ``changes`` (a document's) that its statuses
+        and summaries need and the cache does not hold."""
+        wanted: dict[str, None] = {}
+        for change in changes:
+            if change.new_blob is None:
+                continue
+            if change.new_blob not in self._cache["status"]:
+                wanted[change.new_blob] = None
+            key = f"{change.old_blob or ''}..{change.new_blob}"
+            if summaries and key not in self._cache["summary"]:
+                wanted[change.new_blob] = None
+                if change.old_blob:
+                    wanted[change.old_blob] = None
+        blobs = [blob for blob in wanted if blob not in self._documents]
+        self._fetched.update(
+            zip(blobs, self._objects.read_many(blobs, DEFAULT_MAX_BYTES), strict=True)
+        )
+
+    def forget_documents(self) -> None:
+        """Let go of the versions read so far (their statuses and summaries are kept): the
+        next document's versions share nothing with them."""
+        self._documents.clear()
+        self._fetched.clear()
+        self._sections = _section_reader()
 
     def document(self, blob: str, source: str) -> PostMortem | str:
         """The document in ``blob``, or why it cannot be read."""
         if blob not in self._documents:
-            from postmortem.yaml_io import loads
+            from postmortem.yaml_io import Parsed, document_from_parsed
 
             try:
-                data = self._objects.read(blob, DEFAULT_MAX_BYTES)
+                if blob in self._fetched:
+                    data = self._fetched.pop(blob)
+                else:
+                    data = self._objects.read(blob, DEFAULT_MAX_BYTES)
                 if data is None:
                     message = "not in the repository (a partial clone's blob is not fetched)"
                     raise DocumentError([Problem(source, 0, 0, "", message)])
-                text = decode_text(data, source)
-                self._documents[blob] = loads(text, source, ticket_url=self.ticket_url)
+                parsed = Parsed(self._sections.parse(decode_text(data, source), source), [])
+                self._documents[blob] = document_from_parsed(
+                    parsed, source, ticket_url=self.ticket_url
+                )
             except DocumentError as error:
                 problem = error.problems[0]
                 self._documents[blob] = f"{problem.path}: {problem.message}".lstrip(": ")
@@ -379,10 +472,9 @@ class _BlobReader:
     def status(self, blob: str, source: str) -> str | None:
         if blob not in self._cache["status"]:
             document = self.document(blob, source)
-            self._cache["status"][blob] = (
+            self._cache["status"][blob] = self.learnt["status"][blob] = (
                 document.metadata.status.value if isinstance(document, PostMortem) else ""
             )
-            self._dirty = True
         return self._cache["status"][blob] or None
 
     def summary(self, old_blob: str | None, new_blob: str, source: str) -> str | None:
@@ -399,8 +491,7 @@ class _BlobReader:
                 from postmortem.diff import summarize  # only on a cache miss
 
                 text = summarize(old, new)
-            self._cache["summary"][key] = text
-            self._dirty = True
+            self._cache["summary"][key] = self.learnt["summary"][key] = text
         return self._cache["summary"][key] or None
 
 
@@ -414,6 +505,7 @@ def _document_history(
     live = [change for change in changes if change.new_blob is not None]
     if not live:
         return DocumentHistory(path, (), ())
+    reader.fetch(live, summaries)
     statuses = [reader.status(change.new_blob or "", change.path) for change in live]
     numbers = number_versions(statuses)
     versions = [

@@ -41,6 +41,7 @@ from postmortem.yaml_io.placement import (
 )
 from postmortem.yaml_io.reading import Parsed, document_from_parsed, loads, parse_with_positions
 from postmortem.yaml_io.roundtrip import WrittenAnchor, emit, parse_roundtrip, roundtrip_yaml
+from postmortem.yaml_io.sections import ANCHOR_OR_ALIAS_MARK
 from postmortem.yaml_io.writing import fits_literal_block, yaml_value
 
 __all__ = [
@@ -381,7 +382,7 @@ class _EditSession:
         # read in the file: the document is what their data makes, unparsed as a whole.
         alone = _COMMENTS_ONLY.fullmatch(pieces[0])
         try:
-            if alone and not _ANCHOR_OR_ALIAS_MARK.search(text + "".join(pieces)):
+            if alone and not ANCHOR_OR_ALIAS_MARK.search(text + "".join(pieces)):
                 parsed = Parsed(data, [])
                 again = document_from_parsed(parsed, self._source, ticket_url=self._ticket_url)
             else:
@@ -395,8 +396,6 @@ _LINE_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 """Line breaks YAML counts besides LF (a CR alone, Unicode's): the sections of a file with
 them are not cut at its LF lines."""
 _COMMENTS_ONLY = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
-_ANCHOR_OR_ALIAS_MARK = re.compile(r"(?:^|[\s,\[{])[&*][^\s,\[\]{}]")
-"""Where an anchor or an alias may be written (and some text that only looks so)."""
 
 
 def _reconciled(original: str, unchanged: str, changed: str) -> str:

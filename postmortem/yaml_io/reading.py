@@ -69,15 +69,8 @@ def plain_tag(value: str) -> Tag:
     if tag is not None:
         return tag
     table = _resolver_table()
-    tag = next(
-        (
-            tag
-            for candidates in (table.get(value[:1], ()), table.get(None, ()))
-            for tag, regexp in candidates
-            if regexp.match(value)
-        ),
-        _TEXT_TAG,
-    )
+    candidates = (*table.get(value[:1], ()), *table.get(None, ()))
+    tag = next((tag for tag, regexp in candidates if regexp.match(value)), _TEXT_TAG)
     if len(value) <= _REMEMBERED_LENGTH and len(_RESOLVED) < _REMEMBERED_VALUES:
         _RESOLVED[value] = tag
     return tag

@@ -14,6 +14,7 @@ from postmortem.yaml_io import editing
 from tests.conftest import EXAMPLES
 from tests.handwritten import BOM, handwritten, leaves, set_at
 from tests.strategies import documents, for_type
+from tests.test_edits_lose_nothing import _remove
 
 whole_file_edits = settings(max_examples=max(10, settings.default.max_examples // 4))
 
@@ -37,7 +38,7 @@ def test_merging_the_changed_sections_writes_what_merging_the_file_writes(
     doc: PostMortem, data: st.DataObject
 ) -> None:
     """Hand-written documents (comments between the sections, anchors and aliases, CRLF,
-    no final line break); one field changed, or one item removed."""
+    no final line break); one field changed or removed, or one list item removed."""
     text = handwritten(postmortem.dumps(doc), data).removeprefix(BOM)
     fields = [
         (path, kind) for path, kind in leaves(postmortem.loads(text)) if path != ("schema_version",)
@@ -45,9 +46,13 @@ def test_merging_the_changed_sections_writes_what_merging_the_file_writes(
     assume(fields)
     path, kind = data.draw(st.sampled_from(fields))
     value = data.draw(for_type(kind))
+    removing = data.draw(st.booleans())
 
     def change(edited: PostMortem) -> None:
-        set_at(edited, path, value)
+        if removing:
+            _remove(edited, path)
+        else:
+            set_at(edited, path, value)
 
     try:
         changed = postmortem.loads(text)

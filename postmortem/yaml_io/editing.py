@@ -361,22 +361,37 @@ class _EditSession:
         pieces = ["".join(lines[: bounds[0]])]
         data = dict(written)
         for index, key in enumerate(written):
-            section = "".join(lines[bounds[index] : bounds[index + 1]])
+            # Blank lines and comments at the start of a line after a section introduce
+            # what follows it: they stay where they are, whatever becomes of the section.
+            end = bounds[index + 1]
+            while end > bounds[index] + 1 and (
+                not lines[end - 1].strip() or lines[end - 1][0] == "#"
+            ):
+                end -= 1
+            section = "".join(lines[bounds[index] : end])
+            between = "".join(lines[end : bounds[index + 1]])
             if key in reached or key in notes:
+                # Another key after the section, as the file has one, takes the lines that
+                # go above what follows it (as when its last entry is deleted).
+                last = index == len(written) - 1
+                follower = "" if last else _FOLLOWER
                 try:
                     section = self._merged(
-                        section,
+                        section + follower,
                         {key: before[key]} if key in before else {},
                         {key: after[key]} if key in after else {},
                         {key: notes[key]} if key in notes else {},
                     )[0]
+                    if not section.endswith(follower) or key == _FOLLOWER.partition(":")[0]:
+                        return None
+                    section = section.removesuffix(follower)
                     merged = parse_with_positions(section, self._source).data
                 except DocumentError:
                     return None
                 if not isinstance(merged, dict) or list(merged) != [key]:
                     return None
                 data[key] = merged[key]
-            pieces.append(section)
+            pieces += [section, between]
         edited = with_line_breaks_of(self.text, "".join(pieces))
         # Sections with no anchor or alias, after nothing but comments, read alone as they
         # read in the file: the document is what their data makes, unparsed as a whole.
@@ -392,6 +407,8 @@ class _EditSession:
         return edited if _same(unstructure(again), after) else None
 
 
+_FOLLOWER = "postmortem-section-follower: 0\n"
+"""A last key added to a section merged alone that is not the file's last, then taken away."""
 _LINE_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 """Line breaks YAML counts besides LF (a CR alone, Unicode's): the sections of a file with
 them are not cut at its LF lines."""

@@ -3,9 +3,11 @@
 One ``git log --raw -M`` per repository gives every commit with the blobs it changed and
 the renames it made, as NUL-separated fields (a commit message, an author name or a file
 name is data whatever bytes it holds); documents are followed back through renames in
-Python. File contents come from one ``git cat-file --batch`` process. Git runs hardened
-(:mod:`postmortem.gitcmd`). Change summaries and document statuses are cached by blob id
-in the git directory, so a second run reads no old versions at all.
+Python. The versions themselves are read by :mod:`postmortem.blobs`: one ``git cat-file
+--batch`` process, each document's top-level sections parsed once, and change summaries
+and document statuses cached by blob id in the git directory, so a second run reads no
+old versions at all; many documents are read in one process per core. Git runs hardened
+(:mod:`postmortem.gitcmd`).
 
 Version numbers follow the document's status, not the commit count: while a
 document has never been Final its versions are 0.1, 0.2, ...; the commit that
@@ -13,28 +15,22 @@ makes it Final is 1.0, later commits 1.1, 1.2, ...; each later return to Final
 from another status starts the next major number (2.0).
 """
 
-import contextlib
 import hashlib
-import json
 import os
 import re
 import stat
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
 from postmortem._shown import shown_path
-from postmortem._version import __version__
-from postmortem.errors import ConcurrentEditError, DocumentError, Problem, UsageError
-from postmortem.files import DEFAULT_MAX_BYTES, decode_text, read_text, write_atomic
-from postmortem.gitcmd import GitError, ObjectReader, Repository, open_repository
+from postmortem.blobs import BlobReader, HistoryCache
+from postmortem.errors import DocumentError
+from postmortem.files import read_text
+from postmortem.gitcmd import GitError, Repository, open_repository
 from postmortem.model import DocumentStatus, HistoryEntry, PostMortem
-
-if TYPE_CHECKING:
-    from postmortem.yaml_io.sections import SectionReader
 
 __all__ = [
     "DocumentHistory",
@@ -54,9 +50,6 @@ _FIELDS = 6
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """The date of a commit whose author date git cannot read, as git shows it."""
 _CONTACT = re.compile(r"(?P<name>[^<>\n]*?) *<(?P<email>[^<>\n]*)>")
-_CACHE_NAME = "history-cache-v1.json"
-_MAX_CACHE = 256 * 1024 * 1024
-"""The largest cache file read (one of 50,000 summaries is about 5 MB)."""
 _FINAL = DocumentStatus.FINAL.value
 
 
@@ -237,7 +230,7 @@ def _histories_in_one_repository(
         for _, share in done:
             for kind, entries in share.items():
                 learnt[kind].update(entries)
-    _Cache(repository, ticket_url).save(learnt)
+    HistoryCache(repository, ticket_url).save(learnt)
     co_authors = _co_authors(
         {value for found in changes.values() for change in found for value in change.co_authors},
         repository,
@@ -268,9 +261,9 @@ class _Reading:
         """The history of each document from its changes, and the statuses and summaries
         worked out that the cache did not hold."""
         found = {}
-        cache = _Cache(self.repository, self.ticket_url)
+        cache = HistoryCache(self.repository, self.ticket_url)
         with self.repository.objects() as objects:
-            reader = _BlobReader(objects, cache, self.ticket_url)
+            reader = BlobReader(objects, cache, self.ticket_url)
             for path, document_changes in changes.items():
                 found[path] = _document_history(
                     path, document_changes, reader, self.summaries, self.shallow
@@ -361,151 +354,17 @@ def _blob(object_id: bytes) -> str | None:
     return None if object_id.strip(b"0") == b"" else object_id.decode("ascii")
 
 
-def _strings(table: object) -> dict[str, str]:
-    """A table read from the cache file; empty unless it maps strings to strings."""
-    if isinstance(table, dict) and all(
-        isinstance(key, str) and isinstance(value, str) for key, value in table.items()
-    ):
-        return table
-    return {}
-
-
-def _section_reader() -> "SectionReader":
-    from postmortem.yaml_io.sections import SectionReader
-
-    return SectionReader()
-
-
-class _Cache:
-    """Statuses and summaries by blob, kept in the git folder between runs."""
-
-    def __init__(self, repository: Repository, ticket_url: str | None) -> None:
-        # What the cached statuses and summaries depend on besides the blobs.
-        self._read_as = {"version": __version__, "ticket_url": ticket_url}
-        self._path = repository.common_dir / "postmortem" / _CACHE_NAME
-        self._within = repository.common_dir  # no link out of the git folder is followed
-        try:
-            data = json.loads(read_text(self._path, max_bytes=_MAX_CACHE, within=self._within))
-        except (DocumentError, ValueError, RecursionError):
-            data = {}
-        if not isinstance(data, dict) or {key: data.get(key) for key in self._read_as} != (
-            self._read_as
-        ):
-            data = {}
-        self.tables = {kind: _strings(data.get(kind)) for kind in ("status", "summary")}
-
-    def save(self, learnt: dict[str, dict[str, str]]) -> None:
-        """Keep the cache with what ``learnt`` adds to it (a cache that cannot be written,
-        or that another run wrote meanwhile, only costs time)."""
-        if not any(learnt.values()):
-            return
-        for kind, entries in learnt.items():
-            self.tables[kind].update(entries)
-        content = json.dumps({**self._read_as, **self.tables}, sort_keys=True)
-        with contextlib.suppress(OSError, UsageError, ConcurrentEditError):
-            self._path.parent.mkdir(exist_ok=True)
-            write_atomic(self._path, content, within=self._within)
-
-
-class _BlobReader:
-    """Blob contents through one ``git cat-file --batch``, and the statuses and summaries
-    they yield, through the cache."""
-
-    def __init__(self, objects: ObjectReader, cache: _Cache, ticket_url: str | None) -> None:
-        self._objects = objects
-        self.ticket_url = ticket_url
-        self._cache = cache.tables
-        self.learnt: dict[str, dict[str, str]] = {"status": {}, "summary": {}}
-        """The statuses and summaries worked out here that the cache did not hold."""
-        self._documents: dict[str, PostMortem | str] = {}
-        self._fetched: dict[str, bytes | None] = {}
-        self._sections = _section_reader()
-
-    def fetch(self, changes: Sequence["_Change"], summaries: bool) -> None:
-        """Ask git at once for every blob of ``changes`` (a document's) that its statuses
-        and summaries need and the cache does not hold."""
-        wanted: dict[str, None] = {}
-        for change in changes:
-            if change.new_blob is None:
-                continue
-            if change.new_blob not in self._cache["status"]:
-                wanted[change.new_blob] = None
-            key = f"{change.old_blob or ''}..{change.new_blob}"
-            if summaries and key not in self._cache["summary"]:
-                wanted[change.new_blob] = None
-                if change.old_blob:
-                    wanted[change.old_blob] = None
-        blobs = [blob for blob in wanted if blob not in self._documents]
-        self._fetched.update(
-            zip(blobs, self._objects.read_many(blobs, DEFAULT_MAX_BYTES), strict=True)
-        )
-
-    def forget_documents(self) -> None:
-        """Let go of the versions read so far (their statuses and summaries are kept): the
-        next document's versions share nothing with them."""
-        self._documents.clear()
-        self._fetched.clear()
-        self._sections = _section_reader()
-
-    def document(self, blob: str, source: str) -> PostMortem | str:
-        """The document in ``blob``, or why it cannot be read."""
-        if blob not in self._documents:
-            from postmortem.yaml_io import Parsed, document_from_parsed
-
-            try:
-                if blob in self._fetched:
-                    data = self._fetched.pop(blob)
-                else:
-                    data = self._objects.read(blob, DEFAULT_MAX_BYTES)
-                if data is None:
-                    message = "not in the repository (a partial clone's blob is not fetched)"
-                    raise DocumentError([Problem(source, 0, 0, "", message)])
-                parsed = Parsed(self._sections.parse(decode_text(data, source), source), [])
-                self._documents[blob] = document_from_parsed(
-                    parsed, source, ticket_url=self.ticket_url
-                )
-            except DocumentError as error:
-                problem = error.problems[0]
-                self._documents[blob] = f"{problem.path}: {problem.message}".lstrip(": ")
-        return self._documents[blob]
-
-    def status(self, blob: str, source: str) -> str | None:
-        if blob not in self._cache["status"]:
-            document = self.document(blob, source)
-            self._cache["status"][blob] = self.learnt["status"][blob] = (
-                document.metadata.status.value if isinstance(document, PostMortem) else ""
-            )
-        return self._cache["status"][blob] or None
-
-    def summary(self, old_blob: str | None, new_blob: str, source: str) -> str | None:
-        """What changed from one blob to the next; None where the older cannot be read."""
-        key = f"{old_blob or ''}..{new_blob}"
-        if key not in self._cache["summary"]:
-            new = self.document(new_blob, source)
-            old = self.document(old_blob, source) if old_blob else None
-            if isinstance(new, str):
-                text = f"could not be read: {new}"
-            elif isinstance(old, str):
-                text = ""
-            else:
-                from postmortem.diff import summarize  # only on a cache miss
-
-                text = summarize(old, new)
-            self._cache["summary"][key] = self.learnt["summary"][key] = text
-        return self._cache["summary"][key] or None
-
-
 def _document_history(
     path: str,
     changes: list[_Change],
-    reader: _BlobReader,
+    reader: BlobReader,
     summaries: bool,
     shallow: frozenset[str],
 ) -> DocumentHistory:
     live = [change for change in changes if change.new_blob is not None]
     if not live:
         return DocumentHistory(path, (), ())
-    reader.fetch(live, summaries)
+    reader.fetch([(change.old_blob, change.new_blob or "") for change in live], summaries)
     statuses = [reader.status(change.new_blob or "", change.path) for change in live]
     numbers = number_versions(statuses)
     versions = [
@@ -550,7 +409,7 @@ def _pending_version(
     path: str,
     last: _Change,
     statuses: list[str | None],
-    reader: _BlobReader,
+    reader: BlobReader,
     summaries: bool,
 ) -> Version | None:
     try:

@@ -86,8 +86,9 @@ def facts_of_files(
             if read.facts is not None:
                 facts[read.path] = read.facts
             problems += read.problems
-            if read.record is not None:
-                record_book[read.path].update(*read.record)
+            book = record_book.get(read.path)
+            if read.record is not None and book is not None:
+                book.update(*read.record)
         done += len(reads)
         if progress is not None:
             progress(done, len(paths))

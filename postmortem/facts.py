@@ -153,14 +153,24 @@ def facts_from_json(value: Any) -> DocumentFacts:
 def _follow_up(value: Any) -> FollowUpFacts:
     if type(value) is not list or len(value) != 7:
         raise ValueError("not a follow-up")
+    line, kind, action, owner, due, status, ticket = value
+    if not (
+        type(line) is int
+        and line >= 0
+        and type(kind) is str
+        and type(action) is str
+        and (owner is None or type(owner) is str)
+        and (status is None or type(status) is str)
+    ):
+        raise ValueError("not a follow-up")
     return FollowUpFacts(
-        line=_count(value[0]),
-        kind=_text(value[1]),
-        action=_text(value[2]),
-        owner=_optional(_text, value[3]),
-        due=_optional(_day, value[4]),
-        status=_optional(_text, value[5]),
-        ticket=_optional(_link, value[6]),
+        line=line,
+        kind=kind,
+        action=action,
+        owner=owner,
+        due=None if due is None else _day(due),
+        status=status,
+        ticket=None if ticket is None else _link(ticket),
     )
 
 

@@ -80,15 +80,13 @@ def scan(
     Only the files changed since the last scan are read, unless ``use_cache`` is false
     (:mod:`postmortem.scanning`); ``progress(done, total)`` is told how far it is."""
     from postmortem.discovery import YAML_SUFFIXES, files_under
-    from postmortem.policy import find_policy
     from postmortem.scanning import facts_of_files
 
     candidates = [
         path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
     ]
     found, problems = facts_of_files(candidates, use_cache=use_cache, progress=progress)
-    policies: dict[Path, Policy] = {}
-    documents = [Scanned(path, facts, find_policy(path, policies)) for path, facts in found]
+    documents = [Scanned(path, facts, policy) for path, facts, policy in found]
     return Repository(tuple(documents), tuple(problems))
 
 

@@ -51,20 +51,21 @@ def facts_of_files(
     *,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[tuple[str, DocumentFacts]], list[Problem]]:
-    """The facts of the post-mortems among the YAML files ``paths``, in their order, and the
-    problems of those that do not load. Without ``use_cache`` every file is read and parsed.
-    ``progress(done, total)`` is told how many files are done."""
+) -> tuple[list[tuple[str, DocumentFacts, "Policy"]], list[Problem]]:
+    """The facts of the post-mortems among the YAML files ``paths``, in their order, each
+    with the policy that governs it, and the problems of those that do not load. Without
+    ``use_cache`` every file is read and parsed. ``progress(done, total)`` is told how many
+    files are done."""
     from postmortem.cache import cache_near
-    from postmortem.policy import find_policy
 
-    policies: dict[Path, Policy] = {}
+    policies = _Policies()
+    governing: dict[str, Policy] = {}
     records: dict[Path, FileRecords] = {}
     record_book: dict[str, FileRecords] = {}
     folders: dict[str, str] = {}
     known: dict[str, DocumentFacts | None] = {}
     for path in paths:
-        policy = find_policy(path, policies)
+        policy = governing[path] = policies.of(path)
         cache = cache_near(policy.root) if use_cache else None
         if cache is None:
             continue
@@ -94,7 +95,24 @@ def facts_of_files(
             progress(done, len(paths))
     for book in records.values():
         book.save()
-    return [(path, facts[path]) for path in paths if path in facts], problems
+    return [(path, facts[path], governing[path]) for path in paths if path in facts], problems
+
+
+class _Policies:
+    """:func:`~postmortem.policy.find_policy` for many files, asked once per folder."""
+
+    def __init__(self) -> None:
+        self._found: dict[Path, Policy] = {}
+        self._by_folder: dict[str, Policy] = {}
+
+    def of(self, path: str) -> "Policy":
+        from postmortem.policy import find_policy
+
+        folder = os.path.dirname(path)
+        policy = self._by_folder.get(folder)
+        if policy is None:
+            policy = self._by_folder[folder] = find_policy(path, self._found)
+        return policy
 
 
 class _Unknown(enum.Enum):
@@ -129,8 +147,8 @@ def _recorded(
     if record is None:
         return _UNKNOWN
     relative = real[len(root) + 1 :].replace(os.sep, "/")
-    if not yaml_is_document(relative, policy, lambda: record.carries_document_keys):
-        return None
+    if not record.carries_document_keys and not yaml_is_document(relative, policy, lambda: False):
+        return None  # (the keys decide at no cost: the name is asked only without them)
     if record.facts is None or record.entry != entry_key(record.digest, policy.ticket_url):
         return _UNKNOWN
     try:
@@ -157,13 +175,13 @@ def _read_files(paths: Sequence[str], use_cache: bool) -> list[_Read]:
     """Each of ``paths`` read, in this process (see :class:`_Read`)."""
     from postmortem.cache import cache_near, entry_key, read_facts, text_digest
     from postmortem.discovery import Role, carries_document_keys, role_of
-    from postmortem.policy import find_policy, read_governed, relative_to_root
+    from postmortem.policy import read_governed, relative_to_root
 
-    policies: dict[Path, Policy] = {}
+    policies = _Policies()
     folders: dict[str, str] = {}
     reads = []
     for path in paths:
-        policy = find_policy(path, policies)
+        policy = policies.of(path)
         cache = cache_near(policy.root) if use_cache else None
         read_at = time.time_ns()  # before the file's state: a change after it is racy
         try:

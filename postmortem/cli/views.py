@@ -140,11 +140,11 @@ def run_actions(args: argparse.Namespace) -> int:
         if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
         and (not args.overdue or action.overdue(today))
     ]
-    rows = [
+    rows = (
         {**attrs.asdict(action, recurse=False), "source": f"{action.path}:{action.line}",
          "overdue": action.overdue(today)}
         for action in found
-    ]  # fmt: skip
+    )  # fmt: skip
     columns = [
         "source",
         "document_id",

@@ -1,6 +1,7 @@
 """Version history from real git repositories: authors, dates, renames, merges, edge cases."""
 
 import json
+import os
 import subprocess
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -459,3 +460,19 @@ def test_many_documents_are_read_in_one_process_per_core_as_in_one(
     assert histories(paths) == one
     assert json.loads(cache.read_text(encoding="utf-8")) == alone
     assert {found.versions[-1].number for found in one.values()} == {"0.2", "1.0"}
+
+
+def test_a_hostile_history_cache_is_neither_waited_on_nor_followed(
+    lifecycle: GitRepo, tmp_path: Path
+) -> None:
+    first = document_history(lifecycle.root / "pm/disk.yaml")
+    cache = lifecycle.root / ".git" / "postmortem" / "history-cache-v1.json"
+    cache.unlink()
+    os.mkfifo(cache)
+    assert document_history(lifecycle.root / "pm/disk.yaml") == first  # no wait on the FIFO
+    cache.unlink()
+    outside = tmp_path / "outside.json"
+    outside.write_text("kept\n", encoding="utf-8")
+    cache.symlink_to(outside)
+    assert document_history(lifecycle.root / "pm/disk.yaml") == first
+    assert outside.read_text(encoding="utf-8") == "kept\n"

@@ -18,6 +18,7 @@ __all__ = [
     "Figure",
     "Milestones",
     "OpenFollowUp",
+    "action_item_tally",
     "completion_rate",
     "durations",
     "figure",
@@ -25,6 +26,7 @@ __all__ = [
     "instant",
     "milestones",
     "open_follow_ups",
+    "tally_completion_rate",
 ]
 
 
@@ -96,6 +98,25 @@ def _between(earlier: datetime | None, later: datetime | None) -> timedelta | No
     if earlier is None or later is None or later < earlier:
         return None
     return later - earlier
+
+
+def action_item_tally(doc: PostMortem) -> tuple[int, int]:
+    """The action items that count towards completion (all but the cancelled), and those of
+    them completed."""
+    counted = [item for item in doc.action_items if item.status is not ActionStatus.CANCELLED]
+    return len(counted), sum(item.status is ActionStatus.COMPLETED for item in counted)
+
+
+def tally_completion_rate(tallies: Iterable[tuple[int, int]]) -> float | None:
+    """Share of action items completed over :func:`action_item_tally` of each document;
+    None if none counts."""
+    counted = completed = 0
+    for document_counted, document_completed in tallies:
+        counted += document_counted
+        completed += document_completed
+    return completed / counted if counted else None
+
+
 
 
 @attrs.frozen

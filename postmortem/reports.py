@@ -1,10 +1,12 @@
 """Repository-wide views: every post-mortem under a folder as an index row, its open
 follow-ups with their source lines, and the metrics across them all.
 
-The views count incidents: a copy exported for an audience (``metadata.exported_from``)
-repeats its source and is left out unless the caller asks for copies."""
+The views read each document's facts (:mod:`postmortem.facts`) through the parse cache, so
+that a second run parses nothing, and spread a cold run over the cores; no view holds more
+than the facts of the documents. They count incidents: a copy exported for an audience
+(``metadata.exported_from``) repeats its source and is left out unless the caller asks for
+copies."""
 
-import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -44,11 +46,25 @@ __all__ = [
 
 @attrs.frozen
 class Scanned:
-    """One document found in the folder, with its path and text (for source lines)."""
+    """One document found in the folder: its path and its facts. Its text and its document
+    are read from the file when asked for."""
 
     path: str
-    text: str
-    document: PostMortem
+    facts: DocumentFacts
+    policy: "Policy" = attrs.field(repr=False, eq=False)
+    """The policy that governs it, which says how it is read."""
+
+    @property
+    def text(self) -> str:
+        from postmortem.policy import read_governed
+
+        return read_governed(self.path, self.policy)
+
+    @property
+    def document(self) -> PostMortem:
+        from postmortem.policy import load_governed
+
+        return load_governed(self.path, self.policy)
 
 
 @attrs.frozen
@@ -63,38 +79,21 @@ def scan(
     directory: str | os.PathLike[str],
     *,
     progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
 ) -> Repository:
     """Every post-mortem under ``directory``, as the hooks see them
     (:func:`postmortem.discovery.role_of`): the files its policy's ``files`` pattern names,
-    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key."""
-    from postmortem.discovery import YAML_SUFFIXES, Role, files_under, role_of
-    from postmortem.policy import find_policy, read_governed, relative_to_root
-    from postmortem.yaml_io import loads
+    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key.
+    Only the files changed since the last scan are read, unless ``use_cache`` is false
+    (:mod:`postmortem.scanning`); ``progress(done, total)`` is told how far it is."""
+    from postmortem.discovery import YAML_SUFFIXES, files_under
+    from postmortem.scanning import facts_of_files
 
     candidates = [
         path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
     ]
-    documents: list[Scanned] = []
-    problems: list[Problem] = []
-    policies: dict[Path, Policy] = {}
-    for number, path in enumerate(candidates, start=1):
-        if progress is not None:
-            progress(number, len(candidates))
-        policy = find_policy(path, policies)
-        try:
-            text = read_governed(path, policy)
-        except DocumentError as error:
-            if policy.names_document(relative_to_root(path, policy)):
-                problems.extend(error.problems)
-            continue
-        if role_of(path, policy, functools.partial(str, text)) is not Role.DOCUMENT:
-            continue
-        try:
-            document = loads(text, path, ticket_url=policy.ticket_url)
-        except DocumentError as error:
-            problems.extend(error.problems)
-            continue
-        documents.append(Scanned(path, text, document))
+    found, problems = facts_of_files(candidates, use_cache=use_cache, progress=progress)
+    documents = [Scanned(path, facts, policy) for path, facts, policy in found]
     return Repository(tuple(documents), tuple(problems))
 
 
@@ -245,10 +244,11 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
     )
     starts = [milestones(doc).started for doc in docs]
     by_month = Counter(
-        f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
+        f"{item.began.year:04d}-{item.began.month:02d}" if item.began else "unknown"
+        for item in facts
     )
     return Stats(
-        documents=len(docs),
+        documents=len(facts),
         by_severity=dict(sorted(by_severity.items())),
         by_rank=dict(sorted(by_rank.items())),
         by_month=dict(sorted(by_month.items())),
@@ -276,5 +276,5 @@ def _incidents(documents: Iterable[Scanned], include_copies: bool) -> Iterator[S
     """The documents that are incidents: not copies exported from another document, unless
     ``include_copies``."""
     for scanned in documents:
-        if include_copies or scanned.document.metadata.exported_from is None:
+        if include_copies or not scanned.facts.exported:
             yield scanned

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from postmortem.errors import DocumentError, Problem
+from postmortem.facts import DocumentFacts
 from postmortem.metrics import (
     Figure,
     completion_rate,

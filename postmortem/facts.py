@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from postmortem.metrics import action_item_tally, durations, milestones, open_follow_ups
+from postmortem.metrics import durations, follow_up_tally, milestones, open_follow_ups
 from postmortem.model import Link, PostMortem
 
 __all__ = ["DocumentFacts", "FollowUpFacts", "facts_from_json", "facts_of", "facts_to_json"]
@@ -21,11 +21,12 @@ __all__ = ["DocumentFacts", "FollowUpFacts", "facts_from_json", "facts_of", "fac
 
 @attrs.frozen(kw_only=True)
 class FollowUpFacts:
-    """An open action item or recommendation (:func:`postmortem.metrics.open_follow_ups`),
-    with the line it is written on."""
+    """An open follow-up of any kind (:func:`postmortem.metrics.open_follow_ups`), with the
+    line it is written on."""
 
     line: int
     kind: str
+    id: str | None = None
     action: str
     owner: str | None = None
     due: date | None = None
@@ -42,17 +43,21 @@ class DocumentFacts:
     profile: str
     status: str
     severity: str | None = None
+    rank: int | None = None
+    """The severity's rank on its profile's scale, 1 the most severe."""
     incident_status: str | None = None
     classification: str | None = None
     exported: bool = False
     """Whether it is a copy exported for an audience (``metadata.exported_from``)."""
-    began: datetime | None = None
+    started: datetime | None = None
     time_to_detect: timedelta | None = None
+    time_to_acknowledge: timedelta | None = None
+    time_to_mitigate: timedelta | None = None
     time_to_resolve: timedelta | None = None
-    action_items: int = 0
-    action_items_counted: int = 0
-    """Action items that count towards the completion rate (all but the cancelled)."""
-    action_items_completed: int = 0
+    follow_ups: int = 0
+    follow_ups_counted: int = 0
+    """Follow-ups that count towards the completion rate (all but the cancelled)."""
+    follow_ups_done: int = 0
     open_follow_ups: list[FollowUpFacts] = attrs.Factory(list)
 
 
@@ -60,26 +65,30 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
     """The facts of ``document``; ``line_of(field_path)`` is the line a field is written on."""
     metadata = document.metadata
     measured = durations(document)
-    counted, completed = action_item_tally(document)
+    counted, done = follow_up_tally(document)
     return DocumentFacts(
         id=metadata.id,
         title=metadata.title,
         profile=document.profile.value,
         status=metadata.status.value,
         severity=metadata.severity.value if metadata.severity else None,
+        rank=metadata.severity.rank if metadata.severity else None,
         incident_status=metadata.incident_status.value if metadata.incident_status else None,
         classification=metadata.classification.value if metadata.classification else None,
         exported=metadata.exported_from is not None,
-        began=milestones(document).began,
+        started=milestones(document).started,
         time_to_detect=measured.to_detect,
+        time_to_acknowledge=measured.to_acknowledge,
+        time_to_mitigate=measured.to_mitigate,
         time_to_resolve=measured.to_resolve,
-        action_items=len(document.action_items),
-        action_items_counted=counted,
-        action_items_completed=completed,
+        follow_ups=len(document.follow_ups()),
+        follow_ups_counted=counted,
+        follow_ups_done=done,
         open_follow_ups=[
             FollowUpFacts(
                 line=line_of(item.field_path),
                 kind=item.kind,
+                id=item.id,
                 action=item.action,
                 owner=item.owner,
                 due=item.due,
@@ -100,19 +109,23 @@ def facts_to_json(facts: DocumentFacts) -> list[Any]:
         facts.profile,
         facts.status,
         facts.severity,
+        facts.rank,
         facts.incident_status,
         facts.classification,
         facts.exported,
-        _iso(facts.began),
+        _iso(facts.started),
         _microseconds(facts.time_to_detect),
+        _microseconds(facts.time_to_acknowledge),
+        _microseconds(facts.time_to_mitigate),
         _microseconds(facts.time_to_resolve),
-        facts.action_items,
-        facts.action_items_counted,
-        facts.action_items_completed,
+        facts.follow_ups,
+        facts.follow_ups_counted,
+        facts.follow_ups_done,
         [
             [
                 item.line,
                 item.kind,
+                item.id,
                 item.action,
                 item.owner,
                 _iso(item.due),
@@ -126,9 +139,9 @@ def facts_to_json(facts: DocumentFacts) -> list[Any]:
 
 def facts_from_json(value: Any) -> DocumentFacts:
     """The facts :func:`facts_to_json` gave; ValueError for anything else."""
-    if type(value) is not list or len(value) != 15:
+    if type(value) is not list or len(value) != 18:
         raise ValueError("not a document's facts")
-    follow_ups = value[14]
+    follow_ups = value[17]
     if type(follow_ups) is not list:
         raise ValueError("not a list of follow-ups")
     return DocumentFacts(
@@ -137,27 +150,31 @@ def facts_from_json(value: Any) -> DocumentFacts:
         profile=_text(value[2]),
         status=_text(value[3]),
         severity=_optional(_text, value[4]),
-        incident_status=_optional(_text, value[5]),
-        classification=_optional(_text, value[6]),
-        exported=_flag(value[7]),
-        began=_optional(_moment, value[8]),
-        time_to_detect=_optional(_duration, value[9]),
-        time_to_resolve=_optional(_duration, value[10]),
-        action_items=_count(value[11]),
-        action_items_counted=_count(value[12]),
-        action_items_completed=_count(value[13]),
+        rank=_optional(_count, value[5]),
+        incident_status=_optional(_text, value[6]),
+        classification=_optional(_text, value[7]),
+        exported=_flag(value[8]),
+        started=_optional(_moment, value[9]),
+        time_to_detect=_optional(_duration, value[10]),
+        time_to_acknowledge=_optional(_duration, value[11]),
+        time_to_mitigate=_optional(_duration, value[12]),
+        time_to_resolve=_optional(_duration, value[13]),
+        follow_ups=_count(value[14]),
+        follow_ups_counted=_count(value[15]),
+        follow_ups_done=_count(value[16]),
         open_follow_ups=[_follow_up(item) for item in follow_ups],
     )
 
 
 def _follow_up(value: Any) -> FollowUpFacts:
-    if type(value) is not list or len(value) != 7:
+    if type(value) is not list or len(value) != 8:
         raise ValueError("not a follow-up")
-    line, kind, action, owner, due, status, ticket = value
+    line, kind, id_, action, owner, due, status, ticket = value
     if not (
         type(line) is int
         and line >= 0
         and type(kind) is str
+        and (id_ is None or type(id_) is str)
         and type(action) is str
         and (owner is None or type(owner) is str)
         and (status is None or type(status) is str)
@@ -166,6 +183,7 @@ def _follow_up(value: Any) -> FollowUpFacts:
     return FollowUpFacts(
         line=line,
         kind=kind,
+        id=id_,
         action=action,
         owner=owner,
         due=None if due is None else _day(due),
@@ -208,8 +226,10 @@ def _day(value: Any) -> date:
 
 
 def _duration(value: Any) -> timedelta:
+    if type(value) is not int:
+        raise ValueError("not a duration")
     try:
-        return timedelta(microseconds=_count(value))
+        return timedelta(microseconds=value)
     except OverflowError:
         raise ValueError("not a duration") from None
 

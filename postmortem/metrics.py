@@ -18,15 +18,14 @@ __all__ = [
     "Figure",
     "Milestones",
     "OpenFollowUp",
-    "action_item_tally",
     "completion_rate",
     "durations",
     "figure",
     "follow_up_kind",
+    "follow_up_tally",
     "instant",
     "milestones",
     "open_follow_ups",
-    "tally_completion_rate",
 ]
 
 
@@ -100,25 +99,6 @@ def _between(earlier: datetime | None, later: datetime | None) -> timedelta | No
     return later - earlier
 
 
-def action_item_tally(doc: PostMortem) -> tuple[int, int]:
-    """The action items that count towards completion (all but the cancelled), and those of
-    them completed."""
-    counted = [item for item in doc.action_items if item.status is not ActionStatus.CANCELLED]
-    return len(counted), sum(item.status is ActionStatus.COMPLETED for item in counted)
-
-
-def tally_completion_rate(tallies: Iterable[tuple[int, int]]) -> float | None:
-    """Share of action items completed over :func:`action_item_tally` of each document;
-    None if none counts."""
-    counted = completed = 0
-    for document_counted, document_completed in tallies:
-        counted += document_counted
-        completed += document_completed
-    return completed / counted if counted else None
-
-
-
-
 @attrs.frozen
 class Figure:
     """A duration over many incidents: its mean and (lower) median over the incidents that
@@ -141,17 +121,23 @@ def figure(values: Iterable[timedelta | None]) -> Figure:
     return Figure(mean, median, len(known), len(given) - len(known))
 
 
-def completion_rate(docs: Iterable[PostMortem]) -> float | None:
-    """Share of follow-ups done, cancelled ones left out; None if there are none."""
+def follow_up_tally(doc: PostMortem) -> tuple[int, int]:
+    """The follow-ups of ``doc`` that count towards completion (all but the cancelled), and
+    how many of them are done."""
     statuses = [
-        item.status
-        for doc in docs
-        for _, item in doc.follow_ups()
-        if item.status is not ActionStatus.CANCELLED
+        item.status for _, item in doc.follow_ups() if item.status is not ActionStatus.CANCELLED
     ]
-    if not statuses:
-        return None
-    return sum(status is not None and status.is_done for status in statuses) / len(statuses)
+    return len(statuses), sum(status is not None and status.is_done for status in statuses)
+
+
+def completion_rate(tallies: Iterable[tuple[int, int]]) -> float | None:
+    """Share of follow-ups done over the :func:`follow_up_tally` of each document, cancelled
+    ones left out; None if there are none."""
+    counted = done = 0
+    for document_counted, document_done in tallies:
+        counted += document_counted
+        done += document_done
+    return done / counted if counted else None
 
 
 @attrs.frozen

@@ -16,16 +16,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from postmortem.errors import DocumentError, Problem
+from postmortem.errors import Problem
 from postmortem.facts import DocumentFacts
-from postmortem.metrics import (
-    Figure,
-    completion_rate,
-    durations,
-    figure,
-    milestones,
-    open_follow_ups,
-)
+from postmortem.metrics import Figure, completion_rate, figure
 from postmortem.model import Link, PostMortem
 
 if TYPE_CHECKING:
@@ -123,28 +116,23 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
     ``metadata.exported_from``) only with ``include_copies``."""
     rows = []
     for scanned in _incidents(documents, include_copies):
-        doc = scanned.document
-        metadata = doc.metadata
-        measured = durations(doc)
-        start = milestones(doc).started
+        facts = scanned.facts
         rows.append(
             IndexRow(
                 path=scanned.path,
-                id=metadata.id,
-                title=metadata.title,
-                profile=doc.profile.value,
-                severity=metadata.severity.value if metadata.severity else None,
-                status=metadata.status.value,
-                incident_status=metadata.incident_status.value
-                if metadata.incident_status
-                else None,
-                classification=metadata.classification.value if metadata.classification else None,
-                started=start.date() if start is not None else None,
-                time_to_detect=measured.to_detect,
-                time_to_acknowledge=measured.to_acknowledge,
-                time_to_mitigate=measured.to_mitigate,
-                time_to_resolve=measured.to_resolve,
-                open_actions=len(open_follow_ups(doc)),
+                id=facts.id,
+                title=facts.title,
+                profile=facts.profile,
+                severity=facts.severity,
+                status=facts.status,
+                incident_status=facts.incident_status,
+                classification=facts.classification,
+                started=facts.started.date() if facts.started is not None else None,
+                time_to_detect=facts.time_to_detect,
+                time_to_acknowledge=facts.time_to_acknowledge,
+                time_to_mitigate=facts.time_to_mitigate,
+                time_to_resolve=facts.time_to_resolve,
+                open_actions=len(facts.open_follow_ups),
             )
         )
     return rows
@@ -173,30 +161,22 @@ class OpenAction:
 def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
     """Open follow-ups of every incident, with their source lines; exported copies only with
     ``include_copies``."""
-    from postmortem.yaml_io import located_problems
-
-    found: list[OpenAction] = []
-    for scanned in _incidents(documents, include_copies):
-        follow_ups = open_follow_ups(scanned.document)
-        if not follow_ups:
-            continue
-        places = located_problems([(item.field_path, "") for item in follow_ups], scanned.text, "")
-        for item, place in zip(follow_ups, places, strict=True):
-            found.append(
-                OpenAction(
-                    path=scanned.path,
-                    line=place.line,
-                    document_id=scanned.document.metadata.id,
-                    kind=item.kind,
-                    id=item.id,
-                    action=item.action,
-                    owner=item.owner,
-                    due=item.due,
-                    status=item.status.value if item.status is not None else None,
-                    ticket=item.ticket,
-                )
-            )
-    return found
+    return [
+        OpenAction(
+            path=scanned.path,
+            line=item.line,
+            document_id=scanned.facts.id,
+            kind=item.kind,
+            id=item.id,
+            action=item.action,
+            owner=item.owner,
+            due=item.due,
+            status=item.status,
+            ticket=item.ticket,
+        )
+        for scanned in _incidents(documents, include_copies)
+        for item in scanned.facts.open_follow_ups
+    ]
 
 
 @attrs.frozen
@@ -235,17 +215,11 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
     to detect, acknowledge, mitigate and resolve with the number of incidents that do not say;
     the share of follow-ups done and those open; each incident's figures. Exported copies
     count only with ``include_copies``."""
-    docs = [scanned.document for scanned in _incidents(documents, include_copies)]
-    measured = [durations(doc) for doc in docs]
-    by_severity = Counter(
-        doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
-    )
-    by_rank = Counter(
-        str(doc.metadata.severity.rank) if doc.metadata.severity else "unknown" for doc in docs
-    )
-    starts = [milestones(doc).started for doc in docs]
+    facts = [scanned.facts for scanned in _incidents(documents, include_copies)]
+    by_severity = Counter(item.severity or "unknown" for item in facts)
+    by_rank = Counter(str(item.rank) if item.rank is not None else "unknown" for item in facts)
     by_month = Counter(
-        f"{item.began.year:04d}-{item.began.month:02d}" if item.began else "unknown"
+        f"{item.started.year:04d}-{item.started.month:02d}" if item.started else "unknown"
         for item in facts
     )
     return Stats(
@@ -253,22 +227,24 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
         by_severity=dict(sorted(by_severity.items())),
         by_rank=dict(sorted(by_rank.items())),
         by_month=dict(sorted(by_month.items())),
-        time_to_detect=figure(item.to_detect for item in measured),
-        time_to_acknowledge=figure(item.to_acknowledge for item in measured),
-        time_to_mitigate=figure(item.to_mitigate for item in measured),
-        time_to_resolve=figure(item.to_resolve for item in measured),
-        follow_ups=sum(len(doc.follow_ups()) for doc in docs),
-        follow_up_completion_rate=completion_rate(docs),
-        open_follow_ups=sum(len(open_follow_ups(doc)) for doc in docs),
+        time_to_detect=figure(item.time_to_detect for item in facts),
+        time_to_acknowledge=figure(item.time_to_acknowledge for item in facts),
+        time_to_mitigate=figure(item.time_to_mitigate for item in facts),
+        time_to_resolve=figure(item.time_to_resolve for item in facts),
+        follow_ups=sum(item.follow_ups for item in facts),
+        follow_up_completion_rate=completion_rate(
+            (item.follow_ups_counted, item.follow_ups_done) for item in facts
+        ),
+        open_follow_ups=sum(len(item.open_follow_ups) for item in facts),
         incidents=tuple(
             IncidentFigures(
-                doc.metadata.id,
-                item.to_detect,
-                item.to_acknowledge,
-                item.to_mitigate,
-                item.to_resolve,
+                item.id,
+                item.time_to_detect,
+                item.time_to_acknowledge,
+                item.time_to_mitigate,
+                item.time_to_resolve,
             )
-            for doc, item in zip(docs, measured, strict=True)
+            for item in facts
         ),
     )
 

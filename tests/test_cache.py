@@ -150,7 +150,7 @@ def test_a_changed_ticket_url_reads_the_documents_again(repo: GitRepo) -> None:
     path = repo.root / "incidents" / "postmortem.yaml"
     doc = postmortem.load(path)
     doc.action_items[0].ticket = None
-    text = postmortem.dumps(doc).replace("  - action:", "  - ticket: PLAT-7\n    action:", 1)
+    text = postmortem.dumps(doc).replace("    action:", "    ticket: PLAT-7\n    action:", 1)
     path.write_text(text, encoding="utf-8")
     repository = scan("incidents")
     assert "postmortem.yaml" not in {Path(item.path).name for item in repository.documents}

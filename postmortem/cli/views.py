@@ -165,7 +165,7 @@ def run_stats(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows, plain
     from postmortem.reports import IncidentFigures, stats
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     figures = stats(repository.documents, include_copies=args.include_copies)
     summary = {
         field.name: _plain_figure(getattr(figures, field.name))

@@ -202,4 +202,4 @@ def documents_with(scalars: dict[Any, st.SearchStrategy[Any]]) -> st.SearchStrat
             for field in attrs.fields(PostMortem)
             if field.name != "schema_version"
         },
-    )
+    ).map(fitting_severity)

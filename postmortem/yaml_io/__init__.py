@@ -6,11 +6,13 @@ every problem. Editing parses in round-trip mode (:mod:`~postmortem.yaml_io.roun
 and merges the changed model back into the node tree (:mod:`~postmortem.yaml_io.editing`),
 the comment and blank lines staying where the person wrote them
 (:mod:`~postmortem.yaml_io.placement`), so comments, key order, quoting and block style
-of everything the caller did not change stay as they were. Writing a document anew is
+of everything the caller did not change stay as they were; migrating a document of an older
+schema is such an edit (:mod:`~postmortem.yaml_io.migrating`). Writing a document anew is
 :mod:`~postmortem.yaml_io.writing`.
 """
 
-from postmortem.yaml_io.editing import edit, edit_text, migrate_text
+from postmortem.yaml_io.editing import edit, edit_text
+from postmortem.yaml_io.migrating import migrate_text
 from postmortem.yaml_io.reading import (
     Parsed,
     compose,

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from ruamel.yaml.anchor import Anchor
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (
     FoldedScalarString,
@@ -22,14 +21,12 @@ from ruamel.yaml.scalarstring import (
 from postmortem._matching import matching_blocks, opcodes
 from postmortem.converter import (
     TICKET_KEY,
-    FieldPath,
     ticket_link,
     unstructure,
 )
 from postmortem.errors import DocumentError
 from postmortem.files import read_with_state, with_line_breaks_of, write_atomic
 from postmortem.model import PostMortem
-from postmortem.upgrade import assign_ids, upgrade
 from postmortem.yaml_io.placement import (
     AboveNext,
     AfterEntry,
@@ -44,7 +41,6 @@ from postmortem.yaml_io.placement import (
 )
 from postmortem.yaml_io.reading import (
     Parsed,
-    compose,
     document_from_parsed,
     loads,
     parse_with_positions,
@@ -53,7 +49,6 @@ from postmortem.yaml_io.roundtrip import (
     WrittenAnchor,
     emit,
     parse_roundtrip,
-    plain_data,
     roundtrip_yaml,
 )
 from postmortem.yaml_io.sections import ANCHOR_OR_ALIAS_MARK
@@ -68,20 +63,20 @@ __all__ = [
 _MISSING: Any = object()
 
 
-def _same(before: Any, after: Any) -> bool:
+def same(before: Any, after: Any) -> bool:
     if type(before) is not type(after):
         return False
     if isinstance(before, dict):
-        return before.keys() == after.keys() and all(_same(before[k], after[k]) for k in before)
+        return before.keys() == after.keys() and all(same(before[k], after[k]) for k in before)
     if isinstance(before, list):
-        return len(before) == len(after) and all(map(_same, before, after))
+        return len(before) == len(after) and all(map(same, before, after))
     if isinstance(before, datetime):
         return bool(before == after and before.utcoffset() == after.utcoffset())
     return bool(before == after)
 
 
 def _canonical(value: Any) -> Any:
-    """A hashable stand-in for plain data, equal where :func:`_same` holds."""
+    """A hashable stand-in for plain data, equal where :func:`same` holds."""
     if isinstance(value, dict):
         return (dict, tuple((key, _canonical(item)) for key, item in value.items()))
     if isinstance(value, list):
@@ -113,7 +108,7 @@ class _Merger:
     def merge(self, node: Any, before: Any, after: Any, lead: "Place", trail: "Place") -> Any:
         """``node`` changed as ``before`` became ``after``; ``lead`` holds the comment lines
         above its first entry, ``trail`` those after it that ruamel keeps above what follows."""
-        if before is not _MISSING and _same(before, after):
+        if before is not _MISSING and same(before, after):
             return node
         if isinstance(node, str) and isinstance(after, dict):
             return _link_as_written(after, self._ticket_url)
@@ -154,7 +149,7 @@ class _Merger:
                 merged = self.merge(node[key], previous, value, BeforeValue(node, key), following)
                 replace_value(node, key, merged, self._aliases)
                 self._put_left_over_lines(node[key], following)
-            elif key not in before or not _same(before[key], value):
+            elif key not in before or not same(before[key], value):
                 # A key the file leaves out stays out unless its value changed: the loader
                 # gave it its default, which the person did not write.
                 position = _insert_position(node, list(after), key)
@@ -314,7 +309,7 @@ class _EditSession:
         break stays without one. A :class:`DocumentError` if the document does not validate.
         """
         after = unstructure(self.document)
-        if _same(self._before, after):
+        if same(self._before, after):
             return self.text
         notes = {
             key: note for key, note in (section_notes or {}).items() if f"# {note}" not in self.text
@@ -323,36 +318,16 @@ class _EditSession:
         sectioned = self._merged_by_sections(text, after, notes)
         if sectioned is not None:
             return sectioned
-        reconciled, changed = self._merged(text, self._before, after, notes)
-        # ruamel's text for the whole file is the fallback when the file's own lines and
-        # ruamel's changed ones do not fit together (indented differently, say).
-        candidates = [reconciled] if reconciled == changed else [reconciled, changed]
-        for candidate in candidates:
-            written = with_line_breaks_of(self.text, candidate)
-            try:
-                again = loads(written, self._source, ticket_url=self._ticket_url)
-            except DocumentError:
-                if candidate is candidates[-1]:
-                    raise
-                continue
-            if _same(unstructure(again), after):
-                return written
-        raise RuntimeError(f"{self._source}: the edited text does not read back as the document")
+        return written_back(
+            self.text, self._source, self._before, after, expected=after,
+            ticket_url=self._ticket_url, notes=notes,
+        )  # fmt: skip
 
     def _merged(self, text: str, before: Any, after: Any, notes: dict[str, str]) -> tuple[str, str]:
-        """``text`` changed as ``before`` became ``after``: the file's lines with ruamel's
-        only where the change is (:func:`_reconciled`), and ruamel's text for all of it."""
-        yaml = roundtrip_yaml(*self._indentation)
-        tree = parse_roundtrip(text, self._source)
-        merger = _Merger(tree, self._ticket_url, text.splitlines())
-        tree = merger.merge(tree, before, after, BeforeDocument(tree), EndOfDocument(tree))
-        for key, note in notes.items():
-            if key in tree:
-                tree.yaml_set_comment_before_after_key(key, before=note)
-        merger.settle()
-        changed = emit(tree, yaml)
-        unchanged = emit(parse_roundtrip(text, self._source), yaml)
-        return _reconciled(text, unchanged, changed), changed
+        return _merged(
+            text, self._source, before, after, indentation=self._indentation,
+            ticket_url=self._ticket_url, notes=notes,
+        )  # fmt: skip
 
     def _merged_by_sections(self, text: str, after: Any, notes: dict[str, str]) -> str | None:
         """The file written with each top-level section the change reaches merged on its
@@ -365,7 +340,7 @@ class _EditSession:
         before, written = self._before, self._parsed.data
         if not (isinstance(before, dict) and isinstance(after, dict) and isinstance(written, dict)):
             return None
-        reached = {key for key in before if not _same(before[key], after.get(key, _MISSING))}
+        reached = {key for key in before if not same(before[key], after.get(key, _MISSING))}
         if before.keys() != after.keys() or reached - written.keys() or _LINE_BREAKS.search(text):
             return None
         starts = self._parsed.top_level_keys()
@@ -421,7 +396,7 @@ class _EditSession:
                 again = loads(edited, self._source, ticket_url=self._ticket_url)
         except DocumentError:
             return None
-        return edited if _same(unstructure(again), after) else None
+        return edited if same(unstructure(again), after) else None
 
 
 _FOLLOWER = "postmortem-section-follower: 0\n"
@@ -432,7 +407,33 @@ them are not cut at its LF lines."""
 _COMMENTS_ONLY = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
 
 
-def _written(
+def _merged(
+    text: str,
+    source: str,
+    before: Any,
+    after: Any,
+    *,
+    indentation: tuple[int, int, int],
+    ticket_url: str | None,
+    notes: Mapping[str, str],
+) -> tuple[str, str]:
+    """``text`` changed as ``before`` became ``after``, ``notes`` as comments above their
+    top-level keys: the file's lines with ruamel's only where the change is
+    (:func:`_reconciled`), and ruamel's text for all of it."""
+    yaml = roundtrip_yaml(*indentation)
+    tree = parse_roundtrip(text, source)
+    merger = _Merger(tree, ticket_url, text.splitlines())
+    tree = merger.merge(tree, before, after, BeforeDocument(tree), EndOfDocument(tree))
+    for key, note in notes.items():
+        if key in tree:
+            tree.yaml_set_comment_before_after_key(key, before=note)
+    merger.settle()
+    changed = emit(tree, yaml)
+    unchanged = emit(parse_roundtrip(text, source), yaml)
+    return _reconciled(text, unchanged, changed), changed
+
+
+def written_back(
     original: str,
     source: str,
     before: Any,
@@ -440,22 +441,16 @@ def _written(
     *,
     expected: Any,
     ticket_url: str | None,
-    section_notes: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> str:
-    """``original``, whose data is ``before``, changed to hold ``after``; it must read back as
-    the document whose plain data is ``expected``."""
+    """``original``, whose data is ``before``, changed to hold ``after`` (``notes`` as
+    comments above their top-level keys); it must read back as the document whose plain
+    data is ``expected``."""
     text = original.replace("\r\n", "\n").removesuffix("\n") + "\n"
-    yaml = roundtrip_yaml(*_guess_indentation(original))
-    tree = parse_roundtrip(text, source)
-    merger = _Merger(tree, ticket_url, text.splitlines())
-    tree = merger.merge(tree, before, after, BeforeDocument(tree), EndOfDocument(tree))
-    for key, note in (section_notes or {}).items():
-        if key in tree and f"# {note}" not in original:
-            tree.yaml_set_comment_before_after_key(key, before=note)
-    merger.settle()
-    changed = emit(tree, yaml)
-    unchanged = emit(parse_roundtrip(text, source), yaml)
-    reconciled = _reconciled(text, unchanged, changed)
+    reconciled, changed = _merged(
+        text, source, before, after, indentation=_guess_indentation(original),
+        ticket_url=ticket_url, notes=notes or {},
+    )  # fmt: skip
     # ruamel's text for the whole file is the fallback when the file's own lines and
     # ruamel's changed ones do not fit together (indented differently, say).
     candidates = [reconciled] if reconciled == changed else [reconciled, changed]
@@ -467,133 +462,9 @@ def _written(
             if candidate is candidates[-1]:
                 raise
             continue
-        if _same(unstructure(again), expected):
+        if same(unstructure(again), expected):
             return written
     raise RuntimeError(f"{source}: the edited text does not read back as the document")
-
-
-def migrate_text(text: str, source: str = "<string>", *, ticket_url: str | None = None) -> str:
-    """``text`` rewritten in the current schema, changed only where the schema changed:
-    values moved to their new homes, every list item others refer to given a stable id, and
-    every other line (comments, order, quoting) as it was. The same text for a document that
-    needs nothing; a :class:`DocumentError` for one that does not load."""
-    loads(text, source, ticket_url=ticket_url)  # the document must load, as its version reads
-    before = plain_data(parse_roundtrip(text, source))
-    upgraded = upgrade(before)
-    after = copy.deepcopy(upgraded.data)
-    assign_ids(after)
-    if _same(before, after):
-        return text
-    parsed = Parsed(after, [])
-    expected = unstructure(document_from_parsed(parsed, source, ticket_url=ticket_url))
-    written = _written(text, source, before, after, expected=expected, ticket_url=ticket_url)
-    with_comments = _with_moved_comments(text, written, upgraded.moves, source)
-    try:
-        if _same(unstructure(loads(with_comments, source, ticket_url=ticket_url)), expected):
-            return with_comments
-    except DocumentError:
-        pass
-    return written
-
-
-def _with_moved_comments(
-    original: str, written: str, moves: Sequence[tuple[FieldPath, FieldPath]], source: str
-) -> str:
-    """``written`` with the comments of each moved value in ``original`` moved with it: the
-    comment at the end of its line to the end of its new line (where that has none), and the
-    comment lines right above its key (where ``written`` kept them once) above its new key."""
-    old_tree = compose(original, source)
-    old_lines, new_lines = original.splitlines(), written.splitlines(keepends=True)
-    for new, old in _with_descendants(moves, _node_at(old_tree, ())):
-        new_lines = _comments_above_moved(old_tree, old_lines, new_lines, new, old, source)
-        new_tree = compose("".join(new_lines), source)
-        old_node, new_node = _node_at(old_tree, old), _node_at(new_tree, new)
-        if not isinstance(old_node, ScalarNode) or not isinstance(new_node, ScalarNode):
-            continue
-        end, new_end = old_node.end_mark, new_node.end_mark
-        comment = old_lines[end.line][end.column :]
-        if not comment.lstrip().startswith("#") or new_end.line != new_node.start_mark.line:
-            continue
-        line = new_lines[new_end.line]
-        content = line.rstrip("\r\n")
-        if content[new_end.column :].strip():
-            continue
-        new_lines[new_end.line] = content + comment + line[len(content) :]
-    return "".join(new_lines)
-
-
-def _with_descendants(
-    moves: Sequence[tuple[FieldPath, FieldPath]], root: Node | None
-) -> list[tuple[FieldPath, FieldPath]]:
-    """Each move, followed by one for every entry inside the moved value (a mapping or list
-    moves with its keys and items)."""
-    expanded: list[tuple[FieldPath, FieldPath]] = []
-
-    def add(new: FieldPath, old: FieldPath, node: Node | None) -> None:
-        expanded.append((new, old))
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                add((*new, key.value), (*old, key.value), value)
-        elif isinstance(node, SequenceNode):
-            for index, value in enumerate(node.value):
-                add((*new, index), (*old, index), value)
-
-    for new, old in moves:
-        add(new, old, _node_at(root, old))
-    return expanded
-
-
-def _comments_above_moved(
-    old_tree: Node | None,
-    old_lines: list[str],
-    new_lines: list[str],
-    new: FieldPath,
-    old: FieldPath,
-    source: str,
-) -> list[str]:
-    """``new_lines`` with the comment lines above the key of ``old`` moved above that of
-    ``new``, indented as it is."""
-    new_tree = compose("".join(new_lines), source)
-    if _node_at(old_tree, old) is None or _node_at(new_tree, new) is None:
-        return new_lines
-    key_line = parse_with_positions("\n".join(old_lines) + "\n", source).locate(old, at_key=True)[0] - 1
-    first = key_line
-    while first > 0 and old_lines[first - 1].lstrip().startswith("#"):
-        first -= 1
-    block = [line.strip() for line in old_lines[first:key_line]]
-    stripped = [line.strip() for line in new_lines]
-    starts = [
-        at
-        for at in range(len(stripped) - len(block) + 1)
-        if block and stripped[at : at + len(block)] == block
-    ]
-    if not block or len(starts) > 1:
-        return new_lines  # none, or kept at more than one place: which one is not known
-    target_line, target_column = parse_with_positions("".join(new_lines), source).locate(
-        new, at_key=True
-    )
-    if starts and starts[0] <= target_line - 1 < starts[0] + len(block):
-        return new_lines
-    line_break = new_lines[target_line - 1][len(new_lines[target_line - 1].rstrip("\r\n")) :]
-    indented = [" " * (target_column - 1) + line + (line_break or "\n") for line in block]
-    result = new_lines[: target_line - 1] + indented + new_lines[target_line - 1 :]
-    if starts:  # kept where the value was: moved with it
-        start = starts[0] + (len(block) if starts[0] >= target_line - 1 else 0)
-        del result[start : start + len(block)]
-    return result
-
-
-def _node_at(root: Node | None, path: FieldPath) -> Node | None:
-    """The node at ``path`` of a node tree, None where there is none."""
-    node = root
-    for step in path:
-        if isinstance(node, MappingNode):
-            node = next((value for key, value in node.value if key.value == str(step)), None)
-        elif isinstance(node, SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-        else:
-            return None
-    return node
 
 
 def _reconciled(original: str, unchanged: str, changed: str) -> str:

@@ -10,12 +10,14 @@ import postmortem
 from postmortem.model import (
     ActionItem,
     ActionStatus,
+    Cause,
     Classification,
     Detection,
     DetectionMethod,
     DocumentStatus,
     Impact,
     Lessons,
+    Lifecycle,
     Metadata,
     PostMortem,
     ProfileName,
@@ -47,7 +49,13 @@ def words(rng: random.Random, count: int) -> str:
 
 
 def make_document(number: int, rng: random.Random, events: int = 40) -> PostMortem:
-    """A realistic post-mortem, distinct from every other: about 12 KB with 40 events."""
+    """A realistic post-mortem, distinct from every other: about 12 KB with 40 events, its
+    lifecycle from start to resolution, and action items addressing its causes."""
+    started = START + timedelta(days=number)
+    moments = [started]
+    for _ in range(4):  # detected, acknowledged, mitigated, resolved
+        moments.append(moments[-1] + timedelta(minutes=rng.randrange(1, 240)))
+    causes = [Cause(id=f"C{step + 1}", description=words(rng, 20)) for step in range(2)]
     timeline = [
         TimelineEvent(
             time=START + timedelta(days=number, minutes=7 * step),
@@ -58,10 +66,12 @@ def make_document(number: int, rng: random.Random, events: int = 40) -> PostMort
     ]
     actions = [
         ActionItem(
+            id=f"F{step + 1}",
             action=f"Action {step}: {words(rng, 8)}",
             owner=rng.choice(AUTHORS)[0],
             due=date(2024, 1, 1) + timedelta(days=rng.randrange(300)),
             status=rng.choice(list(ActionStatus)),
+            addresses=[f"C{rng.randrange(len(causes)) + 1}"],
         )
         for step in range(12)
     ]
@@ -72,7 +82,13 @@ def make_document(number: int, rng: random.Random, events: int = 40) -> PostMort
             title=f"Incident {number}: {words(rng, 6)}",
             classification=Classification.INTERNAL,
             severity=rng.choice([Severity.P1, Severity.P2, Severity.P3]),
-            incident_start=START + timedelta(days=number),
+            lifecycle=Lifecycle(
+                started=moments[0],
+                detected=moments[1],
+                acknowledged=moments[2],
+                mitigated=moments[3],
+                resolved=moments[4],
+            ),
         ),
         summary=Summary(text=words(rng, 120) + "\n"),
         impact=Impact(
@@ -80,7 +96,7 @@ def make_document(number: int, rng: random.Random, events: int = 40) -> PostMort
         ),
         timeline=Timeline(events=timeline),
         root_cause=RootCause(
-            description=words(rng, 40),
+            causes=causes,
             contributing_factors=[words(rng, 10) for _ in range(4)],
         ),
         action_items=actions,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import attrs
 
 from postmortem.metrics import durations, follow_up_tally, milestones, open_follow_ups
-from postmortem.model import Link, PostMortem
+from postmortem.model import Link, PostMortem, Severity
 
 __all__ = ["DocumentFacts", "FollowUpFacts", "facts_from_json", "facts_of", "facts_to_json"]
 
@@ -149,7 +149,7 @@ def facts_from_json(value: Any) -> DocumentFacts:
         title=_text(value[1]),
         profile=_text(value[2]),
         status=_text(value[3]),
-        severity=_optional(_text, value[4]),
+        severity=_optional(_severity, value[4]),
         rank=_optional(_count, value[5]),
         incident_status=_optional(_text, value[6]),
         classification=_optional(_text, value[7]),
@@ -203,6 +203,16 @@ def _text(value: Any) -> str:
     if type(value) is not str:
         raise ValueError("not text")
     return value
+
+
+def _severity(value: Any) -> str:
+    text = _text(value)
+    if text not in _SEVERITIES:
+        raise ValueError("not a severity")
+    return text
+
+
+_SEVERITIES = frozenset(severity.value for severity in Severity)
 
 
 def _flag(value: Any) -> bool:

@@ -216,6 +216,7 @@ _FIELD_ALIASES = {
     "person team": "actor",
     "action name": "action",
     "action item": "action",
+    "recommendation": "action",
     "action owner": "owner",
     "estimated resolution": "due",
     "due date": "due",

@@ -160,6 +160,7 @@ _KINDS = {
     "response": "response action",
     "prevention_plan": "prevention measure",
     "follow_up": "follow-up",
+    "gaps": "gap recommendation",
 }
 
 

@@ -27,6 +27,7 @@ from postmortem.model import (
     DocumentStatus,
     PostMortem,
     ProfileName,
+    Severity,
 )
 from postmortem.model.common import describe, items, optional
 from postmortem.patterns import Pattern, PatternError, compile_linear
@@ -41,6 +42,7 @@ __all__ = [
     "PathRule",
     "Policy",
     "Redaction",
+    "SeverityLevel",
     "find_policy",
     "glob_matches",
     "is_published",
@@ -125,6 +127,17 @@ class Redaction:
     replacement: str = describe("what replaces it", default="[redacted]")
 
 
+@attrs.define(kw_only=True)
+class SeverityLevel:
+    """A level of the organisation's own severity scale, and the templates' levels it
+    stands for."""
+
+    name: str = describe("the organisation's name for the level, e.g. SEV-1")
+    covers: list[Severity] = describe(
+        "the profiles' levels it stands for, e.g. [Sev 1, P1, Critical]"
+    )
+
+
 def _default_section_labels() -> dict[str, Classification]:
     return dict.fromkeys(("iocs", "evidence", "technical_details"), Classification.CONFIDENTIAL)
 
@@ -180,6 +193,11 @@ class Policy:
         "root-cause categories added to the taxonomy (change, configuration, capacity, "
         "dependency, software defect, hardware, security compromise, process, unknown)"
     )
+    severity_levels: list[SeverityLevel] = items(
+        "the organisation's severity scale, most severe first, each level naming the "
+        "profiles' levels it stands for; `stats` compares incidents on it, and a document "
+        "whose severity no level covers is reported (PM411)"
+    )
     ticket_url: str | None = optional(
         "URL of a ticket with {key} where its key goes, e.g. "
         "https://jira.example.com/browse/{key}: a ticket key written where a link goes "
@@ -208,6 +226,14 @@ class Policy:
 
     def allowed_labels(self) -> list[Classification]:
         return [label for level in self.labels for label in level]
+
+    def severity_level(self, severity: Severity) -> tuple[int, SeverityLevel] | None:
+        """Where ``severity`` stands on the organisation's scale: its rank (1 the most
+        severe) and level; None if the policy has no scale or no level covers it."""
+        for rank, level in enumerate(self.severity_levels, start=1):
+            if severity in level.covers:
+                return rank, level
+        return None
 
     def selects(self, rule: str) -> bool:
         chosen = any(rule.startswith(prefix) for prefix in self.select)
@@ -365,6 +391,7 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
             if label in seen:
                 problems.append((("labels", index), f"{label.value} is listed twice"))
             seen.add(label)
+    problems += _severity_level_problems(policy.severity_levels)
     for section in policy.section_labels:
         if section not in SECTION_NAMES:
             message = f"no section {shown(section)} in the document model"
@@ -378,6 +405,25 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
     ticket_url_problem = policy.ticket_url and _ticket_url_problem(policy.ticket_url)
     if ticket_url_problem:
         problems.append((("ticket_url",), ticket_url_problem))
+    return problems
+
+
+def _severity_level_problems(levels: list[SeverityLevel]) -> list[tuple[FieldPath, str]]:
+    """Each level named once, and each of the profiles' levels covered by one level at most:
+    else an incident would have two places on the scale."""
+    problems: list[tuple[FieldPath, str]] = []
+    names: set[str] = set()
+    covered: dict[Severity, str] = {}
+    for index, level in enumerate(levels):
+        if not level.name.strip() or level.name in names:
+            why = "is named twice" if level.name in names else "needs a name"
+            problems.append((("severity_levels", index, "name"), f"the level {why}"))
+        names.add(level.name)
+        for place, severity in enumerate(level.covers):
+            if severity in covered:
+                message = f"{severity.value} is already covered by {shown(covered[severity])}"
+                problems.append((("severity_levels", index, "covers", place), message))
+            covered.setdefault(severity, level.name)
     return problems
 
 

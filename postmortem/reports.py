@@ -19,7 +19,7 @@ import attrs
 from postmortem.errors import Problem
 from postmortem.facts import DocumentFacts
 from postmortem.metrics import Figure, completion_rate, figure
-from postmortem.model import Link, PostMortem
+from postmortem.model import Link, PostMortem, Severity
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -199,6 +199,9 @@ class Stats:
     by_rank: dict[str, int]
     """Incidents by severity rank, 1 the most severe of each profile's scale: the common
     ground of Sev 1-4, P1-P3 and Critical-Low."""
+    by_level: dict[str, int]
+    """Incidents by level of the organisation's scale (the policy's ``severity_levels``),
+    most severe first; empty when the policy has none."""
     by_month: dict[str, int]
     time_to_detect: Figure
     time_to_acknowledge: Figure
@@ -210,14 +213,23 @@ class Stats:
     incidents: tuple[IncidentFigures, ...]
 
 
-def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stats:
-    """Counts by severity, by rank and by month of the incident's start; mean and median time
-    to detect, acknowledge, mitigate and resolve with the number of incidents that do not say;
-    the share of follow-ups done and those open; each incident's figures. Exported copies
-    count only with ``include_copies``."""
+def stats(
+    documents: Iterable[Scanned],
+    *,
+    include_copies: bool = False,
+    policy: "Policy | None" = None,
+) -> Stats:
+    """Counts by severity, by rank, by level of the ``policy``'s severity scale and by month
+    of the incident's start; mean and median time to detect, acknowledge, mitigate and
+    resolve with the number of incidents that do not say; the share of follow-ups done and
+    those open; each incident's figures. Exported copies count only with
+    ``include_copies``."""
     facts = [scanned.facts for scanned in _incidents(documents, include_copies)]
     by_severity = Counter(item.severity or "unknown" for item in facts)
     by_rank = Counter(str(item.rank) if item.rank is not None else "unknown" for item in facts)
+    levels = policy.severity_levels if policy is not None else []
+    by_level = Counter(_level(item, policy) for item in facts) if policy and levels else Counter()
+    order = [level.name for level in levels] + ["not on the scale", "unknown"]
     by_month = Counter(
         f"{item.started.year:04d}-{item.started.month:02d}" if item.started else "unknown"
         for item in facts
@@ -226,6 +238,7 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
         documents=len(facts),
         by_severity=dict(sorted(by_severity.items())),
         by_rank=dict(sorted(by_rank.items())),
+        by_level={name: by_level[name] for name in order if by_level[name]},
         by_month=dict(sorted(by_month.items())),
         time_to_detect=figure(item.time_to_detect for item in facts),
         time_to_acknowledge=figure(item.time_to_acknowledge for item in facts),
@@ -247,6 +260,13 @@ def stats(documents: Iterable[Scanned], *, include_copies: bool = False) -> Stat
             for item in facts
         ),
     )
+
+
+def _level(facts: DocumentFacts, policy: "Policy") -> str:
+    if facts.severity is None:
+        return "unknown"
+    placed = policy.severity_level(Severity(facts.severity))
+    return placed[1].name if placed is not None else "not on the scale"
 
 
 def _incidents(documents: Iterable[Scanned], include_copies: bool) -> Iterator[Scanned]:

@@ -92,6 +92,9 @@ def upgrade(data: Any) -> Upgrade:
     for section in _HORIZON_SECTIONS:
         if isinstance(upgraded.get(section), dict):
             upgraded[section] = _horizons(upgraded[section], section, moves)
+    gaps = upgraded.get("gaps")
+    if isinstance(gaps, list):
+        upgraded["gaps"] = [_gap(gap, index, moves) for index, gap in enumerate(gaps)]
     evidence = upgraded.get("evidence")
     if isinstance(evidence, list):
         upgraded["evidence"] = [_evidence(item) for item in evidence]
@@ -213,6 +216,14 @@ def _checklist_item(item: Any) -> Any:
     return upgraded
 
 
+def _gap(gap: Any, index: int, moves: list[tuple[FieldPath, FieldPath]]) -> Any:
+    """A gap's ``recommendation`` is its follow-up's ``action``."""
+    if not isinstance(gap, dict) or "recommendation" not in gap or "action" in gap:
+        return gap
+    moves.append((("gaps", index, "action"), ("gaps", index, "recommendation")))
+    return {("action" if key == "recommendation" else key): value for key, value in gap.items()}
+
+
 def _evidence(item: Any) -> Any:
     if isinstance(item, dict) and isinstance(item.get("retention"), date):
         upgraded = {k: v for k, v in item.items() if k != "retention"}
@@ -240,6 +251,7 @@ _ID_PREFIXES = (
     (_listed("root_cause", "causes"), "C"),
     (_listed("action_items"), "F"),
     (_listed("recommendations"), "F"),
+    (_listed("gaps"), "F"),
     *((_listed("response", name), "F") for name in ("immediate", "short_term", "long_term")),
     *((_listed(section, name), "F") for section in _HORIZON_SECTIONS for name in _HORIZONS),
     (_listed("iocs"), "I"),
@@ -248,7 +260,7 @@ _ID_PREFIXES = (
 
 
 def assign_ids(data: dict[str, Any]) -> None:
-    """Give every list item that others refer to (timeline events, causes, follow-ups, IOCs,
+    """Give every list item that others refer to (timeline events, causes, follow-ups, gaps, IOCs,
     affected systems) an ``id`` if it has none: a prefix and the next free number, so that ids
     already written are kept and none is used twice. Changes ``data`` in place; an ``id``
     key the item lacks goes last, so that no line the item had moves."""

@@ -82,6 +82,7 @@ FIELD_WORDS: dict[str, Paths] = {
     "person team": ("actor",),
     "pr": ("pull_request",),
     "prevention measures": ("prevention",),
+    "recommendation": ("action",),
     "relevant prs": ("related_prs",),
     "short term actions": ("short_term",),
     "specific action": ("action",),

@@ -298,7 +298,7 @@ def test_hand_written_security_incident_report_with_nested_response_actions() ->
          datetime(2024, 6, 3, 8, 55, tzinfo=timezone.utc)),
     ]  # fmt: skip
     assert [action.command for action in doc.response.short_term] == ["ci secrets rotate --all"]
-    assert [(gap.gap, gap.recommendation) for gap in doc.gaps] == [
+    assert [(gap.gap, gap.action) for gap in doc.gaps] == [
         ("No secret scanning of build logs", "Scan logs before publishing them")
     ]
     assert doc.impact is not None

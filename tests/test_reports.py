@@ -15,6 +15,7 @@ from postmortem.model import (
     ActionItem,
     ActionStatus,
     Classification,
+    Gap,
     Metadata,
     PostMortem,
     PriorityTier,
@@ -95,8 +96,8 @@ def test_stats_across_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures.by_rank == {"1": 2, "2": 3}
     assert figures.time_to_detect.median == timedelta(minutes=6)
     assert (figures.time_to_detect.known, figures.time_to_detect.unknown) == (4, 1)
-    assert figures.follow_ups == 26
-    assert figures.follow_up_completion_rate == pytest.approx(8 / 26)
+    assert figures.follow_ups == 27  # the gap recommendation is one
+    assert figures.follow_up_completion_rate == pytest.approx(8 / 27)
     assert main(["stats", str(EXAMPLES), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["time_to_resolve"]["median"] == "1h 27m"
 
@@ -129,7 +130,8 @@ def test_long_runs_show_progress_on_a_terminal_only(
 
 def _follow_ups_of_every_kind() -> PostMortem:
     """Two open action items (one without a status), a completed one, an open
-    recommendation (without a status) and a cancelled one."""
+    recommendation (without a status) and a cancelled one, an open gap recommendation and a
+    gap without one."""
     return PostMortem(
         profile=ProfileName.SECURITY_POSTMORTEM,
         metadata=Metadata(id="INC-9", title="Leaked key", classification=Classification.INTERNAL),
@@ -144,6 +146,10 @@ def _follow_ups_of_every_kind() -> PostMortem:
                 title="Hardware keys", tier=PriorityTier.LOW, status=ActionStatus.CANCELLED
             ),
         ],
+        gaps=[
+            Gap(gap="No key inventory", action="Inventory keys", status=ActionStatus.OPEN),
+            Gap(gap="No alert on key use from a new network"),
+        ],
     )
 
 
@@ -157,12 +163,13 @@ def test_index_actions_and_stats_count_the_same_open_follow_ups(
         ("action item", "Rotate keys"),
         ("action item", "Scan repositories"),
         ("recommendation", "Per-endpoint keys"),
+        ("gap recommendation", "Inventory keys"),
     ]
     assert main(["index", str(tmp_path), "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
-    assert row["open_actions"] == 3
+    assert row["open_actions"] == 4
     assert main(["stats", str(tmp_path), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["open_follow_ups"] == 3
+    assert json.loads(capsys.readouterr().out)["open_follow_ups"] == 4
 
 
 def test_the_views_agree_across_the_examples() -> None:
@@ -179,6 +186,7 @@ def test_the_views_agree_across_the_examples() -> None:
         "response action",
         "prevention measure",
         "follow-up",
+        "gap recommendation",
     }
 
 
@@ -194,10 +202,10 @@ def test_exported_copies_are_not_incidents_unless_asked(
     assert [row.path for row in index_rows(documents)] == [str(source)]
     assert len(index_rows(documents, include_copies=True)) == 2
     assert {action.path for action in open_actions(documents)} == {str(source)}
-    assert len(open_actions(documents, include_copies=True)) == 6
-    assert (stats(documents).documents, stats(documents).open_follow_ups) == (1, 3)
+    assert len(open_actions(documents, include_copies=True)) == 8
+    assert (stats(documents).documents, stats(documents).open_follow_ups) == (1, 4)
     assert stats(documents, include_copies=True).documents == 2
-    for command, count in (("index", 1), ("actions", 3)):
+    for command, count in (("index", 1), ("actions", 4)):
         assert main([command, str(tmp_path), "--format", "json"]) == 0
         assert len(json.loads(capsys.readouterr().out)) == count
         assert main([command, str(tmp_path), "--format", "json", "--include-copies"]) == 0

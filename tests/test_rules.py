@@ -23,6 +23,7 @@ from postmortem.model import (
     DocumentStatus,
     PostMortem,
     SectionLabel,
+    Severity,
 )
 from postmortem.policy import Policy, load_policy
 from tests.conftest import EXAMPLES, ROOT
@@ -223,6 +224,11 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
             lambda d: setattr(d.root_cause.causes[0], "category", "bad luck"),  # type: ignore[union-attr]
         ),
         "",
+        "i.yaml",
+    ),
+    "PM411": (
+        lambda: _mutated(_operations, _metadata(severity=Severity.P3)),
+        "severity_levels: [{name: SEV-1, covers: [P1, P2]}]\n",
         "i.yaml",
     ),
 }

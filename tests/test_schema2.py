@@ -167,6 +167,31 @@ def test_short_term_response_actions_and_horizon_items_are_follow_ups() -> None:
     assert overdue == ["PM206 response.short_term[0].due", "PM206 follow_up.long_term[0].due"]
 
 
+def test_a_gaps_recommendation_is_a_follow_up() -> None:
+    text = _document(
+        """gaps:
+  - gap: One reviewer is enough for release workflows
+    action: Require a security reviewer
+    owner: "@devops-lead"
+    due: 2024-05-01
+    status: Open
+  - gap: No alert on a key used from a new network
+""",
+        "security-incident-report",
+    )
+    doc = postmortem.loads(text)
+    assert [(item.kind, item.action, item.owner) for item in open_follow_ups(doc)] == [
+        ("gap recommendation", "Require a security reviewer", "@devops-lead"),
+    ]
+    assert [rule for rule in _rules(text) if rule.startswith("PM206")] == ["PM206 gaps[0].due"]
+    rendered = postmortem.render_markdown(doc)
+    assert "| Gap | Impact | Recommendation | Owner | Due | Status |" in rendered
+    old = text.replace("schema_version: 2", "schema_version: 1")
+    old = old.replace("action:", "recommendation:")
+    ids = text.replace("Open\n", "Open\n    id: F1\n").replace("network\n", "network\n    id: F2\n")
+    assert migrate_text(old, "x.yaml") == ids
+
+
 def test_actions_lists_every_follow_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.yaml").write_text(_document(_RESPONSE), encoding="utf-8")
     assert main(["actions", str(tmp_path), "--format", "csv"]) == 0
@@ -184,6 +209,57 @@ def test_a_severity_of_another_scale_is_a_located_error_listing_the_allowed_ones
         "x.yaml:7:13: metadata.severity: 'Sev 1' is not a severity of the postmortem profile"
         " (P1-P3): use one of P1, P2, P3"
     ]
+
+
+_SCALE = """\
+severity_levels:
+  - name: SEV-1
+    covers: [Sev 1, P1, Critical]
+  - name: SEV-2
+    covers: [Sev 2, P2, High]
+"""
+
+
+def test_the_policy_maps_every_profile_scale_onto_the_organisations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".postmortem.yaml").write_text(_SCALE, encoding="utf-8")
+    for name, profile, severity in (
+        ("a", "postmortem", "P1"),
+        ("b", "security-postmortem", "Critical"),
+        ("c", "retrospective", "Sev 2"),
+        ("d", "postmortem", "P3"),
+        ("e", "postmortem", None),
+    ):
+        head = _document("", profile).replace("INC-1", f"INC-{name}")
+        line = f"  severity: {severity}\n" if severity else ""
+        (tmp_path / f"{name}.yaml").write_text(head + line, encoding="utf-8")
+    assert main(["stats", str(tmp_path), "--format", "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["by_level"] == {"SEV-1": 2, "SEV-2": 1, "not on the scale": 1, "unknown": 1}
+    assert figures["by_rank"] == {"1": 2, "2": 1, "3": 1, "unknown": 1}
+
+    def scale_findings(name: str, policy: Policy) -> list[str]:
+        text = (tmp_path / f"{name}.yaml").read_text(encoding="utf-8")
+        return [rule for rule in _rules(text, policy) if rule.startswith("PM411")]
+
+    policy = postmortem.policy.load_policy(tmp_path / ".postmortem.yaml")
+    assert scale_findings("d", policy) == ["PM411 metadata.severity"]
+    assert scale_findings("a", policy) == []
+    assert scale_findings("d", Policy()) == []  # no scale, no rule
+
+
+def test_a_scale_that_places_a_level_twice_is_a_located_policy_error(tmp_path: Path) -> None:
+    (tmp_path / ".postmortem.yaml").write_text(
+        _SCALE + "  - name: SEV-1\n    covers: [P1, Low]\n", encoding="utf-8"
+    )
+    with pytest.raises(postmortem.errors.PolicyError) as refused:
+        postmortem.policy.load_policy(tmp_path / ".postmortem.yaml")
+    assert [str(problem).split(": ", 1)[1] for problem in refused.value.problems] == [
+        "severity_levels[2].name: the level is named twice",
+        "severity_levels[2].covers[0]: P1 is already covered by 'SEV-1'",
+    ]
+    assert str(refused.value.problems[1]).startswith(f"{tmp_path / '.postmortem.yaml'}:7:14:")
 
 
 # --- Quantities ------------------------------------------------------------------------------
@@ -299,6 +375,18 @@ def _without_ids(value: object) -> object:
     if isinstance(value, list):
         return [_without_ids(item) for item in value]
     return value
+
+
+def test_migrate_keeps_each_comment_above_the_item_it_was_written_above() -> None:
+    items = "".join(
+        f"    # why {number}\n    - item: Step {number}  # step {number}\n      done: false\n"
+        for number in range(3)
+    )
+    old = "profile: incident-response-report\nmetadata:\n  id: INC-1\nfollow_up:\n"
+    new = migrate_text(old + "  short_term:\n" + items, "x.yaml")
+    assert new.count("# why") == 3
+    for number in range(3):
+        assert f"\n    # why {number}\n    - action: Step {number}  # step {number}\n" in new
 
 
 def test_check_says_to_migrate_an_old_document() -> None:

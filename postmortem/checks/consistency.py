@@ -1,5 +1,6 @@
-"""PM4xx: the record agrees with itself: the timeline and the lifecycle moments, ids and
-what refers to them, totals and their parts, causes and their categories."""
+"""PM4xx: the record agrees with itself and with the policy: the timeline and the lifecycle
+moments, ids and what refers to them, totals and their parts, causes and their categories,
+the severity and the organisation's scale."""
 
 import math
 import re
@@ -97,6 +98,14 @@ RULES = (
         "change, configuration, ...",
         fix="use a category of the taxonomy, or add it to the policy's `cause_categories`",
     ),
+    Rule(
+        id="PM411",
+        summary="no level of the organisation's severity scale covers the severity",
+        hooks=_HOOKS,
+        example="PM411 metadata.severity: no level of the policy's severity_levels covers "
+        "'P3' (levels: SEV-1, SEV-2)",
+        fix="add the severity to the `covers` of a level in the policy's `severity_levels`",
+    ),
 )
 
 _TOLERANCE = timedelta(minutes=1)
@@ -111,6 +120,7 @@ def check(context: Context) -> Iterator[RawFinding]:
     yield from _addressed_causes(context.document)
     yield from _cost_total(context.document)
     yield from _causes(context)
+    yield from _organisation_severity(context)
 
 
 def _chronological(context: Context) -> Iterator[RawFinding]:
@@ -279,3 +289,15 @@ def _causes(context: Context) -> Iterator[RawFinding]:
             allowed = ", ".join(categories)
             message = f"{shown(cause.category)} is not a category: use one of {allowed}"
             yield (*path, "category"), "PM410", message
+
+
+def _organisation_severity(context: Context) -> Iterator[RawFinding]:
+    severity = context.document.metadata.severity
+    levels = context.policy.severity_levels
+    if severity is None or not levels or context.policy.severity_level(severity) is not None:
+        return
+    names = ", ".join(level.name for level in levels)
+    message = (
+        f"no level of the policy's severity_levels covers {shown(severity.value)} (levels: {names})"
+    )
+    yield ("metadata", "severity"), "PM411", message

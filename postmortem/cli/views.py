@@ -162,11 +162,13 @@ def run_actions(args: argparse.Namespace) -> int:
 def run_stats(args: argparse.Namespace) -> int:
     import attrs
 
+    from postmortem.policy import POLICY_FILE, find_policy
     from postmortem.render.tables import format_rows, plain
     from postmortem.reports import IncidentFigures, stats
 
     repository = _scan(args.directory, use_cache=not args.no_cache)
-    figures = stats(repository.documents, include_copies=args.include_copies)
+    policy = find_policy(Path(args.directory) / POLICY_FILE)  # the folder's, for its scale
+    figures = stats(repository.documents, include_copies=args.include_copies, policy=policy)
     summary = {
         field.name: _plain_figure(getattr(figures, field.name))
         for field in attrs.fields(type(figures))

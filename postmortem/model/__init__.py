@@ -21,8 +21,12 @@ from postmortem.model.enums import (
     Severity,
     SeverityScale,
 )
+from postmortem.model.follow_ups import *  # noqa: F403
+from postmortem.model.follow_ups import __all__ as _follow_up_names
 from postmortem.model.sections import *  # noqa: F403
 from postmortem.model.sections import __all__ as _section_names
+from postmortem.model.security import *  # noqa: F403
+from postmortem.model.security import __all__ as _security_names
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -50,5 +54,7 @@ __all__ = [
     "Severity",
     "SeverityScale",
     "When",
+    *_follow_up_names,
     *_section_names,
+    *_security_names,
 ]

@@ -1,5 +1,7 @@
 """Small value types shared by many sections, and the field helpers the model is written with."""
 
+import math
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Any, TypeAlias
@@ -131,3 +133,58 @@ class Money:
 
     amount: float = describe("the amount")
     currency: str = describe("ISO 4217 code", default="USD")
+
+
+def _in_range(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
+    """The bounds a quantity field declares in its metadata (``minimum``, ``maximum``)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    low: float = attribute.metadata.get("minimum", -math.inf)
+    high: float = attribute.metadata.get("maximum", math.inf)
+    if high != math.inf and not low <= value <= high:
+        raise ValueError(f"must be {low} to {high}, found {value}")
+    if value < low:
+        raise ValueError(f"must not be negative, found {value}")
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _check_id(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    if isinstance(value, str) and not _ID.fullmatch(value):
+        raise ValueError(
+            f"not an id: {shown(value)} (letters, digits, '.', '_' or '-', at most 64, e.g. F2)"
+        )
+
+
+def identifier(example: str) -> Any:
+    """An item's stable id, which others refer to: a short token such as ``F2``."""
+    doc = f"stable id, unique in the document, e.g. {example}"
+    return attrs.field(default=None, validator=_check_id, metadata={"doc": doc, "format": "id"})
+
+
+def non_negative(doc: str) -> Any:
+    """An optional count or quantity (users, records, hours, money) that cannot be negative."""
+    return attrs.field(default=None, validator=_in_range, metadata={"doc": doc, "minimum": 0})
+
+
+def percentage(doc: str) -> Any:
+    """An optional share, 0 to 100."""
+    metadata = {"doc": doc, "minimum": 0, "maximum": 100}
+    return attrs.field(default=None, validator=_in_range, metadata=metadata)
+
+
+def references(doc: str) -> Any:
+    """A list of the ids of other items (the causes a follow-up addresses)."""
+    return attrs.field(
+        factory=list,
+        validator=attrs.validators.deep_iterable(_check_id),
+        metadata={"doc": doc, "format": "id"},
+    )
+
+
+def item_label() -> Any:
+    """A list item's own classification label."""
+    return optional(
+        "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )

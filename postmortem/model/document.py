@@ -6,31 +6,30 @@ import attrs
 
 from postmortem.model.common import Link, describe, items, optional
 from postmortem.model.enums import ProfileName
-from postmortem.model.sections import (
+from postmortem.model.follow_ups import (
     ActionItem,
-    AffectedSystem,
+    FollowUp,
+    Gap,
+    HorizonChecklist,
+    Recommendation,
+    Response,
+)
+from postmortem.model.sections import (
     Approval,
     Communication,
     Compliance,
     CostAnalysis,
     Detection,
     Distribution,
-    EvidenceItem,
-    FollowUp,
-    Gap,
     HistoryEntry,
-    HorizonChecklist,
     Impact,
-    Ioc,
     Lessons,
     MeetingNotes,
     Metadata,
     Notifications,
     OpenQuestion,
     Participant,
-    Recommendation,
     References,
-    Response,
     RootCause,
     RunbookLessons,
     Summary,
@@ -38,6 +37,11 @@ from postmortem.model.sections import (
     Timeline,
     TimelineEvent,
     UnmappedMarkdown,
+)
+from postmortem.model.security import (
+    AffectedSystem,
+    EvidenceItem,
+    Ioc,
 )
 
 __all__ = ["SCHEMA_VERSION", "SECTION_NAMES", "PostMortem"]
@@ -114,11 +118,13 @@ class PostMortem:
 
     def follow_ups(self) -> list[tuple[tuple[str | int, ...], FollowUp]]:
         """Every follow-up of the document with its field path, wherever a template tracks
-        work: action items, recommendations, response actions, the horizon checklists."""
+        work: action items, recommendations, response actions, the horizon checklists, and the
+        recommendations of the gaps identified."""
         found: list[tuple[tuple[str | int, ...], FollowUp]] = []
         for section in ("action_items", "recommendations"):
             items: list[FollowUp] = getattr(self, section)
             found += [((section, index), item) for index, item in enumerate(items)]
+        found += [(("gaps", index), gap) for index, gap in enumerate(self.gaps) if gap.action]
         for section, owner in (
             ("response", self.response),
             ("prevention_plan", self.prevention_plan),

@@ -6,15 +6,11 @@ of its own. Every field is optional or defaults to empty: what a profile
 requires is the profile's business, not the model's.
 """
 
-import math
-import re
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from postmortem._shown import shown
 from postmortem.model.common import (
     ChecklistItem,
     Link,
@@ -22,53 +18,37 @@ from postmortem.model.common import (
     Person,
     When,
     describe,
+    identifier,
+    item_label,
     items,
+    non_negative,
     optional,
+    percentage,
     verbatim,
 )
 from postmortem.model.enums import (
-    ActionStatus,
     AttackPhase,
     Classification,
     DetectionMethod,
     DocumentStatus,
-    FollowUpKind,
-    Horizon,
     IncidentStatus,
-    IocType,
     Milestone,
     Priority,
-    PriorityTier,
-    Sensitivity,
     Severity,
 )
+from postmortem.model.security import AttackAnalysis
 
 __all__ = [
-    "ActionItem",
-    "AffectedSystem",
     "Approval",
-    "AttackAnalysis",
-    "AttackImpact",
     "Cause",
     "CodeChange",
     "Communication",
     "Compliance",
     "CostAnalysis",
-    "DataImpact",
     "Detection",
-    "DetectionGaps",
-    "DetectionOpportunity",
-    "Discovery",
     "Distribution",
-    "EvidenceItem",
-    "FollowUp",
-    "Gap",
     "HistoryEntry",
-    "HorizonChecklist",
     "Impact",
-    "InitialAccess",
-    "Ioc",
-    "LateralMovement",
     "Lessons",
     "Lifecycle",
     "MeetingNotes",
@@ -76,15 +56,11 @@ __all__ = [
     "Notifications",
     "OpenQuestion",
     "Participant",
-    "Recommendation",
     "References",
-    "Response",
-    "ResponseAction",
     "RootCause",
     "RunbookLessons",
     "SectionLabel",
     "Summary",
-    "SystemImpact",
     "TechnicalDetails",
     "Timeline",
     "TimelineEvent",
@@ -112,45 +88,6 @@ def _check_time_zone(
         raise ValueError(
             f"not a time zone: {value!r} (want an IANA name such as UTC or Europe/Berlin)"
         ) from None
-
-
-def _in_range(instance: object, attribute: "attrs.Attribute[object]", value: object) -> None:
-    """The bounds a quantity field declares in its metadata (``minimum``, ``maximum``)."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return
-    low: float = attribute.metadata.get("minimum", -math.inf)
-    high: float = attribute.metadata.get("maximum", math.inf)
-    if high != math.inf and not low <= value <= high:
-        raise ValueError(f"must be {low} to {high}, found {value}")
-    if value < low:
-        raise ValueError(f"must not be negative, found {value}")
-
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-
-def _check_id(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
-    if isinstance(value, str) and not _ID.fullmatch(value):
-        raise ValueError(
-            f"not an id: {shown(value)} (letters, digits, '.', '_' or '-', at most 64, e.g. F2)"
-        )
-
-
-def identifier(example: str) -> Any:
-    """An item's stable id, which others refer to: a short token such as ``F2``."""
-    doc = f"stable id, unique in the document, e.g. {example}"
-    return attrs.field(default=None, validator=_check_id, metadata={"doc": doc, "format": "id"})
-
-
-def non_negative(doc: str) -> Any:
-    """An optional count or quantity (users, records, hours, money) that cannot be negative."""
-    return attrs.field(default=None, validator=_in_range, metadata={"doc": doc, "minimum": 0})
-
-
-def percentage(doc: str) -> Any:
-    """An optional share, 0 to 100."""
-    metadata = {"doc": doc, "minimum": 0, "maximum": 100}
-    return attrs.field(default=None, validator=_in_range, metadata=metadata)
 
 
 @attrs.define(kw_only=True)
@@ -242,14 +179,6 @@ class Participant:
 
 
 @attrs.define(kw_only=True)
-class SystemImpact:
-    """What happened to one system."""
-
-    system: str = describe("the system")
-    impact: str = describe("what happened to it", default="")
-
-
-@attrs.define(kw_only=True)
 class Impact:
     """Who and what was affected, for how long, and at what cost."""
 
@@ -287,9 +216,7 @@ class TimelineEvent:
     evidence_source: str | None = optional("log or system the event is known from")
     action_taken: str | None = optional("what was done in response")
     actor: str | None = optional("person or team who acted")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
+    classification: Classification | None = item_label()
 
 
 @attrs.define(kw_only=True)
@@ -321,82 +248,6 @@ class Cause:
 
 
 @attrs.define(kw_only=True)
-class InitialAccess:
-    """3.1 How did they get in?"""
-
-    description: str | None = optional("vulnerability, misconfiguration or method of entry")
-    technical_details: str | None = verbatim("code, configuration or log snippets")
-    contributing_factors: list[str] = items("what made entry possible")
-
-
-@attrs.define(kw_only=True)
-class Discovery:
-    """3.2 What did they find?"""
-
-    description: str | None = optional("what the attacker discovered after entry")
-    information_gathered: list[str] = items("data points the attacker learnt")
-    evidence: str | None = verbatim("relevant log entries or API calls")
-
-
-@attrs.define(kw_only=True)
-class LateralMovement:
-    """3.3 How did they move?"""
-
-    description: str | None = optional("how the attacker expanded access")
-    movement_path: list[str] = items("hops from initial access to target data, in order")
-    credentials_used: list[str] = items("credentials or access methods used")
-
-
-@attrs.define(kw_only=True)
-class DataImpact:
-    """One row of the data impact table."""
-
-    data_type: str = describe("kind of data")
-    records_affected: int | None = non_negative("number of records")
-    sensitivity: Sensitivity | None = optional("how sensitive the data is")
-
-
-@attrs.define(kw_only=True)
-class AttackImpact:
-    """3.4 What did they take?"""
-
-    description: str | None = optional("the actual damage")
-    data_impact: list[DataImpact] = items("data affected, by type")
-    system_impact: list[SystemImpact] = items("systems affected and how")
-    business_impact: list[str] = items("financial, regulatory and reputational impact")
-
-
-@attrs.define(kw_only=True)
-class DetectionOpportunity:
-    """A point where the attack could have been detected."""
-
-    point_in_attack: str = describe("phase or step of the attack")
-    potential_detection: str = describe("what could have detected it", default="")
-    why_missed: str = describe("why it did not", default="")
-
-
-@attrs.define(kw_only=True)
-class DetectionGaps:
-    """3.5 When could we have detected it?"""
-
-    description: str | None = optional("missed opportunities to detect the attack earlier")
-    opportunities: list[DetectionOpportunity] = items("detection opportunities")
-    logging_gaps: list[str] = items("what was not logged")
-    alerting_gaps: list[str] = items("what was logged but not alerted on")
-
-
-@attrs.define(kw_only=True)
-class AttackAnalysis:
-    """Root cause analysis of an attack, in the security post-mortem's five questions."""
-
-    initial_access: InitialAccess | None = optional("3.1 How did they get in?")
-    discovery: Discovery | None = optional("3.2 What did they find?")
-    lateral_movement: LateralMovement | None = optional("3.3 How did they move?")
-    impact: AttackImpact | None = optional("3.4 What did they take?")
-    detection_gaps: DetectionGaps | None = optional("3.5 When could we have detected it?")
-
-
-@attrs.define(kw_only=True)
 class RootCause:
     """Why the incident happened: one model for every profile. An attack's analysis (how
     they got in, what they found, how they moved, what they took, when it could have been
@@ -416,74 +267,6 @@ class Detection:
     details: str | None = optional("how exactly it was detected")
     time_to_detect: timedelta | None = optional("from incident start to detection, e.g. 3h 10m")
     could_detect_faster: str | None = optional("could we have detected it faster, and how")
-
-
-_ITEM_LABEL = "label of this item alone, at most its section's (unlabelled, it has its section's)"
-
-
-@attrs.define(kw_only=True)
-class FollowUp:
-    """Work the incident leaves to do, wherever a template tracks it: action items,
-    recommendations, response actions, horizon checklists. ``postmortem actions``, the
-    overdue check, ``index`` and ``stats`` see every one."""
-
-    id: str | None = identifier("F2")
-    action: str = describe("what is to be done")
-    owner: str | None = optional("who is accountable: a name, team or @handle")
-    due: date | None = optional("deadline or estimated resolution")
-    status: ActionStatus | None = optional("where it stands")
-    ticket: Link | None = optional("tracking ticket")
-    kind: FollowUpKind | None = optional("prevent, detect, mitigate or process")
-    addresses: list[str] = attrs.field(
-        factory=list,
-        validator=attrs.validators.deep_iterable(_check_id),
-        metadata={"doc": "ids of the causes it addresses", "format": "id"},
-    )
-    horizon: Horizon | None = optional("immediate, short term, medium term or long term")
-    classification: Classification | None = optional(_ITEM_LABEL)
-
-
-@attrs.define(kw_only=True)
-class ResponseAction(FollowUp):
-    """An action taken in response, with what it did and how it was done."""
-
-    time: When | None = optional("when it was done")
-    result: str | None = optional("what it achieved")
-    command: str | None = verbatim("the command that was run")
-    api_call: str | None = verbatim("the API call that was made")
-    version: str | None = optional("version deployed")
-    changes: str | None = optional("what changed")
-
-
-@attrs.define(kw_only=True)
-class Response:
-    """What responders did: contain, rotate and revoke, fix and prevent; checklists and steps."""
-
-    immediate: list[ResponseAction] = items("immediate actions (contain)")
-    short_term: list[ResponseAction] = items("short-term actions (rotate/revoke)")
-    long_term: list[ResponseAction] = items("long-term actions (fix/prevent)")
-    checklist: list[ChecklistItem] = items("immediate response checklist")
-    investigation_steps: list[str] = items("steps taken to investigate")
-    resolution_steps: list[str] = items("steps taken to resolve")
-
-
-@attrs.define(kw_only=True)
-class ActionItem(FollowUp):
-    """A follow-up with an owner, a deadline and a priority."""
-
-    priority: Priority | None = optional("how urgent, P0 the most")
-
-
-@attrs.define(kw_only=True)
-class Recommendation(FollowUp):
-    """A recommendation of the security post-mortem, in a priority tier."""
-
-    title: str = describe("short title")
-    tier: PriorityTier = describe("how urgent; Critical means within 24-48 hours")
-    action: str = describe("exactly what needs to be done", default="")
-    risk_addressed: str | None = optional("what risk this mitigates")
-    success_criteria: str | None = optional("how to verify completion")
-    effort: timedelta | None = optional("estimated effort, e.g. 3d or 2w")
 
 
 @attrs.define(kw_only=True)
@@ -507,15 +290,6 @@ class Lessons:
     prevention: list[str] = items("how to prevent this kind of incident")
     detection_improvements: list[str] = items("how to detect it earlier")
     response_improvements: list[str] = items("how to respond more effectively")
-
-
-@attrs.define(kw_only=True)
-class Gap:
-    """A gap identified in controls or process."""
-
-    gap: str = describe("description of the gap")
-    impact: str | None = optional("how the gap contributed to the incident")
-    recommendation: str | None = optional("how to close it")
 
 
 @attrs.define(kw_only=True)
@@ -563,17 +337,6 @@ class Communication:
     escalation_path: list[str] = items("escalation path used, in order")
     external: list[str] = items("customer communications sent")
     status_page: list[str] = items("public status page updates")
-
-
-@attrs.define(kw_only=True)
-class HorizonChecklist:
-    """Measures or follow-ups by time horizon (each list's :class:`Horizon`), each
-    rendered as a checklist: an item is ticked when its status is done."""
-
-    immediate: list[FollowUp] = items("immediate (deployed)")
-    short_term: list[FollowUp] = items("short term (within 2 weeks)")
-    medium_term: list[FollowUp] = items("medium term (1-3 months)")
-    long_term: list[FollowUp] = items("long term (3 months or more)")
 
 
 @attrs.define(kw_only=True)
@@ -638,45 +401,6 @@ class References:
     cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345")
     dashboards: list[Link] = items("dashboards")
     external: list[Link] = items("external resources")
-
-
-@attrs.define(kw_only=True)
-class Ioc:
-    """An indicator of compromise."""
-
-    id: str | None = identifier("I3")
-    type: IocType = describe("kind of indicator")
-    value: str = verbatim("the indicator itself, as seen (defanged or not)", required=True)
-    context: str | None = optional("where it was seen, or the file name of a hash")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
-
-
-@attrs.define(kw_only=True)
-class AffectedSystem:
-    """A system the incident touched."""
-
-    id: str | None = identifier("S2")
-    system: str = describe("the system")
-    role: str | None = optional("what the system does")
-    impact: str | None = optional("what happened to it")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
-
-
-@attrs.define(kw_only=True)
-class EvidenceItem:
-    """A piece of preserved evidence."""
-
-    evidence: str = describe("log type, image, snapshot, ...")
-    location: str | None = optional("where it is stored")
-    retention: timedelta | None = optional("how long it is kept, e.g. 90d")
-    retained_until: date | None = optional("until when it is kept")
-    classification: Classification | None = optional(
-        "label of this item alone, at most its section's (unlabelled, it has its section's)"
-    )
 
 
 @attrs.define(kw_only=True)

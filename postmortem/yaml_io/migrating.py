@@ -52,27 +52,56 @@ def _with_moved_comments(
 ) -> str:
     """``written`` with the comments of each moved value in ``original`` moved with it: the
     comment at the end of its line to the end of its new line (where that has none), and the
-    comment lines right above its key (where ``written`` kept them once) above its new key."""
-    old_tree, old_parsed = compose(original, source), parse_with_positions(original, source)
+    comment lines right above its key (where ``written`` kept them once) above its new key.
+
+    Both texts are read once and every change is placed by the lines of ``written``, so
+    that the work grows with the size of the document and the number of moves, not their
+    product."""
+    old_tree, new_tree = compose(original, source), compose(written, source)
+    old_parsed, new_parsed = (
+        parse_with_positions(original, source),
+        parse_with_positions(written, source),
+    )
     old_lines, new_lines = original.splitlines(), written.splitlines(keepends=True)
+    stripped = [line.strip() for line in new_lines]
+    positions: dict[str, list[int]] = {}
+    for index, line in enumerate(stripped):
+        positions.setdefault(line, []).append(index)
+    inserted: dict[int, list[str]] = {}
+    deleted: set[int] = set()
+    appended: dict[int, str] = {}
+    blocks_moved: set[int] = set()
     for new, old in _with_descendants(moves, _node_at(old_tree, ())):
-        new_lines = _comments_above_moved(
-            (old_tree, old_parsed), old_lines, new_lines, new, old, source
-        )
-        new_tree = compose("".join(new_lines), source)
         old_node, new_node = _node_at(old_tree, old), _node_at(new_tree, new)
+        if old_node is None or new_node is None:
+            continue
+        key_line = old_parsed.locate(old, at_key=True)[0] - 1
+        if key_line not in blocks_moved:
+            blocks_moved.add(key_line)
+            target = new_parsed.locate(new, at_key=True)
+            planned = _comments_above(old_lines, new_lines, stripped, positions, key_line, target)
+            if planned is not None:
+                at, lines, kept = planned
+                inserted.setdefault(at, []).extend(lines)
+                deleted.update(kept)
         if not isinstance(old_node, ScalarNode) or not isinstance(new_node, ScalarNode):
             continue
         end, new_end = old_node.end_mark, new_node.end_mark
         comment = old_lines[end.line][end.column :]
         if not comment.lstrip().startswith("#") or new_end.line != new_node.start_mark.line:
             continue
-        line = new_lines[new_end.line]
-        content = line.rstrip("\r\n")
-        if content[new_end.column :].strip():
+        content = new_lines[new_end.line].rstrip("\r\n")
+        if content[new_end.column :].strip() or new_end.line in appended:
             continue
-        new_lines[new_end.line] = content + comment + line[len(content) :]
-    return "".join(new_lines)
+        appended[new_end.line] = comment
+    result = []
+    for index, line in enumerate(new_lines):
+        result += inserted.get(index, [])
+        if index in deleted:
+            continue
+        content = line.rstrip("\r\n")
+        result.append(content + appended.get(index, "") + line[len(content) :])
+    return "".join(result)
 
 
 def _with_descendants(
@@ -96,43 +125,38 @@ def _with_descendants(
     return expanded
 
 
-def _comments_above_moved(
-    old_read: tuple[Node | None, Parsed],
+def _comments_above(
     old_lines: list[str],
     new_lines: list[str],
-    new: FieldPath,
-    old: FieldPath,
-    source: str,
-) -> list[str]:
-    """``new_lines`` with the comment lines above the key of ``old`` moved above that of
-    ``new``, indented as it is; ``old_read`` is the original's node tree and parse."""
-    old_tree, old_parsed = old_read
-    new_text = "".join(new_lines)
-    if _node_at(old_tree, old) is None or _node_at(compose(new_text, source), new) is None:
-        return new_lines
-    key_line = old_parsed.locate(old, at_key=True)[0] - 1
+    stripped: list[str],
+    positions: dict[str, list[int]],
+    key_line: int,
+    target: tuple[int, int],
+) -> tuple[int, list[str], range] | None:
+    """The move of the comment lines above ``old_lines[key_line]`` to above the key at
+    ``target`` (1-based line and column in ``new_lines``): where they go, indented as that
+    key's line is, and the lines of ``new_lines`` that kept them where they were (empty if none).
+    None if there are none, or ``new_lines`` kept them at more than one place (which one is
+    not known), or right above that key already. ``positions`` maps each stripped line of
+    ``new_lines`` to where it is."""
     first = key_line
     while first > 0 and old_lines[first - 1].lstrip().startswith("#"):
         first -= 1
     block = [line.strip() for line in old_lines[first:key_line]]
-    stripped = [line.strip() for line in new_lines]
-    starts = [
-        at
-        for at in range(len(stripped) - len(block) + 1)
-        if block and stripped[at : at + len(block)] == block
+    if not block:
+        return None
+    starts = [at for at in positions.get(block[0], []) if stripped[at : at + len(block)] == block][
+        :2
     ]
-    if not block or len(starts) > 1:
-        return new_lines  # none, or kept at more than one place: which one is not known
-    target_line, target_column = parse_with_positions(new_text, source).locate(new, at_key=True)
-    if starts and starts[0] <= target_line - 1 < starts[0] + len(block):
-        return new_lines
-    line_break = new_lines[target_line - 1][len(new_lines[target_line - 1].rstrip("\r\n")) :]
-    indented = [" " * (target_column - 1) + line + (line_break or "\n") for line in block]
-    result = new_lines[: target_line - 1] + indented + new_lines[target_line - 1 :]
-    if starts:  # kept where the value was: moved with it
-        start = starts[0] + (len(block) if starts[0] >= target_line - 1 else 0)
-        del result[start : start + len(block)]
-    return result
+    target_line = target[0]
+    if len(starts) > 1 or (starts and starts[0] + len(block) == target_line - 1):
+        return None
+    line = new_lines[target_line - 1]
+    line_break = line[len(line.rstrip("\r\n")) :] or "\n"
+    indent = line[: len(line) - len(line.lstrip())]  # the key's, or its item's dash
+    indented = [indent + comment + line_break for comment in block]
+    kept = range(starts[0], starts[0] + len(block)) if starts else range(0)
+    return target_line - 1, indented, kept
 
 
 def _node_at(root: Node | None, path: FieldPath) -> Node | None:

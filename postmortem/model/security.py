@@ -1,0 +1,153 @@
+"""The security parts of the record: how the attacker got in and moved, what was hit and
+when it could have been seen, the indicators, the systems touched and the evidence kept."""
+
+from datetime import date, timedelta
+
+import attrs
+
+from postmortem.model.common import (
+    describe,
+    identifier,
+    item_label,
+    items,
+    non_negative,
+    optional,
+    verbatim,
+)
+from postmortem.model.enums import (
+    Classification,
+    IocType,
+    Sensitivity,
+)
+
+__all__ = [
+    "AffectedSystem",
+    "AttackAnalysis",
+    "AttackImpact",
+    "DataImpact",
+    "DetectionGaps",
+    "DetectionOpportunity",
+    "Discovery",
+    "EvidenceItem",
+    "InitialAccess",
+    "Ioc",
+    "LateralMovement",
+    "SystemImpact",
+]
+
+
+@attrs.define(kw_only=True)
+class InitialAccess:
+    """3.1 How did they get in?"""
+
+    description: str | None = optional("vulnerability, misconfiguration or method of entry")
+    technical_details: str | None = verbatim("code, configuration or log snippets")
+    contributing_factors: list[str] = items("what made entry possible")
+
+
+@attrs.define(kw_only=True)
+class Discovery:
+    """3.2 What did they find?"""
+
+    description: str | None = optional("what the attacker discovered after entry")
+    information_gathered: list[str] = items("data points the attacker learnt")
+    evidence: str | None = verbatim("relevant log entries or API calls")
+
+
+@attrs.define(kw_only=True)
+class LateralMovement:
+    """3.3 How did they move?"""
+
+    description: str | None = optional("how the attacker expanded access")
+    movement_path: list[str] = items("hops from initial access to target data, in order")
+    credentials_used: list[str] = items("credentials or access methods used")
+
+
+@attrs.define(kw_only=True)
+class SystemImpact:
+    """What happened to one system."""
+
+    system: str = describe("the system")
+    impact: str = describe("what happened to it", default="")
+
+
+@attrs.define(kw_only=True)
+class DataImpact:
+    """One row of the data impact table."""
+
+    data_type: str = describe("kind of data")
+    records_affected: int | None = non_negative("number of records")
+    sensitivity: Sensitivity | None = optional("how sensitive the data is")
+
+
+@attrs.define(kw_only=True)
+class AttackImpact:
+    """3.4 What did they take?"""
+
+    description: str | None = optional("the actual damage")
+    data_impact: list[DataImpact] = items("data affected, by type")
+    system_impact: list[SystemImpact] = items("systems affected and how")
+    business_impact: list[str] = items("financial, regulatory and reputational impact")
+
+
+@attrs.define(kw_only=True)
+class DetectionOpportunity:
+    """A point where the attack could have been detected."""
+
+    point_in_attack: str = describe("phase or step of the attack")
+    potential_detection: str = describe("what could have detected it", default="")
+    why_missed: str = describe("why it did not", default="")
+
+
+@attrs.define(kw_only=True)
+class DetectionGaps:
+    """3.5 When could we have detected it?"""
+
+    description: str | None = optional("missed opportunities to detect the attack earlier")
+    opportunities: list[DetectionOpportunity] = items("detection opportunities")
+    logging_gaps: list[str] = items("what was not logged")
+    alerting_gaps: list[str] = items("what was logged but not alerted on")
+
+
+@attrs.define(kw_only=True)
+class AttackAnalysis:
+    """Root cause analysis of an attack, in the security post-mortem's five questions."""
+
+    initial_access: InitialAccess | None = optional("3.1 How did they get in?")
+    discovery: Discovery | None = optional("3.2 What did they find?")
+    lateral_movement: LateralMovement | None = optional("3.3 How did they move?")
+    impact: AttackImpact | None = optional("3.4 What did they take?")
+    detection_gaps: DetectionGaps | None = optional("3.5 When could we have detected it?")
+
+
+@attrs.define(kw_only=True)
+class Ioc:
+    """An indicator of compromise."""
+
+    id: str | None = identifier("I3")
+    type: IocType = describe("kind of indicator")
+    value: str = verbatim("the indicator itself, as seen (defanged or not)", required=True)
+    context: str | None = optional("where it was seen, or the file name of a hash")
+    classification: Classification | None = item_label()
+
+
+@attrs.define(kw_only=True)
+class AffectedSystem:
+    """A system the incident touched."""
+
+    id: str | None = identifier("S2")
+    system: str = describe("the system")
+    role: str | None = optional("what the system does")
+    impact: str | None = optional("what happened to it")
+    classification: Classification | None = item_label()
+
+
+@attrs.define(kw_only=True)
+class EvidenceItem:
+    """A piece of preserved evidence."""
+
+    evidence: str = describe("log type, image, snapshot, ...")
+    location: str | None = optional("where it is stored")
+    retention: timedelta | None = optional("how long it is kept, e.g. 90d")
+    retained_until: date | None = optional("until when it is kept")
+    classification: Classification | None = item_label()

@@ -183,3 +183,23 @@ def markdown_documents(profile: ProfileName) -> st.SearchStrategy[PostMortem]:
             if field.name not in ("schema_version", "profile", "unmapped")
         },
     ).map(fitting_severity)
+
+
+# Text made of what YAML reads as structure, quotes, escapes and line breaks, with letters
+# and digits among them: every way a writer can spell a string is needed.
+YAML_SIGNIFICANT = st.text(
+    st.sampled_from([*"ab09 :#'\"-?[]{},&*!|>%@`~.\t\n\\/", "é", "中", "\x85", "\u2028", "\x7f"]),
+    max_size=12,
+)
+
+
+def documents_with(scalars: dict[Any, st.SearchStrategy[Any]]) -> st.SearchStrategy[PostMortem]:
+    """Documents whose leaf values come from ``scalars`` where it has a strategy."""
+    return st.builds(
+        PostMortem,
+        **{
+            field.name: for_type(field.type, scalars)
+            for field in attrs.fields(PostMortem)
+            if field.name != "schema_version"
+        },
+    ).map(fitting_severity)

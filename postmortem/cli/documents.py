@@ -134,6 +134,7 @@ def run_check(args: argparse.Namespace) -> int:
         output_format=args.format,
         today=args.today,
         staged=args.staged,
+        use_cache=not args.no_cache,
     )
 
 

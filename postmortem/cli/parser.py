@@ -19,7 +19,12 @@ from postmortem.cli.documents import (
 from postmortem.cli.setup import run_completion, run_init, run_profiles, run_rules, run_schema
 from postmortem.cli.views import run_actions, run_history, run_index, run_stats
 from postmortem.model import Classification, ProfileName
-from postmortem.options import add_policy_from_option, add_today_option, date_option
+from postmortem.options import (
+    add_cache_option,
+    add_policy_from_option,
+    add_today_option,
+    date_option,
+)
 from postmortem.reporting import ExitCode
 
 __all__ = ["build_parser", "list_commands"]
@@ -138,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_today_option(check)
     add_policy_from_option(check)
+    add_cache_option(check)
     check.set_defaults(run=run_check)
 
     render = commands.add_parser("render", help="render a document as Markdown in a layout")
@@ -181,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     index.add_argument("--reverse", action="store_true", help="sort descending")
     index.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(index)
     index.set_defaults(run=run_index)
 
     actions = commands.add_parser(
@@ -194,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
     actions.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(actions)
     add_today_option(actions)
     actions.set_defaults(run=run_actions)
 
@@ -204,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")
     stats.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(stats)
     stats.set_defaults(run=run_stats)
 
     export = commands.add_parser(

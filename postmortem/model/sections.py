@@ -94,7 +94,7 @@ class SectionLabel:
 class Metadata:
     """The header block: identity, status, labels, people, dates and where the work happened."""
 
-    id: str = describe("incident identifier, e.g. INC-2024-0042")
+    id: str = describe("incident identifier, e.g. INC-2024-0042", label="Incident ID")
     title: str = describe("a short title for the incident", default="")
     status: DocumentStatus = describe("where the document stands", default=DocumentStatus.DRAFT)
     classification: Classification | None = optional("classification label of the document")
@@ -159,7 +159,9 @@ class Impact:
 
     description: str | None = optional("the impact in prose")
     users_affected: int | None = optional("number of affected users")
-    users_affected_percent: float | None = optional("share of all users affected, 0-100")
+    users_affected_percent: float | None = optional(
+        "share of all users affected, 0-100", label="Share of users affected (%)"
+    )
     user_impact: list[str] = items("how users were affected")
     duration: timedelta | None = optional("total downtime or degradation, e.g. 2h 30m")
     systems_affected: list[str] = items("affected systems, services or components")
@@ -315,7 +317,7 @@ class ResponseAction:
     due: date | None = optional("when it is due, if not done yet")
     result: str | None = optional("what it achieved")
     command: str | None = verbatim("the command that was run")
-    api_call: str | None = verbatim("the API call that was made")
+    api_call: str | None = verbatim("the API call that was made", label="API call")
     version: str | None = optional("version deployed")
     changes: str | None = optional("what changed")
     classification: Classification | None = optional(
@@ -413,7 +415,7 @@ class RunbookLessons:
 class CodeChange:
     """A pull request or commit that fixed the issue."""
 
-    pull_request: str | None = optional("PR number or URL")
+    pull_request: str | None = optional("PR number or URL", label="PR")
     commit: str | None = optional("commit id")
     description: str | None = optional("what it changed")
 
@@ -461,8 +463,12 @@ class HorizonChecklist:
 class Compliance:
     """Regulatory notifications and compliance actions."""
 
-    gdpr_notification_required: bool | None = optional("GDPR notification required (EU users)")
-    ccpa_notification_required: bool | None = optional("CCPA notification required (CA users)")
+    gdpr_notification_required: bool | None = optional(
+        "GDPR notification required (EU users)", label="GDPR notification required"
+    )
+    ccpa_notification_required: bool | None = optional(
+        "CCPA notification required (CA users)", label="CCPA notification required"
+    )
     other_notifications: list[ChecklistItem] = items("other regulatory notifications")
     actions: list[str] = items("compliance-related actions taken")
 
@@ -504,8 +510,8 @@ class References:
     """Related incidents, changes, advisories and links."""
 
     related_incidents: list[str] = items("ids of related incidents")
-    related_prs: list[str] = items("related pull requests")
-    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345")
+    related_prs: list[str] = items("related pull requests", label="Related PRs")
+    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345", label="CVEs")
     dashboards: list[Link] = items("dashboards")
     external: list[Link] = items("external resources")
 

@@ -33,7 +33,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from postmortem.errors import DocumentError, LayoutError, Problem
 from postmortem.files import decode_text, read_text
 from postmortem.model import PostMortem
-from postmortem.render.markdown import escape_inline, field_label, format_value, render_value
+from postmortem.model.common import field_label
+from postmortem.render.markdown import escape_inline, format_value, render_value
 from postmortem.render.markdown import table as markdown_table
 
 __all__ = ["LAYOUT_MEMORY", "LAYOUT_OUTPUT", "LAYOUT_SECONDS", "render_layout"]
@@ -117,6 +118,10 @@ def _value(
         getattr(owner, name), field.type, level, verbatim=verbatim, labels=labels
     )
     return _Markdown(rendered)
+
+
+def _section_label(name: str) -> str:
+    return field_label(attrs.fields_dict(PostMortem)[name])
 
 
 def _table(rows: list[Any], *columns: tuple[str, str | None]) -> _Markdown:
@@ -211,7 +216,7 @@ def _environment(team: TeamLayouts | None) -> jinja2.Environment:
         value=_value,
         table=_table,
         key=_key,
-        label=field_label,
+        label=_section_label,
         markdown=_Markdown,
     )
     layouts.filters["inline"] = lambda text: _Markdown(escape_inline(format_value(text)))

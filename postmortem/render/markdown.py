@@ -17,16 +17,15 @@ import attrs
 from postmortem._typing import strip_optional
 from postmortem.converter import format_duration
 from postmortem.model import ChecklistItem, Link, Money
+from postmortem.model.common import LEAD_FIELDS, field_label
 
 __all__ = [
-    "LABELS",
     "code_cell",
     "encode_url",
     "escape_block",
     "escape_cell",
     "escape_inline",
     "escape_line",
-    "field_label",
     "format_value",
     "link",
     "markdown_text",
@@ -38,25 +37,6 @@ _INLINE = re.compile(r"([\\`*_\[\]<|~&!#])")
 # What turns the start of a line into a block: headings, quotes, list items,
 # thematic breaks, setext underlines, numbered items, fences, tables.
 _LINE_START = re.compile(r"^(\s*)(?:([#>+=:-]|~~~|```)|(\d+)([.)]))")
-
-LABELS = {
-    "api_call": "API call",
-    "cves": "CVEs",
-    "ccpa_notification_required": "CCPA notification required",
-    "gdpr_notification_required": "GDPR notification required",
-    "id": "Incident ID",
-    "iocs": "IOCs",
-    "pull_request": "PR",
-    "related_prs": "Related PRs",
-    "url": "URL",
-    "users_affected_percent": "Share of users affected (%)",
-}
-"""Labels that are not simply the field name in words."""
-
-
-def field_label(name: str) -> str:
-    """``time_to_detect`` -> ``Time to detect``."""
-    return LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 def markdown_text(text: str) -> str:
@@ -211,7 +191,7 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
         )
     if attrs.has(item_type) and item_type is not Link:
         required = [
-            (field.name, field_label(field.name))
+            (field.name, field_label(field))
             for field in attrs.fields(item_type)
             if field.default is attrs.NOTHING
         ]
@@ -236,7 +216,7 @@ def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     named = {name for name, _ in columns}
     columns = [(name, heading) for name, heading in columns if heading is not None]
     extra: list[tuple[str, str | None]] = [
-        (field.name, field_label(field.name))
+        (field.name, field_label(field))
         for field in fields.values()
         if field.name not in named and any(not _empty(getattr(row, field.name)) for row in rows)
     ]
@@ -257,10 +237,6 @@ def _empty(value: Any) -> bool:
     return value is None or value == [] or value == "" or value is False
 
 
-LEAD_FIELDS = frozenset({"text", "description"})
-"""A section's main prose: shown first, as paragraphs without a label."""
-
-
 def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
     """Labelled fields first, then nested sections under headings: a label after a nested
     heading would read as part of that section."""
@@ -274,7 +250,7 @@ def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
             parts.append(escape_block(item))
             continue
         type_ = strip_optional(field.type)
-        label = escape_inline(labels.get(field.name) or field_label(field.name))
+        label = escape_inline(labels.get(field.name) or field_label(field))
         verbatim = bool(field.metadata.get("verbatim"))
         if attrs.has(type_) and not _is_inline_type(type_):
             nested.append(

@@ -1,0 +1,50 @@
+"""Markdown post-mortems into documents: headings, key lines, lists, checklists and tables.
+
+The Markdown is parsed into blocks (:mod:`~postmortem.importer.blocks`); headings are matched
+to fields by the words documents use for them (:mod:`~postmortem.importer.vocabulary`), the
+blocks under each are read by the type of the field (:mod:`~postmortem.importer.sections`,
+with a reader per type in :mod:`~postmortem.importer.values`), and the plain data is
+structured by the same strict converter as YAML. What matches no field is kept verbatim in
+``unmapped`` with a warning naming its line.
+"""
+
+import attrs
+
+from postmortem.converter import format_path, structure, structure_problems
+from postmortem.errors import DocumentError, Problem
+from postmortem.importer.blocks import parse_blocks
+from postmortem.importer.sections import SectionReader, detect_profile, mark_bare_headings
+from postmortem.importer.vocabulary import normalize
+from postmortem.model import PostMortem, ProfileName
+
+__all__ = ["Imported", "detect_profile", "import_markdown", "normalize"]
+
+
+@attrs.frozen
+class Imported:
+    """The imported document, and what could not be mapped (kept in ``unmapped``)."""
+
+    document: PostMortem
+    profile_detected: bool
+    warnings: tuple[Problem, ...]
+
+
+def import_markdown(text: str, source: str = "<string>", profile: str | None = None) -> Imported:
+    """The document a Markdown post-mortem holds; ``profile`` is detected from its headings
+    unless given. Raises :class:`DocumentError` only if what was read does not fit the model."""
+    blocks = list(parse_blocks(text))
+    if not any(block.kind == "heading" and block.level < 6 for block in blocks):
+        blocks = list(parse_blocks(mark_bare_headings(text)))
+    headings = [block.text for block in blocks if block.kind == "heading"]
+    chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
+    reader = SectionReader(source, chosen)
+    reader.run(blocks)
+    try:
+        document = structure(reader.data, PostMortem)
+    except Exception as error:  # every structuring failure becomes a located problem
+        problems = [
+            Problem(source, reader.line_of(path), 1, format_path(path), message)
+            for path, message in structure_problems(error)
+        ]
+        raise DocumentError(problems) from None
+    return Imported(document=document, profile_detected=detected, warnings=tuple(reader.warnings))

@@ -1,0 +1,596 @@
+"""The section reader: headings matched to fields, and the blocks under each read by the
+type of the field.
+
+Headings are matched tolerantly (numbering, case and punctuation do not matter, and each
+template's own words are known); what matches no field is kept verbatim in ``unmapped``
+with a warning naming its line.
+"""
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any, get_args, get_origin
+
+import attrs
+
+from postmortem._shown import shown
+from postmortem._typing import strip_optional
+from postmortem.converter import FieldPath
+from postmortem.errors import Problem
+from postmortem.importer.blocks import (
+    KEY_LINE,
+    Block,
+    Item,
+    code_cell_text,
+    key_value_rows,
+    rows_of_items,
+    unescape,
+)
+from postmortem.importer.values import (
+    INLINE_LINK,
+    Context,
+    block_text,
+    code_span_content,
+    multiline,
+    people,
+    person,
+    placeholder,
+    read_value,
+    without_hard_break,
+)
+from postmortem.importer.vocabulary import (
+    ALIASES,
+    CONTAINERS,
+    ELSEWHERE,
+    FIELD_ALIASES,
+    MILESTONES,
+    NUMBERING,
+    PHASES,
+    TEMPLATE_GUIDANCE,
+    TIERS,
+    normalize,
+)
+from postmortem.model import (
+    SECTION_NAMES,
+    ChecklistItem,
+    Link,
+    Metadata,
+    Money,
+    Person,
+    PostMortem,
+    ProfileName,
+)
+from postmortem.model.common import LEAD_FIELDS, field_label
+from postmortem.patterns import compile_linear
+from postmortem.profiles import PROFILES
+
+__all__ = ["SectionReader", "detect_profile", "mark_bare_headings"]
+
+_PARENTHETICAL = compile_linear(r"\([^)]*\)")
+_RANGE = compile_linear(r"^(.+?)\s+(?:-|\x{2013}|to)\s+(.+)$")
+_CLASSIFIED_AS = re.compile(r"^This document is classified as (?P<label>.*?)\.?$", re.IGNORECASE)
+
+
+def mark_bare_headings(text: str) -> str:
+    """``text`` with every line that is a known heading on its own marked as a heading (text
+    pasted from a word processor loses the markup); the line count stays the same."""
+    sections, subsections = _known_headings()
+    titles = {normalize(profile.title) for profile in PROFILES.values()} | {"post mortem"}
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        key = normalize(line)
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if key in titles and line.rstrip().endswith(":") and following:
+            lines[index], lines[index + 1] = f"# {line.strip()} {following}", ""
+        elif key in sections:
+            lines[index] = f"## {line.strip()}"
+        elif key in subsections:
+            lines[index] = f"### {line.strip()}"
+    return "\n".join(lines)
+
+
+@cache
+def _known_headings() -> tuple[frozenset[str], frozenset[str]]:
+    """Normalized section headings (every profile's, and the templates' other words for
+    them) and the labels of the fields inside sections."""
+    sections = {normalize(profile.title) for profile in PROFILES.values()} | {"metadata"}
+    sections |= {
+        normalize(spec.heading) for profile in PROFILES.values() for spec in profile.sections
+    }
+    sections |= {key for key, target in ALIASES.items() if "." not in target} | CONTAINERS
+    subsections = {key for key, target in ALIASES.items() if "." in target}
+    for name in SECTION_NAMES:
+        owner = _item_type(attrs.fields_dict(PostMortem)[name].type)
+        if attrs.has(owner):
+            subsections |= {normalize(field_label(field)) for field in attrs.fields(owner)}
+    return frozenset(sections), frozenset(subsections - sections)
+
+
+def detect_profile(headings: list[str]) -> tuple[ProfileName, bool]:
+    """The profile whose title and section headings the Markdown shows most of: detected,
+    or the P1-P3 post-mortem as a guess when nothing matches."""
+    seen = {normalize(heading) for heading in headings}
+    titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
+    scores = {
+        name: sum(normalize(spec.heading) in seen for spec in profile.sections)
+        + (5 if normalize(profile.title) in titles else 0)
+        for name, profile in PROFILES.items()
+    }
+    best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
+    return best, scores[best] > 0
+
+
+@cache
+def _labels(type_: Any, profile: ProfileName) -> dict[str, str]:
+    """Normalized label -> field of ``type_``: aliases, then the field's own label and name,
+    then the profile's words for metadata, each overriding the one before."""
+    fields = attrs.fields_dict(type_)
+    labels = {key: name for key, name in FIELD_ALIASES.items() if name in fields}
+    for name, field in fields.items():
+        labels[normalize(field_label(field))] = name
+        labels[normalize(name)] = name
+    if type_ is Metadata:
+        metadata_labels = PROFILES[profile].metadata_labels
+        labels.update({normalize(label): name for name, label in metadata_labels.items()})
+    return labels
+
+
+def _type_at(path: tuple[str, ...]) -> Any:
+    current: Any = PostMortem
+    for step in path:
+        current = strip_optional(current)
+        if get_origin(current) is list:
+            current = strip_optional(get_args(current)[0])
+        if step == "-1":
+            continue
+        current = attrs.fields_dict(current)[step].type
+    return current
+
+
+def _item_type(type_: Any) -> Any:
+    """The class a path holds: optional and list wrappers removed."""
+    type_ = strip_optional(type_)
+    return strip_optional(get_args(type_)[0]) if get_origin(type_) is list else type_
+
+
+class SectionReader:
+    """Reads the blocks of one document, section by section, into plain data for the
+    converter; what fits no field goes to ``unmapped``, with a warning."""
+
+    def __init__(self, source: str, profile: ProfileName) -> None:
+        self.source = source
+        self.profile = PROFILES[profile]
+        self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
+        self.warnings: list[Problem] = []
+        self.unmapped: list[dict[str, Any]] = []
+        self.lines: dict[FieldPath, int] = {}
+        """The line each value read was found on, by its place in ``data``."""
+        self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
+        for other in PROFILES.values():
+            for spec in other.sections:
+                self.headings.setdefault(normalize(spec.heading), spec.field)
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Problem(self.source, line, 1, "", message))
+
+    def resolve(
+        self, heading: str, parent: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        """The field a heading names, tried with and then without its parenthetical."""
+        plain = _PARENTHETICAL.sub("", heading)
+        return self.resolve_exactly(heading, parent) or (
+            self.resolve_exactly(plain, parent) if plain != heading else None
+        )
+
+    def resolve_exactly(
+        self, heading: str, parent: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        key = normalize(heading)
+        if parent and parent[-1] == "timeline" and key in PHASES:
+            return ("timeline", "events"), {"phase": PHASES[key]}
+        if parent == ("recommendations",) or (
+            parent[:1] == ("recommendations",) and len(parent) > 1
+        ):
+            tier = TIERS.get(key.replace(" priority", "").split(" ")[0])
+            if (tier and key.endswith(("priority", "hours", "weeks", "months"))) or key in TIERS:
+                return ("recommendations",), {"tier": tier or TIERS[key]}
+        owner = _item_type(_type_at(parent)) if parent else PostMortem
+        if attrs.has(owner) and key in self.labels(owner):
+            return (*parent, self.labels(owner)[key]), {}
+        target = ALIASES.get(key) or self.headings.get(key)
+        if target is None and key in {normalize(name) for name in SECTION_NAMES}:
+            target = next(name for name in SECTION_NAMES if normalize(name) == key)
+        return (tuple(target.split(".")), {}) if target else None
+
+    def run(self, blocks: list[Block]) -> None:
+        stack: list[tuple[int, tuple[str, ...] | None, dict[str, str]]] = []
+        pending: list[Block] = []
+        current: tuple[str, ...] | None = ("metadata",)
+        defaults: dict[str, str] = {}
+        for block in blocks:
+            if block.kind != "heading":
+                pending.append(block)
+                continue
+            self.flush(current, defaults, pending)
+            pending = []
+            if block.level == 1 and not stack and self.resolve(block.text, ()) is None:
+                self.data["metadata"]["title"] = self.title(block.text)
+                current, defaults = ("metadata",), {}
+                stack.append((2, current, {}))  # metadata sub-headings come before any section
+                continue
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            parent = next((path for _, path, _ in reversed(stack) if path is not None), ())
+            if parent == ("recommendations",) and stack and stack[-1][2].get("tier"):
+                item = {**stack[-1][2], "title": multiline(NUMBERING.sub("", block.text).strip())}
+                recommendations = self.data.setdefault("recommendations", [])
+                recommendations.append(item)
+                self.lines[("recommendations", len(recommendations) - 1)] = block.line
+                current, defaults = ("recommendations", "-1"), {}
+                stack.append((block.level, current, {}))
+                continue
+            if normalize(block.text) in CONTAINERS:
+                stack.append((block.level, parent or None, {}))
+                current, defaults = parent or None, {}
+                continue
+            resolved = self.resolve(block.text, parent)
+            if resolved is None:
+                self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
+                message = f"no field for the section {shown(block.text)}; kept in unmapped"
+                self.warn(block.line, message)
+                current, defaults = None, {}
+            else:
+                current, defaults = resolved
+            stack.append((block.level, current, defaults))
+        self.flush(current, defaults, pending)
+        if self.unmapped:
+            self.data["unmapped"] = self.unmapped
+
+    def title(self, text: str) -> str:
+        titles = {normalize(profile.title) for profile in PROFILES.values()} | {"post mortem"}
+        for title in (profile.title for profile in PROFILES.values()):
+            text = text.removeprefix(f"{title}:")
+        text = text.removeprefix("Post-Mortem:").strip()
+        return "" if placeholder(text) or normalize(text) in titles else text
+
+    def flush(
+        self, path: tuple[str, ...] | None, defaults: dict[str, str], blocks: list[Block]
+    ) -> None:
+        blocks = [
+            block
+            for block in blocks
+            if not (block.kind == "paragraph" and normalize(block.text) in TEMPLATE_GUIDANCE)
+        ]
+        if not blocks:
+            return
+        if path is None:
+            raw = "\n\n".join(block.raw for block in blocks)
+            if self.unmapped:
+                self.unmapped[-1]["markdown"] = (
+                    self.unmapped[-1]["markdown"] + "\n\n" + raw
+                ).strip() + "\n"
+            else:
+                self.unmapped.append(
+                    {"heading": "", "markdown": raw.strip() + "\n", "line": blocks[0].line}
+                )
+            return
+        if path == ("distribution",):
+            blocks = self.classification_sentence(blocks)
+        type_ = _type_at(path)
+        value = self.read(type_, blocks, defaults)
+        if value is not None:
+            self.assign(path, value, blocks[0].line)
+
+    def classification_sentence(self, blocks: list[Block]) -> list[Block]:
+        """The blocks of the distribution section without its opening "This document is
+        classified as X." (the metadata's label, read into it when the metadata has none)."""
+        match = _CLASSIFIED_AS.match(blocks[0].text) if blocks[0].kind == "paragraph" else None
+        if match is None:
+            return blocks
+        label = self.scalar(
+            _type_at(("metadata", "classification")), match["label"], blocks[0].line
+        )
+        if label is not None:
+            self.data["metadata"].setdefault("classification", label)
+        return blocks[1:]
+
+    def assign(self, path: tuple[str, ...], value: Any, line: int) -> None:
+        """Put ``value``, read on ``line``, at ``path`` ("-1": the last item of a list)."""
+        node: Any = self.data
+        place: list[str | int] = []
+        for step in path[:-1]:
+            place.append(len(node) - 1 if step == "-1" else step)
+            node = node[-1] if step == "-1" else node.setdefault(step, {})
+        key = path[-1]
+        if key == "-1":
+            if isinstance(value, dict):
+                node[-1].update(value)
+            return
+        where: FieldPath = (*place, key)
+        self.lines.setdefault(where, line)
+        existing = node.get(key)
+        if isinstance(existing, list) and isinstance(value, list):
+            existing.extend(value)
+        elif isinstance(existing, dict) and isinstance(value, dict):
+            existing.update(value)
+        else:
+            node[key] = value
+        if isinstance(value, list):
+            count = len(node[key])
+            self.lines.update({(*where, index): line for index in range(count - len(value), count)})
+
+    def line_of(self, path: FieldPath) -> int:
+        """The line the value at ``path`` (or the nearest value holding it) was read on; the
+        first line if none was."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+    def read(self, type_: Any, blocks: list[Block], defaults: dict[str, str]) -> Any:
+        type_ = strip_optional(type_)
+        if get_origin(type_) is list:
+            return self.read_list(get_args(type_)[0], blocks, defaults)
+        if attrs.has(type_) and type_ not in (Link, Money):
+            if (
+                attrs.fields(type_)[0].name == "name"
+                and len(blocks) == 1
+                and blocks[0].kind == "paragraph"
+                and "\n" not in blocks[0].raw
+                and not KEY_LINE.match(blocks[0].raw)
+            ):
+                # A person written as one line of text: their name.
+                return self.scalar(type_, block_text(blocks).strip(), blocks[0].line)
+            return self.read_object(type_, blocks) or None
+        if type_ is str:
+            return block_text(blocks)
+        return self.scalar(type_, block_text(blocks).strip(), blocks[0].line)
+
+    def read_list(self, item_type: Any, blocks: list[Block], defaults: dict[str, str]) -> list[Any]:
+        result: list[Any] = []
+        for block in blocks:
+            if block.kind == "table" and attrs.has(item_type) and item_type is not Link:
+                result.extend(self.read_table(item_type, block, defaults))
+            elif block.kind == "list":
+                for item in block.items:
+                    text = unescape(item.text).strip()
+                    if (not text or placeholder(text)) and not item.details:
+                        continue
+                    if item_type is ChecklistItem:
+                        result.append({"item": multiline(text), "done": bool(item.checked)})
+                    elif item_type is str:
+                        nested = [f"- {unescape(detail).strip()}" for detail in item.details]
+                        result.append(multiline("\n".join([text, *nested])))
+                    elif item_type is Link:
+                        link = self.scalar(Link, text, item.line)
+                        if link is not None:
+                            result.append(link)
+                    else:
+                        result.extend(self.read_list_item(item_type, item))
+            elif block.kind == "paragraph" and item_type is Link:
+                for found in INLINE_LINK.finditer(block.text):
+                    link = self.scalar(Link, unescape(found.group()), block.line)
+                    if link is not None:
+                        result.append(link)
+            elif block.kind == "paragraph" and item_type is Person:
+                parts = people(block_text([block]))
+                result.extend(person(part) for part in parts if part and not placeholder(part))
+            elif block.kind == "paragraph" and item_type is str:
+                result.extend(
+                    line
+                    for line in (unescape(part).strip() for part in block.text.split("\n"))
+                    if line
+                )
+            elif not self.metadata_footer(block):
+                self.keep(block.line, block.raw, "no place for this text in a list")
+        return result
+
+    def read_list_item(self, item_type: Any, item: Item) -> list[dict[str, Any]]:
+        """An item written as key lines, ``1. **Action**: ...`` with ``- **Result**: ...`` below
+        it; text before any key is the first field's."""
+        lines = [item.text, *item.details]
+        fields = attrs.fields_dict(item_type)
+        keyed = KEY_LINE.match(lines[0])
+        if (
+            keyed
+            and "time" in fields
+            and "event" in fields
+            and not self.column(item_type, keyed["key"])
+        ):
+            # "**14:02 UTC** - Issue first detected", as the incident report writes its timeline
+            event = re.sub(r"^[-\u2013:]\s*", "", keyed["rest"].strip())
+            lines[0] = f"**Time**: {keyed['key']}"
+            lines.insert(1, f"**Event**: {event}")
+        elif not keyed:
+            lines[0] = f"**{field_label(attrs.fields(item_type)[0])}**: {lines[0]}"
+        raw = "\n".join(lines)
+        value = self.read_object(item_type, [Block("paragraph", item.line, text=raw, raw=raw)])
+        if not value:
+            return []
+        required = [
+            field.name for field in attrs.fields(item_type) if field.default is attrs.NOTHING
+        ]
+        missing = [name for name in required if name not in value]
+        if missing:
+            why = f"a {item_type.__name__} item has no {', '.join(missing)}"
+            self.keep(item.line, raw, why)
+            return []
+        return [value]
+
+    def metadata_footer(self, block: Block) -> bool:
+        """Read a paragraph of key lines that all belong elsewhere (``**Report Prepared By**:``
+        under the last section) into their fields; False if it is not one."""
+        lines = block.raw.split("\n") if block.kind == "paragraph" else []
+        keyed = [KEY_LINE.match(line) for line in lines]
+        if not lines or not all(match and self.elsewhere(match["key"]) for match in keyed):
+            return False
+        for match in keyed:
+            assert match is not None
+            self.read_elsewhere(match["key"], match["rest"], block.line)
+        return True
+
+    def elsewhere(self, key: str) -> tuple[str, ...] | None:
+        """The field outside the current section a key line names: the metadata's, or a fact
+        the security template keeps with the key facts (time to detection)."""
+        normal = normalize(unescape(key))
+        metadata = self.labels(Metadata)
+        if normal in metadata:
+            return ("metadata", metadata[normal])
+        return ELSEWHERE.get(normal)
+
+    def read_elsewhere(self, key: str, rest: str, line: int) -> None:
+        path = self.elsewhere(key)
+        assert path is not None
+        text = without_hard_break(rest)
+        dates = _RANGE.search(text) if path == ("metadata", "incident_start") else None
+        if dates is not None:
+            text, end = dates.group(1), dates.group(2)
+            self.read_elsewhere("incident end", end, line)
+        value = self.read(_type_at(path), [Block("paragraph", line, text=text, raw=text)], {})
+        if value not in (None, "", [], {}):
+            self.assign(path, value, line)
+
+    def read_table(
+        self, item_type: Any, block: Block, defaults: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        header, *rows = block.rows
+        fields = attrs.fields_dict(item_type)
+        columns = [self.column(item_type, cell) for cell in header]
+        unknown = [cell for cell, column in zip(header, columns, strict=True) if column is None]
+        if unknown and any(len(row) > len(header) or any(row) for row in rows):
+            names = ", ".join(repr(cell) for cell in unknown)
+            self.keep(
+                block.line,
+                block.raw,
+                f"table columns {names} have no field in {item_type.__name__} (the whole table)",
+            )
+        required = [name for name, field in fields.items() if field.default is attrs.NOTHING]
+        for offset, row in enumerate(rows, start=2):
+            item: dict[str, Any] = dict(defaults)
+            placeheld: set[str | None] = set()
+            for column, cell in zip(columns, row, strict=False):
+                verbatim = column is not None and fields[column].metadata.get("verbatim")
+                code = code_cell_text(cell) if verbatim else None
+                text = unescape(cell).strip() if code is None else code
+                if placeholder(text):
+                    placeheld.add(column)
+                if column is None or not text or placeholder(text):
+                    continue
+                if column == "time" and "milestone" in fields and normalize(text) in MILESTONES:
+                    item["milestone"] = text  # the post-mortem template's "Incident began" row
+                    continue
+                value = self.scalar(fields[column].type, text, block.line + offset)
+                if value is not None:
+                    item[column] = value
+            if not set(item) - set(defaults):
+                continue
+            missing = [name for name in required if name not in item]
+            if missing and placeheld.issuperset(missing):
+                continue  # a template's example row: "[Action 1] | [Date] | Complete"
+            if missing:
+                why = f"a {item_type.__name__} row has no {', '.join(missing)}"
+                self.keep(block.line + offset, "| " + " | ".join(row) + " |", why)
+                continue
+            yield item
+
+    def column(self, item_type: Any, heading: str) -> str | None:
+        key = normalize(heading)
+        return self.labels(item_type).get(key)
+
+    def read_object(self, type_: Any, blocks: list[Block]) -> dict[str, Any]:
+        fields = attrs.fields_dict(type_)
+        result: dict[str, Any] = {}
+        labels = self.labels(type_)
+        # Text before any label belongs to the section's main prose (or its first text field);
+        # a table before any label to its first table-shaped list.
+        lead = next((name for name in (*LEAD_FIELDS, "note") if name in fields), None)
+        table_field = next(
+            (
+                name
+                for name, field in fields.items()
+                if get_origin(strip_optional(field.type)) is list
+                and attrs.has(get_args(strip_optional(field.type))[0])
+            ),
+            None,
+        )
+        current: str | None = None
+        owned: list[Block] = []
+
+        def finish(target: str | None) -> None:
+            if not owned:
+                return
+            if target is None:
+                markdown = "\n\n".join(block.raw for block in owned)
+                if block_text(owned):  # empty when it is only template placeholders
+                    self.keep(
+                        owned[0].line, markdown, f"no field in {type_.__name__} for this text"
+                    )
+                return
+            value = self.read(fields[target].type, owned, {})
+            if fields[target].metadata.get("verbatim") and isinstance(value, str):
+                value = code_span_content(value)
+            if value not in (None, "", []):
+                result[target] = value
+
+        for block in key_value_rows(blocks, labels):
+            lines = block.raw.split("\n") if block.kind == "paragraph" else []
+            keyed = [KEY_LINE.match(line) for line in lines]
+            if lines and all(keyed):
+                for match in keyed:
+                    assert match is not None
+                    key = normalize(unescape(match["key"]))
+                    name = labels.get(key)
+                    if name is None and self.elsewhere(match["key"]):
+                        self.read_elsewhere(match["key"], match["rest"], block.line)
+                        continue
+                    if name is None:
+                        self.keep(
+                            block.line,
+                            lines[keyed.index(match)],
+                            f"no field for {shown(match['key'])} here",
+                        )
+                        continue
+                    finish(current or lead)
+                    current, owned = name, []
+                    rest = without_hard_break(match["rest"])
+                    if rest:
+                        owned.append(Block("paragraph", block.line, text=rest, raw=rest))
+                continue
+            if current is None and table_field and rows_of_items(block):
+                finish(lead)
+                owned = [block]
+                finish(table_field)
+                owned = []
+                continue
+            owned.append(block)
+        finish(current or lead)
+        return result
+
+    def labels(self, type_: Any) -> dict[str, str]:
+        return _labels(type_, self.profile.name)
+
+    def scalar(self, type_: Any, text: str, line: int) -> Any:
+        """``text`` read as ``type_``; None, keeping the text in ``unmapped`` with a warning,
+        if ``type_`` cannot hold it."""
+        try:
+            return read_value(type_, text, Context(day=self.incident_day()))
+        except Exception:
+            type_ = strip_optional(type_)
+            self.keep(
+                line, text, f"cannot read {shown(text)} as {getattr(type_, '__name__', type_)}"
+            )
+            return None
+
+    def incident_day(self) -> str | None:
+        """The day the metadata says the incident started or was detected (ISO)."""
+        metadata = self.data["metadata"]
+        for field in ("incident_start", "detected", "created", "report_date"):
+            day = re.match(r"\d{4}-\d{2}-\d{2}", str(metadata.get(field, "")))
+            if day:
+                return day.group()
+        return None
+
+    def keep(self, line: int, markdown: str, why: str) -> None:
+        """Keep text that fits no field in ``unmapped``, with a warning."""
+        self.unmapped.append({"heading": "", "markdown": markdown.strip() + "\n", "line": line})
+        self.warn(line, f"{why}; kept in unmapped")

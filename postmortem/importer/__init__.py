@@ -27,6 +27,9 @@ class Imported:
     document: PostMortem
     profile_detected: bool
     warnings: tuple[Problem, ...]
+    sections: tuple[tuple[str, str | None], ...] = ()
+    """Each heading read and the field it names (dotted; "" for one that only groups sections),
+    or None for one kept in ``unmapped``."""
 
 
 def import_markdown(text: str, source: str = "<string>", profile: str | None = None) -> Imported:
@@ -47,4 +50,9 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
             for path, message in structure_problems(error)
         ]
         raise DocumentError(problems) from None
-    return Imported(document=document, profile_detected=detected, warnings=tuple(reader.warnings))
+    return Imported(
+        document=document,
+        profile_detected=detected,
+        warnings=tuple(reader.warnings),
+        sections=tuple(reader.sections_found),
+    )

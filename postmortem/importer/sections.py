@@ -164,6 +164,9 @@ class SectionReader:
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
         self.lines: dict[FieldPath, int] = {}
+        self.sections_found: list[tuple[str, str | None]] = []
+        """Each heading read, and the field it names (dotted; "" for one that only groups
+        sections or titles the document), or None for one kept in ``unmapped``."""
         """The line each value read was found on, by its place in ``data``."""
         self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
         for other in PROFILES.values():
@@ -215,6 +218,7 @@ class SectionReader:
             pending = []
             if block.level == 1 and not stack and self.resolve(block.text, ()) is None:
                 self.data["metadata"]["title"] = self.title(block.text)
+                self.sections_found.append((block.text, "metadata.title"))
                 current, defaults = ("metadata",), {}
                 stack.append((2, current, {}))  # metadata sub-headings come before any section
                 continue
@@ -227,9 +231,11 @@ class SectionReader:
                 recommendations.append(item)
                 self.lines[("recommendations", len(recommendations) - 1)] = block.line
                 current, defaults = ("recommendations", "-1"), {}
+                self.sections_found.append((block.text, "recommendations.title"))
                 stack.append((block.level, current, {}))
                 continue
             if normalize(block.text) in CONTAINERS:
+                self.sections_found.append((block.text, ""))
                 stack.append((block.level, parent or None, {}))
                 current, defaults = parent or None, {}
                 continue
@@ -241,6 +247,7 @@ class SectionReader:
                 current, defaults = None, {}
             else:
                 current, defaults = resolved
+            self.sections_found.append((block.text, ".".join(current) if current else None))
             stack.append((block.level, current, defaults))
         self.flush(current, defaults, pending)
         if self.unmapped:

@@ -13,6 +13,8 @@ import attrs
 from postmortem.converter import format_path, structure, structure_problems
 from postmortem.errors import DocumentError, Problem
 from postmortem.importer.blocks import parse_blocks
+from postmortem.importer.frontmatter import front_matter
+from postmortem.importer.meaning import pseudo_headings
 from postmortem.importer.sections import SectionReader, detect_profile, mark_bare_headings
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import PostMortem, ProfileName
@@ -35,12 +37,16 @@ class Imported:
 def import_markdown(text: str, source: str = "<string>", profile: str | None = None) -> Imported:
     """The document a Markdown post-mortem holds; ``profile`` is detected from its headings
     unless given. Raises :class:`DocumentError` only if what was read does not fit the model."""
+    found = front_matter(text)
+    text = found.markdown
     blocks = list(parse_blocks(text))
     if not any(block.kind == "heading" and block.level < 6 for block in blocks):
         blocks = list(parse_blocks(mark_bare_headings(text)))
+    blocks = pseudo_headings(blocks)
     headings = [block.text for block in blocks if block.kind == "heading"]
     chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
     reader = SectionReader(source, chosen)
+    reader.read_front_matter(found)
     reader.run(blocks)
     try:
         document = structure(reader.data, PostMortem)

@@ -22,9 +22,17 @@ from postmortem.importer.blocks import (
     Block,
     Item,
     code_cell_text,
+    key_pair,
     key_value_rows,
     rows_of_items,
     unescape,
+)
+from postmortem.importer.frontmatter import FrontMatter
+from postmortem.importer.meaning import (
+    content_meaning,
+    exact_meanings,
+    heading_meaning,
+    heading_words,
 )
 from postmortem.importer.values import (
     INLINE_LINK,
@@ -43,6 +51,8 @@ from postmortem.importer.vocabulary import (
     CONTAINERS,
     ELSEWHERE,
     FIELD_ALIASES,
+    FRONT_MATTER,
+    HEADER_FACTS,
     MILESTONES,
     NUMBERING,
     PHASES,
@@ -130,6 +140,7 @@ def _labels(type_: Any, profile: ProfileName) -> dict[str, str]:
         labels[normalize(field_label(field))] = name
         labels[normalize(name)] = name
     if type_ is Metadata:
+        labels.update(HEADER_FACTS)
         metadata_labels = PROFILES[profile].metadata_labels
         labels.update({normalize(label): name for name, label in metadata_labels.items()})
     return labels
@@ -153,6 +164,42 @@ def _item_type(type_: Any) -> Any:
     return strip_optional(get_args(type_)[0]) if get_origin(type_) is list else type_
 
 
+_SECTION_KEYS = {normalize(name): name for name in SECTION_NAMES}
+
+
+def _joined(existing: Any, value: Any) -> Any:
+    """``value`` after the text already there, a blank line between them; ``value`` alone
+    where either is not text."""
+    if not (isinstance(existing, str) and isinstance(value, str) and existing.strip()):
+        return value
+    return multiline(f"{existing.rstrip(chr(10))}\n\n{value.rstrip(chr(10))}")
+
+
+def _is_records(type_: Any) -> bool:
+    """Whether ``type_`` is a list of records (rows with fields of their own)."""
+    type_ = strip_optional(type_)
+    if get_origin(type_) is not list:
+        return False
+    item = _item_type(type_)
+    return attrs.has(item) and item not in (Link, ChecklistItem, Person)
+
+
+def _section_text(blocks: list[Block], index: int, limit: int = 8000) -> str:
+    """The text of the section that the heading ``blocks[index]`` opens (its subsections
+    included), its first ``limit`` characters."""
+    level = blocks[index].level
+    parts: list[str] = []
+    size = 0
+    for position in range(index + 1, len(blocks)):
+        block = blocks[position]
+        if (block.kind == "heading" and block.level <= level) or size > limit:
+            break
+        text = block.raw or block.text
+        parts.append(text)
+        size += len(text)
+    return "\n".join(parts)[:limit]
+
+
 class SectionReader:
     """Reads the blocks of one document, section by section, into plain data for the
     converter; what fits no field goes to ``unmapped``, with a warning."""
@@ -164,14 +211,16 @@ class SectionReader:
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
         self.lines: dict[FieldPath, int] = {}
+        """The line each value read was found on, by its place in ``data``."""
         self.sections_found: list[tuple[str, str | None]] = []
         """Each heading read, and the field it names (dotted; "" for one that only groups
         sections or titles the document), or None for one kept in ``unmapped``."""
-        """The line each value read was found on, by its place in ``data``."""
-        self.headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
-        for other in PROFILES.values():
-            for spec in other.sections:
-                self.headings.setdefault(normalize(spec.heading), spec.field)
+        self.own_headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
+        self.other_headings = {
+            normalize(spec.heading): spec.field
+            for other in PROFILES.values()
+            for spec in other.sections
+        }
 
     def warn(self, line: int, message: str) -> None:
         self.warnings.append(Problem(self.source, line, 1, "", message))
@@ -200,9 +249,13 @@ class SectionReader:
         owner = _item_type(_type_at(parent)) if parent else PostMortem
         if attrs.has(owner) and key in self.labels(owner):
             return (*parent, self.labels(owner)[key]), {}
-        target = ALIASES.get(key) or self.headings.get(key)
-        if target is None and key in {normalize(name) for name in SECTION_NAMES}:
-            target = next(name for name in SECTION_NAMES if normalize(name) == key)
+        target = (
+            self.own_headings.get(key)
+            or ALIASES.get(key)
+            or exact_meanings().get(heading_words(heading))
+            or self.other_headings.get(key)
+            or _SECTION_KEYS.get(key)
+        )
         return (tuple(target.split(".")), {}) if target else None
 
     def run(self, blocks: list[Block]) -> None:
@@ -210,7 +263,7 @@ class SectionReader:
         pending: list[Block] = []
         current: tuple[str, ...] | None = ("metadata",)
         defaults: dict[str, str] = {}
-        for block in blocks:
+        for index, block in enumerate(blocks):
             if block.kind != "heading":
                 pending.append(block)
                 continue
@@ -239,19 +292,87 @@ class SectionReader:
                 stack.append((block.level, parent or None, {}))
                 current, defaults = parent or None, {}
                 continue
-            resolved = self.resolve(block.text, parent)
-            if resolved is None:
+            outer = () if parent[:1] == ("metadata",) else parent
+            resolved = self.resolve(block.text, parent) or self.meaning(blocks, index, outer)
+            if resolved is None and outer and self.groups(outer, blocks, index):
+                self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
+                self.sections_found.append((block.text, None))
+                current, defaults = outer, {}
+            elif resolved is None and outer:
+                current, defaults = self.continuation(block, outer), {}
+                if current == outer:
+                    pending.append(Block("paragraph", block.line, text=block.text, raw=block.raw))
+                self.sections_found.append((block.text, ".".join(outer)))
+            elif resolved is None:
                 self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
                 message = f"no field for the section {shown(block.text)}; kept in unmapped"
                 self.warn(block.line, message)
+                self.sections_found.append((block.text, None))
                 current, defaults = None, {}
             else:
                 current, defaults = resolved
-            self.sections_found.append((block.text, ".".join(current) if current else None))
+                self.sections_found.append((block.text, ".".join(current)))
             stack.append((block.level, current, defaults))
         self.flush(current, defaults, pending)
         if self.unmapped:
             self.data["unmapped"] = self.unmapped
+
+    def read_front_matter(self, found: FrontMatter) -> None:
+        """The facts of the front matter into their fields; the rest kept in ``unmapped``."""
+        kept = list(found.kept)
+        for fact in found.facts:
+            target = FRONT_MATTER.get(normalize(fact.key))
+            if target is None:
+                kept.append((fact.raw, fact.line))
+                continue
+            path = tuple(target.split("."))
+            type_ = strip_optional(_type_at(path))
+            texts = [fact.value] if isinstance(fact.value, str) else list(fact.value)
+            if get_origin(type_) is list:
+                item_type = _item_type(type_)
+                if item_type is Person:
+                    texts = [part.removeprefix("and ") for text in texts for part in people(text)]
+                value = [self.scalar(item_type, text, fact.line) for text in texts if text]
+                value = [item for item in value if item is not None]
+            else:
+                value = self.scalar(type_, " ".join(texts), fact.line)
+            if value not in (None, "", []):
+                self.assign(path, value, fact.line)
+                self.sections_found.append((fact.key, target))
+        if kept:
+            markdown = "\n".join(raw for raw, _ in sorted(kept, key=lambda entry: entry[1]))
+            line = min(line for _, line in kept)
+            self.unmapped.append({"heading": "", "markdown": markdown + "\n", "line": line})
+
+    def meaning(
+        self, blocks: list[Block], index: int, parent: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        """The field the heading ``blocks[index]`` names by its words; for a section of the
+        document (not one inside another), else the field its text is about."""
+        target = heading_meaning(blocks[index].text)
+        if target is None and not parent:
+            target = content_meaning(_section_text(blocks, index))
+        return (tuple(target.split(".")), {}) if target else None
+
+    def groups(self, parent: tuple[str, ...], blocks: list[Block], index: int) -> bool:
+        """Whether the heading ``blocks[index]``, inside a list of records, only groups the
+        rows that follow it (a list or a table) rather than being a record itself."""
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        return (
+            _is_records(_type_at(parent))
+            and following is not None
+            and following.kind in ("list", "table")
+        )
+
+    def continuation(self, block: Block, parent: tuple[str, ...]) -> tuple[str, ...]:
+        """Where the text under a heading that names no field goes, inside the section
+        ``parent``: a new record of its list, named by the heading, or the section itself."""
+        if not _is_records(_type_at(parent)):
+            return parent
+        item_type = _item_type(_type_at(parent))
+        first = attrs.fields(item_type)[0].name
+        self.assign(parent, [{first: NUMBERING.sub("", block.text).strip()}], block.line)
+        return (*parent, "-1")
 
     def title(self, text: str) -> str:
         titles = {normalize(profile.title) for profile in PROFILES.values()} | {"post mortem"}
@@ -281,12 +402,40 @@ class SectionReader:
                     {"heading": "", "markdown": raw.strip() + "\n", "line": blocks[0].line}
                 )
             return
+        if path == ("metadata",):
+            prose = [block for block in blocks if not self.header_facts(block)]
+            if prose:
+                self.flush(("summary",), {}, prose)
+            blocks = [block for block in blocks if block not in prose]
+            if not blocks:
+                return
         if path == ("distribution",):
             blocks = self.classification_sentence(blocks)
         type_ = _type_at(path)
         value = self.read(type_, blocks, defaults)
         if value is not None:
             self.assign(path, value, blocks[0].line)
+
+    def header_facts(self, block: Block) -> bool:
+        """Whether a block at the top of a document states facts for the metadata: key lines
+        (``**Severity**: P2``, ``Created by: Kim``), every one of whose keys names a field of
+        the metadata or one elsewhere, or a table of them."""
+        labels = self.labels(Metadata)
+        if block.kind == "table":
+            return len(block.rows[0]) == 2
+        if block.kind not in ("paragraph", "list"):
+            return False
+        lines = (
+            block.raw.split("\n")
+            if block.kind == "paragraph"
+            else [item.text for item in block.items]
+        )
+        pairs = [key_pair(line) for line in lines if line.strip()]
+        return bool(pairs) and all(
+            pair is not None
+            and (normalize(unescape(pair[0])) in labels or self.elsewhere(pair[0]) is not None)
+            for pair in pairs
+        )
 
     def classification_sentence(self, blocks: list[Block]) -> list[Block]:
         """The blocks of the distribution section without its opening "This document is
@@ -311,7 +460,8 @@ class SectionReader:
         key = path[-1]
         if key == "-1":
             if isinstance(value, dict):
-                node[-1].update(value)
+                for name, part in value.items():
+                    node[-1][name] = _joined(node[-1].get(name), part)
             return
         where: FieldPath = (*place, key)
         self.lines.setdefault(where, line)
@@ -321,7 +471,7 @@ class SectionReader:
         elif isinstance(existing, dict) and isinstance(value, dict):
             existing.update(value)
         else:
-            node[key] = value
+            node[key] = _joined(existing, value)
         if isinstance(value, list):
             count = len(node[key])
             self.lines.update({(*where, index): line for index in range(count - len(value), count)})
@@ -510,7 +660,9 @@ class SectionReader:
         labels = self.labels(type_)
         # Text before any label belongs to the section's main prose (or its first text field);
         # a table before any label to its first table-shaped list.
-        lead = next((name for name in (*LEAD_FIELDS, "note") if name in fields), None)
+        lead = next((name for name in (*LEAD_FIELDS, "note", "details") if name in fields), None)
+        if lead is None and attrs.fields(type_)[0].type is str:
+            lead = attrs.fields(type_)[0].name  # a record's text: an action item's action
         table_field = next(
             (
                 name

@@ -17,7 +17,7 @@ import attrs
 
 from postmortem._typing import strip_optional
 from postmortem.converter import format_duration, parse_duration, structure
-from postmortem.importer.blocks import Block, unescape
+from postmortem.importer.blocks import Block, Item, unescape
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import Link, Money, Person
 from postmortem.patterns import compile_linear
@@ -182,11 +182,17 @@ def block_text(blocks: list[Block]) -> str:
         elif block.kind == "paragraph":
             parts.append("\n".join(unescape(line).strip() for line in block.text.split("\n")))
         elif block.kind == "list":
-            parts.append("\n".join(f"- {unescape(item.text)}" for item in block.items))
+            parts.append("\n".join(_item_lines(item) for item in block.items))
         else:
             parts.append(block.raw)
     text = "\n\n".join(part for part in parts if part.strip())
     return "" if placeholder(text) else multiline(text)
+
+
+def _item_lines(item: Item) -> str:
+    """A list item as text: ``- item``, and its nested items below it, indented."""
+    nested = "".join(f"\n  - {unescape(detail)}" for detail in item.details)
+    return f"- {unescape(item.text)}{nested}"
 
 
 def multiline(text: str) -> str:

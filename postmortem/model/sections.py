@@ -111,6 +111,7 @@ class Metadata:
     resolved: When | None = optional("when it was resolved; leave out while ongoing")
     tickets: list[Link] = items("incident tickets")
     chat_channels: list[str] = items("chat channels used, e.g. #incident-42")
+    tags: list[str] = items("words to find the document by, e.g. dns or security")
     working_folder: Link | None = optional("shared folder for the investigation")
     working_document: Link | None = optional("the incident working document")
     incident_log: Link | None = optional("the detailed incident log")
@@ -329,6 +330,7 @@ class ResponseAction:
 class Response:
     """What responders did: contain, rotate and revoke, fix and prevent; checklists and steps."""
 
+    description: str | None = optional("the response in prose")
     immediate: list[ResponseAction] = items("immediate actions (contain)")
     short_term: list[ResponseAction] = items("short-term actions (rotate/revoke)")
     long_term: list[ResponseAction] = items("long-term actions (fix/prevent)")
@@ -384,6 +386,7 @@ class OpenQuestion:
 class Lessons:
     """What went well, what did not, and what changes."""
 
+    description: str | None = optional("the lessons in prose")
     went_well: list[str] = items("what went well")
     went_ok: list[str] = items("what went ok but could have gone better")
     went_wrong: list[str] = items("what went wrong or could be improved")

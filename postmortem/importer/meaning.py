@@ -1,0 +1,153 @@
+"""What a heading or a section is about: the field its words name (by the phrases of
+:data:`~postmortem.importer.vocabulary.MEANINGS`), or, for a heading that names none, the
+field the words of its text lean to.
+
+Only the first words of a heading and of a text are looked at, so that the work stays
+bounded whatever a hostile document holds.
+"""
+
+import re
+from collections import Counter
+from functools import cache
+
+from postmortem.importer.blocks import KEY_LINE, Block
+from postmortem.importer.blocks import Item as _Item
+from postmortem.importer.vocabulary import CONTENT_WORDS, MEANINGS, STOP_WORDS, normalize
+
+__all__ = ["content_meaning", "heading_meaning", "heading_words", "pseudo_headings"]
+
+_HEADING_WORDS = 24
+"""Words of a heading compared with the phrases: no section is named by more."""
+_TEXT_WORDS = 600
+"""Words of a section's text weighed for what it is about."""
+_OTHER_WORDS = 3
+"""Words a heading may hold beyond a phrase and still be named by it: "Root causes and
+trigger" is about the root cause, a long title that holds "incident" is not."""
+_OWNER = re.compile(r"`?@[\w.-]+`?|\[[^\]]{0,40}\]")
+
+
+def _stem(word: str) -> str:
+    """``causes`` -> ``cause``, ``activities`` -> ``activity``: plurals compare as singulars."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def heading_words(heading: str) -> tuple[str, ...]:
+    """The words of a heading as phrases are matched: normalised, owners (``@dma``) and tags
+    (``[repair]``) left out, plurals as singulars, stop words dropped."""
+    cleaned = _OWNER.sub(" ", heading[:400])
+    return tuple(
+        _stem(word)
+        for word in normalize(cleaned).split()[:_HEADING_WORDS]
+        if word not in STOP_WORDS
+    )
+
+
+@cache
+def _phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+    phrases = {
+        heading_words(phrase): field for field, names in MEANINGS.items() for phrase in names
+    }
+    return tuple((words, field) for words, field in phrases.items() if words)
+
+
+@cache
+def exact_meanings() -> dict[tuple[str, ...], str]:
+    """Each phrase's words, by the field it names."""
+    return dict(_phrases())
+
+
+def heading_meaning(heading: str) -> str | None:
+    """The field (dotted path) a heading's words name: the phrase of most words found in it,
+    the earlier of two as long; None if it holds no phrase."""
+    words = heading_words(heading)
+    if words in exact_meanings():
+        return exact_meanings()[words]
+    best: tuple[int, int] | None = None
+    found = None
+    for phrase, field in _phrases():
+        if len(words) > len(phrase) + _OTHER_WORDS:
+            continue
+        for start in range(len(words) - len(phrase) + 1):
+            if words[start : start + len(phrase)] == phrase:
+                score = (len(phrase), -start)
+                if best is None or score > best:
+                    best, found = score, field
+                break
+    return found
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def content_meaning(text: str) -> str | None:
+    """The field the words of a section's text lean to, when they lean clearly: at least three
+    of its telling words, and more than any other field's."""
+    words = Counter(_WORD.findall(text[: _TEXT_WORDS * 12].lower()))
+    scores = {
+        field: sum(words[word] for word in telling) for field, telling in CONTENT_WORDS.items()
+    }
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    (best, score), (_, second) = ranked[0], ranked[1]
+    return best if score >= 3 and score > second else None
+
+
+_EMPHASIS = re.compile(r"^(?:\*\*|__|\*|_)(?P<text>[^*_]{1,80}?)(?::)?(?:\*\*|__|\*|_):?$")
+_HEADING_LIKE_WORDS = 10
+"""A line in bold alone of more words than this is an emphasised sentence, not a heading."""
+
+
+def pseudo_headings(blocks: list[Block]) -> list[Block]:
+    """``blocks`` with headings written without heading markup made headings: a bold line
+    alone (a short one), an italic line alone that names a section, and list items that
+    open with a bold key naming a section (``- **Impact**:``), whose text and nested items
+    follow the heading."""
+    result: list[Block] = []
+    for block in blocks:
+        if block.kind == "heading" and block.level == 6 and _sentence(block.text):
+            result.append(Block("paragraph", block.line, text=block.raw, raw=block.raw))
+        elif block.kind == "paragraph" and "\n" not in block.text.strip():
+            emphasis = _EMPHASIS.match(block.text.strip())
+            if emphasis and heading_meaning(emphasis["text"]) and not _sentence(emphasis["text"]):
+                result.append(Block("heading", block.line, 6, emphasis["text"], block.raw))
+            else:
+                result.append(block)
+        elif block.kind == "list" and block.items and _keyed_sections(block):
+            result.extend(_split_keyed_list(block))
+        else:
+            result.append(block)
+    return result
+
+
+def _sentence(text: str) -> bool:
+    return len(text.split()) > _HEADING_LIKE_WORDS or text.rstrip().endswith(".")
+
+
+def _keyed_sections(block: Block) -> bool:
+    """Whether every item of a list opens with a bold key and one of the keys names a
+    section with nothing after it on the line (``- **Impact**:`` and the text below)."""
+    keys = [KEY_LINE.match(item.text) for item in block.items]
+    return all(keys) and any(
+        key is not None and heading_meaning(key["key"]) and not key["rest"] for key in keys
+    )
+
+
+def _split_keyed_list(block: Block) -> list[Block]:
+    result = []
+    for item in block.items:
+        key = KEY_LINE.match(item.text)
+        assert key is not None
+        if heading_meaning(key["key"]) or not key["rest"]:
+            result.append(Block("heading", item.line, 6, key["key"].strip().rstrip(":"), item.text))
+            if key["rest"]:
+                result.append(Block("paragraph", item.line, text=key["rest"], raw=key["rest"]))
+        else:
+            result.append(Block("paragraph", item.line, text=item.text, raw=item.text))
+        if item.details:
+            nested = Block("list", item.line, raw="\n".join(f"- {text}" for text in item.details))
+            nested.items = [_Item(None, text, item.line) for text in item.details]
+            result.append(nested)
+    return result

@@ -95,24 +95,25 @@ def content_meaning(text: str) -> str | None:
     return best if score >= 3 and score > second else None
 
 
-_EMPHASIS = re.compile(r"^(?:\*\*|__|\*|_)(?P<text>[^*_]{1,80}?)(?::)?(?:\*\*|__|\*|_):?$")
+_ITALIC = re.compile(r"^(?:\*(?P<star>[^*_]{1,80})\*|_(?P<underscore>[^*_]{1,80})_)$")
 _HEADING_LIKE_WORDS = 10
 """A line in bold alone of more words than this is an emphasised sentence, not a heading."""
 
 
 def pseudo_headings(blocks: list[Block]) -> list[Block]:
     """``blocks`` with headings written without heading markup made headings: a bold line
-    alone (a short one), an italic line alone that names a section, and list items that
-    open with a bold key naming a section (``- **Impact**:``), whose text and nested items
-    follow the heading."""
+    alone (a short one; parsing made it a heading), an italic line alone that names a
+    section, and list items that open with a bold key naming a section (``- **Impact**:``),
+    whose text and nested items follow the heading."""
     result: list[Block] = []
     for block in blocks:
         if block.kind == "heading" and block.level == 6 and _sentence(block.text):
             result.append(Block("paragraph", block.line, text=block.raw, raw=block.raw))
         elif block.kind == "paragraph" and "\n" not in block.text.strip():
-            emphasis = _EMPHASIS.match(block.text.strip())
-            if emphasis and heading_meaning(emphasis["text"]) and not _sentence(emphasis["text"]):
-                result.append(Block("heading", block.line, 6, emphasis["text"], block.raw))
+            italic = _ITALIC.match(block.text.strip())
+            text = (italic["star"] or italic["underscore"]) if italic else ""
+            if text and heading_meaning(text) and not _sentence(text):
+                result.append(Block("heading", block.line, 6, text, block.raw))
             else:
                 result.append(block)
         elif block.kind == "list" and block.items and _keyed_sections(block):

@@ -403,7 +403,7 @@ class SectionReader:
                 )
             return
         if path == ("metadata",):
-            prose = [block for block in blocks if not self.header_facts(block)]
+            prose = self.prose_above_sections(blocks)
             if prose:
                 self.flush(("summary",), {}, prose)
             blocks = [block for block in blocks if block not in prose]
@@ -415,6 +415,20 @@ class SectionReader:
         value = self.read(type_, blocks, defaults)
         if value is not None:
             self.assign(path, value, blocks[0].line)
+
+    def prose_above_sections(self, blocks: list[Block]) -> list[Block]:
+        """The blocks above the first section that are not facts of the metadata: neither
+        :meth:`header_facts` nor the value of a key line with nothing after its colon."""
+        prose = []
+        awaiting = False
+        for block in blocks:
+            if awaiting or self.header_facts(block):
+                last = block.raw.rstrip().split("\n")[-1] if block.kind == "paragraph" else ""
+                keyed = key_pair(last) if last else None
+                awaiting = keyed is not None and not keyed[1].strip()
+            else:
+                prose.append(block)
+        return prose
 
     def header_facts(self, block: Block) -> bool:
         """Whether a block at the top of a document states facts for the metadata: key lines

@@ -167,12 +167,20 @@ def _item_type(type_: Any) -> Any:
 _SECTION_KEYS = {normalize(name): name for name in SECTION_NAMES}
 
 
-def _joined(existing: Any, value: Any) -> Any:
-    """``value`` after the text already there, a blank line between them; ``value`` alone
-    where either is not text."""
-    if not (isinstance(existing, str) and isinstance(value, str) and existing.strip()):
-        return value
-    return multiline(f"{existing.rstrip(chr(10))}\n\n{value.rstrip(chr(10))}")
+def _merged(existing: Any, value: Any) -> Any:
+    """``value`` added to what a field already holds (a section written in two places):
+    lists extended, records merged field by field, texts joined by a blank line; otherwise
+    ``value`` replaces it."""
+    if isinstance(existing, list) and isinstance(value, list):
+        return existing + value
+    if isinstance(existing, dict) and isinstance(value, dict):
+        merged = dict(existing)
+        for name, part in value.items():
+            merged[name] = _merged(existing.get(name), part)
+        return merged
+    if isinstance(existing, str) and isinstance(value, str) and existing.strip():
+        return multiline(f"{existing.rstrip(chr(10))}\n\n{value.rstrip(chr(10))}")
+    return value
 
 
 def _is_records(type_: Any) -> bool:
@@ -474,18 +482,11 @@ class SectionReader:
         key = path[-1]
         if key == "-1":
             if isinstance(value, dict):
-                for name, part in value.items():
-                    node[-1][name] = _joined(node[-1].get(name), part)
+                node[-1] = _merged(node[-1], value)
             return
         where: FieldPath = (*place, key)
         self.lines.setdefault(where, line)
-        existing = node.get(key)
-        if isinstance(existing, list) and isinstance(value, list):
-            existing.extend(value)
-        elif isinstance(existing, dict) and isinstance(value, dict):
-            existing.update(value)
-        else:
-            node[key] = _joined(existing, value)
+        node[key] = _merged(node.get(key), value)
         if isinstance(value, list):
             count = len(node[key])
             self.lines.update({(*where, index): line for index in range(count - len(value), count)})

@@ -1,0 +1,214 @@
+"""The commands that read many documents and show them together: ``history``, ``index``,
+``actions`` and ``stats``."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from postmortem._terminal import terminal_text
+from postmortem.cli.output import write_for_people, write_view
+from postmortem.errors import DocumentError, Problem
+from postmortem.reporting import ExitCode
+
+if TYPE_CHECKING:
+    from postmortem.history import DocumentHistory
+    from postmortem.policy import Policy
+    from postmortem.reports import Repository
+
+__all__ = ["run_actions", "run_history", "run_index", "run_stats"]
+
+_GENERATED_HISTORY_NOTE = (
+    "history: generated from git by `postmortem history --write`; edits here are replaced"
+)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from postmortem._shown import shown_path
+    from postmortem.history import apply_history
+    from postmortem.render import history_json, history_markdown
+    from postmortem.yaml_io import edit, emit_tree
+
+    readable, problems = _loadable(args.paths)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    found = _histories(readable, summaries=not args.no_summaries)
+    status = ExitCode.FINDINGS if problems else ExitCode.CLEAN
+    if args.write:
+        for path, document_history in found.items():
+            stored = Path(path).read_bytes()
+            with edit(
+                path,
+                section_notes={"history": _GENERATED_HISTORY_NOTE},
+                ticket_url=readable[path].ticket_url,
+                within=readable[path].root,
+            ) as doc:
+                apply_history(doc, document_history)
+            done = "already current" if Path(path).read_bytes() == stored else "written"
+            versions = len(document_history.committed)
+            print(terminal_text(f"{shown_path(path)}: history {done} ({versions} versions)"))
+        return status
+    if not found:
+        return status
+    if args.format == "markdown":
+        write_for_people(history_markdown(found))
+    elif args.format == "json":
+        sys.stdout.write(json.dumps(history_json(found), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(emit_tree(history_json(found)))
+    return status
+
+
+def _histories(governed: dict[str, "Policy"], *, summaries: bool) -> "dict[str, DocumentHistory]":
+    """The history of each document, its old versions read with its policy's ticket URL."""
+    from postmortem.history import histories
+
+    by_ticket_url: dict[str | None, list[str]] = {}
+    for path, policy in governed.items():
+        by_ticket_url.setdefault(policy.ticket_url, []).append(path)
+    found = {}
+    for ticket_url, paths in by_ticket_url.items():
+        found.update(histories(paths, summaries=summaries, ticket_url=ticket_url))
+    return {path: found[path] for path in governed}
+
+
+def _loadable(paths: Sequence[str]) -> tuple[dict[str, "Policy"], list[Problem]]:
+    """The documents named or under the folders named that load, each with its policy, and
+    the problems of those that do not."""
+    from postmortem.discovery import expand_paths
+    from postmortem.policy import find_policy, load_governed
+
+    known: dict[Path, Policy] = {}
+    readable: dict[str, Policy] = {}
+    problems: list[Problem] = []
+    for path in expand_paths(paths):
+        policy = find_policy(path, known)
+        try:
+            load_governed(path, policy)
+        except DocumentError as error:
+            problems.extend(error.problems)
+        else:
+            readable[path] = policy
+    return readable, problems
+
+
+def run_index(args: argparse.Namespace) -> int:
+    import attrs
+
+    from postmortem.render.tables import format_rows
+    from postmortem.reports import IndexRow, index_rows
+
+    repository = _scan(args.directory)
+    rows = [
+        row
+        for row in index_rows(repository.documents, include_copies=args.include_copies)
+        if (not args.severity or row.severity in args.severity)
+        and (not args.status or {row.status, row.incident_status} & set(args.status))
+        and (not args.label or row.classification in args.label)
+        and (
+            args.since is None
+            or (row.incident_start is not None and row.incident_start >= args.since)
+        )
+        and (
+            args.until is None
+            or (row.incident_start is not None and row.incident_start <= args.until)
+        )
+    ]
+    rows.sort(key=lambda row: _sort_key(getattr(row, args.sort)), reverse=args.reverse)
+    columns = [field.name for field in attrs.fields(IndexRow)]
+    write_view(
+        format_rows([attrs.asdict(row, recurse=False) for row in rows], columns, args.format),
+        args.format,
+    )
+    return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
+
+
+def run_actions(args: argparse.Namespace) -> int:
+    import attrs
+
+    from postmortem.render.tables import format_rows
+    from postmortem.reports import open_actions
+
+    repository = _scan(args.directory)
+    today = args.today or date.today()
+    found = [
+        action
+        for action in open_actions(repository.documents, include_copies=args.include_copies)
+        if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
+        and (not args.overdue or action.overdue(today))
+    ]
+    rows = [
+        {**attrs.asdict(action, recurse=False), "source": f"{action.path}:{action.line}",
+         "overdue": action.overdue(today)}
+        for action in found
+    ]  # fmt: skip
+    columns = [
+        "source",
+        "document_id",
+        "kind",
+        "action",
+        "owner",
+        "due",
+        "status",
+        "ticket",
+        "overdue",
+    ]
+    write_view(format_rows(rows, columns, args.format), args.format)
+    if repository.problems:
+        return ExitCode.FINDINGS
+    if args.fail_on_overdue and any(action.overdue(today) for action in found):
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    import attrs
+
+    from postmortem.render.tables import plain
+    from postmortem.reports import stats
+
+    repository = _scan(args.directory)
+    figures = {
+        key: plain(value)
+        for key, value in attrs.asdict(
+            stats(repository.documents, include_copies=args.include_copies), recurse=False
+        ).items()
+    }
+    if args.format == "json":
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+        return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
+    lines = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{name}: {count}" for name, count in value.items()) or "-"
+        elif isinstance(value, float):
+            value = f"{value:.0%}"
+        lines.append(f"{key.replace('_', ' ')}: {'-' if value is None else value}\n")
+    write_for_people("".join(lines))
+    return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
+
+
+def _scan(directory: str) -> "Repository":
+    """The documents under ``directory``, with a progress line on a terminal; the files that
+    do not load are reported on standard error."""
+    from postmortem.reports import scan
+
+    def progress(done: int, total: int) -> None:
+        if done % 25 == 0 or done == total:
+            end = "\n" if done == total else ""
+            print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
+
+    repository = scan(directory, progress=progress if sys.stderr.isatty() else None)
+    for problem in repository.problems:
+        print(problem, file=sys.stderr)
+    return repository
+
+
+def _sort_key(value: object) -> tuple[bool, str]:
+    """Sorts any column: missing values last, the rest by their text (ISO dates sort)."""
+    from postmortem.render.tables import plain
+
+    return (value is None, str(plain(value)) if not isinstance(value, int) else f"{value:012d}")

@@ -14,12 +14,12 @@ from postmortem.converter import format_path, structure, structure_problems
 from postmortem.errors import DocumentError, Problem
 from postmortem.importer.blocks import parse_blocks
 from postmortem.importer.frontmatter import front_matter
-from postmortem.importer.meaning import pseudo_headings
-from postmortem.importer.sections import SectionReader, detect_profile, mark_bare_headings
+from postmortem.importer.meaning import Detected, detect_profile, pseudo_headings
+from postmortem.importer.sections import SectionReader, mark_bare_headings
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import PostMortem, ProfileName
 
-__all__ = ["Imported", "detect_profile", "import_markdown", "normalize"]
+__all__ = ["Detected", "Imported", "detect_profile", "import_markdown", "normalize"]
 
 
 @attrs.frozen
@@ -29,6 +29,8 @@ class Imported:
     document: PostMortem
     profile_detected: bool
     warnings: tuple[Problem, ...]
+    reasons: tuple[str, ...] = ()
+    """Why the document was given its profile."""
     sections: tuple[tuple[str, str | None], ...] = ()
     """Each heading read and the field it names (dotted; "" for one that only groups sections),
     or None for one kept in ``unmapped``."""
@@ -44,8 +46,12 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
         blocks = list(parse_blocks(mark_bare_headings(text)))
     blocks = pseudo_headings(blocks)
     headings = [block.text for block in blocks if block.kind == "heading"]
-    chosen, detected = (ProfileName(profile), True) if profile else detect_profile(headings)
-    reader = SectionReader(source, chosen)
+    detection = (
+        Detected(ProfileName(profile), True, ("chosen",))
+        if profile
+        else detect_profile(headings, text)
+    )
+    reader = SectionReader(source, detection.profile)
     reader.read_front_matter(found)
     reader.run(blocks)
     try:
@@ -58,7 +64,8 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
         raise DocumentError(problems) from None
     return Imported(
         document=document,
-        profile_detected=detected,
+        profile_detected=detection.detected,
         warnings=tuple(reader.warnings),
+        reasons=detection.reasons,
         sections=tuple(reader.sections_found),
     )

@@ -10,11 +10,31 @@ import re
 from collections import Counter
 from functools import cache
 
+import attrs
+
 from postmortem.importer.blocks import KEY_LINE, Block
 from postmortem.importer.blocks import Item as _Item
-from postmortem.importer.vocabulary import CONTENT_WORDS, MEANINGS, STOP_WORDS, normalize
+from postmortem.importer.vocabulary import (
+    ATTACK_TERMS,
+    CONTENT_WORDS,
+    MEANINGS,
+    SECURITY_DISTINCT,
+    SECURITY_EVIDENCE,
+    SECURITY_TERMS,
+    STOP_WORDS,
+    normalize,
+)
+from postmortem.model import ProfileName
+from postmortem.profiles import PROFILES
 
-__all__ = ["content_meaning", "heading_meaning", "heading_words", "pseudo_headings"]
+__all__ = [
+    "Detected",
+    "content_meaning",
+    "detect_profile",
+    "heading_meaning",
+    "heading_words",
+    "pseudo_headings",
+]
 
 _HEADING_WORDS = 24
 """Words of a heading compared with the phrases: no section is named by more."""
@@ -152,3 +172,76 @@ def _split_keyed_list(block: Block) -> list[Block]:
             nested.items = [_Item(None, text, item.line) for text in item.details]
             result.append(nested)
     return result
+
+
+@attrs.frozen
+class Detected:
+    """The profile a document follows, whether anything showed it (else it is a guess), and
+    why, in words for the migration report."""
+
+    profile: ProfileName
+    detected: bool
+    reasons: tuple[str, ...]
+
+
+_TEMPLATE_TITLE = 5
+"""What a template's own title counts for, against one for each of its headings."""
+_TEMPLATE_HEADINGS = 3
+"""Headings of a template that make a document that template's even without its words."""
+_ATTACK = 3
+"""Words of an attack that make a security incident one for the security post-mortem."""
+_MOST_TEXT = 400_000
+"""Characters of a document looked at for signs of a security incident."""
+
+
+def detect_profile(headings: list[str], text: str = "") -> Detected:
+    """The profile of a document with these ``headings`` and this ``text``: a template's
+    when its title or most of its headings are there; else a security profile when the text
+    shows a security incident (compromise, attacker, leaked credential, malware, exploit,
+    IOCs, CVEs); else the operations template whose headings it shows most of, the P1-P3
+    post-mortem when it shows none."""
+    seen = {normalize(heading) for heading in headings}
+    titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
+    scores = {
+        name: sum(normalize(spec.heading) in seen for spec in profile.sections)
+        + (_TEMPLATE_TITLE if normalize(profile.title) in titles else 0)
+        for name, profile in PROFILES.items()
+    }
+    best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
+    if scores[best] >= _TEMPLATE_TITLE:
+        return Detected(best, True, (f"the template's title and {scores[best] - 5} headings",))
+    weight, found = _security_words(text)
+    strong = [word for word in found if SECURITY_TERMS[word] == 1]
+    shown = ", ".join(f"{word!r} x{count}" for word, count in found.most_common(5))
+    security = (ProfileName.SECURITY_POSTMORTEM, ProfileName.SECURITY_INCIDENT_REPORT)
+    if weight >= SECURITY_EVIDENCE and len(strong) >= SECURITY_DISTINCT:
+        if best in security and scores[best] > 0:
+            profile, why = best, f"{scores[best]} of its headings"
+        elif sum(found[word] for word in ATTACK_TERMS) >= _ATTACK:
+            profile, why = ProfileName.SECURITY_POSTMORTEM, "an attack described"
+        else:
+            profile, why = ProfileName.SECURITY_INCIDENT_REPORT, "no attack described"
+        return Detected(profile, True, (f"a security incident: {shown}", why))
+    reasons = (f"no security incident ({shown or 'no security words'})",)
+    if scores[best] >= _TEMPLATE_HEADINGS or (scores[best] > 0 and best not in security):
+        return Detected(best, True, (*reasons, f"{scores[best]} of its headings"))
+    return Detected(ProfileName.POSTMORTEM, False, (*reasons, "no template's headings"))
+
+
+@cache
+def _security_pattern() -> re.Pattern[str]:
+    words = sorted(SECURITY_TERMS, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\b")
+
+
+_CVE = re.compile(r"\bcve-\d{4}-\d{4,}\b")
+
+
+def _security_words(text: str) -> tuple[float, Counter[str]]:
+    """The weight of the security words in ``text`` and how often each occurs (a CVE id
+    counts as a vulnerability)."""
+    sample = text[:_MOST_TEXT].casefold()
+    found = Counter(_security_pattern().findall(sample))
+    found["vulnerability"] += len(_CVE.findall(sample))
+    found = +found
+    return sum(SECURITY_TERMS[word] * count for word, count in found.items()), found

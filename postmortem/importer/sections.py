@@ -74,7 +74,7 @@ from postmortem.model.common import LEAD_FIELDS, field_label
 from postmortem.patterns import compile_linear
 from postmortem.profiles import PROFILES
 
-__all__ = ["SectionReader", "detect_profile", "mark_bare_headings"]
+__all__ = ["SectionReader", "mark_bare_headings"]
 
 _PARENTHETICAL = compile_linear(r"\([^)]*\)")
 _RANGE = compile_linear(r"^(.+?)\s+(?:-|\x{2013}|to)\s+(.+)$")
@@ -116,20 +116,6 @@ def _known_headings() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(sections), frozenset(subsections - sections)
 
 
-def detect_profile(headings: list[str]) -> tuple[ProfileName, bool]:
-    """The profile whose title and section headings the Markdown shows most of: detected,
-    or the P1-P3 post-mortem as a guess when nothing matches."""
-    seen = {normalize(heading) for heading in headings}
-    titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
-    scores = {
-        name: sum(normalize(spec.heading) in seen for spec in profile.sections)
-        + (5 if normalize(profile.title) in titles else 0)
-        for name, profile in PROFILES.items()
-    }
-    best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
-    return best, scores[best] > 0
-
-
 @cache
 def _labels(type_: Any, profile: ProfileName) -> dict[str, str]:
     """Normalized label -> field of ``type_``: aliases, then the field's own label and name,
@@ -167,18 +153,24 @@ def _item_type(type_: Any) -> Any:
 _SECTION_KEYS = {normalize(name): name for name in SECTION_NAMES}
 
 
-def _merged(existing: Any, value: Any) -> Any:
+def _merged(existing: Any, value: Any, *, joined: bool = True) -> Any:
     """``value`` added to what a field already holds (a section written in two places):
-    lists extended, records merged field by field, texts joined by a blank line; otherwise
-    ``value`` replaces it."""
+    lists extended, records merged field by field, texts ``joined`` by a blank line (the
+    metadata's are replaced); otherwise ``value`` replaces it."""
     if isinstance(existing, list) and isinstance(value, list):
         return existing + value
     if isinstance(existing, dict) and isinstance(value, dict):
         merged = dict(existing)
         for name, part in value.items():
-            merged[name] = _merged(existing.get(name), part)
+            merged[name] = _merged(existing.get(name), part, joined=joined)
         return merged
-    if isinstance(existing, str) and isinstance(value, str) and existing.strip():
+    if (
+        joined
+        and isinstance(existing, str)
+        and isinstance(value, str)
+        and existing.strip()
+        and existing.strip() != value.strip()
+    ):
         return multiline(f"{existing.rstrip(chr(10))}\n\n{value.rstrip(chr(10))}")
     return value
 
@@ -412,6 +404,8 @@ class SectionReader:
             return
         if path == ("metadata",):
             prose = self.prose_above_sections(blocks)
+            if prose and self.titled(prose[0]):
+                prose = prose[1:]
             if prose:
                 self.flush(("summary",), {}, prose)
             blocks = [block for block in blocks if block not in prose]
@@ -423,6 +417,17 @@ class SectionReader:
         value = self.read(type_, blocks, defaults)
         if value is not None:
             self.assign(path, value, blocks[0].line)
+
+    def titled(self, block: Block) -> bool:
+        """Read a first line that names a template and a title (``Post-Mortem: X``, its
+        heading markup lost) as the title; False if it is not one."""
+        lines = block.text.strip().split("\n")
+        template = normalize(lines[0].split(":")[0]) if ":" in lines[0] else ""
+        titles = {normalize(profile.title) for profile in PROFILES.values()} | {"post mortem"}
+        if block.kind != "paragraph" or len(lines) != 1 or template not in titles:
+            return False
+        self.data["metadata"].setdefault("title", self.title(unescape(lines[0])))
+        return True
 
     def prose_above_sections(self, blocks: list[Block]) -> list[Block]:
         """The blocks above the first section that are not facts of the metadata: neither
@@ -486,7 +491,7 @@ class SectionReader:
             return
         where: FieldPath = (*place, key)
         self.lines.setdefault(where, line)
-        node[key] = _merged(node.get(key), value)
+        node[key] = _merged(node.get(key), value, joined=path[0] != "metadata")
         if isinstance(value, list):
             count = len(node[key])
             self.lines.update({(*where, index): line for index in range(count - len(value), count)})

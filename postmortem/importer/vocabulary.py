@@ -490,3 +490,63 @@ HEADER_FACTS: dict[str, str] = {
     "published": "created",
 }
 """Key lines at the top of a document, by the metadata field each fills."""
+
+SECURITY_TERMS: dict[str, float] = {
+    "attacker": 1,
+    "attackers": 1,
+    "attack": 1,
+    "compromise": 1,
+    "compromised": 1,
+    "malicious": 1,
+    "malware": 1,
+    "phishing": 1,
+    "exfiltrated": 1,
+    "exfiltration": 1,
+    "exploit": 1,
+    "exploited": 1,
+    "exploitation": 1,
+    "vulnerability": 1,
+    "vulnerabilities": 1,
+    "leaked": 1,
+    "leak": 1,
+    "leaking": 1,
+    "leakage": 1,
+    "iocs": 1,
+    "indicators of compromise": 1,
+    "account takeover": 1,
+    "taken over": 1,
+    "unauthorized": 1,
+    "unauthorised": 1,
+    "breach": 1,
+    "backdoor": 1,
+    "remote code execution": 1,
+    "security": 1,
+    "security researcher": 1,
+    "researcher": 1,
+    "hackerone": 1,
+    "bounty": 1,
+    "privilege": 1,
+    "privileges": 1,
+    "impersonation": 1,
+    "token": 0.5,
+    "tokens": 0.5,
+    "credential": 0.5,
+    "credentials": 0.5,
+    "secret": 0.5,
+    "secrets": 0.5,
+    "password": 0.5,
+    "passwords": 0.5,
+    "2fa": 0.5,
+}
+"""Words that tell a security incident, with their weight: the ones operations incidents
+also use (a token, a credential) weigh half."""
+
+ATTACK_TERMS = frozenset(
+    {"attacker", "attackers", "attack", "malicious", "malware", "phishing", "compromised"}
+)
+"""Words of an attack, as the security post-mortem (attack phases, indicators) describes it."""
+
+SECURITY_EVIDENCE = 8.0
+"""How much weight of security words makes a document a security incident..."""
+SECURITY_DISTINCT = 2
+"""...and how many different full-weight words it must hold among them."""

@@ -13,7 +13,7 @@ import attrs
 from postmortem.converter import format_path, structure, structure_problems
 from postmortem.errors import DocumentError, Problem
 from postmortem.importer.blocks import parse_blocks
-from postmortem.importer.frontmatter import front_matter
+from postmortem.importer.frontmatter import FrontMatter, front_matter
 from postmortem.importer.meaning import Detected, detect_profile, pseudo_headings
 from postmortem.importer.sections import SectionReader, mark_bare_headings
 from postmortem.importer.vocabulary import normalize
@@ -49,7 +49,7 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
     detection = (
         Detected(ProfileName(profile), True, ("chosen",))
         if profile
-        else detect_profile(headings, text)
+        else detect_profile([*_named(found), *headings], text)
     )
     reader = SectionReader(source, detection.profile)
     reader.read_front_matter(found)
@@ -69,3 +69,12 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
         reasons=detection.reasons,
         sections=tuple(reader.sections_found),
     )
+
+
+def _named(found: FrontMatter) -> list[str]:
+    """What the front matter says the document is: its title, tags and categories."""
+    return [
+        " ".join([fact.value] if isinstance(fact.value, str) else fact.value)
+        for fact in found.facts
+        if normalize(fact.key) in ("title", "tags", "categories", "keywords")
+    ]

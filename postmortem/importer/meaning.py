@@ -190,6 +190,8 @@ _TEMPLATE_HEADINGS = 3
 """Headings of a template that make a document that template's even without its words."""
 _ATTACK = 3
 """Words of an attack that make a security incident one for the security post-mortem."""
+_HEADING_WEIGHT = 3
+"""How many times a security word in a heading counts: a title says what the text is about."""
 _MOST_TEXT = 400_000
 """Characters of a document looked at for signs of a security incident."""
 
@@ -210,7 +212,7 @@ def detect_profile(headings: list[str], text: str = "") -> Detected:
     best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
     if scores[best] >= _TEMPLATE_TITLE:
         return Detected(best, True, (f"the template's title and {scores[best] - 5} headings",))
-    weight, found = _security_words(text)
+    weight, found = _security_words(text, headings)
     strong = [word for word in found if SECURITY_TERMS[word] == 1]
     shown = ", ".join(f"{word!r} x{count}" for word, count in found.most_common(5))
     security = (ProfileName.SECURITY_POSTMORTEM, ProfileName.SECURITY_INCIDENT_REPORT)
@@ -237,10 +239,11 @@ def _security_pattern() -> re.Pattern[str]:
 _CVE = re.compile(r"\bcve-\d{4}-\d{4,}\b")
 
 
-def _security_words(text: str) -> tuple[float, Counter[str]]:
+def _security_words(text: str, headings: list[str]) -> tuple[float, Counter[str]]:
     """The weight of the security words in ``text`` and how often each occurs (a CVE id
-    counts as a vulnerability)."""
-    sample = text[:_MOST_TEXT].casefold()
+    counts as a vulnerability); a word in a heading (the title first) counts three times."""
+    named = "\n".join(heading[:200] for heading in headings[:100])
+    sample = (text[:_MOST_TEXT] + f"\n{named}" * (_HEADING_WEIGHT - 1)).casefold()
     found = Counter(_security_pattern().findall(sample))
     found["vulnerability"] += len(_CVE.findall(sample))
     found = +found

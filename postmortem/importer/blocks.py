@@ -80,9 +80,39 @@ def _code_span_parser() -> Any:
 
 
 def parse_blocks(text: str) -> Iterator[Block]:
-    """The blocks of ``text``, in order."""
+    """The blocks of ``text``, in order; lines no block holds (link reference definitions,
+    ``[label]: https://...``) as blocks of their own, kept as written."""
     tokens = _parser().parse(text)
     lines = text.split("\n")
+    unread = _unread_lines(tokens, lines)
+    next_unread = 0
+    for block in _token_blocks(tokens, lines):
+        while next_unread < len(unread) and unread[next_unread].line < block.line:
+            yield unread[next_unread]
+            next_unread += 1
+        yield block
+    yield from unread[next_unread:]
+
+
+def _unread_lines(tokens: list[Any], lines: list[str]) -> list[Block]:
+    """The runs of lines that are not blank and that no top-level token covers."""
+    covered = bytearray(len(lines) + 1)
+    for token in tokens:
+        if token.level == 0 and token.map:
+            start, end = token.map
+            covered[start:end] = b"\x01" * (end - start)
+    runs: list[Block] = []
+    for index, line in enumerate(lines):
+        if covered[index] or not line.strip():
+            continue
+        if runs and runs[-1].line + runs[-1].raw.count("\n") == index:
+            runs[-1].raw += "\n" + line
+        else:
+            runs.append(Block("other", index + 1, raw=line))
+    return runs
+
+
+def _token_blocks(tokens: list[Any], lines: list[str]) -> Iterator[Block]:
     index = 0
     while index < len(tokens):
         token = tokens[index]

@@ -1,9 +1,10 @@
 """How much of a Markdown post-mortem an import typed and kept, counted in words.
 
 A word is typed when it stands in a field of its meaning: in any value of the document but
-``unmapped`` and the catch-all ``other_notes``, or in a heading the import matched to a field.
-A word is kept when the document rendered back shows it. Both are counted against the words
-of the source, each word as often as the source has it.
+``unmapped`` and the catch-all ``other_notes``, or in a heading (or a front matter key) the
+import matched to a field. A word is kept when the document rendered back shows it, or when
+it is in such a heading, which the rendering replaces by the field's own. Both are counted
+against the words of the source, each word as often as the source has it.
 """
 
 import re
@@ -66,13 +67,14 @@ def coverage(
         if name not in UNTYPED_FIELDS:
             for text in _texts(getattr(document, name)):
                 typed.update(words(text))
+    named = Counter[str]()
     for heading, field in sections:
         if field is not None:
-            typed.update(words(heading))
+            named.update(words(heading))
     return Coverage(
         words=found.total(),
-        typed=(found & typed).total(),
-        kept=(found & words(rendered)).total(),
+        typed=(found & (typed + named)).total(),
+        kept=(found & (words(rendered) + named)).total(),
     )
 
 

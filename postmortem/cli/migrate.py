@@ -64,6 +64,8 @@ def _import_one(args: argparse.Namespace, path: Path, output: Path | None) -> di
         text = read_text(str(path))
         imported = import_markdown(text, str(path), profile=args.profile)
     except (DocumentError, UsageError) as error:
+        if not Path(args.path).is_dir():
+            raise  # one file: its error is the command's
         print(terminal_text(str(error), lines=True), file=sys.stderr)
         return None
     for warning in imported.warnings:

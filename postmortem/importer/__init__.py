@@ -8,13 +8,15 @@ structured by the same strict converter as YAML. What matches no field is kept v
 ``unmapped`` with a warning naming its line.
 """
 
+from datetime import tzinfo
+
 import attrs
 
 from postmortem.converter import format_path, structure, structure_problems
 from postmortem.errors import DocumentError, Problem
 from postmortem.importer.blocks import parse_blocks
 from postmortem.importer.frontmatter import FrontMatter, front_matter
-from postmortem.importer.meaning import Detected, detect_profile, pseudo_headings
+from postmortem.importer.meaning import TEMPLATE_REASON, Detected, detect_profile, pseudo_headings
 from postmortem.importer.sections import SectionReader, mark_bare_headings
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import PostMortem, ProfileName
@@ -36,9 +38,16 @@ class Imported:
     or None for one kept in ``unmapped``."""
 
 
-def import_markdown(text: str, source: str = "<string>", profile: str | None = None) -> Imported:
+def import_markdown(
+    text: str,
+    source: str = "<string>",
+    profile: str | None = None,
+    timezone: tzinfo | None = None,
+) -> Imported:
     """The document a Markdown post-mortem holds; ``profile`` is detected from its headings
-    unless given. Raises :class:`DocumentError` only if what was read does not fit the model."""
+    and words unless given. Times the document gives no zone for (and declares none for)
+    are in ``timezone``, UTC by default. Raises :class:`DocumentError` only if what was read
+    does not fit the model."""
     found = front_matter(text)
     text = found.markdown
     blocks = list(parse_blocks(text))
@@ -51,7 +60,8 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
         if profile
         else detect_profile([*_named(found), *headings], text)
     )
-    reader = SectionReader(source, detection.profile)
+    from_template = detection.reasons[:1] == (TEMPLATE_REASON,) or profile is not None
+    reader = SectionReader(source, detection.profile, timezone, lifecycle=not from_template)
     reader.read_front_matter(found)
     reader.run(blocks)
     try:

@@ -28,6 +28,7 @@ from postmortem.model import ProfileName
 from postmortem.profiles import PROFILES
 
 __all__ = [
+    "TEMPLATE_REASON",
     "Detected",
     "content_meaning",
     "detect_profile",
@@ -184,6 +185,8 @@ class Detected:
     reasons: tuple[str, ...]
 
 
+TEMPLATE_REASON = "the template's title"
+"""The reason given for a document in a template's own layout."""
 _TEMPLATE_TITLE = 5
 """What a template's own title counts for, against one for each of its headings."""
 _TEMPLATE_HEADINGS = 3
@@ -211,7 +214,7 @@ def detect_profile(headings: list[str], text: str = "") -> Detected:
     }
     best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
     if scores[best] >= _TEMPLATE_TITLE:
-        return Detected(best, True, (f"the template's title and {scores[best] - 5} headings",))
+        return Detected(best, True, (TEMPLATE_REASON, f"{scores[best] - _TEMPLATE_TITLE} headings"))
     weight, found = _security_words(text, headings)
     strong = [word for word in found if SECURITY_TERMS[word] == 1]
     shown = ", ".join(f"{word!r} x{count}" for word, count in found.most_common(5))

@@ -8,6 +8,7 @@ with a warning naming its line.
 
 import re
 from collections.abc import Iterator
+from datetime import date, tzinfo
 from functools import cache
 from typing import Any, get_args, get_origin
 
@@ -28,12 +29,14 @@ from postmortem.importer.blocks import (
     unescape,
 )
 from postmortem.importer.frontmatter import FrontMatter
+from postmortem.importer.items import follow_up, mark_milestones, timeline_event
 from postmortem.importer.meaning import (
     content_meaning,
     exact_meanings,
     heading_meaning,
     heading_words,
 )
+from postmortem.importer.times import Clock, declared_zone, read_stamp
 from postmortem.importer.values import (
     INLINE_LINK,
     Context,
@@ -62,6 +65,7 @@ from postmortem.importer.vocabulary import (
 )
 from postmortem.model import (
     SECTION_NAMES,
+    ActionItem,
     ChecklistItem,
     Link,
     Metadata,
@@ -69,6 +73,8 @@ from postmortem.model import (
     Person,
     PostMortem,
     ProfileName,
+    Timeline,
+    TimelineEvent,
 )
 from postmortem.model.common import LEAD_FIELDS, field_label
 from postmortem.patterns import compile_linear
@@ -150,6 +156,8 @@ def _item_type(type_: Any) -> Any:
     return strip_optional(get_args(type_)[0]) if get_origin(type_) is list else type_
 
 
+_DECLARATION = 300
+"""Longest paragraph read for a declaration of the document's time zone."""
 _SECTION_KEYS = {normalize(name): name for name in SECTION_NAMES}
 
 
@@ -178,10 +186,24 @@ def _merged(existing: Any, value: Any, *, joined: bool = True) -> Any:
 def _is_records(type_: Any) -> bool:
     """Whether ``type_`` is a list of records (rows with fields of their own)."""
     type_ = strip_optional(type_)
-    if get_origin(type_) is not list:
-        return False
-    item = _item_type(type_)
-    return attrs.has(item) and item not in (Link, ChecklistItem, Person)
+    return get_origin(type_) is list and _is_record(_item_type(type_))
+
+
+def _is_record(item_type: Any) -> bool:
+    return attrs.has(item_type) and item_type not in (Link, ChecklistItem, Person)
+
+
+def _named_by_text(item_type: Any) -> bool:
+    """Whether a record of ``item_type`` can be made from a text alone: its first field is
+    text and the only one it requires."""
+    fields = attrs.fields(item_type)
+    required = [field for field in fields[1:] if field.default is attrs.NOTHING]
+    return fields[0].type is str and not required
+
+
+def _day(text: str | None) -> date | None:
+    """The day an ISO date or time starts with."""
+    return date.fromisoformat(text[:10]) if text else None
 
 
 def _section_text(blocks: list[Block], index: int, limit: int = 8000) -> str:
@@ -204,9 +226,21 @@ class SectionReader:
     """Reads the blocks of one document, section by section, into plain data for the
     converter; what fits no field goes to ``unmapped``, with a warning."""
 
-    def __init__(self, source: str, profile: ProfileName) -> None:
+    def __init__(
+        self,
+        source: str,
+        profile: ProfileName,
+        zone: tzinfo | None = None,
+        *,
+        lifecycle: bool = False,
+    ) -> None:
         self.source = source
         self.profile = PROFILES[profile]
+        self.clock = Clock(zone=zone)
+        """The time zone and day of the timeline lines read so far."""
+        self.lifecycle = lifecycle
+        """Whether to mark the timeline's lifecycle moments (not in a template's own layout,
+        whose milestones are written out)."""
         self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
@@ -314,6 +348,9 @@ class SectionReader:
                 self.sections_found.append((block.text, ".".join(current)))
             stack.append((block.level, current, defaults))
         self.flush(current, defaults, pending)
+        events = self.data.get("timeline", {}).get("events", [])
+        if self.lifecycle and events:
+            mark_milestones(events, self.data["metadata"])
         if self.unmapped:
             self.data["unmapped"] = self.unmapped
 
@@ -391,6 +428,9 @@ class SectionReader:
         ]
         if not blocks:
             return
+        for block in blocks:
+            if block.kind == "paragraph" and len(block.text) < _DECLARATION:
+                self.declared_zone(block)
         if path is None:
             raw = "\n\n".join(block.raw for block in blocks)
             if self.unmapped:
@@ -542,6 +582,8 @@ class SectionReader:
                         link = self.scalar(Link, text, item.line)
                         if link is not None:
                             result.append(link)
+                    elif self.written_as_a_line(item_type, item.text):
+                        result.extend(self.line_row(item_type, text, item))
                     else:
                         result.extend(self.read_list_item(item_type, item))
             elif block.kind == "paragraph" and item_type is Link:
@@ -558,9 +600,62 @@ class SectionReader:
                     for line in (unescape(part).strip() for part in block.text.split("\n"))
                     if line
                 )
+            elif block.kind == "paragraph" and self.written_as_a_line(item_type, block.text):
+                for offset, line in enumerate(block.text.split("\n")):
+                    item = Item(None, unescape(line).strip(), block.line + offset)
+                    rows = self.line_row(item_type, item.text, item) if item.text else []
+                    if rows and "time" not in rows[0] and result and item_type is TimelineEvent:
+                        result[-1]["event"] = multiline(
+                            f"{result[-1]['event'].rstrip()}\n{item.text}"
+                        )
+                    else:
+                        result.extend(rows)
+            elif block.kind == "paragraph" and _is_record(item_type) and _named_by_text(item_type):
+                result.append({attrs.fields(item_type)[0].name: block_text([block])})
             elif not self.metadata_footer(block):
                 self.keep(block.line, block.raw, "no place for this text in a list")
         return result
+
+    def declared_zone(self, block: Block) -> None:
+        """Take the zone a sentence declares for the document's times (``All times in PDT``)
+        as the zone of the times that follow; an abbreviation of several zones is reported."""
+        zone, problem = declared_zone(block.text)
+        if problem is not None:
+            self.warn(block.line, f"{problem}; times without a zone are read as UTC")
+        elif zone is not None:
+            self.clock.zone = zone
+
+    def timeline_lines(self, type_: Any, block: Block) -> bool:
+        """Whether ``block``, in a timeline, holds its events: a list, or lines that start
+        with a time."""
+        if type_ is not Timeline or block.kind not in ("list", "paragraph"):
+            return False
+        first = block.text.split("\n", 1)[0] if block.kind == "paragraph" else ""
+        return block.kind == "list" or read_stamp(first, Clock(self.clock.day)) is not None
+
+    def written_as_a_line(self, item_type: Any, text: str) -> bool:
+        """Whether a row of ``item_type`` is written as a sentence (a timeline line, a
+        follow-up) rather than as key lines (``**Action**: ...``) or a table row."""
+        keyed = KEY_LINE.match(text)
+        if keyed is not None and self.column(item_type, keyed["key"]):
+            return False
+        return item_type in (TimelineEvent, ActionItem)
+
+    def line_row(self, item_type: Any, text: str, item: Item) -> list[dict[str, Any]]:
+        """The row a line states: a timeline event or a follow-up."""
+        details = [unescape(detail) for detail in item.details]
+        if item_type is ActionItem:
+            return [
+                follow_up("\n".join([text, *(f"- {detail}" for detail in details)]), item.checked)
+            ]
+        self.clock.start = self.clock.start or _day(self.incident_day())
+        self.clock.day = self.clock.day or self.clock.start
+        event, problem = timeline_event(
+            KEY_LINE.sub(r"\g<key>: \g<rest>", text), details, self.clock
+        )
+        if problem is not None:
+            self.warn(item.line, f"{problem}; the time is kept in the event's text")
+        return [] if event is None else [event]
 
     def read_list_item(self, item_type: Any, item: Item) -> list[dict[str, Any]]:
         """An item written as key lines, ``1. **Action**: ...`` with ``- **Result**: ...`` below
@@ -735,7 +830,11 @@ class SectionReader:
                     if rest:
                         owned.append(Block("paragraph", block.line, text=rest, raw=rest))
                 continue
-            if current is None and table_field and rows_of_items(block):
+            if (
+                current is None
+                and table_field
+                and (rows_of_items(block) or self.timeline_lines(type_, block))
+            ):
                 finish(lead)
                 owned = [block]
                 finish(table_field)

@@ -550,3 +550,52 @@ SECURITY_EVIDENCE = 8.0
 """How much weight of security words makes a document a security incident..."""
 SECURITY_DISTINCT = 2
 """...and how many different full-weight words it must hold among them."""
+
+LIFECYCLE: dict[str, tuple[str, ...]] = {
+    "Incident began": (
+        "outage starts", "outage started", "outage begins", "outage began", "incident began",
+        "incident started", "incident starts", "impact starts", "impact started", "impact began",
+    ),
+    "Detected": (
+        "detected", "first detected", "alert fired", "alerts fired", "alerted", "paged",
+        "noticed", "reported", "discovered", "identified the issue", "first report",
+    ),
+    "Response started": (
+        "incident declared", "declared an incident", "began investigating", "started investigating",
+        "investigation started", "investigation begins", "escalated", "response started",
+    ),
+    "Root cause identified": (
+        "root cause identified", "found the cause", "identified the cause", "identifies the cause",
+        "cause identified", "finds the cause",
+    ),
+    "Mitigation applied": (
+        "mitigated", "mitigation applied", "rolled back", "rollback", "reverted", "workaround",
+        "repaired",
+    ),
+    "Resolved": (
+        "resolved", "outage ends", "outage ended", "incident resolved", "fully recovered",
+        "recovered", "restored", "closed",
+    ),
+}  # fmt: skip
+"""Words of a timeline line that mark a moment of the incident's life, by the milestone."""
+
+LIFECYCLE_FIELDS = {
+    "Incident began": "incident_start",
+    "Detected": "detected",
+    "Resolved": "resolved",
+}
+"""The metadata's time of each milestone that has one."""
+
+FOLLOW_UP_STATUS: dict[str, str] = {
+    "done": "Completed",
+    "completed": "Completed",
+    "complete": "Completed",
+    "fixed": "Completed",
+    "merged": "Completed",
+    "in progress": "In Progress",
+    "wip": "In Progress",
+    "todo": "Open",
+    "open": "Open",
+    "not started": "Open",
+}
+"""Words that state where a follow-up stands, in brackets or after a dash."""

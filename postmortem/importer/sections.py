@@ -804,7 +804,7 @@ class SectionReader:
             if fields[target].metadata.get("verbatim") and isinstance(value, str):
                 value = code_span_content(value)
             if value not in (None, "", []):
-                result[target] = value
+                result[target] = _merged(result.get(target), value)
 
         for block in key_value_rows(blocks, labels):
             lines = block.raw.split("\n") if block.kind == "paragraph" else []

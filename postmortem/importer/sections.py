@@ -156,6 +156,7 @@ def _item_type(type_: Any) -> Any:
     return strip_optional(get_args(type_)[0]) if get_origin(type_) is list else type_
 
 
+_LEADING_DASH = re.compile(r"^[-\u2013\u2014:]\s*")
 _DECLARATION = 300
 """Longest paragraph read for a declaration of the document's time zone."""
 _SECTION_KEYS = {normalize(name): name for name in SECTION_NAMES}
@@ -600,6 +601,8 @@ class SectionReader:
                     for line in (unescape(part).strip() for part in block.text.split("\n"))
                     if line
                 )
+            elif block.kind == "paragraph" and self.metadata_footer(block):
+                continue
             elif block.kind == "paragraph" and self.written_as_a_line(item_type, block.text):
                 for offset, line in enumerate(block.text.split("\n")):
                     item = Item(None, unescape(line).strip(), block.line + offset)
@@ -612,7 +615,7 @@ class SectionReader:
                         result.extend(rows)
             elif block.kind == "paragraph" and _is_record(item_type) and _named_by_text(item_type):
                 result.append({attrs.fields(item_type)[0].name: block_text([block])})
-            elif not self.metadata_footer(block):
+            else:
                 self.keep(block.line, block.raw, "no place for this text in a list")
         return result
 
@@ -650,9 +653,10 @@ class SectionReader:
             ]
         self.clock.start = self.clock.start or _day(self.incident_day())
         self.clock.day = self.clock.day or self.clock.start
-        event, problem = timeline_event(
-            KEY_LINE.sub(r"\g<key>: \g<rest>", text), details, self.clock
-        )
+        keyed = KEY_LINE.match(text)
+        if keyed is not None:  # "**14:02 UTC** - Issue detected", the time in bold
+            text = f"{keyed['key']}: {_LEADING_DASH.sub('', keyed['rest'].strip())}"
+        event, problem = timeline_event(text, details, self.clock)
         if problem is not None:
             self.warn(item.line, f"{problem}; the time is kept in the event's text")
         return [] if event is None else [event]
@@ -661,19 +665,7 @@ class SectionReader:
         """An item written as key lines, ``1. **Action**: ...`` with ``- **Result**: ...`` below
         it; text before any key is the first field's."""
         lines = [item.text, *item.details]
-        fields = attrs.fields_dict(item_type)
-        keyed = KEY_LINE.match(lines[0])
-        if (
-            keyed
-            and "time" in fields
-            and "event" in fields
-            and not self.column(item_type, keyed["key"])
-        ):
-            # "**14:02 UTC** - Issue first detected", as the incident report writes its timeline
-            event = re.sub(r"^[-\u2013:]\s*", "", keyed["rest"].strip())
-            lines[0] = f"**Time**: {keyed['key']}"
-            lines.insert(1, f"**Event**: {event}")
-        elif not keyed:
+        if not KEY_LINE.match(lines[0]):
             lines[0] = f"**{field_label(attrs.fields(item_type)[0])}**: {lines[0]}"
         raw = "\n".join(lines)
         value = self.read_object(item_type, [Block("paragraph", item.line, text=raw, raw=raw)])

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from postmortem.importer.times import Clock, read_stamp
-from postmortem.importer.values import multiline
+from postmortem.importer.values import multiline, placeholder
 from postmortem.importer.vocabulary import FOLLOW_UP_STATUS, LIFECYCLE, LIFECYCLE_FIELDS, normalize
 from postmortem.patterns import compile_linear
 
@@ -26,7 +26,9 @@ def timeline_event(
     stamp = read_stamp(text, clock)
     when = stamp.when if stamp is not None else None
     event = text.strip() if when is None or stamp is None else stamp.rest
-    nested = [f"- {detail.strip()}" for detail in details if detail.strip()]
+    nested = [
+        f"- {detail.strip()}" for detail in details if detail.strip() and not placeholder(detail)
+    ]
     if when is not None and not event and not nested:
         return None, None
     value: dict[str, Any] = {"event": multiline("\n".join([event, *nested]).strip())}

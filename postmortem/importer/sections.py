@@ -194,6 +194,20 @@ def _is_record(item_type: Any) -> bool:
     return attrs.has(item_type) and item_type not in (Link, ChecklistItem, Person)
 
 
+def _empty(value: Any) -> bool:
+    """Whether ``value`` holds nothing: no text, no item, in any of its fields."""
+    if isinstance(value, dict):
+        return all(_empty(item) for item in value.values())
+    return value in ([], "", None)
+
+
+def _comment(block: Block) -> bool:
+    """Whether ``block`` is an HTML comment: shown to nobody, it is how templates write their
+    guidance, and it is not imported."""
+    text = block.raw.strip()
+    return block.kind == "other" and text.startswith("<!--") and text.endswith("-->")
+
+
 def _named_by_text(item_type: Any) -> bool:
     """Whether a record of ``item_type`` can be made from a text alone: its first field is
     text and the only one it requires."""
@@ -349,9 +363,15 @@ class SectionReader:
                 self.sections_found.append((block.text, ".".join(current)))
             stack.append((block.level, current, defaults))
         self.flush(current, defaults, pending)
+        metadata = self.data["metadata"]
+        if metadata.get("title") and metadata.get("title") == metadata.get("id"):
+            metadata["title"] = ""  # the layouts show the id where there is no title
         events = self.data.get("timeline", {}).get("events", [])
         if self.lifecycle and events:
             mark_milestones(events, self.data["metadata"])
+        for name in SECTION_NAMES:
+            if name in self.data and _empty(self.data[name]):
+                del self.data[name]  # sections with only placeholders or headings
         if self.unmapped:
             self.data["unmapped"] = self.unmapped
 
@@ -425,7 +445,11 @@ class SectionReader:
         blocks = [
             block
             for block in blocks
-            if not (block.kind == "paragraph" and normalize(block.text) in TEMPLATE_GUIDANCE)
+            if not (
+                block.kind == "paragraph"
+                and normalize(block.text.strip().strip("_*")) in TEMPLATE_GUIDANCE
+            )
+            and not _comment(block)
         ]
         if not blocks:
             return
@@ -599,7 +623,7 @@ class SectionReader:
                 result.extend(
                     line
                     for line in (unescape(part).strip() for part in block.text.split("\n"))
-                    if line
+                    if line and not placeholder(line)
                 )
             elif block.kind == "paragraph" and self.metadata_footer(block):
                 continue
@@ -645,17 +669,20 @@ class SectionReader:
         return item_type in (TimelineEvent, ActionItem)
 
     def line_row(self, item_type: Any, text: str, item: Item) -> list[dict[str, Any]]:
-        """The row a line states: a timeline event or a follow-up."""
+        """The row a line states: a timeline event or a follow-up; none for a template's
+        example line (``[HH:MM UTC]: [Key milestone]``)."""
         details = [unescape(detail) for detail in item.details]
+        keyed = KEY_LINE.match(text)
+        if keyed is not None and item_type is TimelineEvent:  # "**14:02 UTC** - Deployed"
+            text = f"{keyed['key']}: {_LEADING_DASH.sub('', keyed['rest'].strip())}"
+        if placeholder(text):
+            return []
         if item_type is ActionItem:
             return [
                 follow_up("\n".join([text, *(f"- {detail}" for detail in details)]), item.checked)
             ]
         self.clock.start = self.clock.start or _day(self.incident_day())
         self.clock.day = self.clock.day or self.clock.start
-        keyed = KEY_LINE.match(text)
-        if keyed is not None:  # "**14:02 UTC** - Issue detected", the time in bold
-            text = f"{keyed['key']}: {_LEADING_DASH.sub('', keyed['rest'].strip())}"
         event, problem = timeline_event(text, details, self.clock)
         if problem is not None:
             self.warn(item.line, f"{problem}; the time is kept in the event's text")

@@ -149,6 +149,7 @@ TEMPLATE_GUIDANCE = frozenset(
         "every action item needs an owner and deadline",
         "see linked incident log for detailed timeline",
         "withheld from this edition",
+        "still to write",
     }
 )
 """Sentences the templates and our layouts print, not a person's words."""

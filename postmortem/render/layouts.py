@@ -32,7 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from postmortem.errors import DocumentError, LayoutError, Problem
 from postmortem.files import decode_text, read_text
-from postmortem.model import PostMortem
+from postmortem.model import DocumentStatus, PostMortem
 from postmortem.model.common import field_label
 from postmortem.render.markdown import escape_inline, format_value, render_value
 from postmortem.render.markdown import table as markdown_table
@@ -106,7 +106,8 @@ def _finalize(value: Any) -> str:
 
 def _section(doc: PostMortem, name: str, level: int = 3) -> _Markdown:
     field = attrs.fields_dict(PostMortem)[name]
-    return _Markdown(render_value(getattr(doc, name), field.type, level))
+    draft = doc.metadata.status is DocumentStatus.DRAFT
+    return _Markdown(render_value(getattr(doc, name), field.type, level, draft=draft))
 
 
 def _value(

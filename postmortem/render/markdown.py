@@ -20,6 +20,7 @@ from postmortem.model import ChecklistItem, Link, Money
 from postmortem.model.common import LEAD_FIELDS, field_label
 
 __all__ = [
+    "STILL_TO_WRITE",
     "code_cell",
     "encode_url",
     "escape_block",
@@ -167,12 +168,15 @@ def render_value(
     *,
     verbatim: bool = False,
     labels: dict[str, str] | None = None,
+    draft: bool = False,
 ) -> str:
     """The Markdown body of a section or field holding ``value`` of ``type_``;
-    nested sections get headings of ``level``; ``labels`` renames an object's fields."""
+    nested sections get headings of ``level``; ``labels`` renames an object's fields. In a
+    ``draft``, an empty section shows its subsections' headings and :data:`STILL_TO_WRITE`,
+    so that reviewers see the gaps."""
     type_ = strip_optional(type_)
     if value is None or value == []:
-        return ""
+        return _still_to_write(type_, level) if draft else ""
     if verbatim:
         return _fenced(str(value))
     if get_origin(type_) is list:
@@ -182,6 +186,23 @@ def render_value(
     if isinstance(value, str):
         return escape_block(value)
     return _inline(value)
+
+
+STILL_TO_WRITE = "_Still to write._"
+"""What a draft shows under a section nobody has written yet; the import reads it as nothing."""
+
+
+def _still_to_write(type_: Any, level: int) -> str:
+    """An empty section of a draft: the marker, then the heading of each of its subsections
+    (its lists and records) with the marker under it."""
+    parts = [STILL_TO_WRITE]
+    if attrs.has(type_) and not _is_inline_type(type_):
+        for field in attrs.fields(type_):
+            inner = strip_optional(field.type)
+            if not _is_inline_type(inner) and not field.metadata.get("verbatim"):
+                heading = f"{'#' * level} {escape_inline(field_label(field))}"
+                parts.append(f"{heading}\n\n{_still_to_write(inner, level + 1)}")
+    return "\n\n".join(parts)
 
 
 def _render_list(values: list[Any], item_type: Any, level: int) -> str:

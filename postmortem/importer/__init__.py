@@ -34,8 +34,8 @@ class Imported:
     reasons: tuple[str, ...] = ()
     """Why the document was given its profile."""
     sections: tuple[tuple[str, str | None], ...] = ()
-    """Each heading read and the field it names (dotted; "" for one that only groups sections),
-    or None for one kept in ``unmapped``."""
+    """Each heading, front matter key and written time read, and the field it names (dotted;
+    "" for a heading that only groups sections), or None for a heading kept in ``unmapped``."""
 
 
 def import_markdown(
@@ -58,9 +58,9 @@ def import_markdown(
     detection = (
         Detected(ProfileName(profile), True, ("chosen",))
         if profile
-        else detect_profile([*_named(found), *headings], text)
+        else detect_profile(headings, text, _named(found))
     )
-    from_template = detection.reasons[:1] == (TEMPLATE_REASON,) or profile is not None
+    from_template = detection.reasons[0] == TEMPLATE_REASON or profile is not None
     reader = SectionReader(source, detection.profile, timezone, lifecycle=not from_template)
     reader.read_front_matter(found)
     reader.run(blocks)
@@ -81,10 +81,10 @@ def import_markdown(
     )
 
 
-def _named(found: FrontMatter) -> list[str]:
+def _named(found: FrontMatter) -> tuple[str, ...]:
     """What the front matter says the document is: its title, tags and categories."""
-    return [
+    return tuple(
         " ".join([fact.value] if isinstance(fact.value, str) else fact.value)
         for fact in found.facts
         if normalize(fact.key) in ("title", "tags", "categories", "keywords")
-    ]
+    )

@@ -1,9 +1,10 @@
 """How much of a Markdown post-mortem an import typed and kept, counted in words.
 
 A word is typed when it stands in a field of its meaning: in any value of the document but
-``unmapped`` and the catch-all ``other_notes``, or in a heading (or a front matter key) the
-import matched to a field. A word is kept when the document rendered back shows it, or when
-it is in such a heading, which the rendering replaces by the field's own. Both are counted
+``unmapped`` and the catch-all ``other_notes``, or in a heading, a front matter key or a
+written time (``Jan 18 11:40 CET``) the import read into a field. A word is kept when the
+document rendered back shows it, or when it is in such a heading, key or time, which the
+rendering shows in the field's own words. Both are counted
 against the words of the source, each word as often as the source has it.
 """
 

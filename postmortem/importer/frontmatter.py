@@ -67,10 +67,11 @@ def front_matter(text: str) -> FrontMatter:
 
 def _entries(body: list[str]) -> list[tuple[int, list[str]]]:
     """The lines of each top-level entry (a line that is not indented, with the indented lines
-    after it), with the line number of its first (the opening fence is line 1)."""
+    and list items after it), with the line number of its first (the opening fence is line
+    1)."""
     entries: list[tuple[int, list[str]]] = []
     for number, line in enumerate(body, start=2):
-        if entries and (not line.strip() or line[:1] in " \t"):
+        if entries and (not line.strip() or line[:1] in " \t" or line.startswith("- ")):
             entries[-1][1].append(line)
         elif line.strip():
             entries.append((number, [line]))

@@ -10,7 +10,7 @@ lost.
 import re
 from typing import Any
 
-from postmortem.importer.times import Clock, read_stamp
+from postmortem.importer.times import Clock, Stamp, read_stamp
 from postmortem.importer.values import multiline, placeholder
 from postmortem.importer.vocabulary import FOLLOW_UP_STATUS, LIFECYCLE, LIFECYCLE_FIELDS, normalize
 from postmortem.patterns import compile_linear
@@ -18,23 +18,19 @@ from postmortem.patterns import compile_linear
 __all__ = ["follow_up", "mark_milestones", "timeline_event"]
 
 
-def timeline_event(
-    text: str, details: list[str], clock: Clock
-) -> tuple[dict[str, Any] | None, str | None]:
-    """The event a timeline line states, and what is wrong with its time (kept in the
-    event's text then); no event for a line that only dates the lines after it."""
-    stamp = read_stamp(text, clock)
-    when = stamp.when if stamp is not None else None
-    event = text.strip() if when is None or stamp is None else stamp.rest
-    nested = [
-        f"- {detail.strip()}" for detail in details if detail.strip() and not placeholder(detail)
-    ]
-    if when is not None and not event and not nested:
-        return None, None
+def timeline_event(text: str, details: list[str], clock: Clock) -> tuple[dict[str, Any], Stamp]:
+    """The event a timeline line states (empty for a line that only dates the lines after
+    it), and the time read from it (its problem says what is wrong with a time that could
+    not be placed; the time stays in the event's text then)."""
+    stamp = read_stamp(text, clock) or Stamp(None, text.strip())
+    event = stamp.rest if stamp.when is not None else text.strip()
+    nested = [f"- {item.strip()}" for item in details if item.strip() and not placeholder(item)]
+    if stamp.when is not None and not event and not nested:
+        return {}, stamp
     value: dict[str, Any] = {"event": multiline("\n".join([event, *nested]).strip())}
-    if when is not None:
-        value["time"] = when
-    return value, stamp.problem if stamp is not None else None
+    if stamp.when is not None:
+        value["time"] = stamp.when
+    return value, stamp
 
 
 _HANDLE = compile_linear(r"(?:^|[\s(\[`])@(?P<handle>[A-Za-z0-9][\w.-]{0,38})")

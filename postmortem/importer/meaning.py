@@ -20,6 +20,7 @@ from postmortem.importer.vocabulary import (
     MEANINGS,
     SECURITY_DISTINCT,
     SECURITY_EVIDENCE,
+    SECURITY_KINDS,
     SECURITY_TERMS,
     STOP_WORDS,
     normalize,
@@ -187,8 +188,6 @@ class Detected:
 
 TEMPLATE_REASON = "the template's title"
 """The reason given for a document in a template's own layout."""
-_TEMPLATE_TITLE = 5
-"""What a template's own title counts for, against one for each of its headings."""
 _TEMPLATE_HEADINGS = 3
 """Headings of a template that make a document that template's even without its words."""
 _ATTACK = 3
@@ -199,27 +198,29 @@ _MOST_TEXT = 400_000
 """Characters of a document looked at for signs of a security incident."""
 
 
-def detect_profile(headings: list[str], text: str = "") -> Detected:
-    """The profile of a document with these ``headings`` and this ``text``: a template's
-    when its title or most of its headings are there; else a security profile when the text
-    shows a security incident (compromise, attacker, leaked credential, malware, exploit,
-    IOCs, CVEs); else the operations template whose headings it shows most of, the P1-P3
-    post-mortem when it shows none."""
+def detect_profile(headings: list[str], text: str = "", named: tuple[str, ...] = ()) -> Detected:
+    """The profile of a document with these ``headings`` and this ``text`` (``named``: what
+    its front matter says it is, its title and tags): a template's when its title is there;
+    else a security profile when the text shows a security incident (compromise, attacker,
+    leaked credential, malware, exploit, IOCs, CVEs); else the operations template whose
+    headings it shows most of, the P1-P3 post-mortem when it shows none."""
     seen = {normalize(heading) for heading in headings}
     titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
     scores = {
         name: sum(normalize(spec.heading) in seen for spec in profile.sections)
-        + (_TEMPLATE_TITLE if normalize(profile.title) in titles else 0)
         for name, profile in PROFILES.items()
     }
+    titled = [name for name, profile in PROFILES.items() if normalize(profile.title) in titles]
+    if titled:
+        return Detected(titled[0], True, (TEMPLATE_REASON, f"{scores[titled[0]]} headings"))
     best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
-    if scores[best] >= _TEMPLATE_TITLE:
-        return Detected(best, True, (TEMPLATE_REASON, f"{scores[best] - _TEMPLATE_TITLE} headings"))
-    weight, found = _security_words(text, headings)
+    weight, found = _security_words(text, [*named, *headings])
     strong = [word for word in found if SECURITY_TERMS[word] == 1]
     shown = ", ".join(f"{word!r} x{count}" for word, count in found.most_common(5))
     security = (ProfileName.SECURITY_POSTMORTEM, ProfileName.SECURITY_INCIDENT_REPORT)
-    if weight >= SECURITY_EVIDENCE and len(strong) >= SECURITY_DISTINCT:
+    if (weight >= SECURITY_EVIDENCE and len(strong) >= SECURITY_DISTINCT) or len(
+        strong
+    ) >= SECURITY_KINDS:
         if best in security and scores[best] > 0:
             profile, why = best, f"{scores[best]} of its headings"
         elif sum(found[word] for word in ATTACK_TERMS) >= _ATTACK:

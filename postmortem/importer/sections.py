@@ -262,8 +262,9 @@ class SectionReader:
         self.lines: dict[FieldPath, int] = {}
         """The line each value read was found on, by its place in ``data``."""
         self.sections_found: list[tuple[str, str | None]] = []
-        """Each heading read, and the field it names (dotted; "" for one that only groups
-        sections or titles the document), or None for one kept in ``unmapped``."""
+        """Each heading, front matter key and written time read, and the field it names
+        (dotted; "" for a heading that only groups sections), or None for a heading kept in
+        ``unmapped``."""
         self.own_headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
         self.other_headings = {
             normalize(spec.heading): spec.field
@@ -342,7 +343,9 @@ class SectionReader:
                 current, defaults = parent or None, {}
                 continue
             outer = () if parent[:1] == ("metadata",) else parent
-            resolved = self.resolve(block.text, parent) or self.meaning(blocks, index, outer)
+            resolved = self.resolve(block.text, parent)
+            if resolved is None and not (outer and _is_records(_type_at(outer))):
+                resolved = self.meaning(blocks, index, outer)  # a record's heading is its own
             if resolved is None and outer and self.groups(outer, blocks, index):
                 self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
                 self.sections_found.append((block.text, None))
@@ -350,7 +353,7 @@ class SectionReader:
             elif resolved is None and outer:
                 current, defaults = self.continuation(block, outer), {}
                 if current == outer:
-                    pending.append(Block("paragraph", block.line, text=block.text, raw=block.raw))
+                    pending.append(Block("paragraph", block.line, text=block.text, raw=block.text))
                 self.sections_found.append((block.text, ".".join(outer)))
             elif resolved is None:
                 self.unmapped.append({"heading": block.text, "markdown": "", "line": block.line})
@@ -428,8 +431,10 @@ class SectionReader:
         if not _is_records(_type_at(parent)):
             return parent
         item_type = _item_type(_type_at(parent))
+        text = NUMBERING.sub("", block.text).strip()
         first = attrs.fields(item_type)[0].name
-        self.assign(parent, [{first: NUMBERING.sub("", block.text).strip()}], block.line)
+        record = follow_up(text, None) if item_type is ActionItem else {first: text}
+        self.assign(parent, [record], block.line)
         return (*parent, "-1")
 
     def title(self, text: str) -> str:
@@ -683,10 +688,12 @@ class SectionReader:
             ]
         self.clock.start = self.clock.start or _day(self.incident_day())
         self.clock.day = self.clock.day or self.clock.start
-        event, problem = timeline_event(text, details, self.clock)
-        if problem is not None:
-            self.warn(item.line, f"{problem}; the time is kept in the event's text")
-        return [] if event is None else [event]
+        event, stamp = timeline_event(text, details, self.clock)
+        if stamp.problem is not None:
+            self.warn(item.line, f"{stamp.problem}; the time is kept in the event's text")
+        if stamp.when is not None:
+            self.sections_found.append((stamp.written, "timeline.events.time"))
+        return [event] if event else []
 
     def read_list_item(self, item_type: Any, item: Item) -> list[dict[str, Any]]:
         """An item written as key lines, ``1. **Action**: ...`` with ``- **Result**: ...`` below

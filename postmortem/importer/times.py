@@ -44,7 +44,7 @@ _CLOCK = (
     r"|(?P<compact>\d{2})(?=\s*[A-Z]))\s*(?P<ampm>[ap]\.?m\.?)?"
 )
 _STAMP = re.compile(
-    r"^[\s>*_\[(|-]{0,6}"
+    r"^[\s>*_\[(|-]{0,6}(?:date\s*:\s*)?"
     r"(?:(?P<dayword>day)\s*(?P<daynumber>\d{1,3})\s*[/,:-]?\s*"
     r"|(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:[T\s,]+)?"
     r"|(?P<shortmonth>\d{1,2})[-/](?P<shortday>\d{1,2})\s+(?=\d{1,2}:)"
@@ -54,7 +54,7 @@ _STAMP = re.compile(
     rf"(?:{_CLOCK})?"
     rf"(?:\s*\(?\s*{_ZONE}\s*\)?)?"
     r"(?:\s*\([^)]{0,30}\))?"
-    r"[\s*_\])|]{0,6}(?:[:\u2013\u2014,|-]\s*|\s+)",
+    r"[\s*_\])|]{0,6}(?:[:\u2013\u2014,|-]\s*|\s+|$)",
     re.IGNORECASE,
 )
 
@@ -78,6 +78,8 @@ class Stamp:
     when: str | None
     rest: str
     problem: str | None = None
+    written: str = ""
+    """The text the time was read from."""
 
 
 def _zone(name: str | None, clock: Clock) -> tuple[tzinfo | None, str | None]:
@@ -120,7 +122,7 @@ def read_stamp(line: str, clock: Clock) -> Stamp | None:
         return Stamp(None, line.strip(), problem)
     if not match["hour"]:
         clock.day = day
-        return Stamp(day.isoformat(), rest)
+        return Stamp(day.isoformat(), rest, written=line[: match.end()])
     hour, minute = int(match["hour"]), int(match["minute"] or match["compact"] or 0)
     ampm = (match["ampm"] or "").lower().replace(".", "")
     if ampm == "pm" and hour < 12:
@@ -141,7 +143,7 @@ def read_stamp(line: str, clock: Clock) -> Stamp | None:
         return None
     if match["year"] or match["monthname"] or match["monthafter"] or match["shortmonth"]:
         clock.day = day
-    return Stamp(when.isoformat(), rest)
+    return Stamp(when.isoformat(), rest, written=line[: match.end()])
 
 
 def _day(match: re.Match[str], clock: Clock) -> date | None:

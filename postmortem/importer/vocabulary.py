@@ -17,7 +17,7 @@ __all__ = [
     "normalize",
 ]
 
-NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)[ \t]+")
+NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*[.)]?|[A-Z]\.)[ \t]+")
 
 
 @lru_cache(maxsize=4096)
@@ -550,7 +550,9 @@ ATTACK_TERMS = frozenset(
 SECURITY_EVIDENCE = 8.0
 """How much weight of security words makes a document a security incident..."""
 SECURITY_DISTINCT = 2
-"""...and how many different full-weight words it must hold among them."""
+"""...and how many different full-weight words it must hold among them; or..."""
+SECURITY_KINDS = 4
+"""...how many different full-weight words make one whatever its length (a short notice)."""
 
 LIFECYCLE: dict[str, tuple[str, ...]] = {
     "Incident began": (

@@ -186,8 +186,8 @@ class Detected:
     reasons: tuple[str, ...]
 
 
-TEMPLATE_REASON = "the template's title"
-"""The reason given for a document in a template's own layout."""
+TEMPLATE_REASON = "the template's own layout"
+"""The reason given for a document in a template's layout: its title, or half its headings."""
 _TEMPLATE_HEADINGS = 3
 """Headings of a template that make a document that template's even without its words."""
 _ATTACK = 3
@@ -200,10 +200,11 @@ _MOST_TEXT = 400_000
 
 def detect_profile(headings: list[str], text: str = "", named: tuple[str, ...] = ()) -> Detected:
     """The profile of a document with these ``headings`` and this ``text`` (``named``: what
-    its front matter says it is, its title and tags): a template's when its title is there;
-    else a security profile when the text shows a security incident (compromise, attacker,
-    leaked credential, malware, exploit, IOCs, CVEs); else the operations template whose
-    headings it shows most of, the P1-P3 post-mortem when it shows none."""
+    its front matter says it is, its title and tags): a template's when its title or half
+    its headings are there; else a security profile when the text shows a security
+    incident (compromise, attacker, leaked credential, malware, exploit, IOCs, CVEs); else
+    the operations template whose headings it shows most of, the P1-P3 post-mortem when it
+    shows none."""
     seen = {normalize(heading) for heading in headings}
     titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
     scores = {
@@ -212,8 +213,10 @@ def detect_profile(headings: list[str], text: str = "", named: tuple[str, ...] =
     }
     titled = [name for name, profile in PROFILES.items() if normalize(profile.title) in titles]
     if titled:
-        return Detected(titled[0], True, (TEMPLATE_REASON, f"{scores[titled[0]]} headings"))
+        return Detected(titled[0], True, (TEMPLATE_REASON, "its title"))
     best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
+    if scores[best] >= max(_TEMPLATE_HEADINGS, len(PROFILES[best].sections) / 2):
+        return Detected(best, True, (TEMPLATE_REASON, f"{scores[best]} of its headings"))
     weight, found = _security_words(text, [*named, *headings])
     strong = [word for word in found if SECURITY_TERMS[word] == 1]
     shown = ", ".join(f"{word!r} x{count}" for word, count in found.most_common(5))

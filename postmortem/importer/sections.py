@@ -253,6 +253,8 @@ class SectionReader:
         self.profile = PROFILES[profile]
         self.clock = Clock(zone=zone)
         """The time zone and day of the timeline lines read so far."""
+        self.title_stated = False
+        """Whether a key line or the front matter gave the title (not only a heading)."""
         self.lifecycle = lifecycle
         """Whether to mark the timeline's lifecycle moments (not in a template's own layout,
         whose milestones are written out)."""
@@ -367,8 +369,9 @@ class SectionReader:
             stack.append((block.level, current, defaults))
         self.flush(current, defaults, pending)
         metadata = self.data["metadata"]
-        if metadata.get("title") and metadata.get("title") == metadata.get("id"):
-            metadata["title"] = ""  # the layouts show the id where there is no title
+        stated = ("metadata", "title") in self.lines or self.title_stated
+        if not stated and metadata.get("title") == metadata["id"]:
+            metadata["title"] = ""  # a title heading that shows the id: the layouts' for none
         events = self.data.get("timeline", {}).get("events", [])
         if self.lifecycle and events:
             mark_milestones(events, self.data["metadata"])
@@ -485,6 +488,8 @@ class SectionReader:
             blocks = self.classification_sentence(blocks)
         type_ = _type_at(path)
         value = self.read(type_, blocks, defaults)
+        if path == ("metadata",) and isinstance(value, dict) and "title" in value:
+            self.title_stated = True
         if value is not None:
             self.assign(path, value, blocks[0].line)
 

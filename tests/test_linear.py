@@ -14,7 +14,7 @@ import pytest
 
 from postmortem import converter, leaks
 from postmortem.errors import DocumentError
-from postmortem.importer import blocks, sections, values, vocabulary
+from postmortem.importer import blocks, rows, sections, values, vocabulary
 from postmortem.model import Severity
 from postmortem.render import markdown
 from tests.hostile import finishes_within
@@ -76,7 +76,7 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
         lambda: sections._PARENTHETICAL.sub("", "(" * RUN),
         "(" * RUN,
     ),
-    "a date range without its dash": (lambda: sections._RANGE.search(f"x{SPACES}y"), None),
+    "a date range without its dash": (lambda: rows._RANGE.search(f"x{SPACES}y"), None),
     "people: commas": (lambda: len(values.people("," * RUN)), RUN + 1),
     "people: spaces": (lambda: values.people(f"a{SPACES}x"), [f"a{SPACES}x"]),
     "a person: roles and an unclosed contact": (

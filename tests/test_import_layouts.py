@@ -425,3 +425,37 @@ def test_cli_import_of_a_folder_needs_an_output_folder(
 ) -> None:
     assert main(["import", str(tmp_path)]) == 2
     assert "name the folder to write with -o OUTDIR" in capsys.readouterr().err
+
+
+def test_indicators_and_cve_ids_are_security_facts() -> None:
+    markdown = QUESTIONS + (
+        "\n## Indicators of compromise\n\n"
+        "- `203.0.113.7` the host that pulled the key\n"
+        "- `evil-mirror.example.net` where the release was copied\n"
+        "- `44d88612fea8a8f36de82e1278abb02f` the malicious tarball\n"
+        "- a customer saw odd traffic\n"
+    )
+    imported = import_markdown(markdown, "iocs.md")
+    doc = imported.document
+    assert [(ioc.type.value, ioc.value, ioc.context) for ioc in doc.iocs] == [
+        ("IP Address", "203.0.113.7", "the host that pulled the key"),
+        ("Domain", "evil-mirror.example.net", "where the release was copied"),
+        ("File Hash", "44d88612fea8a8f36de82e1278abb02f", "the malicious tarball"),
+    ]
+    assert doc.references is not None
+    assert doc.references.cves == ["CVE-2024-11111"]
+    assert any("a customer saw odd traffic" in entry.markdown for entry in doc.unmapped)
+
+
+def test_cli_import_takes_the_zone_of_times_given_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "berlin.md"
+    source.write_text("# Outage\n\n## Timeline\n\n- 2024-07-01 10:00 Stopped\n", encoding="utf-8")
+    output = tmp_path / "berlin.yaml"
+    assert main(["import", str(source), "-o", str(output), "--timezone", "Europe/Berlin"]) == 0
+    timeline = postmortem.load(output).timeline
+    assert timeline is not None
+    assert timeline.events[0].time == datetime(2024, 7, 1, 8, 0, tzinfo=timezone.utc)
+    assert main(["import", str(source), "--timezone", "IST"]) == 2
+    assert "names several zones" in capsys.readouterr().err

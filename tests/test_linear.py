@@ -14,7 +14,17 @@ import pytest
 
 from postmortem import converter, leaks
 from postmortem.errors import DocumentError
-from postmortem.importer import blocks, rows, sections, values, vocabulary
+from postmortem.importer import (
+    blocks,
+    frontmatter,
+    items,
+    meaning,
+    rows,
+    sections,
+    times,
+    values,
+    vocabulary,
+)
 from postmortem.model import Severity
 from postmortem.render import markdown
 from tests.hostile import finishes_within
@@ -107,6 +117,37 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
         lambda: _refusal(converter.parse_duration, f"1{SPACES}").split(":")[0],
         "not a duration",
     ),
+    "a timeline line: a run of digits and spaces": (
+        lambda: times.read_stamp("1" * RUN + SPACES, times.Clock()),
+        None,
+    ),
+    "a zone declaration: times, then capitals": (
+        lambda: times.declared_zone("times " + "A" * RUN),
+        (None, None),
+    ),
+    "a heading of many words": (lambda: meaning.heading_meaning("word " * RUN), None),
+    "a section's words, all telling": (
+        lambda: meaning.content_meaning("fixed " * RUN),
+        "response.resolution_steps",
+    ),
+    "security words: a run of one kind, which is not enough": (
+        lambda: meaning.detect_profile([], "attacker " * RUN).profile.value,
+        "postmortem",
+    ),
+    "front matter: a key with a long run": (
+        lambda: len(frontmatter.front_matter("---\ntitle: " + "x" * RUN + "\n---\n").facts),
+        1,
+    ),
+    "front matter: never closed": (
+        lambda: frontmatter.front_matter("---\n" + "a: b\n" * RUN).facts,
+        (),
+    ),
+    "a follow-up: handles and links": (
+        lambda: sorted(items.follow_up("@" * RUN + " https://x" * 1000, None)),
+        ["action", "ticket"],
+    ),
+    "an indicator: dots": (lambda: items.indicator("." * RUN), None),
+    "a CVE id: its prefix repeated": (lambda: items.cve_ids("CVE-2024-" * RUN), []),
     "Markdown escape: a run of markup": (lambda: len(markdown.escape_inline("*" * RUN)), 2 * RUN),
     "Markdown escape: indented digits": (
         lambda: markdown.escape_line(f"{SPACES}{'1' * RUN}x"),

@@ -4,6 +4,7 @@ the headings left in ``unmapped``)."""
 
 import argparse
 import sys
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +36,11 @@ def run_import(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.path}: no Markdown files (*.md) in it")
     else:
         pairs = [(source, Path(args.output) if args.output else None)]
+    zone = _zone(args.timezone) if args.timezone else None
     rows = []
     failed = False
     for number, (path, output) in enumerate(pairs, start=1):
-        row = _import_one(args, path, output)
+        row = _import_one(args, path, output, zone)
         failed = failed or row is None
         if row is not None:
             rows.append(row)
@@ -52,7 +54,19 @@ def run_import(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if failed else ExitCode.CLEAN
 
 
-def _import_one(args: argparse.Namespace, path: Path, output: Path | None) -> dict[str, Any] | None:
+def _zone(name: str) -> tzinfo:
+    """``--timezone``: an IANA zone, an offset or an abbreviation; a usage error otherwise."""
+    from postmortem.importer.times import zone_named
+
+    try:
+        return zone_named(name)
+    except ValueError as error:
+        raise UsageError(f"--timezone {name}: {error}") from None
+
+
+def _import_one(
+    args: argparse.Namespace, path: Path, output: Path | None, zone: tzinfo | None
+) -> dict[str, Any] | None:
     """Import ``path`` to ``output`` (standard output when None, unless reporting): the
     report's row, or None when it could not be imported (the reasons printed)."""
     from postmortem.files import read_text
@@ -62,7 +76,7 @@ def _import_one(args: argparse.Namespace, path: Path, output: Path | None) -> di
     try:
         state = output_state(str(output), [str(path)], new=True) if output else None
         text = read_text(str(path))
-        imported = import_markdown(text, str(path), profile=args.profile)
+        imported = import_markdown(text, str(path), profile=args.profile, timezone=zone)
     except (DocumentError, UsageError) as error:
         if not Path(args.path).is_dir():
             raise  # one file: its error is the command's

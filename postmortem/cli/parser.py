@@ -159,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write here (a folder for a folder; never overwritten)",
     )
     importer.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the zone of times the documents give none for (an IANA name such as"
+        " Europe/Berlin, or an offset such as +05:30); UTC by default",
+    )
+    importer.add_argument(
         "--report",
         action="store_true",
         help="print per file the profile and why, the share of words typed and kept,"

@@ -61,9 +61,9 @@ def import_markdown(
         else detect_profile(headings, text, _named(found))
     )
     from_template = detection.reasons[0] == TEMPLATE_REASON or profile is not None
-    reader = SectionReader(source, detection.profile, timezone, lifecycle=not from_template)
+    reader = SectionReader(source, detection.profile, timezone, inferring=not from_template)
     reader.read_front_matter(found)
-    reader.run(blocks)
+    reader.run(blocks, text)
     try:
         document = structure(reader.data, PostMortem)
     except Exception as error:  # every structuring failure becomes a located problem

@@ -15,7 +15,7 @@ from postmortem.importer.values import multiline, placeholder
 from postmortem.importer.vocabulary import FOLLOW_UP_STATUS, LIFECYCLE, LIFECYCLE_FIELDS, normalize
 from postmortem.patterns import compile_linear
 
-__all__ = ["follow_up", "mark_milestones", "timeline_event"]
+__all__ = ["cve_ids", "follow_up", "indicator", "mark_milestones", "timeline_event"]
 
 
 def timeline_event(text: str, details: list[str], clock: Clock) -> tuple[dict[str, Any], Stamp]:
@@ -85,3 +85,38 @@ def mark_milestones(events: list[dict[str, Any]], metadata: dict[str, Any]) -> N
                 if field is not None:
                     metadata.setdefault(field, when)
                 break
+
+
+_INDICATORS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("URL", re.compile(r"hxxps?://\S+|https?://\S+", re.IGNORECASE)),
+    ("Email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("IP Address", re.compile(r"\d{1,3}(?:\[?\.\]?\d{1,3}){3}(?:/\d{1,2})?")),
+    ("File Hash", re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")),
+    ("Domain", re.compile(r"(?:[A-Za-z0-9-]{1,63}(?:\.|\[\.\]))+[A-Za-z]{2,24}")),
+)
+_CODE = re.compile(r"`([^`]{1,300})`")
+
+
+def indicator(text: str) -> dict[str, Any] | None:
+    """An indicator of compromise written as a list item: its value (the code span, or the
+    text up to the first space) and its kind by its shape; the rest of the line is its
+    context. None when the value has none of the shapes (the item is kept as text)."""
+    code = _CODE.search(text[:400])
+    value = code.group(1) if code else text.strip().split(" ", 1)[0]
+    for kind, shape in _INDICATORS:
+        if shape.fullmatch(value.strip()):
+            found: dict[str, Any] = {"type": kind, "value": value.strip()}
+            context = text[: code.start()] + text[code.end() :] if code else text[len(value) :]
+            context = context.strip(" -:\u2013")
+            if context:
+                found["context"] = context
+            return found
+    return None
+
+
+_IDENTIFIERS = re.compile(r"\bCVE-\d{4}-\d{4,7}\b")
+
+
+def cve_ids(text: str) -> list[str]:
+    """The CVE ids in ``text``, each once, in the order they first appear."""
+    return list(dict.fromkeys(_IDENTIFIERS.findall(text)))

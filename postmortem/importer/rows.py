@@ -23,7 +23,7 @@ from postmortem.importer.blocks import (
     rows_of_items,
     unescape,
 )
-from postmortem.importer.items import follow_up, timeline_event
+from postmortem.importer.items import follow_up, indicator, timeline_event
 from postmortem.importer.model_paths import (
     day_of,
     field_labels,
@@ -53,6 +53,7 @@ from postmortem.importer.vocabulary import (
 from postmortem.model import (
     ActionItem,
     ChecklistItem,
+    Ioc,
     Link,
     Metadata,
     Money,
@@ -83,7 +84,7 @@ class RowReader:
         profile: ProfileName,
         zone: tzinfo | None = None,
         *,
-        lifecycle: bool = False,
+        inferring: bool = False,
     ) -> None:
         self.source = source
         self.profile = PROFILES[profile]
@@ -91,9 +92,9 @@ class RowReader:
         """The time zone and day of the timeline lines read so far."""
         self.title_stated = False
         """Whether a key line or the front matter gave the title (not only a heading)."""
-        self.lifecycle = lifecycle
-        """Whether to mark the timeline's lifecycle moments (not in a template's own layout,
-        whose milestones are written out)."""
+        self.inferring = inferring
+        """Whether to add what the text implies (the timeline's lifecycle moments, the CVE ids
+        it names): not for a document in a template's own layout, which writes them out."""
         self.data: dict[str, Any] = {"profile": profile.value, "metadata": {"id": ""}}
         self.warnings: list[Problem] = []
         self.unmapped: list[dict[str, Any]] = []
@@ -218,11 +219,14 @@ class RowReader:
 
     def written_as_a_line(self, item_type: Any, text: str) -> bool:
         """Whether a row of ``item_type`` is written as a sentence (a timeline line, a
-        follow-up) rather than as key lines (``**Action**: ...``) or a table row."""
+        follow-up, an indicator) rather than as key lines (``**Action**: ...``) or a table
+        row."""
         keyed = KEY_LINE.match(text)
         if keyed is not None and self.column(item_type, keyed["key"]):
             return False
-        return item_type in (TimelineEvent, ActionItem)
+        return item_type in (TimelineEvent, ActionItem) or (
+            item_type is Ioc and indicator(unescape(text)) is not None
+        )
 
     def line_row(self, item_type: Any, text: str, item: Item) -> list[dict[str, Any]]:
         """The row a line states: a timeline event or a follow-up; none for a template's
@@ -233,6 +237,9 @@ class RowReader:
             text = f"{keyed['key']}: {_LEADING_DASH.sub('', keyed['rest'].strip())}"
         if placeholder(text):
             return []
+        if item_type is Ioc:
+            found = indicator(text)
+            return [] if found is None else [found]
         if item_type is ActionItem:
             return [
                 follow_up("\n".join([text, *(f"- {detail}" for detail in details)]), item.checked)

@@ -22,7 +22,7 @@ from postmortem.importer.blocks import (
     unescape,
 )
 from postmortem.importer.frontmatter import FrontMatter
-from postmortem.importer.items import follow_up, mark_milestones
+from postmortem.importer.items import cve_ids, follow_up, mark_milestones
 from postmortem.importer.meaning import (
     content_meaning,
     exact_meanings,
@@ -141,9 +141,9 @@ class SectionReader(RowReader):
         profile: ProfileName,
         zone: tzinfo | None = None,
         *,
-        lifecycle: bool = False,
+        inferring: bool = False,
     ) -> None:
-        super().__init__(source, profile, zone, lifecycle=lifecycle)
+        super().__init__(source, profile, zone, inferring=inferring)
         self.own_headings = {normalize(spec.heading): spec.field for spec in self.profile.sections}
         self.other_headings = {
             normalize(spec.heading): spec.field
@@ -184,7 +184,9 @@ class SectionReader(RowReader):
         )
         return (tuple(target.split(".")), {}) if target else None
 
-    def run(self, blocks: list[Block]) -> None:
+    def run(self, blocks: list[Block], text: str = "") -> None:
+        """Read ``blocks``, the blocks of the Markdown ``text``."""
+        self.text = text
         stack: list[tuple[int, tuple[str, ...] | None, dict[str, str]]] = []
         pending: list[Block] = []
         current: tuple[str, ...] | None = ("metadata",)
@@ -246,14 +248,25 @@ class SectionReader(RowReader):
         stated = ("metadata", "title") in self.lines or self.title_stated
         if not stated and metadata.get("title") == metadata["id"]:
             metadata["title"] = ""  # a title heading that shows the id: the layouts' for none
+        self.cves()
         events = self.data.get("timeline", {}).get("events", [])
-        if self.lifecycle and events:
+        if self.inferring and events:
             mark_milestones(events, self.data["metadata"])
         for name in SECTION_NAMES:
             if name in self.data and holds_nothing(self.data[name]):
                 del self.data[name]  # sections with only placeholders or headings
         if self.unmapped:
             self.data["unmapped"] = self.unmapped
+
+    def cves(self) -> None:
+        """The CVE ids the document names anywhere, into its references (when it names any
+        and its references do not already list them)."""
+        named = cve_ids(self.text) if self.inferring else []
+        if named:
+            listed = self.data.get("references", {}).get("cves", [])
+            missing = [cve for cve in named if cve not in listed]
+            if missing:
+                self.assign(("references", "cves"), missing, 1)
 
     def read_front_matter(self, found: FrontMatter) -> None:
         """The facts of the front matter into their fields; the rest kept in ``unmapped``."""

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 
 import attrs
 
-__all__ = ["AMBIGUOUS_ZONES", "Clock", "Stamp", "declared_zone", "read_stamp"]
+__all__ = ["AMBIGUOUS_ZONES", "Clock", "Stamp", "declared_zone", "read_stamp", "zone_named"]
 
 _HOURS = {
     "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "WEST": 1, "CEST": 2, "EET": 2,
@@ -188,3 +188,19 @@ def declared_zone(text: str) -> tuple[tzinfo | None, str | None]:
         if problem != "unknown":
             return zone, problem
     return None, None
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone ``name`` names: an offset (``+05:30``, ``UTC-7``), an abbreviation of one
+    offset (``CET``) or an IANA zone (``Europe/Berlin``); ValueError saying why otherwise."""
+    zone, problem = _zone(name, Clock())
+    if zone is not None and problem is None:
+        return zone
+    if problem is not None and problem != "unknown":
+        raise ValueError(problem)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"no zone {name!r} (e.g. Europe/Berlin, +05:30 or CET)") from None

@@ -17,6 +17,7 @@ from postmortem.errors import DocumentError
 from postmortem.importer import (
     blocks,
     frontmatter,
+    import_markdown,
     items,
     meaning,
     rows,
@@ -148,6 +149,10 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
     ),
     "an indicator: dots": (lambda: items.indicator("." * RUN), None),
     "a CVE id: its prefix repeated": (lambda: items.cve_ids("CVE-2024-" * RUN), []),
+    "an import: many paragraphs above the first section": (
+        lambda: import_markdown("_a b_\n\n" * (RUN // 4)).document.summary is not None,
+        True,
+    ),
     "Markdown escape: a run of markup": (lambda: len(markdown.escape_inline("*" * RUN)), 2 * RUN),
     "Markdown escape: indented digits": (
         lambda: markdown.escape_line(f"{SPACES}{'1' * RUN}x"),

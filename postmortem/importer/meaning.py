@@ -8,7 +8,7 @@ bounded whatever a hostile document holds.
 
 import re
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 
 import attrs
 
@@ -69,36 +69,42 @@ def heading_words(heading: str) -> tuple[str, ...]:
 
 
 @cache
-def _phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+def exact_meanings() -> dict[tuple[str, ...], str]:
+    """Each phrase's words, by the field it names."""
     phrases = {
         heading_words(phrase): field for field, names in MEANINGS.items() for phrase in names
     }
-    return tuple((words, field) for words, field in phrases.items() if words)
+    return {words: field for words, field in phrases.items() if words}
 
 
 @cache
-def exact_meanings() -> dict[tuple[str, ...], str]:
-    """Each phrase's words, by the field it names."""
-    return dict(_phrases())
+def _by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The phrases, by their first word: a heading's words are looked up, not every phrase
+    tried at every word."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for words in exact_meanings():
+        found.setdefault(words[0], []).append(words)
+    return {word: tuple(phrases) for word, phrases in found.items()}
 
 
+@lru_cache(maxsize=4096)
 def heading_meaning(heading: str) -> str | None:
     """The field (dotted path) a heading's words name: the phrase of most words found in it,
     the earlier of two as long; None if it holds no phrase."""
     words = heading_words(heading)
-    if words in exact_meanings():
-        return exact_meanings()[words]
+    meanings = exact_meanings()
+    if words in meanings:
+        return meanings[words]
     best: tuple[int, int] | None = None
     found = None
-    for phrase, field in _phrases():
-        if len(words) > len(phrase) + _OTHER_WORDS:
-            continue
-        for start in range(len(words) - len(phrase) + 1):
+    for start, word in enumerate(words):
+        for phrase in _by_first_word().get(word, ()):
+            if len(words) > len(phrase) + _OTHER_WORDS:
+                continue
             if words[start : start + len(phrase)] == phrase:
                 score = (len(phrase), -start)
                 if best is None or score > best:
-                    best, found = score, field
-                break
+                    best, found = score, meanings[phrase]
     return found
 
 

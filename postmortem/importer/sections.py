@@ -368,7 +368,8 @@ class SectionReader(RowReader):
                 prose = prose[1:]
             if prose:
                 self.flush(("summary",), {}, prose)
-            blocks = [block for block in blocks if block not in prose]
+            above = {id(block) for block in prose}
+            blocks = [block for block in blocks if id(block) not in above]
             if not blocks:
                 return
         if path == ("distribution",):

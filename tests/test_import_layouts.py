@@ -459,3 +459,44 @@ def test_cli_import_takes_the_zone_of_times_given_none(
     assert timeline.events[0].time == datetime(2024, 7, 1, 8, 0, tzinfo=timezone.utc)
     assert main(["import", str(source), "--timezone", "IST"]) == 2
     assert "names several zones" in capsys.readouterr().err
+
+
+STATUS_PAGE = """\
+---
+title: Build agents could not start
+resolved: true
+affected:
+  - builds.example.org
+---
+
+Agents failed to start after a plugin upgrade.
+
+## Timeline - March 3, 2024
+
+* 09:10 Denver - Plugins upgraded and the controller restarted
+* 09:40 Denver - Agents reported failing to start
+
+## Plugins that changed
+
+```
+agent-plugin 2.1 -> 3.0
+```
+"""
+
+
+def test_a_status_page_incident_with_a_dated_timeline_city_times_and_a_listing() -> None:
+    doc = import_markdown(STATUS_PAGE, "status-page.md").document
+    assert doc.metadata.incident_status is not None
+    assert doc.metadata.incident_status.value == "Resolved"
+    assert doc.impact is not None
+    assert doc.impact.systems_affected == ["builds.example.org"]
+    assert doc.timeline is not None
+    mountain = timezone(timedelta(hours=-7))
+    assert [(event.time, event.event) for event in doc.timeline.events] == [
+        (datetime(2024, 3, 3, 9, 10, tzinfo=mountain),
+         "Plugins upgraded and the controller restarted"),
+        (datetime(2024, 3, 3, 9, 40, tzinfo=mountain), "Agents reported failing to start"),
+    ]  # fmt: skip
+    assert doc.technical_details is not None
+    assert doc.technical_details.logs == "agent-plugin 2.1 -> 3.0\n"
+    assert doc.unmapped == []

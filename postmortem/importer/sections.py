@@ -36,7 +36,7 @@ from postmortem.importer.model_paths import (
     type_at,
 )
 from postmortem.importer.rows import RowReader
-from postmortem.importer.times import declared_zone
+from postmortem.importer.times import date_in, declared_zone
 from postmortem.importer.values import (
     multiline,
     people,
@@ -46,6 +46,7 @@ from postmortem.importer.vocabulary import (
     ALIASES,
     CONTAINERS,
     FRONT_MATTER,
+    FRONT_MATTER_FLAGS,
     NUMBERING,
     PHASES,
     TEMPLATE_GUIDANCE,
@@ -106,6 +107,20 @@ def _known_headings() -> tuple[frozenset[str], frozenset[str]]:
         if attrs.has(owner):
             subsections |= {normalize(field_label(field)) for field in attrs.fields(owner)}
     return frozenset(sections), frozenset(subsections - sections)
+
+
+def _only_code(blocks: list[Block], index: int) -> bool:
+    """Whether the section the heading ``blocks[index]`` opens holds code blocks and nothing
+    else."""
+    following = blocks[index + 1] if index + 1 < len(blocks) else None
+    if following is None or following.kind != "code":
+        return False
+    for position in range(index + 1, len(blocks)):
+        if blocks[position].kind == "heading":
+            return True
+        if blocks[position].kind != "code":
+            return False
+    return True
 
 
 def _comment(block: Block) -> bool:
@@ -242,6 +257,8 @@ class SectionReader(RowReader):
             else:
                 current, defaults = resolved
                 self.sections_found.append((block.text, ".".join(current)))
+            if current is not None and current[:1] == ("timeline",):
+                self.clock.day = date_in(block.text) or self.clock.day  # "Timeline - May 29"
             stack.append((block.level, current, defaults))
         self.flush(current, defaults, pending)
         metadata = self.data["metadata"]
@@ -279,6 +296,9 @@ class SectionReader(RowReader):
             path = tuple(target.split("."))
             type_ = strip_optional(type_at(path))
             texts = [fact.value] if isinstance(fact.value, str) else list(fact.value)
+            flags = FRONT_MATTER_FLAGS.get(normalize(fact.key))
+            if flags is not None and texts[0].lower() in ("true", "false"):
+                texts = [flags[0] if texts[0].lower() == "true" else flags[1]]
             if get_origin(type_) is list:
                 item_type = held_class(type_)
                 if item_type is Person:
@@ -301,6 +321,8 @@ class SectionReader(RowReader):
         """The field the heading ``blocks[index]`` names by its words; for a section of the
         document (not one inside another), else the field its text is about."""
         target = heading_meaning(blocks[index].text)
+        if target is None and not parent and _only_code(blocks, index):
+            target = "technical_details.logs"  # machine output under a heading of its own
         if target is None and not parent:
             target = content_meaning(_section_text(blocks, index))
         return (tuple(target.split(".")), {}) if target else None

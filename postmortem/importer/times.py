@@ -11,10 +11,19 @@ time linear in its length.
 
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from functools import cache
 
 import attrs
 
-__all__ = ["AMBIGUOUS_ZONES", "Clock", "Stamp", "declared_zone", "read_stamp", "zone_named"]
+__all__ = [
+    "AMBIGUOUS_ZONES",
+    "Clock",
+    "Stamp",
+    "date_in",
+    "declared_zone",
+    "read_stamp",
+    "zone_named",
+]
 
 _HOURS = {
     "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "WEST": 1, "CEST": 2, "EET": 2,
@@ -38,7 +47,10 @@ _MONTHS = {
 }  # fmt: skip
 
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ZONE = r"(?-i:(?P<zone>UTC[+-]\d{1,2}(?::?\d{2})?|[A-Z]{1,4}|[+-]\d{2}:?\d{2}))(?![A-Za-z])"
+_ZONE = (
+    r"(?-i:(?P<zone>UTC[+-]\d{1,2}(?::?\d{2})?|[A-Z]{1,4}|[+-]\d{2}:?\d{2}"
+    r"|[A-Z][a-z]{2,20}(?:[ _][A-Z][a-z]{2,20})?))(?![A-Za-z])"
+)
 _CLOCK = (
     r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"|(?P<compact>\d{2})(?=\s*[A-Z]))\s*(?P<ampm>[ap]\.?m\.?)?"
@@ -83,8 +95,16 @@ class Stamp:
 
 
 def _zone(name: str | None, clock: Clock) -> tuple[tzinfo | None, str | None]:
+    """The zone ``name`` names (an abbreviation, an offset or a city of the IANA database,
+    ``Denver``), and what is wrong with it: an abbreviation of several zones, or "unknown"
+    for a word that names no zone."""
     if not name:
         return clock.zone, None
+    city = _cities().get(name.replace(" ", "_"))
+    if city is not None:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(city), None
     upper = name.upper()
     if upper in _HOURS:
         return timezone(timedelta(hours=_HOURS[upper])), None
@@ -116,13 +136,14 @@ def read_stamp(line: str, clock: Clock) -> Stamp | None:
     if day is None:
         return None
     zone, problem = _zone(match["zone"], clock)
-    if problem == "unknown":  # a word after the time, not a zone
-        return None
+    if problem == "unknown":  # a word after the time, the event's first: not a zone
+        zone, problem = clock.zone, None
+        rest = line[match.start("zone") :].strip()
     if problem:
         return Stamp(None, line.strip(), problem)
     if not match["hour"]:
         clock.day = day
-        return Stamp(day.isoformat(), rest, written=line[: match.end()])
+        return Stamp(day.isoformat(), rest, written=line[: len(line) - len(rest)])
     hour, minute = int(match["hour"]), int(match["minute"] or match["compact"] or 0)
     ampm = (match["ampm"] or "").lower().replace(".", "")
     if ampm == "pm" and hour < 12:
@@ -143,7 +164,7 @@ def read_stamp(line: str, clock: Clock) -> Stamp | None:
         return None
     if match["year"] or match["monthname"] or match["monthafter"] or match["shortmonth"]:
         clock.day = day
-    return Stamp(when.isoformat(), rest, written=line[: match.end()])
+    return Stamp(when.isoformat(), rest, written=line[: len(line) - len(rest)])
 
 
 def _day(match: re.Match[str], clock: Clock) -> date | None:
@@ -204,3 +225,34 @@ def zone_named(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"no zone {name!r} (e.g. Europe/Berlin, +05:30 or CET)") from None
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """The cities of the IANA zone database, by name (``Denver``: ``America/Denver``); none
+    where the system has no zone database."""
+    from zoneinfo import available_timezones
+
+    cities: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        city = name.rsplit("/", 1)[-1]
+        if "/" in name and city[:1].isupper() and not city.isupper():
+            cities.setdefault(city, name)
+    return cities
+
+
+_DATE_IN = re.compile(
+    rf"\b(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?,?\s+\d{{4}})\b",
+    re.IGNORECASE,
+)
+
+
+def date_in(text: str) -> date | None:
+    """The first full date written in ``text`` (a heading such as ``Timeline - May 29,
+    2021``), or None."""
+    found = _DATE_IN.search(text[:300])
+    if found is None:
+        return None
+    stamp = read_stamp(found.group(), Clock())
+    return date.fromisoformat(stamp.when[:10]) if stamp is not None and stamp.when else None

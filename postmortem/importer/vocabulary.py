@@ -470,6 +470,7 @@ FRONT_MATTER: dict[str, str] = {
     "keywords": "metadata.tags",
     "severity": "metadata.severity",
     "status": "metadata.incident_status",
+    "resolved": "metadata.incident_status",
     "resolvedwhen": "metadata.resolved",
     "resolved at": "metadata.resolved",
     "started": "metadata.incident_start",
@@ -480,6 +481,9 @@ FRONT_MATTER: dict[str, str] = {
     "links": "references.external",
 }
 """Keys of front matter, by the field each fills; any other key is kept as written."""
+
+FRONT_MATTER_FLAGS: dict[str, tuple[str, str]] = {"resolved": ("Resolved", "Ongoing")}
+"""Keys of front matter that say yes or no, by what each means (yes, no)."""
 
 HEADER_FACTS: dict[str, str] = {
     "created by": "authors",

@@ -500,3 +500,18 @@ def test_a_status_page_incident_with_a_dated_timeline_city_times_and_a_listing()
     assert doc.technical_details is not None
     assert doc.technical_details.logs == "agent-plugin 2.1 -> 3.0\n"
     assert doc.unmapped == []
+
+
+def test_a_timeline_table_with_timestamp_and_note_columns() -> None:
+    markdown = (
+        "# Cache flush\n\n## Timeline\n\n| Timestamp | Note | Who |\n|---|---|---|\n"
+        "| 2024-04-02 10:05 | Cache flushed by mistake | ops |\n"
+    )
+    doc = import_markdown(markdown, "table.md").document
+    assert doc.timeline is not None
+    (event,) = doc.timeline.events
+    assert (event.time, event.event, event.actor) == (
+        datetime(2024, 4, 2, 10, 5, tzinfo=timezone.utc),
+        "Cache flushed by mistake",
+        "ops",
+    )

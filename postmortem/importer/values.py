@@ -20,8 +20,8 @@ from postmortem.converter import format_duration, parse_duration, structure
 from postmortem.importer.blocks import Block, Item, unescape
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import Link, Money, Person
+from postmortem.model.common import encode_url
 from postmortem.patterns import compile_linear
-from postmortem.render.markdown import encode_url
 
 __all__ = [
     "INLINE_LINK",

@@ -1,9 +1,10 @@
 """Small value types shared by many sections, and the field helpers the model is written with."""
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import attrs
 
@@ -17,6 +18,7 @@ __all__ = [
     "Person",
     "When",
     "describe",
+    "encode_url",
     "field_label",
     "items",
     "optional",
@@ -69,6 +71,16 @@ _URL_SCHEMES = ("http", "https", "mailto")
 """The schemes a link may have; any other (``javascript:``, ``data:``, ``file:``) is refused."""
 
 _RELATIVE_STARTS = ("./", "../", "/", "#")
+
+
+# What a URL may not hold unencoded (RFC 3986): white space, controls and "<>\^`{|}.
+_NOT_IN_URL = re.compile(r'[\x00-\x20\x7f-\x9f\s"<>\\^`{|}]')
+
+
+def encode_url(url: str) -> str:
+    """``url`` with the UTF-8 bytes of each character a URL may not hold unencoded
+    percent-encoded, as a browser sends it; nothing else changes."""
+    return _NOT_IN_URL.sub(lambda match: quote(match.group(), safe=""), url)
 
 
 def _check_url(instance: object, attribute: "attrs.Attribute[str]", value: str) -> None:

@@ -10,19 +10,17 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, get_args, get_origin
-from urllib.parse import quote
 
 import attrs
 
 from postmortem._typing import strip_optional
 from postmortem.converter import format_duration
 from postmortem.model import ChecklistItem, Link, Money
-from postmortem.model.common import LEAD_FIELDS, field_label
+from postmortem.model.common import LEAD_FIELDS, encode_url, field_label
 
 __all__ = [
     "STILL_TO_WRITE",
     "code_cell",
-    "encode_url",
     "escape_block",
     "escape_cell",
     "escape_inline",
@@ -99,16 +97,6 @@ def _code_span(text: str) -> str:
 
 def _longest_backticks(text: str) -> int:
     return max((len(run) for run in re.findall(r"`+", text)), default=0)
-
-
-# What a URL may not hold unencoded (RFC 3986): white space, controls and "<>\^`{|}.
-_NOT_IN_URL = re.compile(r'[\x00-\x20\x7f-\x9f\s"<>\\^`{|}]')
-
-
-def encode_url(url: str) -> str:
-    """``url`` with the UTF-8 bytes of each character a URL may not hold unencoded
-    percent-encoded, as a browser sends it; nothing else changes."""
-    return _NOT_IN_URL.sub(lambda match: quote(match.group(), safe=""), url)
 
 
 def link(url: str, label: str | None) -> str:

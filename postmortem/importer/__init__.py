@@ -16,7 +16,13 @@ from postmortem.converter import format_path, structure, structure_problems
 from postmortem.errors import DocumentError, Problem
 from postmortem.importer.blocks import parse_blocks
 from postmortem.importer.frontmatter import FrontMatter, front_matter
-from postmortem.importer.meaning import TEMPLATE_REASON, Detected, detect_profile, pseudo_headings
+from postmortem.importer.meaning import (
+    TEMPLATE_REASON,
+    TITLE_REASON,
+    Detected,
+    detect_profile,
+    pseudo_headings,
+)
 from postmortem.importer.sections import SectionReader, mark_bare_headings
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import PostMortem, ProfileName
@@ -60,7 +66,8 @@ def import_markdown(
         if profile
         else detect_profile(headings, text, _named(found))
     )
-    from_template = detection.reasons[0] == TEMPLATE_REASON or profile is not None
+    # A template's title says the layout writes milestones and references out itself.
+    from_template = detection.reasons == (TEMPLATE_REASON, TITLE_REASON) or profile is not None
     reader = SectionReader(source, detection.profile, timezone, inferring=not from_template)
     reader.read_front_matter(found)
     reader.run(blocks, text)

@@ -30,6 +30,7 @@ from postmortem.profiles import PROFILES
 
 __all__ = [
     "TEMPLATE_REASON",
+    "TITLE_REASON",
     "Detected",
     "content_meaning",
     "detect_profile",
@@ -192,6 +193,8 @@ class Detected:
     reasons: tuple[str, ...]
 
 
+TITLE_REASON = "its title"
+"""The second reason of a document known by its template's title."""
 TEMPLATE_REASON = "the template's own layout"
 """The reason given for a document in a template's layout: its title, or half its headings."""
 _TEMPLATE_HEADINGS = 3
@@ -219,7 +222,7 @@ def detect_profile(headings: list[str], text: str = "", named: tuple[str, ...] =
     }
     titled = [name for name, profile in PROFILES.items() if normalize(profile.title) in titles]
     if titled:
-        return Detected(titled[0], True, (TEMPLATE_REASON, "its title"))
+        return Detected(titled[0], True, (TEMPLATE_REASON, TITLE_REASON))
     best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
     if scores[best] >= max(_TEMPLATE_HEADINGS, len(PROFILES[best].sections) / 2):
         return Detected(best, True, (TEMPLATE_REASON, f"{scores[best]} of its headings"))

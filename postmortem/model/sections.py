@@ -147,9 +147,11 @@ def non_negative(doc: str) -> Any:
     return attrs.field(default=None, validator=_in_range, metadata={"doc": doc, "minimum": 0})
 
 
-def percentage(doc: str) -> Any:
+def percentage(doc: str, *, label: str | None = None) -> Any:
     """An optional share, 0 to 100."""
-    metadata = {"doc": doc, "minimum": 0, "maximum": 100}
+    metadata: dict[str, Any] = {"doc": doc, "minimum": 0, "maximum": 100}
+    if label:
+        metadata["label"] = label
     return attrs.field(default=None, validator=_in_range, metadata=metadata)
 
 
@@ -182,7 +184,7 @@ class Lifecycle:
 class Metadata:
     """The header block: identity, status, labels, people, dates and where the work happened."""
 
-    id: str = describe("incident identifier, e.g. INC-2024-0042")
+    id: str = describe("incident identifier, e.g. INC-2024-0042", label="Incident ID")
     title: str = describe("a short title for the incident", default="")
     status: DocumentStatus = describe("where the document stands", default=DocumentStatus.DRAFT)
     classification: Classification | None = optional("classification label of the document")
@@ -207,6 +209,7 @@ class Metadata:
     )
     tickets: list[Link] = items("incident tickets")
     chat_channels: list[str] = items("chat channels used, e.g. #incident-42")
+    tags: list[str] = items("words to find the document by, e.g. dns or security")
     working_folder: Link | None = optional("shared folder for the investigation")
     working_document: Link | None = optional("the incident working document")
     incident_log: Link | None = optional("the detailed incident log")
@@ -255,7 +258,9 @@ class Impact:
 
     description: str | None = optional("the impact in prose")
     users_affected: int | None = non_negative("number of affected users")
-    users_affected_percent: float | None = percentage("share of all users affected, 0-100")
+    users_affected_percent: float | None = percentage(
+        "share of all users affected, 0-100", label="Share of users affected (%)"
+    )
     records_affected: int | None = non_negative("number of data records affected")
     user_impact: list[str] = items("how users were affected")
     duration: timedelta | None = optional("total downtime or degradation, e.g. 2h 30m")
@@ -450,7 +455,7 @@ class ResponseAction(FollowUp):
     time: When | None = optional("when it was done")
     result: str | None = optional("what it achieved")
     command: str | None = verbatim("the command that was run")
-    api_call: str | None = verbatim("the API call that was made")
+    api_call: str | None = verbatim("the API call that was made", label="API call")
     version: str | None = optional("version deployed")
     changes: str | None = optional("what changed")
 
@@ -459,6 +464,7 @@ class ResponseAction(FollowUp):
 class Response:
     """What responders did: contain, rotate and revoke, fix and prevent; checklists and steps."""
 
+    description: str | None = optional("the response in prose")
     immediate: list[ResponseAction] = items("immediate actions (contain)")
     short_term: list[ResponseAction] = items("short-term actions (rotate/revoke)")
     long_term: list[ResponseAction] = items("long-term actions (fix/prevent)")
@@ -500,6 +506,7 @@ class OpenQuestion:
 class Lessons:
     """What went well, what did not, and what changes."""
 
+    description: str | None = optional("the lessons in prose")
     went_well: list[str] = items("what went well")
     went_ok: list[str] = items("what went ok but could have gone better")
     went_wrong: list[str] = items("what went wrong or could be improved")
@@ -531,7 +538,7 @@ class RunbookLessons:
 class CodeChange:
     """A pull request or commit that fixed the issue."""
 
-    pull_request: str | None = optional("PR number or URL")
+    pull_request: str | None = optional("PR number or URL", label="PR")
     commit: str | None = optional("commit id")
     description: str | None = optional("what it changed")
 
@@ -580,8 +587,12 @@ class HorizonChecklist:
 class Compliance:
     """Regulatory notifications and compliance actions."""
 
-    gdpr_notification_required: bool | None = optional("GDPR notification required (EU users)")
-    ccpa_notification_required: bool | None = optional("CCPA notification required (CA users)")
+    gdpr_notification_required: bool | None = optional(
+        "GDPR notification required (EU users)", label="GDPR notification required"
+    )
+    ccpa_notification_required: bool | None = optional(
+        "CCPA notification required (CA users)", label="CCPA notification required"
+    )
     other_notifications: list[ChecklistItem] = items("other regulatory notifications")
     actions: list[str] = items("compliance-related actions taken")
 
@@ -634,8 +645,8 @@ class References:
     """Related incidents, changes, advisories and links."""
 
     related_incidents: list[str] = items("ids of related incidents")
-    related_prs: list[str] = items("related pull requests")
-    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345")
+    related_prs: list[str] = items("related pull requests", label="Related PRs")
+    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345", label="CVEs")
     dashboards: list[Link] = items("dashboards")
     external: list[Link] = items("external resources")
 

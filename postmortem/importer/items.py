@@ -83,7 +83,7 @@ def mark_milestones(events: list[dict[str, Any]], metadata: dict[str, Any]) -> N
                 marked.add(milestone)
                 field = LIFECYCLE_FIELDS.get(milestone)
                 if field is not None:
-                    metadata.setdefault(field, when)
+                    metadata.setdefault("lifecycle", {}).setdefault(field, when)
                 break
 
 

@@ -45,9 +45,9 @@ from postmortem.importer.values import (
     read_value,
     without_hard_break,
 )
+from postmortem.upgrade import MILESTONE_WORDS
 from postmortem.importer.vocabulary import (
     ELSEWHERE,
-    MILESTONES,
     normalize,
 )
 from postmortem.model import (
@@ -298,7 +298,7 @@ class RowReader:
         path = self.elsewhere(key)
         assert path is not None
         text = without_hard_break(rest)
-        dates = _RANGE.search(text) if path == ("metadata", "incident_start") else None
+        dates = _RANGE.search(text) if path == ("metadata", "lifecycle", "started") else None
         if dates is not None:
             text, end = dates.group(1), dates.group(2)
             self.read_elsewhere("incident end", end, line)
@@ -332,8 +332,9 @@ class RowReader:
                     placeheld.add(column)
                 if column is None or not text or placeholder(text):
                     continue
-                if column == "time" and "milestone" in fields and normalize(text) in MILESTONES:
-                    item["milestone"] = text  # the post-mortem template's "Incident began" row
+                milestone = MILESTONE_WORDS.get(normalize(text))
+                if column == "time" and "milestone" in fields and milestone is not None:
+                    item["milestone"] = milestone  # the post-mortem template's "Incident began"
                     continue
                 value = self.scalar(fields[column].type, text, block.line + offset)
                 if value is not None:
@@ -446,8 +447,14 @@ class RowReader:
     def incident_day(self) -> str | None:
         """The day the metadata says the incident started or was detected (ISO)."""
         metadata = self.data["metadata"]
-        for field in ("incident_start", "detected", "created", "report_date"):
-            day = re.match(r"\d{4}-\d{2}-\d{2}", str(metadata.get(field, "")))
+        lifecycle = metadata.get("lifecycle") or {}
+        for value in (
+            lifecycle.get("started"),
+            lifecycle.get("detected"),
+            metadata.get("created"),
+            metadata.get("report_date"),
+        ):
+            day = re.match(r"\d{4}-\d{2}-\d{2}", str(value or ""))
             if day:
                 return day.group()
         return None

@@ -41,15 +41,15 @@ ALIASES: dict[str, str] = {
     "key facts": "impact",
     "impact assessment": "impact",
     "incident timeline": "timeline",
-    "root cause analysis": "attack_analysis",
-    "primary cause": "root_cause.description",
+    "root cause analysis": "root_cause",
+    "primary cause": "root_cause.causes",
     "5 whys": "root_cause.five_whys",
-    "attack vector if security breach": "root_cause.attack_vector",
-    "how did they get in initial access": "attack_analysis.initial_access",
-    "what did they find discovery": "attack_analysis.discovery",
-    "how did they move lateral movement": "attack_analysis.lateral_movement",
-    "what did they take impact": "attack_analysis.impact",
-    "when could we have detected it detection gaps": "attack_analysis.detection_gaps",
+    "attack vector if security breach": "root_cause.attack.initial_access.description",
+    "how did they get in initial access": "root_cause.attack.initial_access",
+    "what did they find discovery": "root_cause.attack.discovery",
+    "how did they move lateral movement": "root_cause.attack.lateral_movement",
+    "what did they take impact": "root_cause.attack.impact",
+    "when could we have detected it detection gaps": "root_cause.attack.detection_gaps",
     "containment and remediation": "response",
     "response actions": "response",
     "immediate actions completed": "response.immediate",
@@ -164,8 +164,12 @@ TEMPLATE_GUIDANCE = frozenset(
 """Sentences the templates and our layouts print, not a person's words."""
 
 ELSEWHERE: dict[str, tuple[str, ...]] = {
-    "incident date s": ("metadata", "incident_start"),
-    "detection date": ("metadata", "detected"),
+    "incident date s": ("metadata", "lifecycle", "started"),
+    "incident date": ("metadata", "lifecycle", "started"),
+    "incident end": ("metadata", "lifecycle", "resolved"),
+    "detection date": ("metadata", "lifecycle", "detected"),
+    "date detected": ("metadata", "lifecycle", "detected"),
+    "date resolved": ("metadata", "lifecycle", "resolved"),
     "current status": ("metadata", "incident_status"),
     "time to detection": ("detection", "time_to_detect"),
 }
@@ -249,7 +253,7 @@ MEANINGS: dict[str, tuple[str, ...]] = {
         "trigger",
         "what went wrong technically",
     ),
-    "root_cause.description": ("fault", "the fault", "the bug", "the vulnerability"),
+    "root_cause.causes": ("fault", "the fault", "the bug", "the vulnerability"),
     "root_cause.contributing_factors": (
         "leadup",
         "lead up",
@@ -378,7 +382,7 @@ MEANINGS: dict[str, tuple[str, ...]] = {
         "unable to upgrade just yet",
         "i got linked here after updating my gems what to do",
     ),
-    "attack_analysis.initial_access": (
+    "root_cause.attack.initial_access": (
         "how did they get in",
         "initial access",
         "attack method",
@@ -389,7 +393,7 @@ MEANINGS: dict[str, tuple[str, ...]] = {
         "vulnerability",
         "how the attack worked",
     ),
-    "attack_analysis.impact": ("what did they take", "what was accessed", "data accessed"),
+    "root_cause.attack.impact": ("what did they take", "what was accessed", "data accessed"),
     "iocs": ("indicators of compromise", "iocs", "ioc", "indicators"),
     "affected_systems": (
         "affected packages",
@@ -480,9 +484,9 @@ FRONT_MATTER: dict[str, str] = {
     "severity": "metadata.severity",
     "status": "metadata.incident_status",
     "resolved": "metadata.incident_status",
-    "resolvedwhen": "metadata.resolved",
-    "resolved at": "metadata.resolved",
-    "started": "metadata.incident_start",
+    "resolvedwhen": "metadata.lifecycle.resolved",
+    "resolved at": "metadata.lifecycle.resolved",
+    "started": "metadata.lifecycle.started",
     "description": "summary.text",
     "teaser": "summary.text",
     "summary": "summary.text",
@@ -568,39 +572,35 @@ SECURITY_KINDS = 4
 """...how many different full-weight words make one whatever its length (a short notice)."""
 
 LIFECYCLE: dict[str, tuple[str, ...]] = {
-    "Incident began": (
+    "started": (
         "outage starts", "outage started", "outage begins", "outage began", "incident began",
         "incident started", "incident starts", "impact starts", "impact started", "impact began",
     ),
-    "Detected": (
+    "detected": (
         "detected", "first detected", "alert fired", "alerts fired", "alerted", "paged",
         "noticed", "reported", "discovered", "identified the issue", "first report",
     ),
-    "Response started": (
+    "acknowledged": (
         "incident declared", "declared an incident", "began investigating", "started investigating",
         "investigation started", "investigation begins", "escalated", "response started",
     ),
-    "Root cause identified": (
+    "root_cause_identified": (
         "root cause identified", "found the cause", "identified the cause", "identifies the cause",
         "cause identified", "finds the cause",
     ),
-    "Mitigation applied": (
+    "mitigated": (
         "mitigated", "mitigation applied", "rolled back", "rollback", "reverted", "workaround",
         "repaired",
     ),
-    "Resolved": (
+    "resolved": (
         "resolved", "outage ends", "outage ended", "incident resolved", "fully recovered",
         "recovered", "restored", "closed",
     ),
 }  # fmt: skip
 """Words of a timeline line that mark a moment of the incident's life, by the milestone."""
 
-LIFECYCLE_FIELDS = {
-    "Incident began": "incident_start",
-    "Detected": "detected",
-    "Resolved": "resolved",
-}
-"""The metadata's time of each milestone that has one."""
+LIFECYCLE_FIELDS = {name: name for name in LIFECYCLE}
+"""The ``metadata.lifecycle`` field of each milestone (schema 2: the milestone's value)."""
 
 FOLLOW_UP_STATUS: dict[str, str] = {
     "done": "Completed",

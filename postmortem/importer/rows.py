@@ -45,14 +45,15 @@ from postmortem.importer.values import (
     read_value,
     without_hard_break,
 )
-from postmortem.upgrade import MILESTONE_WORDS
 from postmortem.importer.vocabulary import (
     ELSEWHERE,
     normalize,
 )
 from postmortem.model import (
     ActionItem,
+    Cause,
     ChecklistItem,
+    FollowUp,
     Ioc,
     Link,
     Metadata,
@@ -65,6 +66,7 @@ from postmortem.model import (
 from postmortem.model.common import LEAD_FIELDS, field_label
 from postmortem.patterns import compile_linear
 from postmortem.profiles import PROFILES
+from postmortem.upgrade import MILESTONE_WORDS
 
 __all__ = ["RowReader"]
 
@@ -166,6 +168,13 @@ class RowReader:
                         continue
                     if item_type is ChecklistItem:
                         result.append({"item": multiline(text), "done": bool(item.checked)})
+                    elif item_type is FollowUp and item.checked is not None:
+                        result.append(
+                            {
+                                "action": multiline(text),
+                                "status": "Completed" if item.checked else "Open",
+                            }
+                        )
                     elif item_type is str:
                         nested = [f"- {unescape(detail).strip()}" for detail in item.details]
                         result.append(multiline("\n".join([text, *nested])))
@@ -177,6 +186,8 @@ class RowReader:
                         result.extend(self.line_row(item_type, text, item))
                     else:
                         result.extend(self.read_list_item(item_type, item))
+            elif block.kind == "paragraph" and item_type is Cause:
+                result.append({"description": multiline(block_text([block]))})
             elif block.kind == "paragraph" and item_type is Link:
                 for found in INLINE_LINK.finditer(block.text):
                     link = self.scalar(Link, unescape(found.group()), block.line)

@@ -1295,13 +1295,14 @@ def migrate_text(text: str, source: str = "<string>", *, ticket_url: str | None 
     needs nothing; a :class:`DocumentError` for one that does not load."""
     loads(text, source, ticket_url=ticket_url)  # the document must load, as its version reads
     before = _plain(parse_roundtrip(text, source))
-    after = copy.deepcopy(upgrade(before).data)
+    upgraded = upgrade(before)
+    after = copy.deepcopy(upgraded.data)
     assign_ids(after)
     if _same(before, after):
         return text
     expected = unstructure(document_from_data(after, text, source, ticket_url=ticket_url))
     written = _written(text, source, before, after, expected=expected, ticket_url=ticket_url)
-    with_comments = _with_moved_comments(text, written, upgrade(before).moves, source)
+    with_comments = _with_moved_comments(text, written, upgraded.moves, source)
     try:
         if _same(unstructure(loads(with_comments, source, ticket_url=ticket_url)), expected):
             return with_comments

@@ -24,6 +24,7 @@ from postmortem.importer.meaning import (
     pseudo_headings,
 )
 from postmortem.importer.sections import SectionReader, mark_bare_headings
+from postmortem.importer.values import IMPORTED_TIME_ZONE
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import PostMortem, ProfileName
 from postmortem.upgrade import assign_ids
@@ -50,10 +51,6 @@ class Imported:
     sections: tuple[tuple[str, str | None], ...] = ()
     """Each heading, front matter key and written time read, and the field it names (dotted;
     "" for a heading that only groups sections), or None for a heading kept in ``unmapped``."""
-
-
-IMPORTED_TIME_ZONE = "UTC"
-"""The zone of the times an imported document writes without one (``metadata.time_zone``)."""
 
 
 def import_markdown(
@@ -83,8 +80,8 @@ def import_markdown(
     reader = SectionReader(source, detection.profile, timezone, inferring=not from_template)
     reader.read_front_matter(found)
     reader.run(blocks, text)
-    zone_name = getattr(timezone, "key", None)  # a ZoneInfo names its IANA zone
-    reader.data["metadata"].setdefault("time_zone", zone_name or IMPORTED_TIME_ZONE)
+    if reader.without_zone:
+        reader.data["metadata"].setdefault("time_zone", IMPORTED_TIME_ZONE)
     assign_ids(reader.data)
     try:
         document = structure(reader.data, PostMortem)

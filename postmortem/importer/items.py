@@ -12,7 +12,7 @@ from typing import Any
 
 from postmortem.importer.times import Clock, Stamp, read_stamp
 from postmortem.importer.values import multiline, placeholder
-from postmortem.importer.vocabulary import FOLLOW_UP_STATUS, LIFECYCLE, LIFECYCLE_FIELDS, normalize
+from postmortem.importer.vocabulary import FOLLOW_UP_STATUS, LIFECYCLE, normalize
 from postmortem.patterns import compile_linear
 
 __all__ = ["cve_ids", "follow_up", "indicator", "mark_milestones", "timeline_event"]
@@ -81,9 +81,7 @@ def mark_milestones(events: list[dict[str, Any]], metadata: dict[str, Any]) -> N
             if milestone not in marked and any(f" {phrase} " in words for phrase in phrases):
                 event["milestone"] = milestone
                 marked.add(milestone)
-                field = LIFECYCLE_FIELDS.get(milestone)
-                if field is not None:
-                    metadata.setdefault("lifecycle", {}).setdefault(field, when)
+                metadata.setdefault("lifecycle", {}).setdefault(milestone, when)
                 break
 
 

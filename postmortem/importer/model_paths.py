@@ -8,9 +8,7 @@ from typing import Any, get_args, get_origin
 import attrs
 
 from postmortem._typing import strip_optional
-from postmortem.importer.values import (
-    multiline,
-)
+from postmortem.importer.values import multiline, named_field
 from postmortem.importer.vocabulary import (
     FIELD_ALIASES,
     HEADER_FACTS,
@@ -43,7 +41,7 @@ __all__ = [
 @cache
 def field_labels(type_: Any, profile: ProfileName) -> dict[str, str]:
     """Normalized label -> field of ``type_``: aliases, then the field's own label and name,
-    then the profile's words for metadata, each overriding the one before."""
+    then the profile's words for the metadata's fields, each overriding the one before."""
     fields = attrs.fields_dict(type_)
     labels = {key: name for key, name in FIELD_ALIASES.items() if name in fields}
     for name, field in fields.items():
@@ -52,7 +50,9 @@ def field_labels(type_: Any, profile: ProfileName) -> dict[str, str]:
     if type_ is Metadata:
         labels.update(HEADER_FACTS)
         metadata_labels = PROFILES[profile].metadata_labels
-        labels.update({normalize(label): name for name, label in metadata_labels.items()})
+        labels.update(
+            {normalize(label): name for name, label in metadata_labels.items() if name in fields}
+        )
     return labels
 
 
@@ -116,9 +116,9 @@ def holds_nothing(value: Any) -> bool:
 def named_by_text(item_type: Any) -> bool:
     """Whether a record of ``item_type`` can be made from a text alone: its first field is
     text and the only one it requires."""
-    fields = attrs.fields(item_type)
-    required = [field for field in fields[1:] if field.default is attrs.NOTHING]
-    return fields[0].type is str and not required
+    named = named_field(item_type)
+    required = [field for field in attrs.fields(item_type) if field.default is attrs.NOTHING]
+    return named.type is str and required in ([], [named])
 
 
 def day_of(text: str | None) -> date | None:

@@ -38,12 +38,15 @@ from postmortem.importer.values import (
     Context,
     block_text,
     code_span_content,
+    ids,
     multiline,
+    named_field,
     people,
     person,
     placeholder,
     read_value,
     without_hard_break,
+    without_offset,
 )
 from postmortem.importer.vocabulary import (
     ELSEWHERE,
@@ -92,6 +95,9 @@ class RowReader:
         self.profile = PROFILES[profile]
         self.clock = Clock(zone=zone)
         """The time zone and day of the timeline lines read so far."""
+        self.without_zone = False
+        """Whether a time was read without its zone, in none the document declares (its
+        ``metadata.time_zone`` is then :data:`IMPORTED_TIME_ZONE`)."""
         self.title_stated = False
         """Whether a key line or the front matter gave the title (not only a heading)."""
         self.inferring = inferring
@@ -169,12 +175,7 @@ class RowReader:
                     if item_type is ChecklistItem:
                         result.append({"item": multiline(text), "done": bool(item.checked)})
                     elif item_type is FollowUp and item.checked is not None:
-                        result.append(
-                            {
-                                "action": multiline(text),
-                                "status": "Completed" if item.checked else "Open",
-                            }
-                        )
+                        result.append(self.checklist_follow_up(text, item.checked, item.line))
                     elif item_type is str:
                         nested = [f"- {unescape(detail).strip()}" for detail in item.details]
                         result.append(multiline("\n".join([text, *nested])))
@@ -187,7 +188,7 @@ class RowReader:
                     else:
                         result.extend(self.read_list_item(item_type, item))
             elif block.kind == "paragraph" and item_type is Cause:
-                result.append({"description": multiline(block_text([block]))})
+                result.append({"description": block_text([block])})
             elif block.kind == "paragraph" and item_type is Link:
                 for found in INLINE_LINK.finditer(block.text):
                     link = self.scalar(Link, unescape(found.group()), block.line)
@@ -215,7 +216,7 @@ class RowReader:
                     else:
                         result.extend(rows)
             elif block.kind == "paragraph" and is_record(item_type) and named_by_text(item_type):
-                result.append({attrs.fields(item_type)[0].name: block_text([block])})
+                result.append({named_field(item_type).name: block_text([block])})
             else:
                 self.keep(block.line, block.raw, "no place for this text in a list")
         return result
@@ -269,7 +270,7 @@ class RowReader:
         it; text before any key is the first field's."""
         lines = [item.text, *item.details]
         if not KEY_LINE.match(lines[0]):
-            lines[0] = f"**{field_label(attrs.fields(item_type)[0])}**: {lines[0]}"
+            lines[0] = f"**{field_label(named_field(item_type))}**: {lines[0]}"
         raw = "\n".join(lines)
         value = self.read_object(item_type, [Block("paragraph", item.line, text=raw, raw=raw)])
         if not value:
@@ -347,7 +348,7 @@ class RowReader:
                 if column == "time" and "milestone" in fields and milestone is not None:
                     item["milestone"] = milestone  # the post-mortem template's "Incident began"
                     continue
-                value = self.scalar(fields[column].type, text, block.line + offset)
+                value = self.field_value(fields[column], text, block.line + offset)
                 if value is not None:
                     item[column] = value
             if not set(item) - set(defaults):
@@ -371,9 +372,11 @@ class RowReader:
         labels = self.labels(type_)
         # Text before any label belongs to the section's main prose (or its first text field);
         # a table before any label to its first table-shaped list.
-        lead = next((name for name in (*LEAD_FIELDS, "note", "details") if name in fields), None)
-        if lead is None and attrs.fields(type_)[0].type is str:
-            lead = attrs.fields(type_)[0].name  # a record's text: an action item's action
+        lead = next(
+            (name for name in (*LEAD_FIELDS, "note", "details", "causes") if name in fields), None
+        )
+        if lead is None and named_field(type_).type is str:
+            lead = named_field(type_).name  # a record's text: an action item's action
         table_field = next(
             (
                 name
@@ -396,8 +399,14 @@ class RowReader:
                         owned[0].line, markdown, f"no field in {type_.__name__} for this text"
                     )
                 return
-            value = self.read(fields[target].type, owned, {})
-            if fields[target].metadata.get("verbatim") and isinstance(value, str):
+            field = fields[target]
+            if field.metadata.get("format") == "id" and all(
+                block.kind == "paragraph" for block in owned
+            ):
+                value = self.field_value(field, block_text(owned).strip(), owned[0].line)
+            else:
+                value = self.read(field.type, owned, {})
+            if field.metadata.get("verbatim") and isinstance(value, str):
                 value = code_span_content(value)
             if value not in (None, "", []):
                 result[target] = merged(result.get(target), value)
@@ -440,6 +449,38 @@ class RowReader:
         finish(current or lead)
         return result
 
+    def checklist_follow_up(self, text: str, checked: bool, line: int) -> dict[str, Any]:
+        """A horizon's checklist line, as the layouts write it: ``action (owner: ...; due:
+        ...)``, the box saying whether it is done."""
+        item: dict[str, Any] = {"status": "Completed"} if checked else {}
+        action, details = text, {}
+        start = text.rfind(" (")
+        fields = attrs.fields_dict(FollowUp)
+        if text.endswith(")") and start > 0:
+            pairs = [part.partition(": ") for part in text[start + 2 : -1].split("; ")]
+            if all(name in fields and name != "action" and value for name, _, value in pairs):
+                action, details = text[:start], {name: value for name, _, value in pairs}
+        for name, value in details.items():
+            read = self.field_value(fields[name], value, line)
+            if read is not None:
+                item[name] = read
+        return {"action": multiline(action), **item}
+
+    def field_value(self, field: "attrs.Attribute[Any]", text: str, line: int) -> Any:
+        """``text`` read as ``field`` holds it: an id, or ids written ``C1, C2``, as the model
+        checks them; any other value by the field's type. None, keeping the text in
+        ``unmapped`` with a warning, if the field cannot hold it."""
+        if field.metadata.get("format") != "id":
+            return self.scalar(field.type, text, line)
+        value = ids(text) if get_origin(strip_optional(field.type)) is list else text
+        try:
+            if field.validator is not None:
+                field.validator(None, field, value)
+        except ValueError:
+            self.keep(line, text, f"cannot read {shown(text)} as {field.name}")
+            return None
+        return value or None
+
     def labels(self, type_: Any) -> dict[str, str]:
         return field_labels(type_, self.profile.name)
 
@@ -447,13 +488,16 @@ class RowReader:
         """``text`` read as ``type_``; None, keeping the text in ``unmapped`` with a warning,
         if ``type_`` cannot hold it."""
         try:
-            return read_value(type_, text, Context(day=self.incident_day()))
+            value = read_value(type_, text, Context(self.incident_day(), self.clock.zone))
         except Exception:
             type_ = strip_optional(type_)
             self.keep(
                 line, text, f"cannot read {shown(text)} as {getattr(type_, '__name__', type_)}"
             )
             return None
+        if strip_optional(type_) is not str and isinstance(value, str) and without_offset(value):
+            self.without_zone = True
+        return value
 
     def incident_day(self) -> str | None:
         """The day the metadata says the incident started or was detected (ISO)."""

@@ -39,6 +39,7 @@ from postmortem.importer.rows import RowReader
 from postmortem.importer.times import date_in, declared_zone
 from postmortem.importer.values import (
     multiline,
+    named_field,
     people,
     placeholder,
 )
@@ -344,8 +345,8 @@ class SectionReader(RowReader):
             return parent
         item_type = held_class(type_at(parent))
         text = NUMBERING.sub("", block.text).strip()
-        first = attrs.fields(item_type)[0].name
-        record = follow_up(text, None) if item_type is ActionItem else {first: text}
+        named = named_field(item_type).name
+        record = follow_up(text, None) if item_type is ActionItem else {named: text}
         self.assign(parent, [record], block.line)
         return (*parent, "-1")
 

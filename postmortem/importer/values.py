@@ -8,7 +8,7 @@ nothing.
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 from functools import cache
 from typing import Any, get_args, get_origin
@@ -24,13 +24,16 @@ from postmortem.model.common import encode_url
 from postmortem.patterns import compile_linear
 
 __all__ = [
+    "IMPORTED_TIME_ZONE",
     "INLINE_LINK",
     "Context",
     "block_text",
     "choice",
     "code_span_content",
+    "ids",
     "link",
     "multiline",
+    "named_field",
     "people",
     "person",
     "placeholder",
@@ -38,15 +41,23 @@ __all__ = [
     "us_date",
     "utc_as_offset",
     "without_hard_break",
+    "without_offset",
 ]
+
+
+IMPORTED_TIME_ZONE = "UTC"
+"""The zone of the times an imported document writes without one and declares none for
+(``metadata.time_zone``)."""
 
 
 @attrs.frozen
 class Context:
     """What a reader may need to know of the document beyond the text: the day (ISO) the
-    incident started, on which a time of day written alone is taken."""
+    incident started, on which a time of day written alone is taken, and the zone of a
+    time written without one (the document's declared zone, or the one asked for)."""
 
     day: str | None = None
+    zone: tzinfo | None = None
 
 
 Reader = Callable[[Any, str, Context], Any]
@@ -120,7 +131,15 @@ def _enumeration(type_: Any, text: str, context: Context) -> Any:
 
 
 def _first_field(type_: Any, text: str, context: Context) -> dict[str, str]:
-    return {attrs.fields(type_)[0].name: text}
+    return {named_field(type_).name: text}
+
+
+def named_field(type_: Any) -> "attrs.Attribute[Any]":
+    """The field of a record that its text names when written alone: its first required
+    field (an action item's action, a recommendation's title), else its first but its id."""
+    fields = attrs.fields(type_)
+    required = [field for field in fields if field.default is attrs.NOTHING]
+    return (required or [field for field in fields if field.metadata.get("format") != "id"])[0]
 
 
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*UTC)?$")
@@ -133,8 +152,19 @@ def _when(type_: Any, text: str, context: Context) -> str:
     if _TIME_OF_DAY.match(text) and context.day is not None:
         text = f"{context.day} {text}"
     value = us_date(utc_as_offset(text))
-    structure(value, type_)  # dates and times: the converter reads them, or says why not
+    # Dates and times: the converter reads them, or says why not.
+    read = structure(value, type_, time_zone=IMPORTED_TIME_ZONE)
+    if isinstance(read, datetime) and without_offset(value) and context.zone is not None:
+        return read.replace(tzinfo=context.zone).isoformat()
     return value
+
+
+def without_offset(text: str) -> bool:
+    """Whether ``text`` is a time written without its offset from UTC (a date has none)."""
+    try:
+        return len(text.strip()) > 10 and datetime.fromisoformat(text.strip()).tzinfo is None
+    except ValueError:
+        return False
 
 
 _READERS: dict[Any, Reader] = {
@@ -221,6 +251,11 @@ def choice(enum_type: type[Enum], text: str) -> Any:
     ):
         return None
     raise ValueError(text)
+
+
+def ids(text: str) -> list[str]:
+    """``C1, C2``: the ids a table cell or a key line lists, as the layouts write them."""
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def us_date(text: str) -> str:

@@ -9,7 +9,6 @@ __all__ = [
     "CONTAINERS",
     "ELSEWHERE",
     "FIELD_ALIASES",
-    "MILESTONES",
     "NUMBERING",
     "PHASES",
     "TEMPLATE_GUIDANCE",
@@ -174,18 +173,6 @@ ELSEWHERE: dict[str, tuple[str, ...]] = {
     "time to detection": ("detection", "time_to_detect"),
 }
 """Key lines that name a field outside the section they stand in."""
-
-MILESTONES = frozenset(
-    {
-        "incident began",
-        "detected",
-        "response started",
-        "root cause identified",
-        "mitigation applied",
-        "resolved",
-    }
-)
-"""The post-mortem template's milestone rows, written in its time column."""
 
 MEANINGS: dict[str, tuple[str, ...]] = {
     "summary": (
@@ -597,10 +584,8 @@ LIFECYCLE: dict[str, tuple[str, ...]] = {
         "recovered", "restored", "closed",
     ),
 }  # fmt: skip
-"""Words of a timeline line that mark a moment of the incident's life, by the milestone."""
-
-LIFECYCLE_FIELDS = {name: name for name in LIFECYCLE}
-"""The ``metadata.lifecycle`` field of each milestone (schema 2: the milestone's value)."""
+"""Words of a timeline line that mark a moment of the incident's life, by the milestone (the
+name of its ``metadata.lifecycle`` field)."""
 
 FOLLOW_UP_STATUS: dict[str, str] = {
     "done": "Completed",

@@ -351,6 +351,39 @@ def test_times_without_a_zone_are_in_the_zone_asked_for() -> None:
     assert doc.timeline.events[0].time == datetime(2024, 6, 1, 10, 0, tzinfo=zone)
 
 
+def test_a_time_given_no_zone_declares_utc_unless_the_document_gives_one() -> None:
+    markdown = "# Outage\n\n**Date detected**: 2024-06-01 10:00\n"
+    doc = import_markdown(markdown, "naive.md").document
+    assert doc.metadata.time_zone == "UTC"
+    assert doc.metadata.lifecycle is not None
+    assert doc.metadata.lifecycle.detected == datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc)
+    declared = import_markdown(f"All times in PDT.\n\n{markdown}", "pdt.md").document
+    assert declared.metadata.time_zone is None
+    assert declared.metadata.lifecycle is not None
+    pdt = timezone(timedelta(hours=-7))
+    assert declared.metadata.lifecycle.detected == datetime(2024, 6, 1, 10, 0, tzinfo=pdt)
+    assert import_markdown("# Outage\n\n## Summary\n\nDown.\n").document.metadata.time_zone is None
+
+
+def test_ids_a_follow_up_addresses_are_read_from_a_cell_or_a_checklist_line() -> None:
+    markdown = (
+        "# Outage\n\n## Action items\n\n| Action | Addresses |\n|---|---|\n"
+        "| Add an alert | C1, C2 |\n| Rotate keys | not an id |\n\n"
+        "## Follow-up actions\n\n### Short term (1-2 weeks)\n\n"
+        "- [ ] Add a canary (owner: Kim; due: 2024-05-01; addresses: C2)\n"
+    )
+    imported = import_markdown(markdown, "ids.md")
+    doc = imported.document
+    assert [item.addresses for item in doc.action_items] == [["C1", "C2"], []]
+    assert doc.follow_up is not None
+    (canary,) = doc.follow_up.short_term
+    assert (canary.action, canary.owner, canary.due, canary.addresses, canary.status) == (
+        "Add a canary", "Kim", date(2024, 5, 1), ["C2"], None
+    )  # fmt: skip
+    assert [entry.markdown for entry in doc.unmapped] == ["not an id\n"]
+    assert "cannot read 'not an id' as addresses" in str(imported.warnings[0])
+
+
 def test_a_status_page_log_is_a_timeline_on_its_dated_day() -> None:
     markdown = (
         "# API errors\n\n## Updates\n\n**Date: 2024-09-02**\n\n"

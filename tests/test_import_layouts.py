@@ -248,6 +248,20 @@ let the log viewer show it to anyone).
 """
 
 
+def test_each_paragraph_of_a_root_cause_is_a_cause_with_the_code_under_it() -> None:
+    markdown = (
+        "# Token leaked\n\n## Root cause\n\nA debug step printed the token:\n\n"
+        "```bash\necho $TOKEN\n```\n\nThe log was public.\n\n[log]: https://ci.example.com/1\n"
+    )
+    doc = import_markdown(markdown, "causes.md").document
+    assert doc.root_cause is not None
+    assert [cause.description for cause in doc.root_cause.causes] == [
+        "A debug step printed the token:\n\necho $TOKEN\n",
+        "The log was public.\n\n[log]: https://ci.example.com/1\n",
+    ]
+    assert doc.unmapped == []
+
+
 def test_a_security_incident_is_known_by_its_words_and_says_why() -> None:
     imported = import_markdown(QUESTIONS, "q.md")
     doc = imported.document

@@ -164,7 +164,9 @@ class RowReader:
 
     def read_list(self, item_type: Any, blocks: list[Block], defaults: dict[str, str]) -> list[Any]:
         result: list[Any] = []
+        cause: list[Block] = []  # the blocks of the cause the last paragraph opened
         for block in blocks:
+            cause = cause if block.kind in ("code", "other") else []
             if block.kind == "table" and attrs.has(item_type) and item_type is not Link:
                 result.extend(self.read_table(item_type, block, defaults))
             elif block.kind == "list":
@@ -188,7 +190,11 @@ class RowReader:
                     else:
                         result.extend(self.read_list_item(item_type, item))
             elif block.kind == "paragraph" and item_type is Cause:
-                result.append({"description": block_text([block])})
+                cause = [block]  # a paragraph each, with the code and links under it
+                result.append({"description": block_text(cause)})
+            elif cause:
+                cause.append(block)
+                result[-1]["description"] = block_text(cause)
             elif block.kind == "paragraph" and item_type is Link:
                 for found in INLINE_LINK.finditer(block.text):
                     link = self.scalar(Link, unescape(found.group()), block.line)

@@ -137,7 +137,7 @@ def _first_field(type_: Any, text: str, context: Context) -> dict[str, str]:
 def named_field(type_: Any) -> "attrs.Attribute[Any]":
     """The field of a record that its text names when written alone: its first required
     field (an action item's action, a recommendation's title), else its first but its id."""
-    fields = attrs.fields(type_)
+    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(type_)
     required = [field for field in fields if field.default is attrs.NOTHING]
     return (required or [field for field in fields if field.metadata.get("format") != "id"])[0]
 

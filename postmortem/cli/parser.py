@@ -15,7 +15,7 @@ from postmortem.cli.documents import (
     run_render,
     run_validate,
 )
-from postmortem.cli.migrate import run_import
+from postmortem.cli.importing import run_import
 from postmortem.cli.setup import run_completion, run_init, run_profiles, run_rules, run_schema
 from postmortem.cli.views import run_actions, run_history, run_index, run_stats
 from postmortem.model import Classification, ProfileName

@@ -260,6 +260,8 @@ def test_each_paragraph_of_a_root_cause_is_a_cause_with_the_code_under_it() -> N
         "The log was public.\n\n[log]: https://ci.example.com/1\n",
     ]
     assert doc.unmapped == []
+    template = "# Token leaked\n\n## Root cause\n\n[Describe the root cause]\n"
+    assert import_markdown(template, "template.md").document.root_cause is None
 
 
 def test_a_security_incident_is_known_by_its_words_and_says_why() -> None:

@@ -153,6 +153,15 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
         lambda: import_markdown("_a b_\n\n" * (RUN // 4)).document.summary is not None,
         True,
     ),
+    "an import: a cause's paragraph, then many code blocks": (
+        lambda: [
+            len(cause.description)
+            for cause in import_markdown(
+                "## Root cause\n\nA.\n\n" + "```\nx\n```\n\n" * (RUN // 12)
+            ).document.root_cause.causes  # type: ignore[union-attr]
+        ],
+        [len("A.\n\n" + "x\n\n" * (RUN // 12 - 1) + "x\n")],
+    ),
     "Markdown escape: a run of markup": (lambda: len(markdown.escape_inline("*" * RUN)), 2 * RUN),
     "Markdown escape: indented digits": (
         lambda: markdown.escape_line(f"{SPACES}{'1' * RUN}x"),

@@ -165,6 +165,7 @@ class RowReader:
     def read_list(self, item_type: Any, blocks: list[Block], defaults: dict[str, str]) -> list[Any]:
         result: list[Any] = []
         cause: list[Block] = []  # the blocks of the cause the last paragraph opened
+        causes: list[tuple[dict[str, Any], list[Block]]] = []  # each cause, and its blocks
         for block in blocks:
             cause = cause if block.kind in ("code", "other") else []
             if block.kind == "table" and attrs.has(item_type) and item_type is not Link:
@@ -190,11 +191,12 @@ class RowReader:
                     else:
                         result.extend(self.read_list_item(item_type, item))
             elif block.kind == "paragraph" and item_type is Cause:
-                cause = [block]  # a paragraph each, with the code and links under it
-                result.append({"description": block_text(cause)})
+                if block_text([block]):  # not only a template's placeholder
+                    cause = [block]  # a paragraph each, with the code and links under it
+                    causes.append(({}, cause))
+                    result.append(causes[-1][0])
             elif cause:
                 cause.append(block)
-                result[-1]["description"] = block_text(cause)
             elif block.kind == "paragraph" and item_type is Link:
                 for found in INLINE_LINK.finditer(block.text):
                     link = self.scalar(Link, unescape(found.group()), block.line)
@@ -225,6 +227,8 @@ class RowReader:
                 result.append({named_field(item_type).name: block_text([block])})
             else:
                 self.keep(block.line, block.raw, "no place for this text in a list")
+        for item, owned in causes:
+            item["description"] = block_text(owned)
         return result
 
     def timeline_lines(self, type_: Any, block: Block) -> bool:

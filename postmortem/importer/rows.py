@@ -227,8 +227,8 @@ class RowReader:
                 result.append({named_field(item_type).name: block_text([block])})
             else:
                 self.keep(block.line, block.raw, "no place for this text in a list")
-        for found, owned in causes:
-            found["description"] = block_text(owned)
+        for opened, owned in causes:
+            opened["description"] = block_text(owned)
         return result
 
     def timeline_lines(self, type_: Any, block: Block) -> bool:

@@ -32,12 +32,14 @@ import postmortem
 from postmortem.model import (
     ActionItem,
     ActionStatus,
+    Cause,
     Classification,
     Detection,
     DetectionMethod,
     DocumentStatus,
     Impact,
     Lessons,
+    Lifecycle,
     Metadata,
     PostMortem,
     ProfileName,
@@ -83,7 +85,7 @@ def make_document(number: int, rng: random.Random) -> PostMortem:
             title=f"Incident {number}: " + " ".join(rng.choice(WORDS) for _ in range(6)),
             classification=Classification.INTERNAL,
             severity=rng.choice([Severity.P1, Severity.P2, Severity.P3]),
-            incident_start=START + timedelta(days=number),
+            lifecycle=Lifecycle(started=START + timedelta(days=number)),
         ),
         summary=Summary(text=" ".join(rng.choice(WORDS) for _ in range(120)) + "\n"),
         impact=Impact(
@@ -91,7 +93,7 @@ def make_document(number: int, rng: random.Random) -> PostMortem:
         ),
         timeline=Timeline(events=events),
         root_cause=RootCause(
-            description=" ".join(rng.choice(WORDS) for _ in range(40)),
+            causes=[Cause(description=" ".join(rng.choice(WORDS) for _ in range(40)))],
             contributing_factors=[" ".join(rng.choice(WORDS) for _ in range(10)) for _ in range(4)],
         ),
         action_items=actions,

@@ -114,8 +114,9 @@ def holds_nothing(value: Any) -> bool:
 
 
 def named_by_text(item_type: Any) -> bool:
-    """Whether a record of ``item_type`` can be made from a text alone: its first field is
-    text and the only one it requires."""
+    """Whether a record of ``item_type`` can be made from a text alone: the field its text
+    names (:func:`~postmortem.importer.values.named_field`) is text and the only one it
+    requires."""
     named = named_field(item_type)
     required = [field for field in attrs.fields(item_type) if field.default is attrs.NOTHING]
     return named.type is str and required in ([], [named])

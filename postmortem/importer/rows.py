@@ -277,7 +277,7 @@ class RowReader:
 
     def read_list_item(self, item_type: Any, item: Item) -> list[dict[str, Any]]:
         """An item written as key lines, ``1. **Action**: ...`` with ``- **Result**: ...`` below
-        it; text before any key is the first field's."""
+        it; text before any key is the field the item's text names (an action's)."""
         lines = [item.text, *item.details]
         if not KEY_LINE.match(lines[0]):
             lines[0] = f"**{field_label(named_field(item_type))}**: {lines[0]}"
@@ -380,8 +380,9 @@ class RowReader:
         fields = attrs.fields_dict(type_)
         result: dict[str, Any] = {}
         labels = self.labels(type_)
-        # Text before any label belongs to the section's main prose (or its first text field);
-        # a table before any label to its first table-shaped list.
+        # Text before any label belongs to the section's main prose (the root cause's causes;
+        # a record's named text field); a table before any label to its first table-shaped
+        # list.
         lead = next(
             (name for name in (*LEAD_FIELDS, "note", "details", "causes") if name in fields), None
         )

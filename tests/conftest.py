@@ -47,6 +47,21 @@ def internal_postmortem() -> PostMortem:
 
 SEEDS_VARIABLE = "POSTMORTEM_SEEDS"
 SEEDS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "seeds"
+CORPUS_VARIABLE = "POSTMORTEM_CORPUS"
+CORPUS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "corpus"
+
+
+def _shared_folder(variable: str, beside: Path, what: str) -> Path:
+    """The folder ``$variable`` names, else ``beside`` this checkout. A user's clone has
+    neither, and the tests that read it skip, saying why; a variable naming no folder fails."""
+    named = os.environ.get(variable)
+    if named:
+        if not Path(named).is_dir():
+            pytest.fail(f"{variable}={named} is not a folder")
+        return Path(named)
+    if not beside.is_dir():
+        pytest.skip(f"{what} are not here: set {variable} to their folder (looked for {beside})")
+    return beside
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,20 +81,16 @@ def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     """The five seed templates the model was written from: ``$POSTMORTEM_SEEDS``, else
-    ``../shared/seeds`` beside this checkout. A user's clone has neither, and the tests that
-    compare with the templates skip, saying why; a ``$POSTMORTEM_SEEDS`` that is no folder fails.
-    """
-    named = os.environ.get(SEEDS_VARIABLE)
-    if named:
-        if not Path(named).is_dir():
-            pytest.fail(f"{SEEDS_VARIABLE}={named} is not a folder")
-        return Path(named)
-    if not SEEDS_BESIDE_CHECKOUT.is_dir():
-        pytest.skip(
-            f"the seed templates are not here: set {SEEDS_VARIABLE} to their folder"
-            f" (looked for {SEEDS_BESIDE_CHECKOUT})"
-        )
-    return SEEDS_BESIDE_CHECKOUT
+    ``../shared/seeds`` beside this checkout."""
+    return _shared_folder(SEEDS_VARIABLE, SEEDS_BESIDE_CHECKOUT, "the seed templates")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """Real post-mortems in Markdown, as their teams published them (what ``bench/run.py
+    --corpus`` measures): ``$POSTMORTEM_CORPUS``, else ``../shared/corpus`` beside this
+    checkout."""
+    return _shared_folder(CORPUS_VARIABLE, CORPUS_BESIDE_CHECKOUT, "the real post-mortems")
 
 
 @pytest.fixture

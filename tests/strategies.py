@@ -203,3 +203,27 @@ def documents_with(scalars: dict[Any, st.SearchStrategy[Any]]) -> st.SearchStrat
             if field.name != "schema_version"
         },
     ).map(fitting_severity)
+
+
+_ZONES = {"UTC": 0, "CET": 60, "PDT": -420, "EDT": -240, "JST": 540}
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@st.composite
+def written_times(draw: st.DrawFn) -> tuple[datetime, str]:
+    """An instant to the minute and one way a timeline line writes it: ISO with a zone
+    abbreviation or an offset, a month's name, bold, or a time alone (on the line's day)."""
+    zone_name = draw(st.sampled_from(sorted(_ZONES)))
+    zone = timezone(timedelta(minutes=_ZONES[zone_name]))
+    moment = draw(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)))
+    instant = moment.replace(second=0, microsecond=0, tzinfo=zone)
+    clock = f"{instant:%H:%M}"
+    offset = f"{instant:%z}"
+    forms = [
+        f"{instant:%Y-%m-%d} {clock} {zone_name}",
+        f"{instant:%Y-%m-%d}T{clock}{offset[:3]}:{offset[3:]}",
+        f"{_MONTH_NAMES[instant.month - 1]} {instant.day} {instant.year} {clock} ({zone_name})",
+        f"**{clock} {zone_name}**:",
+        f"[{instant:%Y-%m-%d} {clock} {zone_name}]",
+    ]
+    return instant, draw(st.sampled_from(forms))

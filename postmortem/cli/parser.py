@@ -10,12 +10,12 @@ from postmortem._version import __version__
 from postmortem.cli.documents import (
     run_check,
     run_export,
-    run_import,
     run_migrate,
     run_new,
     run_render,
     run_validate,
 )
+from postmortem.cli.importing import run_import
 from postmortem.cli.setup import run_completion, run_init, run_profiles, run_rules, run_schema
 from postmortem.cli.views import run_actions, run_history, run_index, run_stats
 from postmortem.model import Classification, ProfileName
@@ -159,13 +159,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(run=run_render)
 
-    importer = commands.add_parser("import", help="import a Markdown post-mortem as YAML")
+    importer = commands.add_parser(
+        "import", help="import Markdown post-mortems (a file or a folder) as YAML"
+    )
     importer.add_argument(
-        "path", metavar="FILE.md", type=_existing, help="the Markdown post-mortem"
+        "path",
+        metavar="FILE.md|DIR",
+        type=_existing,
+        help="a Markdown post-mortem, or a folder of them (every *.md below it)",
     )
     importer.add_argument("--profile", choices=_PROFILE_NAMES, help="the template it follows")
     importer.add_argument(
-        "-o", "--output", metavar="FILE.yaml", help="write here (never overwritten)"
+        "-o",
+        "--output",
+        metavar="FILE.yaml|OUTDIR",
+        help="write here (a folder for a folder; never overwritten)",
+    )
+    importer.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the zone of times the documents give none for (an IANA name such as"
+        " Europe/Berlin, or an offset such as +05:30); UTC by default",
+    )
+    importer.add_argument(
+        "--report",
+        action="store_true",
+        help="print per file the profile and why, the share of words typed and kept,"
+        " and the headings left unmapped",
     )
     importer.set_defaults(run=run_import)
 

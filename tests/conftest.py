@@ -47,8 +47,6 @@ def internal_postmortem() -> PostMortem:
 
 SEEDS_VARIABLE = "POSTMORTEM_SEEDS"
 SEEDS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "seeds"
-CORPUS_VARIABLE = "POSTMORTEM_CORPUS"
-CORPUS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "corpus"
 
 
 def _shared_folder(variable: str, beside: Path, what: str) -> Path:
@@ -83,14 +81,6 @@ def seeds_dir() -> Path:
     """The five seed templates the model was written from: ``$POSTMORTEM_SEEDS``, else
     ``../shared/seeds`` beside this checkout."""
     return _shared_folder(SEEDS_VARIABLE, SEEDS_BESIDE_CHECKOUT, "the seed templates")
-
-
-@pytest.fixture(scope="session")
-def corpus_dir() -> Path:
-    """Real post-mortems in Markdown, as their teams published them (what ``bench/run.py
-    --corpus`` measures): ``$POSTMORTEM_CORPUS``, else ``../shared/corpus`` beside this
-    checkout."""
-    return _shared_folder(CORPUS_VARIABLE, CORPUS_BESIDE_CHECKOUT, "the real post-mortems")
 
 
 @pytest.fixture

@@ -131,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="documents, published copies, or folders"
     )
     check.add_argument(
-        "--format", choices=["text", "json", "github"], default="text", help="output format"
+        "--format",
+        choices=["text", "json", "github", "sarif"],
+        default="text",
+        help="output format (sarif: for GitHub code scanning)",
     )
     check.add_argument(
         "--staged", action="store_true", help="check the staged content of staged post-mortems"

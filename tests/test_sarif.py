@@ -490,3 +490,38 @@ def test_a_symbolic_link_out_of_the_repository_is_located_outside(
         artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
         assert "uriBaseId" not in artifact
         assert artifact["uri"].startswith("file:///")
+
+
+def _workflow() -> dict[str, Any]:
+    from postmortem.yaml_io import parse
+
+    page = (ROOT / "docs" / "sarif.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"^```yaml\n(.*?)^```", page, re.M | re.S)
+    workflow: dict[str, Any] = parse(block, "docs/sarif.md")
+    return workflow
+
+
+def test_the_documented_workflow_checks_and_uploads_the_log() -> None:
+    workflow = _workflow()
+    assert workflow["permissions"]["security-events"] == "write"
+    [job] = workflow["jobs"].values()
+    steps = job["steps"]
+    check = next(step for step in steps if "--format sarif" in step.get("run", ""))
+    upload = next(
+        step
+        for step in steps
+        if step.get("uses", "").startswith("github/codeql-action/upload-sarif@")
+    )
+    assert steps.index(check) < steps.index(upload)
+    assert upload["if"] == "always()"
+    output = check["run"].split("> ")[1].strip()
+    assert upload["with"]["sarif_file"] == output
+
+
+def test_the_documented_workflow_is_a_valid_github_workflow() -> None:
+    vendored = pytest.importorskip("check_jsonschema.builtin_schemas")
+    schema_file = Path(vendored.__file__).parent / "vendor" / "github-workflows.json"
+    if not schema_file.is_file():
+        pytest.skip("check-jsonschema ships no GitHub workflow schema here")
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    jsonschema.validate(_workflow(), schema)

@@ -153,7 +153,7 @@ def test_priorities_titles_and_long_text(
     assert len(low["title"]) == 255
     assert low["title"].startswith("Rotate every key xxx")
     assert low["title"].endswith("…")
-    status, out = _actions(tmp_path, "--format", "jira-csv", capsys=capsys)
+    _, out = _actions(tmp_path, "--format", "jira-csv", capsys=capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["Priority"] for row in rows] == ["Highest", "Low"]
 
@@ -162,7 +162,7 @@ def test_priorities_titles_and_long_text(
 def test_jira_cells_that_would_run_as_a_formula_are_neutralised(
     start: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    payload = f"{start}HYPERLINK(\"https://evil.example\",\"x\")"
+    payload = f'{start}HYPERLINK("https://evil.example","x")'
     _write(
         tmp_path,
         "schema_version: 2\nprofile: postmortem\nmetadata:\n  id: INC-7\n  title: T\n"
@@ -191,7 +191,8 @@ def test_follow_ups_without_an_id_or_with_a_shared_one_are_left_out_with_a_note(
     assert [json.loads(line)["ref"] for line in captured.out.splitlines()] == ["INC-7/F4"]
     notes = captured.err.splitlines()
     assert len(notes) == 3
-    assert "has no id" in notes[0] and "postmortem migrate" in notes[0]
+    assert "has no id" in notes[0]
+    assert "postmortem migrate" in notes[0]
     assert "used 2 times" in notes[1]
 
 
@@ -216,7 +217,9 @@ def test_link_writes_the_key_alone_and_keeps_every_other_byte(
     status, out, err = _link(str(path), "F1", "PLAT-2231", capsys=capsys)
     assert (status, err) == (0, "")
     assert out == f"{path}: F1 linked to PLAT-2231\n"
-    expected = _with_line_after(_HAND_WRITTEN, "    due: 2024-05-01\r\n", "    ticket: PLAT-2231\r\n")
+    expected = _with_line_after(
+        _HAND_WRITTEN, "    due: 2024-05-01\r\n", "    ticket: PLAT-2231\r\n"
+    )
     assert path.read_bytes() == expected.encode("utf-8")
     # Again with the same ticket: nothing changes.
     status, out, _ = _link(str(path), "F1", "PLAT-2231", capsys=capsys)
@@ -341,7 +344,7 @@ _HOSTILE_ACTIONS = [
     "`touch pwned`",
     "--repo other/repo",
     "-R other/repo",
-    "it's \"quoted\" \\ and; rm -rf ~",
+    'it\'s "quoted" \\ and; rm -rf ~',
     "line one\nline two",
     "tab\there",
     "émoji ✓ 事故",

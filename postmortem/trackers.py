@@ -209,9 +209,12 @@ def github_lines(items: Sequence[TrackerItem]) -> str:
 
 def ticket_for(key: str, ticket_url: str | None) -> Link:
     """The link a created ticket is written as: a key (``PLAT-2231``) through the policy's
-    ``ticket_url``, or the ticket's ``http``/``https`` URL; a usage error for anything else."""
+    ``ticket_url``, or the ticket's ``http``/``https`` URL (ASCII, as trackers give it); a
+    usage error for anything else."""
     from postmortem.converter import TICKET_KEY, ticket_link
 
+    if not key.isascii():
+        raise UsageError(f"{shown(key)}: a ticket key or URL is ASCII (percent-encode the rest)")
     if TICKET_KEY.fullmatch(key):
         if ticket_url is None:
             raise UsageError(

@@ -261,6 +261,8 @@ def test_link_writes_a_url_alone_without_ticket_url(
         ("F1", "./PLAT-1", "neither a ticket key (PLAT-2231) nor an http(s) URL"),
         ("F1", "https://t.example/a b", "contains"),
         ("F1", "\x1b[31mred", "\\x1b"),
+        ("F1", "https://t.example/\udcff", "is ASCII"),
+        ("F1", "https://t.example/é", "is ASCII"),
     ],
 )
 def test_a_link_that_cannot_be_made_is_an_error_and_the_file_is_untouched(
@@ -315,6 +317,10 @@ def test_actions_keeps_its_folder_argument_beside_link(
         main(["actions", "link", "--help"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("usage: postmortem actions link [-h] DOC ID KEY")
+    with pytest.raises(SystemExit) as exited:
+        main(["actions", "link", "link", "F1", "PLAT-1"])
+    assert exited.value.code == 2
+    assert "link: not a file" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:
         main(["actions", "link", "link/INC-7.yaml"])
     assert exited.value.code == 2

@@ -69,6 +69,14 @@ def _existing(path: str) -> str:
     return path
 
 
+def _file(path: str) -> str:
+    """An argument naming a file that must exist."""
+    if not os.path.isfile(path):
+        reason = "not a file" if os.path.lexists(path) else "no such file"
+        raise argparse.ArgumentTypeError(f"{path}: {reason}")
+    return path
+
+
 def _folder(path: str) -> str:
     """An argument naming a folder that must exist."""
     if not os.path.isdir(path):
@@ -234,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         " every other byte of the file kept: a key as the key alone (the policy's ticket_url"
         " links it), a URL as the URL.",
     )
-    link.add_argument("document", metavar="DOC", type=_existing, help="the YAML document")
+    link.add_argument("document", metavar="DOC", type=_file, help="the YAML document")
     link.add_argument("id", metavar="ID", help="the follow-up's id, e.g. F2")
     link.add_argument("key", metavar="KEY", help="the ticket's key (PLAT-2231) or URL")
     link.set_defaults(run=run_link)

@@ -1,4 +1,4 @@
-"""Exit codes, and the table of formats findings are reported in (text, json, github).
+"""Exit codes, and the table of formats findings are reported in (text, json, github, sarif).
 
 The CLI and every hook end through here, so that an exit code means the same everywhere.
 """
@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
+from pathlib import Path
 from typing import TextIO
 
 from postmortem._shown import utf8_path
@@ -142,10 +143,25 @@ def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _sarif(findings: Sequence[Finding]) -> None:
+    """One SARIF 2.1.0 log for GitHub code scanning, its URIs relative to the top of the git
+    work tree here (this folder outside git); JSON in ASCII, so that no character of a
+    document reaches a terminal raw."""
+    from postmortem.gitcmd import GitError, open_repository
+    from postmortem.sarif import sarif_log
+
+    try:
+        root = open_repository(Path.cwd(), label="check --format sarif").root
+    except GitError:
+        root = Path.cwd()
+    print(json.dumps(sarif_log(findings, root), indent=2))
+
+
 REPORTERS: dict[str, Callable[[Sequence[Finding]], None]] = {
     "text": _text,
     "json": _json,
     "github": _github,
+    "sarif": _sarif,
 }
 """Output formats by name: each prints every finding to standard output."""
 

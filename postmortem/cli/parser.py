@@ -4,7 +4,8 @@ the list of commands a bare ``postmortem`` prints."""
 import argparse
 import os
 import re
-from typing import NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from postmortem._version import __version__
 from postmortem.cli.documents import (
@@ -17,7 +18,7 @@ from postmortem.cli.documents import (
 )
 from postmortem.cli.importing import run_import
 from postmortem.cli.setup import run_completion, run_init, run_profiles, run_rules, run_schema
-from postmortem.cli.views import run_actions, run_history, run_index, run_stats
+from postmortem.cli.views import run_actions, run_history, run_index, run_link, run_stats
 from postmortem.model import Classification, ProfileName
 from postmortem.options import (
     add_cache_option,
@@ -35,7 +36,26 @@ _INCLUDE_COPIES_HELP = "count exported copies (metadata.exported_from) as incide
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a suggestion for a misspelled command or choice."""
+    """argparse with a suggestion for a misspelled command or choice, and commands of a
+    command (``actions link``) chosen by their first word, so that the command keeps its
+    own arguments (``actions DIR``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nested: dict[str, argparse.ArgumentParser] = {}
+
+    def add_nested(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A command of this command, run as ``PROG NAME ...``."""
+        nested = _Parser(prog=f"{self.prog} {name}", **kwargs)
+        self.nested[name] = nested
+        return nested
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if args and args[0] in self.nested:
+            return self.nested[args[0]].parse_known_args(args[1:], namespace)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
         from postmortem._suggest import did_you_mean
@@ -51,6 +71,14 @@ def _existing(path: str) -> str:
     """An argument naming a file or folder that must exist: a usage error if it does not."""
     if not os.path.lexists(path):
         raise argparse.ArgumentTypeError(f"{path}: no such file or folder")
+    return path
+
+
+def _file(path: str) -> str:
+    """An argument naming a file that must exist."""
+    if not os.path.isfile(path):
+        reason = "not a file" if os.path.lexists(path) else "no such file"
+        raise argparse.ArgumentTypeError(f"{path}: {reason}")
     return path
 
 
@@ -136,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="documents, published copies, or folders"
     )
     check.add_argument(
-        "--format", choices=["text", "json", "github"], default="text", help="output format"
+        "--format",
+        choices=["text", "json", "github", "sarif"],
+        default="text",
+        help="output format (sarif: for GitHub code scanning)",
     )
     check.add_argument(
         "--staged", action="store_true", help="check the staged content of staged post-mortems"
@@ -211,19 +242,38 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(run=run_index)
 
     actions = commands.add_parser(
-        "actions", help="open action items and recommendations across all post-mortems"
+        "actions",
+        help="open action items and recommendations across all post-mortems",
+        epilog="postmortem actions link DOC ID KEY writes a created ticket into a follow-up"
+        " (postmortem actions link --help)",
     )
     actions.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     actions.add_argument("--owner", help="only this owner's")
     actions.add_argument("--overdue", action="store_true", help="only those past their deadline")
+    actions.add_argument("--untracked", action="store_true", help="only those with no ticket yet")
     actions.add_argument(
         "--fail-on-overdue", action="store_true", help="exit 1 if any is overdue (scheduled CI)"
     )
-    actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    actions.add_argument(
+        "--format",
+        choices=["markdown", "json", "csv", "jira-csv", "github"],
+        default="markdown",
+        help="jira-csv: for Jira's CSV importer; github: JSON Lines for `gh issue create`",
+    )
     actions.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     add_cache_option(actions)
     add_today_option(actions)
     actions.set_defaults(run=run_actions)
+    link = actions.add_nested(
+        "link",
+        description="Write a created ticket into the follow-up with id ID of the document DOC,"
+        " every other byte of the file kept: a key as the key alone (the policy's ticket_url"
+        " links it), a URL as the URL.",
+    )
+    link.add_argument("document", metavar="DOC", type=_file, help="the YAML document")
+    link.add_argument("id", metavar="ID", help="the follow-up's id, e.g. F2")
+    link.add_argument("key", metavar="KEY", help="the ticket's key (PLAT-2231) or URL")
+    link.set_defaults(run=run_link)
 
     stats = commands.add_parser(
         "stats",

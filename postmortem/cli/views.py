@@ -17,9 +17,9 @@ from postmortem.reporting import ExitCode
 if TYPE_CHECKING:
     from postmortem.history import DocumentHistory
     from postmortem.policy import Policy
-    from postmortem.reports import Repository
+    from postmortem.reports import OpenAction, Repository
 
-__all__ = ["run_actions", "run_history", "run_index", "run_stats"]
+__all__ = ["run_actions", "run_history", "run_index", "run_link", "run_stats"]
 
 _GENERATED_HISTORY_NOTE = (
     "history: generated from git by `postmortem history --write`; edits here are replaced"
@@ -121,9 +121,6 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_actions(args: argparse.Namespace) -> int:
-    import attrs
-
-    from postmortem.render.tables import format_rows
     from postmortem.reports import open_actions
 
     repository = _scan(args.directory, use_cache=not args.no_cache)
@@ -133,7 +130,24 @@ def run_actions(args: argparse.Namespace) -> int:
         for action in open_actions(repository.documents, include_copies=args.include_copies)
         if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
         and (not args.overdue or action.overdue(today))
+        and (not args.untracked or action.ticket is None)
     ]
+    if args.format in ("jira-csv", "github"):
+        _write_for_tracker(found, repository, args.format)
+    else:
+        _write_actions(found, today, args.format)
+    if repository.problems:
+        return ExitCode.FINDINGS
+    if args.fail_on_overdue and any(action.overdue(today) for action in found):
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
+
+
+def _write_actions(found: "list[OpenAction]", today: date, output_format: str) -> None:
+    import attrs
+
+    from postmortem.render.tables import format_rows
+
     rows = (
         {**attrs.asdict(action, recurse=False), "source": f"{action.path}:{action.line}",
          "overdue": action.overdue(today)}
@@ -151,11 +165,33 @@ def run_actions(args: argparse.Namespace) -> int:
         "ticket",
         "overdue",
     ]
-    write_view(format_rows(rows, columns, args.format), args.format)
-    if repository.problems:
-        return ExitCode.FINDINGS
-    if args.fail_on_overdue and any(action.overdue(today) for action in found):
-        return ExitCode.FINDINGS
+    write_view(format_rows(rows, columns, output_format), output_format)
+
+
+def _write_for_tracker(
+    found: "list[OpenAction]", repository: "Repository", output_format: str
+) -> None:
+    """The follow-ups as a tracker imports them; a note on standard error for each left out."""
+    from postmortem.trackers import github_lines, jira_csv, tracker_items
+
+    items, left_out = tracker_items(found, repository.documents)
+    for note in left_out:
+        print(terminal_text(note), file=sys.stderr)
+    sys.stdout.write(jira_csv(items) if output_format == "jira-csv" else github_lines(items))
+
+
+def run_link(args: argparse.Namespace) -> int:
+    from postmortem._shown import shown_path
+    from postmortem.policy import find_policy
+    from postmortem.trackers import link_ticket, ticket_for
+
+    policy = find_policy(args.document)
+    ticket = ticket_for(args.key, policy.ticket_url)
+    linked = link_ticket(
+        args.document, args.id, ticket, ticket_url=policy.ticket_url, within=policy.root
+    )
+    done = "linked to" if linked else "already linked to"
+    print(terminal_text(f"{shown_path(args.document)}: {args.id} {done} {args.key}"))
     return ExitCode.CLEAN
 
 

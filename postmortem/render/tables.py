@@ -15,7 +15,7 @@ from postmortem.converter import format_duration
 from postmortem.model import Link
 from postmortem.render.markdown import escape_cell
 
-__all__ = ["format_rows", "plain"]
+__all__ = ["format_rows", "plain", "spreadsheet_text"]
 
 
 def plain(value: Any) -> Any:
@@ -35,7 +35,7 @@ def plain(value: Any) -> Any:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _spreadsheet_text(value: Any) -> Any:
+def spreadsheet_text(value: Any) -> Any:
     """A CSV cell's value, text that would start a formula prefixed with ``'``."""
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
@@ -58,7 +58,7 @@ def format_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], outpu
         writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
         writer.writerows(
-            {column: _spreadsheet_text(row[column]) for column in columns} for row in shown
+            {column: spreadsheet_text(row[column]) for column in columns} for row in shown
         )
         return stream.getvalue()
     lines = [

@@ -153,6 +153,8 @@ class _Merger:
                 # A key the file leaves out stays out unless its value changed: the loader
                 # gave it its default, which the person did not write.
                 position = _insert_position(node, list(after), key)
+                if _is_link(value):  # a new link is written short, as a person writes it
+                    value = _link_as_written(value, self._ticket_url)
                 insert_entry(node, position, key, value, self._lines, lead, self._aliases)
 
     def _merge_sequence(
@@ -257,6 +259,11 @@ def _link_as_written(link: dict[str, Any], ticket_url: str | None) -> Any:
         if TICKET_KEY.fullmatch(key) and ticket_link(key, ticket_url).url == link["url"]:
             return key
     return yaml_value(link)
+
+
+def _is_link(value: Any) -> bool:
+    """Whether plain data is a link's (only :class:`~postmortem.model.Link` has a ``url``)."""
+    return isinstance(value, dict) and "url" in value and value.keys() <= {"url", "label"}
 
 
 def _insert_position(node: CommentedMap, order: list[str], key: str) -> int:

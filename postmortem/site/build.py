@@ -279,19 +279,33 @@ def _site_documents(
 def _build_key(
     sources: Iterable[_Source], audience: Classification | None, base_url: str | None, today: date
 ) -> str:
-    """The digest of what every page depends on besides its document: the package version,
-    the policies, the audience, the base URL and the build date."""
+    """The digest of what every page depends on besides its document: the package version
+    and the site's own code, templates and assets, the policies, the audience, the base URL
+    and the build date."""
     from postmortem.converter import unstructure
 
     policies = {str(source.policy.root): unstructure(source.policy) for source in sources}
     inputs = {
         "version": __version__,
+        "site_package": _package_digest(),
         "policies": policies,
         "audience": audience.value if audience is not None else None,
         "base_url": base_url,
         "today": today.isoformat(),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _package_digest() -> str:
+    """The digest of this package's files (its code, templates and assets): an edited
+    template makes every page again, even where the version number did not change."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".js"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _digest(item: "SiteDocument", documents: "Sequence[SiteDocument]") -> str:

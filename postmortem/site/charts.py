@@ -22,8 +22,8 @@ __all__ = [
     "response_times",
 ]
 
-_WIDTH, _HEIGHT = 640, 300
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 56
+_WIDTH, _HEIGHT = 480, 320
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 70
 _PLOT_WIDTH = _WIDTH - _LEFT - _RIGHT
 _PLOT_HEIGHT = _HEIGHT - _TOP - _BOTTOM
 _MOST_MONTHS = 36
@@ -84,7 +84,7 @@ def _axes(x_label: str, y_label: str) -> list[str]:
     return [
         f'<line class="axis" x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{bottom}"/>',
         f'<line class="axis" x1="{_LEFT}" y1="{bottom}" x2="{_LEFT + _PLOT_WIDTH}" y2="{bottom}"/>',
-        _text(_LEFT + _PLOT_WIDTH / 2, _HEIGHT - 6, x_label, "axis-label"),
+        _text(_LEFT + _PLOT_WIDTH / 2, _HEIGHT - 36, x_label, "axis-label"),
         _text(14, _TOP + _PLOT_HEIGHT / 2, y_label, "axis-label", turn=-90),
     ]
 
@@ -140,7 +140,7 @@ def incidents_by_month(points: Sequence[IncidentPoint]) -> Chart:
                 f"<title>{escape(f'{month}: {count} {name}')}</title></rect>"
             )
             height_so_far += height
-        if len(months) <= 12 or column % math.ceil(len(months) / 12) == 0:
+        if len(months) <= 6 or column % math.ceil(len(months) / 6) == 0:
             body.append(_text(x + step * 0.35, _TOP + _PLOT_HEIGHT + 16, month, "tick"))
     body.extend(_legend([(f"sev-{ranks[name] or 0}", name) for name in severities]))
     description = "; ".join(
@@ -162,9 +162,9 @@ def _legend(entries: Sequence[tuple[str, str]]) -> list[str]:
     parts = []
     x = _LEFT
     for css, name in entries:
-        parts.append(f'<rect class="{css}" x="{x}" y="{_HEIGHT - 28}" width="10" height="10"/>')
-        parts.append(_text(x + 14, _HEIGHT - 19, name, "legend", "start"))
-        x += 24 + 7 * len(name)
+        parts.append(f'<rect class="{css}" x="{x}" y="{_HEIGHT - 17}" width="11" height="11"/>')
+        parts.append(_text(x + 15, _HEIGHT - 7, name, "legend", "start"))
+        x += 26 + 8 * len(name)
     return parts
 
 
@@ -217,9 +217,15 @@ def response_times(points: Sequence[IncidentPoint]) -> Chart:
                 f'y2="{y:.1f}"/>'
             )
             body.append(_text(_LEFT - 6, y + 4, label, "tick", "end"))
-    for day in sorted({first, last}):
+    for day, anchor in ((first, "start"), (last, "end")) if last > first else ((first, "middle"),):
         body.append(
-            _text(x_of(day), _TOP + _PLOT_HEIGHT + 16, date.fromordinal(day).isoformat(), "tick")
+            _text(
+                x_of(day),
+                _TOP + _PLOT_HEIGHT + 16,
+                date.fromordinal(day).isoformat(),
+                "tick",
+                anchor,
+            )
         )
     rows = []
     for point in sorted(measured, key=lambda point: (point.started, point.id)):
@@ -271,17 +277,17 @@ def follow_ups_by_owner(loads: Sequence[FollowUpLoad]) -> Chart:
     if not shown:
         return _empty(key, title)
     top = max(load.open for load in shown)
-    left = 170
+    left = 150
     width = _WIDTH - left - _RIGHT
     band = min(28.0, _PLOT_HEIGHT / len(shown))
     body = [
         f'<line class="axis" x1="{left}" y1="{_TOP}" x2="{left}" y2="{_TOP + _PLOT_HEIGHT}"/>',
-        _text(left + width / 2, _HEIGHT - 38, "Open follow-ups", "axis-label"),
+        _text(left + width / 2, _HEIGHT - 36, "Open follow-ups", "axis-label"),
         _text(12, _TOP + _PLOT_HEIGHT / 2, "Owner", "axis-label", turn=-90),
     ]
     for row, load in enumerate(shown):
         y = _TOP + row * band + band * 0.15
-        owner = load.owner if len(load.owner) <= 24 else load.owner[:23] + "…"
+        owner = load.owner if len(load.owner) <= 18 else load.owner[:17] + "…"
         body.append(_text(left - 6, y + band * 0.5, owner, "tick", "end"))
         tip = f"{load.owner}: {load.open} open, {load.overdue} overdue"
         body.append(

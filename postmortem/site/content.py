@@ -70,7 +70,8 @@ def _markdown() -> "MarkdownIt":
 
 def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
     """``markdown`` (a rendered layout) as HTML. Its first-level heading (the title, which
-    the page shows itself) is left out; the other headings start at the second level and
+    the page shows itself) is left out, what comes before the first section (the layout's
+    metadata) is folded into "Document details"; the other headings start at the second level and
     never skip one. ``section_labels`` maps a section heading's text to the label shown as a
     banner under it."""
     from markdown_it.token import Token
@@ -78,6 +79,20 @@ def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
     parser = _markdown()
     tokens = parser.parse(markdown)
     tokens = _without_title(tokens)
+    first_section = next(
+        (
+            at
+            for at, token in enumerate(tokens)
+            if token.type == "heading_open" and token.tag == "h2"
+        ),
+        len(tokens),
+    )
+    if first_section:
+        opening, closing = Token("html_block", "", 0), Token("html_block", "", 0)
+        opening.content = '<details class="doc-meta"><summary>Document details</summary>\n'
+        closing.content = "</details>\n"
+        tokens = [opening, *tokens[:first_section], closing, *tokens[first_section:]]
+        first_section += 2
     headings: list[Heading] = []
     anchors: set[str] = set()
     previous_level = 1
@@ -97,7 +112,8 @@ def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
         anchor = _unique(_anchor(text), anchors)
         token.tag = closing.tag = f"h{level}"
         token.attrSet("id", anchor)
-        headings.append(Heading(anchor, text, level))
+        if index >= first_section:  # not the headings of the details before the sections
+            headings.append(Heading(anchor, text, level))
         output.extend((token, inline, closing))
         label = section_labels.get(text)
         if label is not None:

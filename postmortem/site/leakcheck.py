@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import attrs
 
 from postmortem._shown import shown
-from postmortem.leaks import Cleared, Secrets, repository_secrets
+from postmortem.leaks import Cleared, Secrets, normalise, repository_secrets, tokens
 from postmortem.model import Classification, PostMortem
 from postmortem.patterns import Pattern, compile_linear
 from postmortem.policy import Policy
@@ -71,6 +71,23 @@ def _strings(value: object) -> Iterator[str]:
         yield str(value)
 
 
+def _vocabulary() -> str:
+    """The words of the schema (every value of its enumerations, such as the attack phase
+    ``Data Access/Exfiltration``): layouts print them as headings whatever a document says,
+    and a document that also writes one in a part above the audience keeps no secret."""
+    import enum
+
+    from postmortem import model
+
+    values = {
+        str(member.value)
+        for item in vars(model).values()
+        if isinstance(item, type) and issubclass(item, enum.Enum)
+        for member in item
+    }
+    return "\n".join(sorted(values))
+
+
 @attrs.frozen
 class _Guard:
     """What one policy's documents keep above the audience, and its redaction patterns that
@@ -112,6 +129,9 @@ class LeakCheck:
                 if limit < policy.sensitivity(rule.below)
             )
             guards.append(_Guard(repository_secrets(documents, policy, limit), redactions))
+        vocabulary = _vocabulary()
+        shown_text.append(normalise(vocabulary))
+        shown_tokens |= tokens(vocabulary)
         return cls(tuple(guards), Cleared("\n".join(shown_text), frozenset(shown_tokens)), audience)
 
     def first_leak(self, name: str, text: str) -> str | None:

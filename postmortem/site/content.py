@@ -4,7 +4,7 @@ section's label shown as a banner under its heading.
 
 Whatever a document holds reaches the page as text: the layout escapes it as Markdown,
 markdown-it escapes it again as HTML, raw HTML is off, and a link goes only to http(s),
-mailto or a path of the site (no ``javascript:``, ``data:`` or ``file:``).
+mailto (no ``javascript:``, ``data:`` or ``file:``, and no path into the repository).
 """
 
 import html
@@ -26,14 +26,13 @@ _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]")
 
 
 def safe_link(url: str) -> bool:
-    """Whether a page may link to ``url``: http(s), mailto, or a reference without a scheme
-    (a fragment or a relative path). Browsers ignore control characters and white space in
-    a scheme (``java\\tscript:``); so does this test."""
+    """Whether a page may link to ``url`` a document gives: http(s) or mailto only. Browsers
+    ignore control characters and white space in a scheme (``java\\tscript:``); so does this
+    test. A relative path points into the repository, which the site does not publish: it
+    is shown as text."""
     compact = _IGNORED_IN_SCHEME.sub("", html.unescape(url))
     scheme = _SCHEME.match(compact)
-    if scheme is None:
-        return not compact.startswith("//")  # a network-path reference leaves the site
-    return scheme.group(0).lower() in _SAFE_SCHEMES
+    return scheme is not None and scheme.group(0).lower() in _SAFE_SCHEMES
 
 
 @attrs.frozen

@@ -26,7 +26,8 @@ def run_site(args: argparse.Namespace) -> int:
     left_out = f", {built.left_out} left out (above {args.audience})" if args.audience else ""
     print(
         terminal_text(
-            f"{built.output}: {built.documents} post-mortems ({built.rendered} pages made, "
+            f"{built.output}: {built.documents} post-mortem{'' if built.documents == 1 else 's'}"
+            f" ({built.rendered} pages made, "
             f"{built.kept} unchanged, {len(built.removed)} files removed{left_out})"
         )
     )

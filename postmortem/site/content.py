@@ -73,8 +73,6 @@ def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
     metadata) is folded into "Document details"; the other headings start at the second level and
     never skip one. ``section_labels`` maps a section heading's text to the label shown as a
     banner under it."""
-    from markdown_it.token import Token
-
     parser = _markdown()
     tokens = parser.parse(markdown)
     tokens = _without_title(tokens)
@@ -87,10 +85,8 @@ def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
         len(tokens),
     )
     if first_section:
-        opening, closing = Token("html_block", "", 0), Token("html_block", "", 0)
-        opening.content = '<details class="doc-meta"><summary>Document details</summary>\n'
-        closing.content = "</details>\n"
-        tokens = [opening, *tokens[:first_section], closing, *tokens[first_section:]]
+        opening = _html('<details class="doc-meta"><summary>Document details</summary>\n')
+        tokens = [opening, *tokens[:first_section], _html("</details>\n"), *tokens[first_section:]]
         first_section += 2
     headings: list[Heading] = []
     anchors: set[str] = set()
@@ -105,6 +101,9 @@ def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
             continue
         inline, closing = tokens[index + 1], tokens[index + 2]
         written = int(token.tag[1:])
+        if _is_empty_section(tokens, index + 3, written):
+            index += 3
+            continue
         level = min(max(written, 2), previous_level + 1)
         previous_level = level
         text = _plain(inline)
@@ -113,18 +112,36 @@ def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
         token.attrSet("id", anchor)
         if index >= first_section:  # not the headings of the details before the sections
             headings.append(Heading(anchor, text, level))
-        output.extend((token, inline, closing))
         label = section_labels.get(text)
-        if label is not None:
-            banner = Token("html_block", "", 0)
-            banner.content = (
+        if label is None:
+            output.extend((token, inline, closing))
+        else:
+            output.extend((_html('<div class="section-head">\n'), token, inline, closing))
+            output.append(_html(
                 f'<p class="label-banner" data-label="{html.escape(label)}">'
-                f"{html.escape(label)}</p>\n"
-            )
-            output.append(banner)
+                f"{html.escape(label)}</p>\n</div>\n"
+            ))  # fmt: skip
         index += 3
     rendered = parser.renderer.render(output, parser.options, {})
     return Body(_with_scoped_tables(rendered), tuple(headings))
+
+
+def _html(content: str) -> "Token":
+    """A block of HTML made here (raw HTML from the document is off)."""
+    from markdown_it.token import Token
+
+    block = Token("html_block", "", 0)
+    block.content = content
+    return block
+
+
+def _is_empty_section(tokens: "Sequence[Token]", after: int, level: int) -> bool:
+    """Whether the heading whose tokens end before ``after`` heads nothing: the layout's
+    heading of a section the document does not fill in."""
+    if after >= len(tokens):
+        return True
+    following = tokens[after]
+    return following.type == "heading_open" and int(following.tag[1:]) <= level
 
 
 def _without_title(tokens: "Sequence[Token]") -> "list[Token]":

@@ -27,8 +27,8 @@ def run_site(args: argparse.Namespace) -> int:
     print(
         terminal_text(
             f"{built.output}: {built.documents} post-mortem{'' if built.documents == 1 else 's'}"
-            f" ({built.rendered} pages made, "
-            f"{built.kept} unchanged, {len(built.removed)} files removed{left_out})"
+            f" (pages made: {built.rendered}, unchanged: {built.kept}, files removed: "
+            f"{len(built.removed)}{left_out})"
         )
     )
     if args.serve:

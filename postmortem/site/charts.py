@@ -278,7 +278,7 @@ def follow_ups_by_owner(loads: Sequence[FollowUpLoad]) -> Chart:
         return _empty(key, title)
     top = max(load.open for load in shown)
     left = 150
-    width = _WIDTH - left - _RIGHT
+    width = _WIDTH - left - _RIGHT - 30  # room for the count after the longest bar
     band = min(28.0, _PLOT_HEIGHT / len(shown))
     body = [
         f'<line class="axis" x1="{left}" y1="{_TOP}" x2="{left}" y2="{_TOP + _PLOT_HEIGHT}"/>',

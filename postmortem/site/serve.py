@@ -9,6 +9,8 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from postmortem._terminal import terminal_text
+
 __all__ = ["serve"]
 
 
@@ -23,6 +25,10 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(HTTPStatus.NOT_FOUND, "No listing")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """The request log, with what a client put in the request shown safely."""
+        sys.stderr.write(terminal_text(f"{self.address_string()} - {format % args}") + "\n")
 
 
 def serve(directory: Path, port: int) -> None:

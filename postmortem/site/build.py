@@ -128,18 +128,18 @@ def build_site(
             continue
         files[relative] = document_page(item, site_documents, audience, base_url, today)
     files.update(aggregate_files(site_documents, audience, base_url, today))
-    if audience is not None:
-        check = LeakCheck.of([(item.path, item.document, item.policy) for item in sources],
-                             audience)  # fmt: skip
-        _refuse_leaks(check, files, target, [name for name in digests if name not in files])
     written = sorted({*files, *digests})
-    for relative, text in sorted(files.items()):
-        _write(target, relative, text)
+    manifest = {"format": _MANIFEST_FORMAT, "key": key, "documents": digests, "files": written}
+    files[MANIFEST] = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+    if audience is not None:
+        sources_checked = [(item.path, item.document, item.policy) for item in sources]
+        kept_pages = [name for name in digests if name not in files]
+        _refuse_leaks(LeakCheck.of(sources_checked, audience), files, target, kept_pages)
+    for relative, text in sorted(files.items(), key=lambda item: item[0] == MANIFEST):
+        _write(target, relative, text)  # the manifest last: it records a complete build
     removed = tuple(
         name for name in previous.get("files", []) if name not in written and _delete(target, name)
     )
-    manifest = {"format": _MANIFEST_FORMAT, "key": key, "documents": digests, "files": written}
-    _write(target, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return BuiltSite(
         target, len(site_documents), len(digests) - kept, kept, removed, left_out, problems
     )

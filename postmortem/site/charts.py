@@ -19,6 +19,7 @@ __all__ = [
     "IncidentPoint",
     "follow_ups_by_owner",
     "incidents_by_month",
+    "minutes_text",
     "response_times",
 ]
 
@@ -238,19 +239,21 @@ def response_times(points: Sequence[IncidentPoint]) -> Chart:
                 f'x2="{x:.1f}" y2="{y_of(resolve):.1f}"/>'
             )
         if detect is not None:
-            tip = f"{point.id}: detected after {_duration(detect)}"
+            tip = f"{point.id}: detected after {minutes_text(detect)}"
             body.append(
                 f'<circle class="detect" cx="{x:.1f}" cy="{y_of(detect):.1f}" r="5">'
                 f"<title>{escape(tip)}</title></circle>"
             )
         if resolve is not None:
-            tip = f"{point.id}: resolved after {_duration(resolve)}"
+            tip = f"{point.id}: resolved after {minutes_text(resolve)}"
             y = y_of(resolve)
             body.append(
                 f'<rect class="resolve" x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" '
                 f'height="10"><title>{escape(tip)}</title></rect>'
             )
-        rows.append((point.id, point.started.isoformat(), _duration(detect), _duration(resolve)))
+        rows.append(
+            (point.id, point.started.isoformat(), minutes_text(detect), minutes_text(resolve))
+        )
     body.extend(_legend([("detect", "time to detect"), ("resolve", "time to resolve")]))
     description = "; ".join(
         f"{row[0]} ({row[1]}): detected after {row[2]}, resolved after {row[3]}" for row in rows
@@ -259,7 +262,8 @@ def response_times(points: Sequence[IncidentPoint]) -> Chart:
     return Chart(key, title, _frame(key, title, description, body), columns, tuple(rows))
 
 
-def _duration(minutes: float | None) -> str:
+def minutes_text(minutes: float | None) -> str:
+    """A duration in minutes as a person reads it: minutes, hours or days."""
     if minutes is None:
         return "unknown"
     if minutes < 120:

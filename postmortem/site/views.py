@@ -26,6 +26,7 @@ from postmortem.site.charts import (
     IncidentPoint,
     follow_ups_by_owner,
     incidents_by_month,
+    minutes_text,
     response_times,
 )
 from postmortem.site.content import body_html, safe_link
@@ -79,14 +80,7 @@ class SiteDocument:
 
 
 def duration_text(value: timedelta | None) -> str:
-    if value is None:
-        return "unknown"
-    minutes = value.total_seconds() / 60
-    if minutes < 120:
-        return f"{minutes:.0f} min"
-    if minutes < 2880:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} days"
+    return minutes_text(_minutes(value))
 
 
 def _common(

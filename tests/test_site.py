@@ -423,6 +423,33 @@ def test_a_hostile_document_reaches_the_page_only_as_text(hostile_site: Path) ->
     assert "\u2028" not in index
 
 
+def _site_command(argv: list[str]) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_repository_of_hostile_files_builds_the_site_of_what_loads(tmp_path: Path) -> None:
+    from tests.hostile import SPECIAL_CASES, VALUE_CASES, YAML_CASES, finishes_within, write_case
+
+    folder = tmp_path / "repository"
+    folder.mkdir()
+    for name in [*YAML_CASES, *VALUE_CASES, *(name for name in SPECIAL_CASES if "yaml" in name)]:
+        write_case(folder, name)
+    shutil.copy(EXAMPLES / "postmortem.yaml", folder / "good.yaml")
+    output = tmp_path / "out"
+    code, out, err = finishes_within(60, _site_command, ["site", str(folder), "-o", str(output)])
+    assert code == 1  # the files that do not load are reported, one located line each
+    assert "Traceback" not in err
+    assert all(re.match(r"\S+:\d+:\d+: ", line) for line in err.splitlines()), err[:2000]
+    assert out.startswith(f"{output}: 1 post-mortem (")
+    assert [path.name for path in (output / "incidents").iterdir()] == ["pm-2024-007.html"]
+
+
 # The preview server
 
 

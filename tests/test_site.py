@@ -254,6 +254,26 @@ def test_document_pages_show_history_from_git_labels_and_related_links(site: Pat
     assert "not in this library" in related
 
 
+def test_a_page_shows_the_version_history_git_keeps(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    from tests.gitrepo import init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    text = (EXAMPLES / "retrospective.yaml").read_text(encoding="utf-8")
+    repo.write("incidents/r.yaml", text.replace("status: Final", "status: Draft"))
+    repo.commit("First draft", author="Ada Lovelace <ada@example.com>")
+    repo.write("incidents/r.yaml", text)
+    repo.commit("Final", author="Grace Hopper <grace@example.com>", date="2024-05-03T09:00Z")
+    build_site([repo.root / "incidents"], tmp_path / "out", today=TODAY)
+    page = (tmp_path / "out" / "incidents" / "inc-2024-0417.html").read_text(encoding="utf-8")
+    history = page.split('id="s-history"', 1)[1]
+    assert "Ada Lovelace" in history
+    assert "Grace Hopper" in history
+    assert "<td>0.1</td>" in history
+    assert "<td>1.0</td>" in history
+
+
 def test_the_follow_ups_page_marks_what_is_overdue(site: Path) -> None:
     page = (site / "follow-ups.html").read_text(encoding="utf-8")
     assert page.count('<tr class="is-overdue"') == page.count('badge overdue">Overdue<') > 0

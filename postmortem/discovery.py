@@ -27,6 +27,7 @@ __all__ = [
     "expand_paths",
     "files_under",
     "role_of",
+    "yaml_is_document",
 ]
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -58,15 +59,28 @@ def role_of(
     from postmortem.policy import is_published, read_governed, relative_to_root
 
     relative = relative_to_root(path, policy)
+    if Path(path).suffix.lower() in YAML_SUFFIXES:
+
+        def carries_keys() -> bool:
+            try:
+                text = read() if read is not None else read_governed(path, policy)
+            except DocumentError:
+                return False
+            return carries_document_keys(text)
+
+        return Role.DOCUMENT if yaml_is_document(relative, policy, carries_keys) else Role.OTHER
     if policy.names_document(relative):
         return Role.DOCUMENT
-    if Path(path).suffix.lower() in YAML_SUFFIXES:
-        try:
-            text = read() if read is not None else read_governed(path, policy)
-        except DocumentError:
-            return Role.OTHER
-        return Role.DOCUMENT if carries_document_keys(text) else Role.OTHER
     return Role.PUBLISHED_COPY if is_published(relative, policy) else Role.OTHER
+
+
+def yaml_is_document(
+    relative_path: str, policy: "Policy", carries_keys: Callable[[], bool]
+) -> bool:
+    """Whether the YAML file at ``relative_path`` (from the policy's root) is a post-mortem:
+    the policy's ``files`` pattern names it, or ``carries_keys()`` says its text has a
+    post-mortem's top-level keys (asked only when the name does not tell)."""
+    return policy.names_document(relative_path) or carries_keys()
 
 
 def expand_paths(

@@ -10,13 +10,13 @@ and the hooks refuse to commit.
 """
 
 import contextlib
-import difflib
 import os
 import stat
 import tempfile
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
+from postmortem._matching import matching_blocks
 from postmortem.errors import ConcurrentEditError, DocumentError, Problem, UsageError
 
 __all__ = [
@@ -139,6 +139,7 @@ def write_atomic(
     *,
     expected: FileState | None = None,
     within: str | os.PathLike[str] | None = None,
+    durable: bool = True,
 ) -> None:
     """Replace the file at ``path`` with ``text``: readers see the old file or the new,
     never half, and nobody's change is overwritten.
@@ -156,6 +157,8 @@ def write_atomic(
 
     The text is written as the file it replaces was: its byte order mark, its line breaks
     (:func:`with_line_breaks_of`), its permission bits; a new file gets the umask's.
+    It is on disk before it replaces the old one, unless ``durable`` is false (for what can
+    be made again, such as a cache, whose reader checks what it reads).
     """
     source = os.fspath(path)
     base = expected if expected is not None else file_state(source, within=within)
@@ -163,7 +166,7 @@ def write_atomic(
         raise UsageError(f"{source}: is read-only; not written")
     data = _encoded(text, base.data)
     try:
-        temporary = _write_temporary(base.real_path, data, _mode(base))
+        temporary = _write_temporary(base.real_path, data, _mode(base), durable=durable)
     except OSError as error:
         raise UsageError(f"{source}: cannot write: {_os_reason(error)}") from None
     try:
@@ -193,8 +196,7 @@ def with_line_breaks_of(original: str, text: str) -> str:
         unterminated = text[text.rfind("\n") + 1 :]
         usual = "\r\n" if 2 * old_breaks.count("\r\n") >= len(old_breaks) else "\n"
         breaks = [usual] * len(new_lines)
-        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-        for old_start, new_start, size in matcher.get_matching_blocks():
+        for old_start, new_start, size in matching_blocks(old_lines, new_lines):
             breaks[new_start : new_start + size] = old_breaks[old_start : old_start + size]
         text = "".join(map("".join, zip(new_lines, breaks, strict=True))) + unterminated
     if original and not original.endswith("\n") and text.endswith("\n"):
@@ -228,8 +230,8 @@ def _mode(base: FileState) -> int:
     return 0o666 & ~umask
 
 
-def _write_temporary(target: Path, data: bytes, mode: int) -> Path:
-    """A new file beside ``target`` holding ``data``, flushed to disk."""
+def _write_temporary(target: Path, data: bytes, mode: int, *, durable: bool) -> Path:
+    """A new file beside ``target`` holding ``data``, flushed to disk if ``durable``."""
     handle, name = tempfile.mkstemp(
         dir=target.parent,
         prefix=f"{_TEMPORARY_PREFIX}{target.name[:_NAME_KEPT]}.",
@@ -239,7 +241,8 @@ def _write_temporary(target: Path, data: bytes, mode: int) -> Path:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(name, mode)
     except BaseException:
         os.unlink(name)

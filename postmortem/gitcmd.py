@@ -24,6 +24,7 @@ The user's own configuration and environment are honoured otherwise.
 import contextlib
 import os
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -203,10 +204,42 @@ class ObjectReader:
             self.close()
             return None
 
+    def read_many(self, object_ids: Sequence[str], limit: int) -> list[bytes | None]:
+        """What :meth:`read` gives for each of ``object_ids``, asked for all at once (from a
+        thread, while the answers are read) so that git works on the next object while
+        this process takes in one."""
+        if len(object_ids) < 2:
+            return [self.read(object_id, limit) for object_id in object_ids]
+        requests = b"".join(object_id.encode("ascii") + b"\n" for object_id in object_ids)
+        stdin, stdout = self._pipes()
+
+        def ask() -> None:
+            with contextlib.suppress(OSError, ValueError):  # git gone: the reads say so
+                stdin.write(requests)
+                stdin.flush()
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        found: list[bytes | None] = []
+        try:
+            for object_id in object_ids:
+                found.append(self._answer(stdout, object_id.encode("ascii"), limit))
+        except (OSError, EOFError, ValueError):
+            self.close()  # ends git, and with it the asking
+            found += [None] * (len(object_ids) - len(found))
+        asking.join()
+        return found
+
     def _read(self, object_id: bytes, limit: int) -> bytes | None:
         stdin, stdout = self._pipes()
         stdin.write(object_id + b"\n")
         stdin.flush()
+        return self._answer(stdout, object_id, limit)
+
+    @staticmethod
+    def _answer(stdout: IO[bytes], object_id: bytes, limit: int) -> bytes | None:
+        """Git's answer for ``object_id``, read from ``stdout``: at most ``limit + 1`` bytes of
+        the object, None if git does not have it."""
         header = stdout.readline().split()
         if header == [object_id, b"missing"]:
             return None

@@ -3,9 +3,11 @@
 One ``git log --raw -M`` per repository gives every commit with the blobs it changed and
 the renames it made, as NUL-separated fields (a commit message, an author name or a file
 name is data whatever bytes it holds); documents are followed back through renames in
-Python. File contents come from one ``git cat-file --batch`` process. Git runs hardened
-(:mod:`postmortem.gitcmd`). Change summaries and document statuses are cached by blob id
-in the git directory, so a second run reads no old versions at all.
+Python. The versions themselves are read by :mod:`postmortem.blobs`: one ``git cat-file
+--batch`` process, each document's top-level sections parsed once, and change summaries
+and document statuses cached by blob id in the git directory, so a second run reads no
+old versions at all; many documents are read in one process per core. Git runs hardened
+(:mod:`postmortem.gitcmd`).
 
 Version numbers follow the document's status, not the commit count: while a
 document has never been Final its versions are 0.1, 0.2, ...; the commit that
@@ -14,7 +16,6 @@ from another status starts the next major number (2.0).
 """
 
 import hashlib
-import json
 import os
 import re
 import stat
@@ -25,10 +26,10 @@ from pathlib import Path
 import attrs
 
 from postmortem._shown import shown_path
-from postmortem._version import __version__
-from postmortem.errors import DocumentError, Problem
-from postmortem.files import DEFAULT_MAX_BYTES, decode_text, read_text, write_atomic
-from postmortem.gitcmd import GitError, ObjectReader, Repository, open_repository
+from postmortem.blobs import BlobReader, HistoryCache
+from postmortem.errors import DocumentError
+from postmortem.files import read_text
+from postmortem.gitcmd import GitError, Repository, open_repository
 from postmortem.model import DocumentStatus, HistoryEntry, PostMortem
 
 __all__ = [
@@ -49,7 +50,6 @@ _FIELDS = 6
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """The date of a commit whose author date git cannot read, as git shows it."""
 _CONTACT = re.compile(r"(?P<name>[^<>\n]*?) *<(?P<email>[^<>\n]*)>")
-_CACHE_NAME = "history-cache-v1.json"
 _FINAL = DocumentStatus.FINAL.value
 
 
@@ -212,15 +212,25 @@ def _histories_in_one_repository(
     )  # fmt: skip
     changes = _changes_by_path(output, set(relative.values()))
     shallow = _shallow_commits(repository)
-    with repository.objects() as objects:
-        reader = _BlobReader(repository, objects, ticket_url)
-        try:
-            result = {
-                path: _document_history(path, changes[relative[path]], reader, summaries, shallow)
-                for path in given
-            }
-        finally:
-            reader.save()
+    reading = _Reading(repository, summaries, ticket_url, shallow)
+    workers = min(os.cpu_count() or 1, len(given) // (_PARALLEL_FROM // 2))
+    if workers < 2 or len(given) < _PARALLEL_FROM:
+        result, learnt = reading.histories({path: changes[relative[path]] for path in given})
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        shares = [
+            {path: changes[relative[path]] for path in given[index::workers]}
+            for index in range(workers)
+        ]
+        with ProcessPoolExecutor(workers) as pool:
+            done = list(pool.map(reading.histories, shares))
+        result = {path: found for histories, _ in done for path, found in histories.items()}
+        learnt = {"status": {}, "summary": {}}
+        for _, share in done:
+            for kind, entries in share.items():
+                learnt[kind].update(entries)
+    HistoryCache(repository, ticket_url).save(learnt)
     co_authors = _co_authors(
         {value for found in changes.values() for change in found for value in change.co_authors},
         repository,
@@ -230,6 +240,36 @@ def _histories_in_one_repository(
         path: attrs.evolve(history, contributors=_contributors(changes[relative[path]], co_authors))
         for path, history in result.items()
     }
+
+
+_PARALLEL_FROM = 64
+"""With this many documents or more, their histories are read in one process per core."""
+
+
+@attrs.frozen
+class _Reading:
+    """How the histories of one repository are read, in this process or in a worker."""
+
+    repository: Repository
+    summaries: bool
+    ticket_url: str | None
+    shallow: frozenset[str]
+
+    def histories(
+        self, changes: dict[str, list["_Change"]]
+    ) -> tuple[dict[str, DocumentHistory], dict[str, dict[str, str]]]:
+        """The history of each document from its changes, and the statuses and summaries
+        worked out that the cache did not hold."""
+        found = {}
+        cache = HistoryCache(self.repository, self.ticket_url)
+        with self.repository.objects() as objects:
+            reader = BlobReader(objects, cache, self.ticket_url)
+            for path, document_changes in changes.items():
+                found[path] = _document_history(
+                    path, document_changes, reader, self.summaries, self.shallow
+                )
+                reader.forget_documents()
+        return found, reader.learnt
 
 
 def _nearest_directory(path: str) -> Path:
@@ -314,106 +354,17 @@ def _blob(object_id: bytes) -> str | None:
     return None if object_id.strip(b"0") == b"" else object_id.decode("ascii")
 
 
-def _strings(table: object) -> dict[str, str]:
-    """A table read from the cache file; empty unless it maps strings to strings."""
-    if isinstance(table, dict) and all(
-        isinstance(key, str) and isinstance(value, str) for key, value in table.items()
-    ):
-        return table
-    return {}
-
-
-class _BlobReader:
-    """Blob contents through one ``git cat-file --batch``, with a cache of what they yield."""
-
-    def __init__(
-        self, repository: Repository, objects: ObjectReader, ticket_url: str | None
-    ) -> None:
-        self._objects = objects
-        self.ticket_url = ticket_url
-        # What the cached statuses and summaries depend on besides the blobs.
-        self._read_as = {"version": __version__, "ticket_url": ticket_url}
-        self._cache_path = repository.common_dir / "postmortem" / _CACHE_NAME
-        self._cache = self._load_cache()
-        self._dirty = False
-        self._documents: dict[str, PostMortem | str] = {}
-
-    def _load_cache(self) -> dict[str, dict[str, str]]:
-        try:
-            data = json.loads(self._cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        if not isinstance(data, dict) or {key: data.get(key) for key in self._read_as} != (
-            self._read_as
-        ):
-            data = {}
-        return {kind: _strings(data.get(kind)) for kind in ("status", "summary")}
-
-    def save(self) -> None:
-        if not self._dirty:
-            return
-        try:
-            self._cache_path.parent.mkdir(exist_ok=True)
-            content = {**self._read_as, **self._cache}
-            write_atomic(self._cache_path, json.dumps(content, sort_keys=True))
-        except OSError:
-            pass  # a cache that cannot be written only costs time next run
-
-    def document(self, blob: str, source: str) -> PostMortem | str:
-        """The document in ``blob``, or why it cannot be read."""
-        if blob not in self._documents:
-            from postmortem.yaml_io import loads
-
-            try:
-                data = self._objects.read(blob, DEFAULT_MAX_BYTES)
-                if data is None:
-                    message = "not in the repository (a partial clone's blob is not fetched)"
-                    raise DocumentError([Problem(source, 0, 0, "", message)])
-                text = decode_text(data, source)
-                self._documents[blob] = loads(text, source, ticket_url=self.ticket_url)
-            except DocumentError as error:
-                problem = error.problems[0]
-                self._documents[blob] = f"{problem.path}: {problem.message}".lstrip(": ")
-        return self._documents[blob]
-
-    def status(self, blob: str, source: str) -> str | None:
-        if blob not in self._cache["status"]:
-            document = self.document(blob, source)
-            self._cache["status"][blob] = (
-                document.metadata.status.value if isinstance(document, PostMortem) else ""
-            )
-            self._dirty = True
-        return self._cache["status"][blob] or None
-
-    def summary(self, old_blob: str | None, new_blob: str, source: str) -> str | None:
-        """What changed from one blob to the next; None where the older cannot be read."""
-        key = f"{old_blob or ''}..{new_blob}"
-        if key not in self._cache["summary"]:
-            new = self.document(new_blob, source)
-            old = self.document(old_blob, source) if old_blob else None
-            if isinstance(new, str):
-                text = f"could not be read: {new}"
-            elif isinstance(old, str):
-                text = ""
-            else:
-                from postmortem.diff import summarize  # only on a cache miss
-
-                text = summarize(old, new)
-            self._cache["summary"][key] = text
-            self._dirty = True
-        return self._cache["summary"][key] or None
-
-
 def _document_history(
     path: str,
     changes: list[_Change],
-    reader: _BlobReader,
+    reader: BlobReader,
     summaries: bool,
     shallow: frozenset[str],
 ) -> DocumentHistory:
     live = [change for change in changes if change.new_blob is not None]
     if not live:
         return DocumentHistory(path, (), ())
+    reader.fetch([(change.old_blob, change.new_blob or "") for change in live], summaries)
     statuses = [reader.status(change.new_blob or "", change.path) for change in live]
     numbers = number_versions(statuses)
     versions = [
@@ -458,7 +409,7 @@ def _pending_version(
     path: str,
     last: _Change,
     statuses: list[str | None],
-    reader: _BlobReader,
+    reader: BlobReader,
     summaries: bool,
 ) -> Version | None:
     try:

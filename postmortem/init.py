@@ -54,7 +54,10 @@ GITIGNORE_LINES: tuple[str, ...] = (".*.tmp", ".venv/")
 """What git should not see: a write interrupted before its atomic rename, a virtualenv."""
 
 _GITIGNORE_NOTE = "# postmortem: interrupted atomic writes, the virtual environment"
-_OPTIONAL_HOOKS = {"postmortem-render": "optional: writes NAME.md beside each NAME.yaml"}
+_OPTIONAL_HOOKS = {
+    "postmortem-check": "instead of the three above: every check in one process",
+    "postmortem-render": "optional: writes NAME.md beside each NAME.yaml",
+}
 _WIDTH = 80
 _YAML_WORDS = frozenset(["y", "n", "yes", "no", "on", "off", "true", "false", "null"])
 """Words a YAML reader takes for a boolean or null rather than a string."""

@@ -22,6 +22,7 @@ __all__ = [
     "durations",
     "figure",
     "follow_up_kind",
+    "follow_up_tally",
     "instant",
     "milestones",
     "open_follow_ups",
@@ -120,17 +121,23 @@ def figure(values: Iterable[timedelta | None]) -> Figure:
     return Figure(mean, median, len(known), len(given) - len(known))
 
 
-def completion_rate(docs: Iterable[PostMortem]) -> float | None:
-    """Share of follow-ups done, cancelled ones left out; None if there are none."""
+def follow_up_tally(doc: PostMortem) -> tuple[int, int]:
+    """The follow-ups of ``doc`` that count towards completion (all but the cancelled), and
+    how many of them are done."""
     statuses = [
-        item.status
-        for doc in docs
-        for _, item in doc.follow_ups()
-        if item.status is not ActionStatus.CANCELLED
+        item.status for _, item in doc.follow_ups() if item.status is not ActionStatus.CANCELLED
     ]
-    if not statuses:
-        return None
-    return sum(status is not None and status.is_done for status in statuses) / len(statuses)
+    return len(statuses), sum(status is not None and status.is_done for status in statuses)
+
+
+def completion_rate(tallies: Iterable[tuple[int, int]]) -> float | None:
+    """Share of follow-ups done over the :func:`follow_up_tally` of each document, cancelled
+    ones left out; None if there are none."""
+    counted = done = 0
+    for document_counted, document_done in tallies:
+        counted += document_counted
+        done += document_done
+    return done / counted if counted else None
 
 
 @attrs.frozen

@@ -3,7 +3,7 @@
 import argparse
 from datetime import date, datetime
 
-__all__ = ["add_policy_from_option", "add_today_option", "date_option"]
+__all__ = ["add_cache_option", "add_policy_from_option", "add_today_option", "date_option"]
 
 
 def date_option(text: str) -> date:
@@ -35,4 +35,13 @@ def add_policy_from_option(parser: argparse.ArgumentParser) -> None:
         metavar="REV",
         help="read the policy from this git revision (a pull request's base branch), and "
         "report each way the work tree's policy is weaker (PM601)",
+    )
+
+
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: read every file anew, neither using nor filling the parse cache."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file, neither reading nor writing the parse cache",
     )

@@ -31,7 +31,7 @@ from postmortem.model import (
 )
 from postmortem.model.common import describe, items, optional
 from postmortem.patterns import Pattern, PatternError, compile_linear
-from postmortem.yaml_io import loads, located_problems, parse
+from postmortem.yaml_io import loads, parse_with_positions
 
 __all__ = [
     "DEFAULT_LABEL_LEVELS",
@@ -314,9 +314,10 @@ def policy_from_text(text: str, source: str, root: Path) -> Policy:
     """The policy in ``text`` (read from ``source``) for the repository folder ``root``;
     :class:`PolicyError` with located problems if it is not valid."""
     try:
-        data = parse(text, source)
+        parsed = parse_with_positions(text, source)
     except DocumentError as error:
         raise PolicyError(error.problems) from None
+    data = parsed.data
     if data is None:
         return _rooted(Policy(), root)
     if not isinstance(data, dict):
@@ -324,10 +325,10 @@ def policy_from_text(text: str, source: str, root: Path) -> Policy:
     try:
         policy = structure(data, Policy)
     except Exception as error:  # every structuring failure becomes located problems
-        raise PolicyError(located_problems(list(structure_problems(error)), text, source)) from None
+        raise PolicyError(parsed.problems(list(structure_problems(error)), source)) from None
     problems = _semantic_problems(policy)
     if problems:
-        raise PolicyError(located_problems(problems, text, source))
+        raise PolicyError(parsed.problems(problems, source))
     return _rooted(policy, root)
 
 

@@ -1,10 +1,12 @@
 """Repository-wide views: every post-mortem under a folder as an index row, its open
 follow-ups with their source lines, and the metrics across them all.
 
-The views count incidents: a copy exported for an audience (``metadata.exported_from``)
-repeats its source and is left out unless the caller asks for copies."""
+The views read each document's facts (:mod:`postmortem.facts`) through the parse cache, so
+that a second run parses nothing, and spread a cold run over the cores; no view holds more
+than the facts of the documents. They count incidents: a copy exported for an audience
+(``metadata.exported_from``) repeats its source and is left out unless the caller asks for
+copies."""
 
-import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -14,16 +16,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from postmortem.errors import DocumentError, Problem
-from postmortem.metrics import (
-    Figure,
-    completion_rate,
-    durations,
-    figure,
-    milestones,
-    open_follow_ups,
-)
-from postmortem.model import Link, PostMortem
+from postmortem.errors import Problem
+from postmortem.facts import DocumentFacts
+from postmortem.metrics import Figure, completion_rate, figure
+from postmortem.model import Link, PostMortem, Severity
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -44,11 +40,25 @@ __all__ = [
 
 @attrs.frozen
 class Scanned:
-    """One document found in the folder, with its path and text (for source lines)."""
+    """One document found in the folder: its path and its facts. Its text and its document
+    are read from the file when asked for."""
 
     path: str
-    text: str
-    document: PostMortem
+    facts: DocumentFacts
+    policy: "Policy" = attrs.field(repr=False, eq=False)
+    """The policy that governs it, which says how it is read."""
+
+    @property
+    def text(self) -> str:
+        from postmortem.policy import read_governed
+
+        return read_governed(self.path, self.policy)
+
+    @property
+    def document(self) -> PostMortem:
+        from postmortem.policy import load_governed
+
+        return load_governed(self.path, self.policy)
 
 
 @attrs.frozen
@@ -63,38 +73,21 @@ def scan(
     directory: str | os.PathLike[str],
     *,
     progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
 ) -> Repository:
     """Every post-mortem under ``directory``, as the hooks see them
     (:func:`postmortem.discovery.role_of`): the files its policy's ``files`` pattern names,
-    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key."""
-    from postmortem.discovery import YAML_SUFFIXES, Role, files_under, role_of
-    from postmortem.policy import find_policy, read_governed, relative_to_root
-    from postmortem.yaml_io import loads
+    and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key.
+    Only the files changed since the last scan are read, unless ``use_cache`` is false
+    (:mod:`postmortem.scanning`); ``progress(done, total)`` is told how far it is."""
+    from postmortem.discovery import YAML_SUFFIXES, files_under
+    from postmortem.scanning import facts_of_files
 
     candidates = [
         path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
     ]
-    documents: list[Scanned] = []
-    problems: list[Problem] = []
-    policies: dict[Path, Policy] = {}
-    for number, path in enumerate(candidates, start=1):
-        if progress is not None:
-            progress(number, len(candidates))
-        policy = find_policy(path, policies)
-        try:
-            text = read_governed(path, policy)
-        except DocumentError as error:
-            if policy.names_document(relative_to_root(path, policy)):
-                problems.extend(error.problems)
-            continue
-        if role_of(path, policy, functools.partial(str, text)) is not Role.DOCUMENT:
-            continue
-        try:
-            document = loads(text, path, ticket_url=policy.ticket_url)
-        except DocumentError as error:
-            problems.extend(error.problems)
-            continue
-        documents.append(Scanned(path, text, document))
+    found, problems = facts_of_files(candidates, use_cache=use_cache, progress=progress)
+    documents = [Scanned(path, facts, policy) for path, facts, policy in found]
     return Repository(tuple(documents), tuple(problems))
 
 
@@ -123,28 +116,23 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
     ``metadata.exported_from``) only with ``include_copies``."""
     rows = []
     for scanned in _incidents(documents, include_copies):
-        doc = scanned.document
-        metadata = doc.metadata
-        measured = durations(doc)
-        start = milestones(doc).started
+        facts = scanned.facts
         rows.append(
             IndexRow(
                 path=scanned.path,
-                id=metadata.id,
-                title=metadata.title,
-                profile=doc.profile.value,
-                severity=metadata.severity.value if metadata.severity else None,
-                status=metadata.status.value,
-                incident_status=metadata.incident_status.value
-                if metadata.incident_status
-                else None,
-                classification=metadata.classification.value if metadata.classification else None,
-                started=start.date() if start is not None else None,
-                time_to_detect=measured.to_detect,
-                time_to_acknowledge=measured.to_acknowledge,
-                time_to_mitigate=measured.to_mitigate,
-                time_to_resolve=measured.to_resolve,
-                open_actions=len(open_follow_ups(doc)),
+                id=facts.id,
+                title=facts.title,
+                profile=facts.profile,
+                severity=facts.severity,
+                status=facts.status,
+                incident_status=facts.incident_status,
+                classification=facts.classification,
+                started=facts.started.date() if facts.started is not None else None,
+                time_to_detect=facts.time_to_detect,
+                time_to_acknowledge=facts.time_to_acknowledge,
+                time_to_mitigate=facts.time_to_mitigate,
+                time_to_resolve=facts.time_to_resolve,
+                open_actions=len(facts.open_follow_ups),
             )
         )
     return rows
@@ -173,30 +161,22 @@ class OpenAction:
 def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
     """Open follow-ups of every incident, with their source lines; exported copies only with
     ``include_copies``."""
-    from postmortem.yaml_io import located_problems
-
-    found: list[OpenAction] = []
-    for scanned in _incidents(documents, include_copies):
-        follow_ups = open_follow_ups(scanned.document)
-        if not follow_ups:
-            continue
-        places = located_problems([(item.field_path, "") for item in follow_ups], scanned.text, "")
-        for item, place in zip(follow_ups, places, strict=True):
-            found.append(
-                OpenAction(
-                    path=scanned.path,
-                    line=place.line,
-                    document_id=scanned.document.metadata.id,
-                    kind=item.kind,
-                    id=item.id,
-                    action=item.action,
-                    owner=item.owner,
-                    due=item.due,
-                    status=item.status.value if item.status is not None else None,
-                    ticket=item.ticket,
-                )
-            )
-    return found
+    return [
+        OpenAction(
+            path=scanned.path,
+            line=item.line,
+            document_id=scanned.facts.id,
+            kind=item.kind,
+            id=item.id,
+            action=item.action,
+            owner=item.owner,
+            due=item.due,
+            status=item.status,
+            ticket=item.ticket,
+        )
+        for scanned in _incidents(documents, include_copies)
+        for item in scanned.facts.open_follow_ups
+    ]
 
 
 @attrs.frozen
@@ -244,52 +224,48 @@ def stats(
     resolve with the number of incidents that do not say; the share of follow-ups done and
     those open; each incident's figures. Exported copies count only with
     ``include_copies``."""
-    docs = [scanned.document for scanned in _incidents(documents, include_copies)]
-    measured = [durations(doc) for doc in docs]
-    by_severity = Counter(
-        doc.metadata.severity.value if doc.metadata.severity else "unknown" for doc in docs
-    )
-    by_rank = Counter(
-        str(doc.metadata.severity.rank) if doc.metadata.severity else "unknown" for doc in docs
-    )
+    facts = [scanned.facts for scanned in _incidents(documents, include_copies)]
+    by_severity = Counter(item.severity or "unknown" for item in facts)
+    by_rank = Counter(str(item.rank) if item.rank is not None else "unknown" for item in facts)
     levels = policy.severity_levels if policy is not None else []
-    by_level = Counter(_level(doc, policy) for doc in docs) if policy and levels else Counter()
+    by_level = Counter(_level(item, policy) for item in facts) if policy and levels else Counter()
     order = [level.name for level in levels] + ["not on the scale", "unknown"]
-    starts = [milestones(doc).started for doc in docs]
     by_month = Counter(
-        f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
+        f"{item.started.year:04d}-{item.started.month:02d}" if item.started else "unknown"
+        for item in facts
     )
     return Stats(
-        documents=len(docs),
+        documents=len(facts),
         by_severity=dict(sorted(by_severity.items())),
         by_rank=dict(sorted(by_rank.items())),
         by_level={name: by_level[name] for name in order if by_level[name]},
         by_month=dict(sorted(by_month.items())),
-        time_to_detect=figure(item.to_detect for item in measured),
-        time_to_acknowledge=figure(item.to_acknowledge for item in measured),
-        time_to_mitigate=figure(item.to_mitigate for item in measured),
-        time_to_resolve=figure(item.to_resolve for item in measured),
-        follow_ups=sum(len(doc.follow_ups()) for doc in docs),
-        follow_up_completion_rate=completion_rate(docs),
-        open_follow_ups=sum(len(open_follow_ups(doc)) for doc in docs),
+        time_to_detect=figure(item.time_to_detect for item in facts),
+        time_to_acknowledge=figure(item.time_to_acknowledge for item in facts),
+        time_to_mitigate=figure(item.time_to_mitigate for item in facts),
+        time_to_resolve=figure(item.time_to_resolve for item in facts),
+        follow_ups=sum(item.follow_ups for item in facts),
+        follow_up_completion_rate=completion_rate(
+            (item.follow_ups_counted, item.follow_ups_done) for item in facts
+        ),
+        open_follow_ups=sum(len(item.open_follow_ups) for item in facts),
         incidents=tuple(
             IncidentFigures(
-                doc.metadata.id,
-                item.to_detect,
-                item.to_acknowledge,
-                item.to_mitigate,
-                item.to_resolve,
+                item.id,
+                item.time_to_detect,
+                item.time_to_acknowledge,
+                item.time_to_mitigate,
+                item.time_to_resolve,
             )
-            for doc, item in zip(docs, measured, strict=True)
+            for item in facts
         ),
     )
 
 
-def _level(doc: PostMortem, policy: "Policy") -> str:
-    severity = doc.metadata.severity
-    if severity is None:
+def _level(facts: DocumentFacts, policy: "Policy") -> str:
+    if facts.severity is None:
         return "unknown"
-    placed = policy.severity_level(severity)
+    placed = policy.severity_level(Severity(facts.severity))
     return placed[1].name if placed is not None else "not on the scale"
 
 
@@ -297,5 +273,5 @@ def _incidents(documents: Iterable[Scanned], include_copies: bool) -> Iterator[S
     """The documents that are incidents: not copies exported from another document, unless
     ``include_copies``."""
     for scanned in documents:
-        if include_copies or scanned.document.metadata.exported_from is None:
+        if include_copies or not scanned.facts.exported:
             yield scanned

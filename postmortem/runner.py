@@ -28,6 +28,7 @@ def run(
     staged: bool = False,
     only_post_mortems: bool = False,
     policy_from: str | None = None,
+    use_cache: bool = True,
 ) -> ExitCode:
     """Check ``paths`` (and, with ``staged``, the staged files) with the rules ``hooks`` run,
     and report the findings. See :func:`check_paths` for the options."""
@@ -41,6 +42,7 @@ def run(
             staged=staged,
             only_post_mortems=only_post_mortems,
             policy_from=policy_from,
+            use_cache=use_cache,
         )
     except PolicyError as error:
         return policy_error(error)
@@ -58,6 +60,7 @@ def check_paths(
     staged: bool = False,
     only_post_mortems: bool = False,
     policy_from: str | None = None,
+    use_cache: bool = True,
 ) -> list[Finding]:
     """The findings for ``paths`` (and, with ``staged``, for the staged files).
 
@@ -67,21 +70,28 @@ def check_paths(
     other file named is checked as a post-mortem. A temporary file that an interrupted
     write left (:func:`postmortem.files.is_temporary_file`) is a PM101 finding, so that it
     is not committed. With ``policy_from``, a git revision, the policies are read from that
-    revision and each way the work tree's policy is weaker is a PM601 finding.
+    revision and each way the work tree's policy is weaker is a PM601 finding. Documents are
+    read through the parse cache of their repository unless ``use_cache`` is false
+    (:mod:`postmortem.cache`); the findings are worked out anew on every run.
     """
     from postmortem.policy import policies_from
 
     if policy_from is not None:
         with policies_from(policy_from):
             findings = check_paths(
-                paths, hooks, today=today, staged=staged, only_post_mortems=only_post_mortems
+                paths,
+                hooks,
+                today=today,
+                staged=staged,
+                only_post_mortems=only_post_mortems,
+                use_cache=use_cache,
             )
         return findings + _policy_changes(paths, hooks, policy_from)
     policies: dict[Path, Policy] = {}
-    findings = _staged_findings(hooks, today, policies) if staged else []
+    findings = _staged_findings(hooks, today, policies, use_cache) if staged else []
     if "classification" in hooks:
         paths = [*paths, *_copies_of(paths, policies)]
-    return findings + _check_files(paths, hooks, today, policies, only_post_mortems)
+    return findings + _check_files(paths, hooks, today, only_post_mortems, use_cache)
 
 
 def _shown_from_here(path: Path) -> str:
@@ -177,9 +187,11 @@ def _check_one(
     policy: "Policy",
     location: str | os.PathLike[str],
     only_post_mortems: bool,
+    use_cache: bool,
 ) -> list[Finding]:
     """The findings for the file shown as ``source``, whose text ``read`` gives and whose place
     in the repository (for the policy's patterns) is ``location``."""
+    from postmortem.cache import cache_near
     from postmortem.checks import check_text, findings_from_problems, text_findings
     from postmortem.checks.classification import published_copy_findings
     from postmortem.discovery import Role, role_of
@@ -189,6 +201,7 @@ def _check_one(
     if is_temporary_file(location):
         message = "a temporary file a killed postmortem write left behind; delete it"
         return findings_from_problems([Problem(source, 0, 0, "", message)], policy)
+    read = functools.cache(read)  # the role may need the text too
     role = role_of(location, policy, read)
     if role is Role.OTHER and only_post_mortems:
         return []
@@ -202,11 +215,14 @@ def _check_one(
             copy_findings += published_copy_findings(text, source, policy)
         return copy_findings
     relative_path = relative_to_root(location, policy)
-    return check_text(text, source, policy, hooks, today=today, relative_path=relative_path)
+    cache = cache_near(policy.root) if use_cache else None
+    return check_text(
+        text, source, policy, hooks, today=today, relative_path=relative_path, cache=cache
+    )
 
 
 def _staged_findings(
-    hooks: Sequence[str], today: date | None, policies: dict[Path, "Policy"]
+    hooks: Sequence[str], today: date | None, policies: dict[Path, "Policy"], use_cache: bool
 ) -> list[Finding]:
     """The findings for the staged files, read from the index by blob id and shown by their
     repository paths."""
@@ -235,6 +251,7 @@ def _staged_findings(
                 policy=policy,
                 location=location,
                 only_post_mortems=True,
+                use_cache=use_cache,
             )
     return findings
 
@@ -247,41 +264,54 @@ def _check_files(
     paths: Sequence[str],
     hooks: Sequence[str],
     today: date | None,
-    policies: dict[Path, "Policy"],
     only_post_mortems: bool,
+    use_cache: bool,
 ) -> list[Finding]:
-    from postmortem.policy import find_policy, read_governed
-
     workers = min(os.cpu_count() or 1, len(paths) // (_PARALLEL_FROM // 2))
     if workers < 2 or len(paths) < _PARALLEL_FROM:
-        findings: list[Finding] = []
-        for path in paths:
-            policy = find_policy(path, policies)
-            findings += _check_one(
-                path,
-                functools.partial(read_governed, path, policy),
-                hooks,
-                today=today,
-                policy=policy,
-                location=path,
-                only_post_mortems=only_post_mortems,
-            )
-        return findings
+        return _check_serially(paths, hooks, today, only_post_mortems, use_cache)
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [list(paths[index::workers]) for index in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
         results = list(
             pool.map(
-                _check_files,
+                _check_serially,
                 chunks,
                 [hooks] * workers,
                 [today] * workers,
-                [{}] * workers,
                 [only_post_mortems] * workers,
+                [use_cache] * workers,
             )
         )
     order = {path: index for index, path in enumerate(paths)}
     return sorted(
         (finding for chunk in results for finding in chunk), key=lambda f: order.get(f.source, 0)
     )
+
+
+def _check_serially(
+    paths: Sequence[str],
+    hooks: Sequence[str],
+    today: date | None,
+    only_post_mortems: bool,
+    use_cache: bool,
+) -> list[Finding]:
+    """The findings for ``paths``, one after the other, in this process."""
+    from postmortem.policy import find_policy, read_governed
+
+    policies: dict[Path, Policy] = {}
+    findings: list[Finding] = []
+    for path in paths:
+        policy = find_policy(path, policies)
+        findings += _check_one(
+            path,
+            functools.partial(read_governed, path, policy),
+            hooks,
+            today=today,
+            policy=policy,
+            location=path,
+            only_post_mortems=only_post_mortems,
+            use_cache=use_cache,
+        )
+    return findings

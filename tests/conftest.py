@@ -2,11 +2,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+import postmortem
+from postmortem.model import Classification, PostMortem
 from tests.gitrepo import GitRepo, git_environment, init_repo
 
 settings.register_profile(
@@ -20,27 +23,74 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def internal_postmortem() -> PostMortem:
+    """The post-mortem example without what makes it Confidential (the attack analysis, the
+    data affected, and the section and item labels that keep them apart), labelled Internal:
+    a complete document whose content asks for no label of its own, for tests of the label
+    rules."""
+    doc = postmortem.load(EXAMPLES / "postmortem.yaml")
+    assert doc.root_cause is not None
+    assert doc.impact is not None
+    assert doc.timeline is not None
+    doc.root_cause.attack = None
+    doc.impact.data_affected = []
+    doc.metadata.section_labels = []
+    for event in doc.timeline.events:
+        event.classification = None
+    for action in doc.action_items:
+        action.classification = None
+    doc.metadata.classification = Classification.INTERNAL
+    return doc
+
+
 SEEDS_VARIABLE = "POSTMORTEM_SEEDS"
 SEEDS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "seeds"
+CORPUS_VARIABLE = "POSTMORTEM_CORPUS"
+CORPUS_BESIDE_CHECKOUT = ROOT.parent / "shared" / "corpus"
+
+
+def _shared_folder(variable: str, beside: Path, what: str) -> Path:
+    """The folder ``$variable`` names, else ``beside`` this checkout. A user's clone has
+    neither, and the tests that read it skip, saying why; a variable naming no folder fails."""
+    named = os.environ.get(variable)
+    if named:
+        if not Path(named).is_dir():
+            pytest.fail(f"{variable}={named} is not a folder")
+        return Path(named)
+    if not beside.is_dir():
+        pytest.skip(f"{what} are not here: set {variable} to their folder (looked for {beside})")
+    return beside
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's cache folder (the parse cache outside a repository) is the session's own,
+    so that the tests neither read nor fill the cache of whoever runs them."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     """The five seed templates the model was written from: ``$POSTMORTEM_SEEDS``, else
-    ``../shared/seeds`` beside this checkout. A user's clone has neither, and the tests that
-    compare with the templates skip, saying why; a ``$POSTMORTEM_SEEDS`` that is no folder fails.
-    """
-    named = os.environ.get(SEEDS_VARIABLE)
-    if named:
-        if not Path(named).is_dir():
-            pytest.fail(f"{SEEDS_VARIABLE}={named} is not a folder")
-        return Path(named)
-    if not SEEDS_BESIDE_CHECKOUT.is_dir():
-        pytest.skip(
-            f"the seed templates are not here: set {SEEDS_VARIABLE} to their folder"
-            f" (looked for {SEEDS_BESIDE_CHECKOUT})"
-        )
-    return SEEDS_BESIDE_CHECKOUT
+    ``../shared/seeds`` beside this checkout."""
+    return _shared_folder(SEEDS_VARIABLE, SEEDS_BESIDE_CHECKOUT, "the seed templates")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """Real post-mortems in Markdown, as their teams published them (what ``bench/run.py
+    --corpus`` measures): ``$POSTMORTEM_CORPUS``, else ``../shared/corpus`` beside this
+    checkout."""
+    return _shared_folder(CORPUS_VARIABLE, CORPUS_BESIDE_CHECKOUT, "the real post-mortems")
 
 
 @pytest.fixture

@@ -183,3 +183,47 @@ def markdown_documents(profile: ProfileName) -> st.SearchStrategy[PostMortem]:
             if field.name not in ("schema_version", "profile", "unmapped")
         },
     ).map(fitting_severity)
+
+
+# Text made of what YAML reads as structure, quotes, escapes and line breaks, with letters
+# and digits among them: every way a writer can spell a string is needed.
+YAML_SIGNIFICANT = st.text(
+    st.sampled_from([*"ab09 :#'\"-?[]{},&*!|>%@`~.\t\n\\/", "é", "中", "\x85", "\u2028", "\x7f"]),
+    max_size=12,
+)
+
+
+def documents_with(scalars: dict[Any, st.SearchStrategy[Any]]) -> st.SearchStrategy[PostMortem]:
+    """Documents whose leaf values come from ``scalars`` where it has a strategy."""
+    return st.builds(
+        PostMortem,
+        **{
+            field.name: for_type(field.type, scalars)
+            for field in attrs.fields(PostMortem)
+            if field.name != "schema_version"
+        },
+    ).map(fitting_severity)
+
+
+_ZONES = {"UTC": 0, "CET": 60, "PDT": -420, "EDT": -240, "JST": 540}
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@st.composite
+def written_times(draw: st.DrawFn) -> tuple[datetime, str]:
+    """An instant to the minute and one way a timeline line writes it: ISO with a zone
+    abbreviation or an offset, a month's name, bold, or a time alone (on the line's day)."""
+    zone_name = draw(st.sampled_from(sorted(_ZONES)))
+    zone = timezone(timedelta(minutes=_ZONES[zone_name]))
+    moment = draw(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)))
+    instant = moment.replace(second=0, microsecond=0, tzinfo=zone)
+    clock = f"{instant:%H:%M}"
+    offset = f"{instant:%z}"
+    forms = [
+        f"{instant:%Y-%m-%d} {clock} {zone_name}",
+        f"{instant:%Y-%m-%d}T{clock}{offset[:3]}:{offset[3:]}",
+        f"{_MONTH_NAMES[instant.month - 1]} {instant.day} {instant.year} {clock} ({zone_name})",
+        f"**{clock} {zone_name}**:",
+        f"[{instant:%Y-%m-%d} {clock} {zone_name}]",
+    ]
+    return instant, draw(st.sampled_from(forms))

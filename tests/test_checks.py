@@ -23,7 +23,7 @@ from postmortem.model import (
 )
 from postmortem.policy import PathRule, Policy
 from postmortem.scaffold import scaffold
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, internal_postmortem
 
 TODAY = date(2024, 1, 1)
 
@@ -183,7 +183,7 @@ def test_policy_extends_placeholders_and_selects_rules() -> None:
 
 
 def test_disallowed_label_and_path_rules() -> None:
-    doc = complete()
+    doc = internal_postmortem()
     doc.metadata.classification = Classification.TLP_RED
     only_corporate = Policy(labels=[[Classification.PUBLIC], [Classification.INTERNAL]])
     assert findings(doc, only_corporate) == ["PM302 metadata.classification"]
@@ -196,7 +196,7 @@ def test_disallowed_label_and_path_rules() -> None:
 
 
 def test_content_demands_a_label() -> None:
-    doc = complete()
+    doc = internal_postmortem()
     doc.iocs = [Ioc(type=IocType.IP_ADDRESS, value="203.0.113.9")]
     assert findings(doc) == ["PM304 metadata.classification"]
     doc.metadata.classification = Classification.TLP_AMBER_STRICT
@@ -204,7 +204,7 @@ def test_content_demands_a_label() -> None:
 
 
 def test_distribution_fits_the_label() -> None:
-    doc = complete()
+    doc = internal_postmortem()
     doc.metadata.classification = Classification.PUBLIC
     doc.distribution = Distribution(recipients=["CISO"])
     assert findings(doc) == ["PM305 distribution.recipients"]

@@ -272,7 +272,7 @@ def test_an_os_error_anywhere_is_one_line_and_exit_2(
     the file it concerns, never as an internal error."""
     import postmortem.files
 
-    def full_disk(target: Path, data: bytes, mode: int) -> Path:
+    def full_disk(target: Path, data: bytes, mode: int, *, durable: bool) -> Path:
         raise OSError(28, "No space left on device", str(target))
 
     monkeypatch.setattr(postmortem.files, "_write_temporary", full_disk)

@@ -384,7 +384,7 @@ def test_an_edit_that_would_not_read_back_writes_nothing(
 ) -> None:
     path = tmp_path / "inc.yaml"
     path.write_text(MINIMAL, encoding="utf-8")
-    monkeypatch.setattr(yaml_io._Merger, "merge", lambda self, node, *args: node)
+    monkeypatch.setattr(yaml_io.editing._Merger, "merge", lambda self, node, *args: node)
     with (
         pytest.raises(RuntimeError, match="does not read back as the document"),
         postmortem.edit(path) as doc,
@@ -430,8 +430,8 @@ def test_a_change_landing_while_the_new_text_is_written_is_not_overwritten(
     path.write_text(MINIMAL, encoding="utf-8")
     write_temporary = files._write_temporary
 
-    def slow_write(target: Path, data: bytes, mode: int) -> Path:
-        written = write_temporary(target, data, mode)
+    def slow_write(target: Path, data: bytes, mode: int, *, durable: bool) -> Path:
+        written = write_temporary(target, data, mode, durable=durable)
         path.write_text("theirs\n", encoding="utf-8")
         return written
 

@@ -1,6 +1,7 @@
 """Version history from real git repositories: authors, dates, renames, merges, edge cases."""
 
 import json
+import os
 import subprocess
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -268,13 +269,18 @@ def test_batch_uses_a_fixed_number_of_git_processes(
 def test_second_run_reads_no_blobs(lifecycle: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     first = document_history(lifecycle.root / "pm/disk.yaml")
     reads: list[str] = []
-    real = ObjectReader.read
+    real_read, real_read_many = ObjectReader.read, ObjectReader.read_many
 
     def counting(self: ObjectReader, object_id: str, limit: int) -> bytes | None:
         reads.append(object_id)
-        return real(self, object_id, limit)
+        return real_read(self, object_id, limit)
+
+    def counting_many(self: ObjectReader, object_ids: Any, limit: int) -> list[bytes | None]:
+        reads.extend(object_ids)
+        return real_read_many(self, object_ids, limit)
 
     monkeypatch.setattr(ObjectReader, "read", counting)
+    monkeypatch.setattr(ObjectReader, "read_many", counting_many)
     assert document_history(lifecycle.root / "pm/disk.yaml") == first
     assert reads == []
     (lifecycle.root / ".git" / "postmortem").rename(lifecycle.root / "cache-moved-away")
@@ -430,3 +436,44 @@ def test_write_gives_the_yaml_a_person_would_write(
     assert main(["history", "--write", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == WITH_HISTORY
     assert capsys.readouterr().out == f"{path}: history already current (2 versions)\n"
+
+
+def test_many_documents_are_read_in_one_process_per_core_as_in_one(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' histories and what they add to the cache are those of one process."""
+    for number in range(6):
+        doc = draft(f"Incident {number}")
+        repo.write(f"pm/{number}.yaml", doc)
+        repo.commit(f"Draft {number}", date=f"2024-05-0{number + 1}T10:00:00+00:00")
+        doc.add_timeline_event(event(number + 1, "Alert"))
+        if number % 2:
+            doc.metadata.status = DocumentStatus.FINAL
+        repo.write(f"pm/{number}.yaml", doc)
+        repo.commit(f"Extend {number}", date=f"2024-05-0{number + 2}T10:00:00+00:00")
+    paths = [repo.root / f"pm/{number}.yaml" for number in range(6)]
+    one = histories(paths)
+    cache = repo.root / ".git" / "postmortem" / "history-cache-v1.json"
+    alone = json.loads(cache.read_text(encoding="utf-8"))
+    cache.unlink()
+    monkeypatch.setattr(postmortem.history, "_PARALLEL_FROM", 2)
+    monkeypatch.setattr(postmortem.history.os, "cpu_count", lambda: 2)
+    assert histories(paths) == one
+    assert json.loads(cache.read_text(encoding="utf-8")) == alone
+    assert {found.versions[-1].number for found in one.values()} == {"0.2", "1.0"}
+
+
+def test_a_hostile_history_cache_is_neither_waited_on_nor_followed(
+    lifecycle: GitRepo, tmp_path: Path
+) -> None:
+    first = document_history(lifecycle.root / "pm/disk.yaml")
+    cache = lifecycle.root / ".git" / "postmortem" / "history-cache-v1.json"
+    cache.unlink()
+    os.mkfifo(cache)
+    assert document_history(lifecycle.root / "pm/disk.yaml") == first  # no wait on the FIFO
+    cache.unlink()
+    outside = tmp_path / "outside.json"
+    outside.write_text("kept\n", encoding="utf-8")
+    cache.symlink_to(outside)
+    assert document_history(lifecycle.root / "pm/disk.yaml") == first
+    assert outside.read_text(encoding="utf-8") == "kept\n"

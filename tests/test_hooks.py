@@ -19,7 +19,7 @@ from postmortem.model import (
     IocType,
     PostMortem,
 )
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, internal_postmortem
 from tests.gitrepo import GitRepo
 
 TODAY = ["--today", "2024-01-01"]
@@ -171,7 +171,7 @@ def _no_label() -> PostMortem:
 
 def _disallowed_label() -> str:
     text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
-    return text.replace("classification: Internal", "classification: Secret")
+    return text.replace("\n  classification: Confidential\n", "\n  classification: Secret\n", 1)
 
 
 def _public() -> PostMortem:
@@ -181,7 +181,7 @@ def _public() -> PostMortem:
 
 
 def _iocs_internal() -> PostMortem:
-    doc = complete()
+    doc = internal_postmortem()
     doc.iocs = [Ioc(type=IocType.IP_ADDRESS, value="198.51.100.7", context="edge logs")]
     return doc
 
@@ -384,3 +384,47 @@ def test_plain_hook_checks_post_mortems_in_any_folder(
     assert result.returncode != 0, output
     assert "pm/2025/INC-2025-0001.yaml:" in output
     assert " PM201 summary" in output
+
+
+def test_the_check_hook_runs_every_family_in_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = complete()
+    doc.metadata.classification = None
+    doc.action_items[0].owner = None
+    path = write(tmp_path / "pm.yaml", doc)
+    separate = []
+    for hook in (hooks.validate, hooks.completeness, hooks.classification):
+        hook([str(path), *TODAY])
+        separate += capsys.readouterr().out.splitlines()
+    assert hooks.check([str(path), *TODAY]) == 1
+    together = capsys.readouterr().out.splitlines()
+    assert sorted(set(separate)) == sorted(together)
+    assert {" PM203 ", " PM301 "} <= {f" {line.split()[1]} " for line in together}
+
+
+def test_pre_commit_runs_every_check_in_the_one_hook(
+    incidents: tuple[GitRepo, dict[str, str]],
+) -> None:
+    repo, env = incidents
+    config = repo.root / ".pre-commit-config.yaml"
+    text = config.read_text(encoding="utf-8")
+    hook_lines = text[text.index("      - id: postmortem-validate") :]
+    config.write_text(
+        text.replace(
+            hook_lines, '      - id: postmortem-check\n        args: [--today, "2024-01-01"]\n'
+        ),
+        encoding="utf-8",
+    )
+    repo.git("commit", "-q", "-am", "one hook", "--no-verify", env=env)
+    doc = _no_owner()
+    doc.metadata.classification = None
+    result = _commit(repo, env, "incidents/h.yaml", doc)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert output.count("post-mortems pass every check") == 1
+    assert "incidents/h.yaml:" in output
+    assert " PM203 action_items[1]" in output
+    assert " PM301 metadata" in output
+    result = _commit(repo, env, "incidents/h.yaml", complete())
+    assert result.returncode == 0, result.stdout + result.stderr

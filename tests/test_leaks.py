@@ -15,7 +15,7 @@ from postmortem.checks import check_file
 from postmortem.leaks import normalise, tokens
 from postmortem.model import Classification
 from postmortem.policy import find_policy
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, internal_postmortem
 
 POLICY = """\
 path_rules:
@@ -95,10 +95,9 @@ def test_a_secret_is_found_however_it_is_spelled(repository: Path, spelling: str
 def test_a_secret_of_another_document_is_found_whatever_the_copy_names(repository: Path) -> None:
     """The copy names a harmless source, but holds what a third document keeps Confidential."""
     harmless = "incidents/INC-2024-0007.yaml"
-    shutil.copy(EXAMPLES / "postmortem.yaml", repository / harmless)
-    with postmortem.edit(repository / harmless) as doc:
-        doc.metadata.classification = Classification.PUBLIC
-        doc.distribution = None
+    document = internal_postmortem()
+    document.metadata.classification = Classification.PUBLIC
+    postmortem.dump(document, repository / harmless)
     copy = _export(repository, harmless)
     assert copy.summary is not None
     copy.summary.text += f"Related: traffic from {IOC}.\n"

@@ -12,8 +12,20 @@ from typing import Any
 
 import pytest
 
-from postmortem import converter, importer, leaks
+from postmortem import converter, leaks
 from postmortem.errors import DocumentError
+from postmortem.importer import (
+    blocks,
+    frontmatter,
+    import_markdown,
+    items,
+    meaning,
+    rows,
+    sections,
+    times,
+    values,
+    vocabulary,
+)
 from postmortem.model import Severity
 from postmortem.render import markdown
 from tests.hostile import finishes_within
@@ -35,67 +47,67 @@ def _refusal(function: Callable[..., Any], *args: Any) -> str:
 
 _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
     "placeholder, then a run of separators": (
-        lambda: importer._placeholder(f"TBD{SPACES}x"),
+        lambda: values.placeholder(f"TBD{SPACES}x"),
         False,
     ),
-    "placeholder, then only separators": (lambda: importer._placeholder(f"TBD{SPACES}"), True),
+    "placeholder, then only separators": (lambda: values.placeholder(f"TBD{SPACES}"), True),
     "bold key, spaces, and lines after": (
-        lambda: importer._key_pair(f"**Owner**{SPACES}\ny\nz"),
+        lambda: blocks.key_pair(f"**Owner**{SPACES}\ny\nz"),
         None,
     ),
     "bold key, colon, spaces, and lines after": (
-        lambda: importer._key_pair(f"**Owner**:{SPACES}\ny\nz"),
+        lambda: blocks.key_pair(f"**Owner**:{SPACES}\ny\nz"),
         None,
     ),
     "plain key, spaces inside the value": (
-        lambda: importer._plain_key_line(f"Owner: a{SPACES}b"),
+        lambda: blocks.plain_key_line(f"Owner: a{SPACES}b"),
         ("Owner", f"a{SPACES}b"),
     ),
     "plain key, spaces, and a line after": (
-        lambda: importer._plain_key_line(f"Owner: a{SPACES}\nb\nc"),
+        lambda: blocks.plain_key_line(f"Owner: a{SPACES}\nb\nc"),
         None,
     ),
     "inline links: open brackets": (
-        lambda: [found.group() for found in importer._INLINE_LINK.finditer("[" * RUN)],
+        lambda: [found.group() for found in values.INLINE_LINK.finditer("[" * RUN)],
         [],
     ),
     "inline links: unclosed targets": (
-        lambda: [found.group() for found in importer._INLINE_LINK.finditer("[a](" * RUN)],
+        lambda: [found.group() for found in values.INLINE_LINK.finditer("[a](" * RUN)],
         [],
     ),
     "inline links: unclosed angle brackets": (
-        lambda: [found.group() for found in importer._INLINE_LINK.finditer("<http:" * RUN)],
+        lambda: [found.group() for found in values.INLINE_LINK.finditer("<http:" * RUN)],
         [],
     ),
     "a link item with many label ends": (
-        lambda: importer._link("[" + "](a" * RUN + "x"),
+        lambda: values.link("[" + "](a" * RUN + "x"),
         {"url": "[" + "](a" * RUN + "x"},
     ),
     "a heading of open parentheses": (
-        lambda: importer._PARENTHETICAL.sub("", "(" * RUN),
+        lambda: sections._PARENTHETICAL.sub("", "(" * RUN),
         "(" * RUN,
     ),
-    "a date range without its dash": (lambda: importer._RANGE.search(f"x{SPACES}y"), None),
-    "people: commas": (lambda: len(importer._people("," * RUN)), RUN + 1),
-    "people: spaces": (lambda: importer._people(f"a{SPACES}x"), [f"a{SPACES}x"]),
+    "a date range without its dash": (lambda: rows._RANGE.search(f"x{SPACES}y"), None),
+    "people: commas": (lambda: len(values.people("," * RUN)), RUN + 1),
+    "people: spaces": (lambda: values.people(f"a{SPACES}x"), [f"a{SPACES}x"]),
     "a person: roles and an unclosed contact": (
-        lambda: importer._person("a - " * RUN + "("),
+        lambda: values.person("a - " * RUN + "("),
         {"name": ("a - " * RUN + "(").strip()},
     ),
     "a choice: spaces without a separator": (
-        lambda: _refusal(importer._choice, Severity, f"a{SPACES}x"),
+        lambda: _refusal(values.choice, Severity, f"a{SPACES}x"),
         f"a{SPACES}x",
     ),
     "a code span: a run of backticks": (
-        lambda: importer._code_span_content("`" * RUN + "x"),
+        lambda: values.code_span_content("`" * RUN + "x"),
         "`" * RUN + "x",
     ),
     "a time: spaces before the end": (
-        lambda: importer._utc_as_offset(f"a{SPACES}b"),
+        lambda: values.utc_as_offset(f"a{SPACES}b"),
         f"a{SPACES}b",
     ),
     "a heading: numbering that never ends": (
-        lambda: importer.normalize("1." * RUN + "x"),
+        lambda: vocabulary.normalize("1." * RUN + "x"),
         "1 " * RUN + "x",
     ),
     "a duration: a run of digits": (
@@ -105,6 +117,50 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
     "a duration: digits and spaces without a unit": (
         lambda: _refusal(converter.parse_duration, f"1{SPACES}").split(":")[0],
         "not a duration",
+    ),
+    "a timeline line: a run of digits and spaces": (
+        lambda: times.read_stamp("1" * RUN + SPACES, times.Clock()),
+        None,
+    ),
+    "a zone declaration: times, then capitals": (
+        lambda: times.declared_zone("times " + "A" * RUN),
+        (None, None),
+    ),
+    "a heading of many words": (lambda: meaning.heading_meaning("word " * RUN), None),
+    "a section's words, all telling": (
+        lambda: meaning.content_meaning("fixed " * RUN),
+        "response.resolution_steps",
+    ),
+    "security words: a run of one kind, which is not enough": (
+        lambda: meaning.detect_profile([], "attacker " * RUN).profile.value,
+        "postmortem",
+    ),
+    "front matter: a key with a long run": (
+        lambda: len(frontmatter.front_matter("---\ntitle: " + "x" * RUN + "\n---\n").facts),
+        1,
+    ),
+    "front matter: never closed": (
+        lambda: frontmatter.front_matter("---\n" + "a: b\n" * RUN).facts,
+        (),
+    ),
+    "a follow-up: handles and links": (
+        lambda: sorted(items.follow_up("@" * RUN + " https://x" * 1000, None)),
+        ["action", "ticket"],
+    ),
+    "an indicator: dots": (lambda: items.indicator("." * RUN), None),
+    "a CVE id: its prefix repeated": (lambda: items.cve_ids("CVE-2024-" * RUN), []),
+    "an import: many paragraphs above the first section": (
+        lambda: import_markdown("_a b_\n\n" * (RUN // 4)).document.summary is not None,
+        True,
+    ),
+    "an import: a cause's paragraph, then many code blocks": (
+        lambda: [
+            len(cause.description)
+            for cause in import_markdown(
+                "## Root cause\n\nA.\n\n" + "```\nx\n```\n\n" * (RUN // 12)
+            ).document.root_cause.causes  # type: ignore[union-attr]
+        ],
+        [len("A.\n\n" + "x\n\n" * (RUN // 12 - 1) + "x\n")],
     ),
     "Markdown escape: a run of markup": (lambda: len(markdown.escape_inline("*" * RUN)), 2 * RUN),
     "Markdown escape: indented digits": (
@@ -125,15 +181,15 @@ def test_a_pattern_answers_at_once_on_its_adversarial_text(name: str) -> None:
 
 
 def test_the_rewritten_patterns_read_what_they_read_before() -> None:
-    assert importer._key_pair("**Owner**:  Alice ") == ("Owner", "Alice ")
-    assert importer._key_pair("- **Owner** Alice") == ("Owner", "Alice")
-    assert importer._key_pair("Due date: 2024-05-01 <br> ") == ("Due date", "2024-05-01")
-    assert importer._plain_key_line("Owner:\n  Alice\n") == ("Owner", "Alice")
-    assert importer._plain_key_line("Owner: a\nb") is None
-    assert importer._placeholder("YYYY-MM-DD HH:MM UTC")
-    assert importer._placeholder('[Name] or "TBD"')
-    assert not importer._placeholder("[Name] was paged")
-    assert importer._people("A (x, y), B; C | D") == ["A (x, y)", "B", "C", "D"]
-    assert importer._code_span_content("`` `x` ``") == "`x`"
-    assert importer._code_span_content("```a``") == "```a``"  # fences of two lengths
-    assert importer._utc_as_offset("08:40 UTC") == "08:40+00:00"
+    assert blocks.key_pair("**Owner**:  Alice ") == ("Owner", "Alice ")
+    assert blocks.key_pair("- **Owner** Alice") == ("Owner", "Alice")
+    assert blocks.key_pair("Due date: 2024-05-01 <br> ") == ("Due date", "2024-05-01")
+    assert blocks.plain_key_line("Owner:\n  Alice\n") == ("Owner", "Alice")
+    assert blocks.plain_key_line("Owner: a\nb") is None
+    assert values.placeholder("YYYY-MM-DD HH:MM UTC")
+    assert values.placeholder('[Name] or "TBD"')
+    assert not values.placeholder("[Name] was paged")
+    assert values.people("A (x, y), B; C | D") == ["A (x, y)", "B", "C", "D"]
+    assert values.code_span_content("`` `x` ``") == "`x`"
+    assert values.code_span_content("```a``") == "```a``"  # fences of two lengths
+    assert values.utc_as_offset("08:40 UTC") == "08:40+00:00"

@@ -170,7 +170,8 @@ def test_policy_patterns_run_in_linear_time_on_hostile_text(tmp_path: Path) -> N
     policy = load_policy(tmp_path / ".postmortem.yaml")
     text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
     hostile = "a" * 5_000 + "!" + "x" * 5_000
-    text = text.replace("classification: Internal", f"classification: Internal\n  notes: {hostile}")
+    label = "\n  classification: Confidential\n"
+    text = text.replace(label, f"{label}  notes: {hostile}\n", 1)
     findings = check_text(text, "i.yaml", policy, relative_path="a" * 200 + "!/" * 50 + "q")
     assert "PM102" in {finding.rule for finding in findings}
     assert not policy.names_document("a" * 3_000 + "!")

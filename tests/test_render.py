@@ -95,7 +95,7 @@ def test_security_postmortem_layout_has_phases_tiers_and_tables() -> None:
 def test_checklists_render_as_task_lists() -> None:
     markdown = render(postmortem.load(EXAMPLES / "security-incident-report.yaml"))
     assert "- [x] Security council notified" in markdown
-    assert "- [ ] Affected users notified" in markdown
+    assert "- [ ] Partners distributing the agent notified" in markdown
 
 
 def test_another_layout_keeps_every_section() -> None:

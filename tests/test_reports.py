@@ -48,7 +48,7 @@ def test_metrics_of_one_document() -> None:
 def test_index_rows_hold_the_key_facts() -> None:
     rows = {row.id: row for row in index_rows(scan(EXAMPLES).documents)}
     row = rows["PM-2024-007"]
-    assert (row.severity, row.status, row.classification) == ("P1", "Final", "Internal")
+    assert (row.severity, row.status, row.classification) == ("P1", "Final", "Confidential")
     assert row.started == date(2024, 3, 12)
     assert row.open_actions == 2
 
@@ -56,7 +56,12 @@ def test_index_rows_hold_the_key_facts() -> None:
 def test_index_filters_and_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", str(EXAMPLES), "--format", "csv", "--label", "Confidential"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert sorted(row["id"] for row in rows) == ["INC-2024-0031", "INC-2024-06-03-001"]
+    assert sorted(row["id"] for row in rows) == [
+        "INC-2024-0031",
+        "INC-2024-06-03-001",
+        "INC-2024-08-19-002",
+        "PM-2024-007",
+    ]
     window = ["--since", "2024-03-05", "--until", "2024-07-01"]
     assert main(["index", str(EXAMPLES), "--format", "json", *window]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -96,8 +101,8 @@ def test_stats_across_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures.by_rank == {"1": 2, "2": 3}
     assert figures.time_to_detect.median == timedelta(minutes=6)
     assert (figures.time_to_detect.known, figures.time_to_detect.unknown) == (4, 1)
-    assert figures.follow_ups == 27  # the gap recommendation is one
-    assert figures.follow_up_completion_rate == pytest.approx(8 / 27)
+    assert figures.follow_ups == 44  # the two gap recommendations are among them
+    assert figures.follow_up_completion_rate == pytest.approx(29 / 42)  # two were cancelled
     assert main(["stats", str(EXAMPLES), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["time_to_resolve"]["median"] == "1h 27m"
 

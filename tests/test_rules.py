@@ -314,4 +314,4 @@ def test_pre_commit_hooks_console_scripts_and_registry_agree() -> None:
         assert callable(getattr(importlib.import_module(module), function))
     checking = {f"postmortem-{hook}" for hook in CHECKING_HOOKS}
     assert checking == {f"postmortem-{hook}" for rule in RULES.values() for hook in rule.hooks}
-    assert hook_ids == checking | {"postmortem-render"}
+    assert hook_ids == checking | {"postmortem-render", "postmortem-check"}

@@ -437,7 +437,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     ],
 )
 def test_indentation_is_guessed_from_the_file(text: str, expected: tuple[int, int, int]) -> None:
-    assert yaml_io._guess_indentation(text) == expected
+    assert yaml_io.editing._guess_indentation(text) == expected
 
 
 TRICKY_SCALARS = [

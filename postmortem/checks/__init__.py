@@ -10,6 +10,7 @@ import functools
 import os
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -21,7 +22,9 @@ from postmortem.errors import DocumentError, Finding, Problem
 from postmortem.model import SCHEMA_VERSION
 from postmortem.policy import Policy, find_policy, read_governed, relative_to_root
 from postmortem.upgrade import Upgrade, original_path, upgrade
-from postmortem.yaml_io import document_from_data, located_problems, parse
+
+if TYPE_CHECKING:
+    from postmortem.cache import ParseCache
 
 __all__ = [
     "CHECKING_HOOKS",
@@ -45,9 +48,10 @@ def check_file(
     today: date | None = None,
     policy: Policy | None = None,
     text: str | None = None,
+    cache: "ParseCache | None" = None,
 ) -> list[Finding]:
     """Findings of the rules ``hooks`` run, for the document at ``path`` (or for ``text``,
-    the content to check there)."""
+    the content to check there); ``cache`` as for :func:`check_text`."""
     source = os.fspath(path)
     policy = policy if policy is not None else find_policy(path)
     try:
@@ -55,7 +59,9 @@ def check_file(
     except DocumentError as error:
         return findings_from_problems(error.problems, policy)
     relative_path = relative_to_root(path, policy)
-    return check_text(content, source, policy, hooks, today=today, relative_path=relative_path)
+    return check_text(
+        content, source, policy, hooks, today=today, relative_path=relative_path, cache=cache
+    )
 
 
 def check_text(
@@ -66,17 +72,21 @@ def check_text(
     *,
     today: date | None = None,
     relative_path: str | None = None,
+    cache: "ParseCache | None" = None,
 ) -> list[Finding]:
     """Findings for YAML ``text``; a document that does not load gives PM101/PM102 findings.
-    Secrets are looked for in the whole text, comments included, whether it loads or not."""
+    Secrets are looked for in the whole text, comments included, whether it loads or not.
+    The document is read through ``cache`` (:mod:`postmortem.cache`) when one is given;
+    the findings are worked out anew."""
+    from postmortem.cache import read_document
+
     found_in_text = text_findings(text, source, policy, hooks)
     try:
-        data = parse(text, source)
-        document = document_from_data(data, text, source, ticket_url=policy.ticket_url)
+        parsed, document = read_document(text, source, ticket_url=policy.ticket_url, cache=cache)
     except DocumentError as error:
         return found_in_text + findings_from_problems(error.problems, policy)
     selected = _selected(policy, tuple(hooks))
-    upgraded = upgrade(data)
+    upgraded = upgrade(parsed.data)
     raw = _schema_findings(upgraded, source) if "PM103" in selected else []
     families = [
         family for family in _CHECKING_FAMILIES if any(rule.id in selected for rule in family.RULES)
@@ -94,7 +104,7 @@ def check_text(
     if not raw:
         return found_in_text
     written = [(original_path(path, upgraded.moves), message) for path, _, message in raw]
-    located = located_problems(written, text, source)
+    located = parsed.problems(written, source)
     return found_in_text + [
         Finding(
             source=problem.source,

@@ -1,5 +1,5 @@
 """The commands that work on one document or a list of them: ``new``, ``validate``,
-``check``, ``render``, ``import`` and ``export``."""
+``check``, ``render`` and ``export``."""
 
 import argparse
 import contextlib
@@ -17,7 +17,7 @@ from postmortem.reporting import ExitCode
 if TYPE_CHECKING:
     from postmortem.policy import Policy
 
-__all__ = ["run_check", "run_export", "run_import", "run_new", "run_render", "run_validate"]
+__all__ = ["run_check", "run_export", "run_new", "run_render", "run_validate"]
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -93,30 +93,6 @@ def _with_git_history(doc: PostMortem, path: str, ticket_url: str | None) -> Pos
     return copy
 
 
-def run_import(args: argparse.Namespace) -> int:
-    from postmortem.files import read_text
-    from postmortem.importer import import_markdown
-    from postmortem.yaml_io import dumps
-
-    output = output_state(args.output, [args.path], new=True) if args.output else None
-    imported = import_markdown(read_text(args.path), args.path, profile=args.profile)
-    for warning in imported.warnings:
-        print(f"{warning} (warning)", file=sys.stderr)
-    if not imported.profile_detected:
-        print(
-            f"{args.path}: no template recognised; imported as {imported.document.profile.value}"
-            " (use --profile to choose)",
-            file=sys.stderr,
-        )
-    text = dumps(imported.document)
-    if output is not None:
-        write_output(output, text)
-        print(f"{args.output}: imported from {args.path} ({imported.document.profile.value})")
-    else:
-        sys.stdout.write(text)
-    return ExitCode.CLEAN
-
-
 def run_check(args: argparse.Namespace) -> int:
     from postmortem.checks import CHECKING_HOOKS
     from postmortem.discovery import Role, expand_paths
@@ -134,6 +110,7 @@ def run_check(args: argparse.Namespace) -> int:
         output_format=args.format,
         today=args.today,
         staged=args.staged,
+        use_cache=not args.no_cache,
     )
 
 

@@ -10,17 +10,22 @@ from postmortem._version import __version__
 from postmortem.cli.documents import (
     run_check,
     run_export,
-    run_import,
     run_migrate,
     run_new,
     run_render,
     run_validate,
 )
+from postmortem.cli.importing import run_import
 from postmortem.cli.setup import run_completion, run_init, run_profiles, run_rules, run_schema
 from postmortem.cli.site import run_site
 from postmortem.cli.views import run_actions, run_history, run_index, run_stats
 from postmortem.model import Classification, ProfileName
-from postmortem.options import add_policy_from_option, add_today_option, date_option
+from postmortem.options import (
+    add_cache_option,
+    add_policy_from_option,
+    add_today_option,
+    date_option,
+)
 from postmortem.reporting import ExitCode
 
 __all__ = ["build_parser", "list_commands"]
@@ -139,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_today_option(check)
     add_policy_from_option(check)
+    add_cache_option(check)
     check.set_defaults(run=run_check)
 
     render = commands.add_parser("render", help="render a document as Markdown in a layout")
@@ -154,13 +160,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(run=run_render)
 
-    importer = commands.add_parser("import", help="import a Markdown post-mortem as YAML")
+    importer = commands.add_parser(
+        "import", help="import Markdown post-mortems (a file or a folder) as YAML"
+    )
     importer.add_argument(
-        "path", metavar="FILE.md", type=_existing, help="the Markdown post-mortem"
+        "path",
+        metavar="FILE.md|DIR",
+        type=_existing,
+        help="a Markdown post-mortem, or a folder of them (every *.md below it)",
     )
     importer.add_argument("--profile", choices=_PROFILE_NAMES, help="the template it follows")
     importer.add_argument(
-        "-o", "--output", metavar="FILE.yaml", help="write here (never overwritten)"
+        "-o",
+        "--output",
+        metavar="FILE.yaml|OUTDIR",
+        help="write here (a folder for a folder; never overwritten)",
+    )
+    importer.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the zone of times the documents give none for (an IANA name such as"
+        " Europe/Berlin, or an offset such as +05:30); UTC by default",
+    )
+    importer.add_argument(
+        "--report",
+        action="store_true",
+        help="print per file the profile and why, the share of words typed and kept,"
+        " and the headings left unmapped",
     )
     importer.set_defaults(run=run_import)
 
@@ -182,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     index.add_argument("--reverse", action="store_true", help="sort descending")
     index.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(index)
     index.set_defaults(run=run_index)
 
     actions = commands.add_parser(
@@ -195,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
     actions.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(actions)
     add_today_option(actions)
     actions.set_defaults(run=run_actions)
 
@@ -205,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")
     stats.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
+    add_cache_option(stats)
     stats.set_defaults(run=run_stats)
 
     export = commands.add_parser(

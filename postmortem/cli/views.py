@@ -101,7 +101,7 @@ def run_index(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows
     from postmortem.reports import IndexRow, index_rows
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     rows = [
         row
         for row in index_rows(repository.documents, include_copies=args.include_copies)
@@ -126,7 +126,7 @@ def run_actions(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows
     from postmortem.reports import open_actions
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     today = args.today or date.today()
     found = [
         action
@@ -134,11 +134,11 @@ def run_actions(args: argparse.Namespace) -> int:
         if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
         and (not args.overdue or action.overdue(today))
     ]
-    rows = [
+    rows = (
         {**attrs.asdict(action, recurse=False), "source": f"{action.path}:{action.line}",
          "overdue": action.overdue(today)}
         for action in found
-    ]  # fmt: skip
+    )  # fmt: skip
     columns = [
         "source",
         "document_id",
@@ -166,7 +166,7 @@ def run_stats(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows, plain
     from postmortem.reports import IncidentFigures, stats
 
-    repository = _scan(args.directory)
+    repository = _scan(args.directory, use_cache=not args.no_cache)
     policy = find_policy(Path(args.directory) / POLICY_FILE)  # the folder's, for its scale
     figures = stats(repository.documents, include_copies=args.include_copies, policy=policy)
     summary = {
@@ -209,17 +209,18 @@ def _plain_figure(value: object) -> object:
     return plain(value)
 
 
-def _scan(directory: str) -> "Repository":
+def _scan(directory: str, *, use_cache: bool) -> "Repository":
     """The documents under ``directory``, with a progress line on a terminal; the files that
     do not load are reported on standard error."""
     from postmortem.reports import scan
 
     def progress(done: int, total: int) -> None:
-        if done % 25 == 0 or done == total:
-            end = "\n" if done == total else ""
-            print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
+        end = "\n" if done == total else ""
+        print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
 
-    repository = scan(directory, progress=progress if sys.stderr.isatty() else None)
+    repository = scan(
+        directory, progress=progress if sys.stderr.isatty() else None, use_cache=use_cache
+    )
     for problem in repository.problems:
         print(problem, file=sys.stderr)
     return repository

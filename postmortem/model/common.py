@@ -5,19 +5,22 @@ import re
 import unicodedata
 from datetime import date, datetime
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import attrs
 
 from postmortem._shown import shown
 
 __all__ = [
+    "LEAD_FIELDS",
     "ChecklistItem",
     "Link",
     "Money",
     "Person",
     "When",
     "describe",
+    "encode_url",
+    "field_label",
     "items",
     "optional",
     "verbatim",
@@ -27,32 +30,58 @@ When: TypeAlias = datetime | date
 """A point in time: a timezone-aware datetime, or a date where only the day is known."""
 
 
-def optional(doc: str) -> Any:
+def _metadata(doc: str, label: str | None, **flags: bool) -> dict[str, Any]:
+    """A field's metadata: its doc string, its label where the name in words is not it."""
+    return {"doc": doc, **({"label": label} if label else {}), **flags}
+
+
+def optional(doc: str, *, label: str | None = None) -> Any:
     """A field that may be left out; ``doc`` explains it in the schema and scaffolds."""
-    return attrs.field(default=None, metadata={"doc": doc})
+    return attrs.field(default=None, metadata=_metadata(doc, label))
 
 
-def verbatim(doc: str, *, required: bool = False) -> Any:
+def verbatim(doc: str, *, required: bool = False, label: str | None = None) -> Any:
     """A text field holding machine output or data (logs, code, commands, indicators), kept
     as written and shown as code, never as markup or a link; optional unless ``required``."""
     default = attrs.NOTHING if required else None
-    return attrs.field(default=default, metadata={"doc": doc, "verbatim": True})
+    return attrs.field(default=default, metadata=_metadata(doc, label, verbatim=True))
 
 
-def items(doc: str) -> Any:
+def items(doc: str, *, label: str | None = None) -> Any:
     """A list field that defaults to empty."""
-    return attrs.field(factory=list, metadata={"doc": doc})
+    return attrs.field(factory=list, metadata=_metadata(doc, label))
 
 
-def describe(doc: str, **kwargs: Any) -> Any:
+def describe(doc: str, *, label: str | None = None, **kwargs: Any) -> Any:
     """A field with its own default or none, and a doc string."""
-    return attrs.field(metadata={"doc": doc}, **kwargs)
+    return attrs.field(metadata=_metadata(doc, label), **kwargs)
+
+
+LEAD_FIELDS = frozenset({"text", "description"})
+"""The fields that hold a section's main prose: shown first, as paragraphs without a label."""
+
+
+def field_label(field: "attrs.Attribute[Any]") -> str:
+    """The words documents show a field under: ``time_to_detect`` -> ``Time to detect``, or
+    the ``label`` the field declares (``IOCs``)."""
+    label = field.metadata.get("label")
+    return str(label) if label else field.name.replace("_", " ").capitalize()
 
 
 _URL_SCHEMES = ("http", "https", "mailto")
 """The schemes a link may have; any other (``javascript:``, ``data:``, ``file:``) is refused."""
 
 _RELATIVE_STARTS = ("./", "../", "/", "#")
+
+
+# What a URL may not hold unencoded (RFC 3986): white space, controls and "<>\^`{|}.
+_NOT_IN_URL = re.compile(r'[\x00-\x20\x7f-\x9f\s"<>\\^`{|}]')
+
+
+def encode_url(url: str) -> str:
+    """``url`` with the UTF-8 bytes of each character a URL may not hold unencoded
+    percent-encoded, as a browser sends it; nothing else changes."""
+    return _NOT_IN_URL.sub(lambda match: quote(match.group(), safe=""), url)
 
 
 def _check_url(instance: object, attribute: "attrs.Attribute[str]", value: str) -> None:
@@ -105,7 +134,9 @@ class Link:
     """
 
     url: str = describe(
-        "https://..., mailto:... or a path relative to the document", validator=_check_url
+        "https://..., mailto:... or a path relative to the document",
+        label="URL",
+        validator=_check_url,
     )
     label: str | None = optional("text shown for the link, e.g. a ticket key")
 
@@ -168,9 +199,9 @@ def non_negative(doc: str) -> Any:
     return attrs.field(default=None, validator=_in_range, metadata={"doc": doc, "minimum": 0})
 
 
-def percentage(doc: str) -> Any:
+def percentage(doc: str, *, label: str | None = None) -> Any:
     """An optional share, 0 to 100."""
-    metadata = {"doc": doc, "minimum": 0, "maximum": 100}
+    metadata = {**_metadata(doc, label), "minimum": 0, "maximum": 100}
     return attrs.field(default=None, validator=_in_range, metadata=metadata)
 
 

@@ -94,7 +94,7 @@ class PostMortem:
     cost: CostAnalysis | None = optional("cost analysis")
     approvals: list[Approval] = items("sign-offs")
     references: References | None = optional("related incidents, PRs, CVEs, links")
-    iocs: list[Ioc] = items("indicators of compromise")
+    iocs: list[Ioc] = items("indicators of compromise", label="IOCs")
     affected_systems: list[AffectedSystem] = items("affected systems")
     evidence: list[EvidenceItem] = items("evidence preservation")
     attachments: list[Link] = items("dashboards, screenshots, chat logs, documents")

@@ -63,7 +63,7 @@ class ResponseAction(FollowUp):
     time: When | None = optional("when it was done")
     result: str | None = optional("what it achieved")
     command: str | None = verbatim("the command that was run")
-    api_call: str | None = verbatim("the API call that was made")
+    api_call: str | None = verbatim("the API call that was made", label="API call")
     version: str | None = optional("version deployed")
     changes: str | None = optional("what changed")
 
@@ -72,6 +72,7 @@ class ResponseAction(FollowUp):
 class Response:
     """What responders did: contain, rotate and revoke, fix and prevent; checklists and steps."""
 
+    description: str | None = optional("the response in prose")
     immediate: list[ResponseAction] = items("immediate actions (contain)")
     short_term: list[ResponseAction] = items("short-term actions (rotate/revoke)")
     long_term: list[ResponseAction] = items("long-term actions (fix/prevent)")
@@ -106,7 +107,9 @@ class Gap(FollowUp):
 
     gap: str = describe("description of the gap")
     impact: str | None = optional("how the gap contributed to the incident")
-    action: str = describe("the recommendation: how to close the gap", default="")
+    action: str = describe(
+        "the recommendation: how to close the gap", default="", label="Recommendation"
+    )
 
 
 @attrs.define(kw_only=True)

@@ -119,7 +119,7 @@ class Lifecycle:
 class Metadata:
     """The header block: identity, status, labels, people, dates and where the work happened."""
 
-    id: str = describe("incident identifier, e.g. INC-2024-0042")
+    id: str = describe("incident identifier, e.g. INC-2024-0042", label="Incident ID")
     title: str = describe("a short title for the incident", default="")
     status: DocumentStatus = describe("where the document stands", default=DocumentStatus.DRAFT)
     classification: Classification | None = optional("classification label of the document")
@@ -144,6 +144,7 @@ class Metadata:
     )
     tickets: list[Link] = items("incident tickets")
     chat_channels: list[str] = items("chat channels used, e.g. #incident-42")
+    tags: list[str] = items("words to find the document by, e.g. dns or security")
     working_folder: Link | None = optional("shared folder for the investigation")
     working_document: Link | None = optional("the incident working document")
     incident_log: Link | None = optional("the detailed incident log")
@@ -184,7 +185,9 @@ class Impact:
 
     description: str | None = optional("the impact in prose")
     users_affected: int | None = non_negative("number of affected users")
-    users_affected_percent: float | None = percentage("share of all users affected, 0-100")
+    users_affected_percent: float | None = percentage(
+        "share of all users affected, 0-100", label="Share of users affected (%)"
+    )
     records_affected: int | None = non_negative("number of data records affected")
     user_impact: list[str] = items("how users were affected")
     duration: timedelta | None = optional("total downtime or degradation, e.g. 2h 30m")
@@ -283,6 +286,7 @@ class OpenQuestion:
 class Lessons:
     """What went well, what did not, and what changes."""
 
+    description: str | None = optional("the lessons in prose")
     went_well: list[str] = items("what went well")
     went_ok: list[str] = items("what went ok but could have gone better")
     went_wrong: list[str] = items("what went wrong or could be improved")
@@ -305,7 +309,7 @@ class RunbookLessons:
 class CodeChange:
     """A pull request or commit that fixed the issue."""
 
-    pull_request: str | None = optional("PR number or URL")
+    pull_request: str | None = optional("PR number or URL", label="PR")
     commit: str | None = optional("commit id")
     description: str | None = optional("what it changed")
 
@@ -343,8 +347,12 @@ class Communication:
 class Compliance:
     """Regulatory notifications and compliance actions."""
 
-    gdpr_notification_required: bool | None = optional("GDPR notification required (EU users)")
-    ccpa_notification_required: bool | None = optional("CCPA notification required (CA users)")
+    gdpr_notification_required: bool | None = optional(
+        "GDPR notification required (EU users)", label="GDPR notification required"
+    )
+    ccpa_notification_required: bool | None = optional(
+        "CCPA notification required (CA users)", label="CCPA notification required"
+    )
     other_notifications: list[ChecklistItem] = items("other regulatory notifications")
     actions: list[str] = items("compliance-related actions taken")
 
@@ -397,8 +405,8 @@ class References:
     """Related incidents, changes, advisories and links."""
 
     related_incidents: list[str] = items("ids of related incidents")
-    related_prs: list[str] = items("related pull requests")
-    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345")
+    related_prs: list[str] = items("related pull requests", label="Related PRs")
+    cves: list[str] = items("CVE numbers, e.g. CVE-2024-12345", label="CVEs")
     dashboards: list[Link] = items("dashboards")
     external: list[Link] = items("external resources")
 

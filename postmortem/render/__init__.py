@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from postmortem.model import SECTION_NAMES, HistoryEntry, PostMortem
+from postmortem.model import SECTION_NAMES, DocumentStatus, HistoryEntry, PostMortem
 from postmortem.profiles import get_profile
 from postmortem.render.history import history_json, history_markdown
 
@@ -34,7 +34,8 @@ def render(
     take precedence over the built-in layouts; they render sandboxed and bounded, and are
     read only from inside the folder ``within`` (the repository; by default ``templates``
     itself). Sections the layout does not show are appended under "Other sections", never
-    dropped. The output is deterministic. :class:`~postmortem.errors.LayoutError` locates
+    dropped; a draft shows every section of the layout, an empty one marked as still to
+    write. The output is deterministic. :class:`~postmortem.errors.LayoutError` locates
     what is wrong with a layout of the folder.
     """
     from postmortem.render.layouts import render_layout
@@ -47,6 +48,11 @@ def render(
         "doc": doc,
         "profile": chosen,
         "other_sections": [name for name in SECTION_NAMES if name not in shown and _has(doc, name)],
+        "still_to_write": [
+            name
+            for name in chosen.section_fields
+            if doc.metadata.status is DocumentStatus.DRAFT and not _has(doc, name)
+        ],
     }
     text = render_layout(
         f"{chosen.name.value}.md.j2",

@@ -32,8 +32,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from postmortem.errors import DocumentError, LayoutError, Problem
 from postmortem.files import decode_text, read_text
-from postmortem.model import Link, Money, PostMortem
-from postmortem.render.markdown import escape_inline, field_label, format_value, render_value
+from postmortem.model import DocumentStatus, Link, Money, PostMortem
+from postmortem.model.common import field_label
+from postmortem.render.markdown import escape_inline, format_value, render_value
 from postmortem.render.markdown import table as markdown_table
 
 __all__ = ["LAYOUT_MEMORY", "LAYOUT_OUTPUT", "LAYOUT_SECONDS", "render_layout"]
@@ -105,7 +106,8 @@ def _finalize(value: Any) -> str:
 
 def _section(doc: PostMortem, name: str, level: int = 3) -> _Markdown:
     field = attrs.fields_dict(PostMortem)[name]
-    return _Markdown(render_value(getattr(doc, name), field.type, level))
+    draft = doc.metadata.status is DocumentStatus.DRAFT
+    return _Markdown(render_value(getattr(doc, name), field.type, level, draft=draft))
 
 
 def _value(
@@ -117,6 +119,10 @@ def _value(
         getattr(owner, name), field.type, level, verbatim=verbatim, labels=labels
     )
     return _Markdown(rendered)
+
+
+def _section_label(name: str) -> str:
+    return field_label(attrs.fields_dict(PostMortem)[name])
 
 
 def _table(rows: list[Any], *columns: tuple[str, str | None]) -> _Markdown:
@@ -217,7 +223,7 @@ def _environment(team: TeamLayouts | None) -> jinja2.Environment:
         value=_value,
         table=_table,
         key=_key,
-        label=field_label,
+        label=_section_label,
         markdown=_Markdown,
     )
     layouts.filters["inline"] = lambda text: _Markdown(escape_inline(format_value(text)))

@@ -10,23 +10,21 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, get_args, get_origin
-from urllib.parse import quote
 
 import attrs
 
 from postmortem._typing import strip_optional
 from postmortem.converter import format_duration
 from postmortem.model import ActionStatus, ChecklistItem, FollowUp, Link, Money
+from postmortem.model.common import LEAD_FIELDS, encode_url, field_label
 
 __all__ = [
-    "LABELS",
+    "STILL_TO_WRITE",
     "code_cell",
-    "encode_url",
     "escape_block",
     "escape_cell",
     "escape_inline",
     "escape_line",
-    "field_label",
     "format_value",
     "link",
     "markdown_text",
@@ -38,25 +36,6 @@ _INLINE = re.compile(r"([\\`*_\[\]<|~&!#])")
 # What turns the start of a line into a block: headings, quotes, list items,
 # thematic breaks, setext underlines, numbered items, fences, tables.
 _LINE_START = re.compile(r"^(\s*)(?:([#>+=:-]|~~~|```)|(\d+)([.)]))")
-
-LABELS = {
-    "api_call": "API call",
-    "cves": "CVEs",
-    "ccpa_notification_required": "CCPA notification required",
-    "gdpr_notification_required": "GDPR notification required",
-    "id": "Incident ID",
-    "iocs": "IOCs",
-    "pull_request": "PR",
-    "related_prs": "Related PRs",
-    "url": "URL",
-    "users_affected_percent": "Share of users affected (%)",
-}
-"""Labels that are not simply the field name in words."""
-
-
-def field_label(name: str) -> str:
-    """``time_to_detect`` -> ``Time to detect``."""
-    return LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 def markdown_text(text: str) -> str:
@@ -120,16 +99,6 @@ def _longest_backticks(text: str) -> int:
     return max((len(run) for run in re.findall(r"`+", text)), default=0)
 
 
-# What a URL may not hold unencoded (RFC 3986): white space, controls and "<>\^`{|}.
-_NOT_IN_URL = re.compile(r'[\x00-\x20\x7f-\x9f\s"<>\\^`{|}]')
-
-
-def encode_url(url: str) -> str:
-    """``url`` with the UTF-8 bytes of each character a URL may not hold unencoded
-    percent-encoded, as a browser sends it; nothing else changes."""
-    return _NOT_IN_URL.sub(lambda match: quote(match.group(), safe=""), url)
-
-
 def link(url: str, label: str | None) -> str:
     """A Markdown link to ``url`` showing ``label`` (the URL when it has nothing to show),
     escaped so that nothing in either can end the link, the table cell or the line: the
@@ -189,12 +158,15 @@ def render_value(
     *,
     verbatim: bool = False,
     labels: dict[str, str] | None = None,
+    draft: bool = False,
 ) -> str:
     """The Markdown body of a section or field holding ``value`` of ``type_``;
-    nested sections get headings of ``level``; ``labels`` renames an object's fields."""
+    nested sections get headings of ``level``; ``labels`` renames an object's fields. In a
+    ``draft``, an empty section shows its subsections' headings and :data:`STILL_TO_WRITE`,
+    so that reviewers see the gaps."""
     type_ = strip_optional(type_)
     if value is None or value == []:
-        return ""
+        return _still_to_write(type_, level) if draft else ""
     if verbatim:
         return _fenced(str(value))
     if get_origin(type_) is list:
@@ -206,6 +178,23 @@ def render_value(
     return _inline(value)
 
 
+STILL_TO_WRITE = "_Still to write._"
+"""What a draft shows under a section nobody has written yet; the import reads it as nothing."""
+
+
+def _still_to_write(type_: Any, level: int) -> str:
+    """An empty section of a draft: the marker, then the heading of each of its subsections
+    (its lists and records) with the marker under it."""
+    parts = [STILL_TO_WRITE]
+    if attrs.has(type_) and not _is_inline_type(type_):
+        for field in attrs.fields(type_):
+            inner = strip_optional(field.type)
+            if not _is_inline_type(inner) and not field.metadata.get("verbatim"):
+                heading = f"{'#' * level} {escape_inline(field_label(field))}"
+                parts.append(f"{heading}\n\n{_still_to_write(inner, level + 1)}")
+    return "\n\n".join(parts)
+
+
 def _render_list(values: list[Any], item_type: Any, level: int) -> str:
     if item_type is ChecklistItem:
         return "\n".join(
@@ -215,7 +204,7 @@ def _render_list(values: list[Any], item_type: Any, level: int) -> str:
         return "\n".join(_checklist_line(item) for item in values)  # a horizon's checklist
     if attrs.has(item_type) and item_type is not Link:
         required = [
-            (field.name, field_label(field.name))
+            (field.name, field_label(field))
             for field in attrs.fields(item_type)
             if field.default is attrs.NOTHING
         ]
@@ -271,7 +260,7 @@ def table(rows: list[Any], columns: Sequence[tuple[str, str | None]]) -> str:
     named = {name for name, _ in columns}
     columns = [(name, heading) for name, heading in columns if heading is not None]
     extra: list[tuple[str, str | None]] = [
-        (field.name, "ID" if field.name == "id" else field_label(field.name))
+        (field.name, "ID" if field.name == "id" else field_label(field))
         for field in fields.values()
         if field.name not in named and any(not _empty(getattr(row, field.name)) for row in rows)
     ]
@@ -292,10 +281,6 @@ def _empty(value: Any) -> bool:
     return value is None or value == [] or value == "" or value is False
 
 
-LEAD_FIELDS = frozenset({"text", "description"})
-"""A section's main prose: shown first, as paragraphs without a label."""
-
-
 def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
     """Labelled fields first, then nested sections under headings: a label after a nested
     heading would read as part of that section."""
@@ -309,7 +294,7 @@ def _render_object(value: Any, level: int, labels: dict[str, str]) -> str:
             parts.append(escape_block(item))
             continue
         type_ = strip_optional(field.type)
-        label = escape_inline(labels.get(field.name) or field_label(field.name))
+        label = escape_inline(labels.get(field.name) or field_label(field))
         verbatim = bool(field.metadata.get("verbatim"))
         if attrs.has(type_) and not _is_inline_type(type_):
             nested.append(

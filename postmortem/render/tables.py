@@ -7,7 +7,7 @@ a ``'`` before it (OWASP, CSV injection), so that the spreadsheet shows it as te
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -42,11 +42,17 @@ def _spreadsheet_text(value: Any) -> Any:
     return value
 
 
-def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
-    """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order."""
-    shown = [{column: plain(row[column]) for column in columns} for row in rows]
+def format_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
+    """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order. The rows
+    are taken one at a time (a view of a large repository has many)."""
+    shown = ({column: plain(row[column]) for column in columns} for row in rows)
     if output == "json":
-        return json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+        # As json.dumps writes the whole list with indent=2, one row at a time.
+        items = [
+            "  " + json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            for row in shown
+        ]
+        return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
     if output == "csv":
         stream = io.StringIO()
         writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")

@@ -16,6 +16,7 @@ from postmortem.metrics import (
     completion_rate,
     durations,
     figure,
+    follow_up_tally,
     instant,
     milestones,
     open_follow_ups,
@@ -265,7 +266,7 @@ def _home(
     detect = figure(item.to_detect for item in measured)
     resolve = figure(item.to_resolve for item in measured)
     overdue = sum(1 for item in items if item["overdue"])
-    rate = completion_rate(docs)
+    rate = completion_rate(follow_up_tally(doc) for doc in docs)
     figures = [
         {"label": "Post-mortems", "value": str(len(docs)), "note": None, "alert": False},
         {

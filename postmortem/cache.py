@@ -1,0 +1,360 @@
+"""The parse cache: what reading a document's text gives, kept between runs so that a text
+already read is never parsed again.
+
+An entry holds, for one text read under one ``ticket_url``, the plain data its YAML gave
+with where each value is written (:class:`~postmortem.yaml_io.Parsed`), and the facts the
+repository views read (:mod:`postmortem.facts`). Never findings: they depend on the
+policy, the date and other files, and are worked out again on every run. Only documents
+that load are kept; the document itself is structured from the data on every read, by the
+strict converter, which also checks what the entry holds.
+
+The entries live in ``postmortem/parse-cache`` in the repository's git folder (shared by its
+worktrees), or, outside a repository, in ``postmortem/parse-cache`` in the user's cache
+folder. An entry is named by the SHA-256 of the text and the ``ticket_url`` it was read
+under, in a folder named for the entry format, the program's version and code and the
+document schema: a changed, renamed or deleted file, a changed ``ticket_url`` or another
+program reads nothing stale, and the folders of other programs are removed once unused
+for a day.
+
+Entries are hostile input (a restored CI cache can be anybody's): JSON only, never code;
+read through the hardened read (no link out of the cache, no FIFO, a size bound); each
+part checked against its SHA-256; then checked for shape and structured again. An entry
+that fails any of it is deleted and the text parsed as if it were not there. Entries are
+written through the one atomic write, so that a concurrent run sees a whole entry or none.
+"""
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import shutil
+import time
+from array import array
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from postmortem._version import __version__
+from postmortem.errors import ConcurrentEditError, DocumentError, UsageError
+from postmortem.facts import DocumentFacts, facts_from_json, facts_of, facts_to_json
+from postmortem.files import read_text, write_atomic
+from postmortem.model import SCHEMA_VERSION, PostMortem
+from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
+
+__all__ = [
+    "ParseCache",
+    "cache_near",
+    "entry_key",
+    "read_document",
+    "read_facts",
+    "text_digest",
+]
+
+FORMAT = 2
+"""The entry format; a new one is a new folder."""
+
+_MAGIC = "postmortem-parse-cache"
+_MAX_ENTRY_BYTES = 64 * 1024 * 1024
+"""The largest entry written or read (a 5 MB document makes one of about 12 MB)."""
+_UNUSED_FOR = 24 * 3600
+"""Seconds after which the folder of another program version is removed."""
+
+
+class ParseCache:
+    """The entries of one repository (or of the user) for this program."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        """The cache's own folder (``.../parse-cache``), symbolic links resolved."""
+        self.folder = root / _program_folder_name()
+        self._folders_made: set[Path] = set()
+
+    def key(self, text: str, ticket_url: str | None) -> str:
+        """The name of the entry for ``text`` read under ``ticket_url``."""
+        return entry_key(text_digest(text), ticket_url)
+
+    def load(self, key: str) -> "_Entry | None":
+        """The entry named ``key``, if there is a whole and well-formed one."""
+        path = self._path(key)
+        try:
+            text = read_text(path, max_bytes=_MAX_ENTRY_BYTES, within=self.root)
+        except DocumentError:
+            return None  # none there, or what is there is no entry: it is replaced on store
+        entry = _Entry.read(text, key)
+        if entry is None:
+            self.discard(key)
+        return entry
+
+    def store(self, key: str, parts: dict[str, Any]) -> None:
+        """Keep ``parts`` (JSON values by name) as the entry ``key``; a cache that cannot be
+        written only costs time."""
+        text = _Entry.text(key, parts)
+        if len(text) > _MAX_ENTRY_BYTES:
+            return
+        path = self._path(key)
+        for _ in range(2):  # once more if a folder made earlier in the run is gone
+            try:
+                if path.parent not in self._folders_made:
+                    if not self.folder.is_dir():
+                        self._make_folder()
+                    path.parent.mkdir(exist_ok=True)
+                    self._folders_made.add(path.parent)
+                write_atomic(path, text, within=self.root, durable=False)
+                return
+            except ConcurrentEditError:
+                return  # another run wrote it meanwhile
+            except (UsageError, OSError):
+                if path.parent not in self._folders_made:
+                    return  # the cache is not writable: that only costs time
+                self._folders_made.clear()
+
+    def discard(self, key: str) -> None:
+        """Delete the entry ``key`` (a link there is deleted, not followed)."""
+        with contextlib.suppress(OSError):
+            os.unlink(self._path(key))
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    def _make_folder(self) -> None:
+        """Make this program's folder, and remove those of other programs unused for a day."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for other in self.root.iterdir():
+            with contextlib.suppress(OSError):
+                stale = time.time() - other.lstat().st_mtime > _UNUSED_FOR
+                if other != self.folder and stale and other.is_dir() and not other.is_symlink():
+                    shutil.rmtree(other, ignore_errors=True)
+
+
+class _Entry:
+    """An entry's parts as read: a header line naming the entry and each part with its
+    SHA-256, then one line of JSON per part. A part is decoded only when asked for."""
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        self._lines = lines
+
+    @staticmethod
+    def text(key: str, parts: dict[str, Any]) -> str:
+        names = sorted(parts)
+        lines = [json.dumps(parts[name], separators=(",", ":")) for name in names]
+        sums = {name: _checksum(line) for name, line in zip(names, lines, strict=True)}
+        header = json.dumps([_MAGIC, FORMAT, key, sums], separators=(",", ":"))
+        return "".join(line + "\n" for line in [header, *lines])
+
+    @staticmethod
+    def read(text: str, key: str) -> "_Entry | None":
+        """The entry in ``text``, None unless it is one, named ``key``."""
+        header, _, rest = text.partition("\n")
+        try:
+            magic, entry_format, entry_key, sums = json.loads(header)
+        except (ValueError, TypeError, RecursionError):
+            return None
+        lines = rest.split("\n")
+        if (magic, entry_format, entry_key) != (_MAGIC, FORMAT, key) or not isinstance(sums, dict):
+            return None
+        if len(lines) != len(sums) + 1 or lines[-1] or list(sums) != sorted(sums):
+            return None
+        return (
+            _Entry(dict(zip(sums, lines, strict=False)))
+            if all(
+                isinstance(value, str) and _checksum(line) == value
+                for value, line in zip(sums.values(), lines, strict=False)
+            )
+            else None
+        )
+
+    def part(self, name: str) -> Any:
+        """The part ``name`` decoded; ValueError if the entry has none or it is not JSON."""
+        line = self._lines.get(name)
+        if line is None:
+            raise ValueError(f"no {name} in the entry")
+        try:
+            return json.loads(line)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 of ``text``: what an entry's name says of the content."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def entry_key(digest: str, ticket_url: str | None) -> str:
+    """The name of the entry for the text whose :func:`text_digest` is ``digest``, read under
+    ``ticket_url``."""
+    reading = "" if ticket_url is None else f"\1{ticket_url}"
+    return hashlib.sha256(f"{digest}\0{reading}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _checksum(line: str) -> str:
+    return hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@functools.cache
+def _program_folder_name() -> str:
+    """The entry format, the program's version, the document schema, and a digest of the
+    program's files (names, sizes and times: a changed program reads no entry of another)."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".j2") and "__pycache__" not in path.parts:
+            status = path.stat()
+            digest.update(
+                f"{path.relative_to(package)}\0{status.st_size}\0{status.st_mtime_ns}\n".encode()
+            )
+    return f"{FORMAT}-{__version__}-schema{SCHEMA_VERSION}-{digest.hexdigest()[:16]}"
+
+
+@functools.cache
+def cache_near(directory: Path) -> ParseCache | None:
+    """The cache for documents in ``directory``: the git folder of its repository, else the
+    user's; None if neither can be had."""
+    from postmortem.gitcmd import GitError, open_repository
+
+    try:
+        base = open_repository(directory, label=str(directory)).common_dir
+    except GitError:
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        if not os.path.isabs(home):
+            return None
+        base = Path(home)
+    root = base / "postmortem" / "parse-cache"
+    with contextlib.suppress(OSError):
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    real = Path(os.path.realpath(root))
+    if not real.is_dir() or not real.is_relative_to(os.path.realpath(base)):
+        return None  # a link out of the git folder: nothing is kept there
+    return ParseCache(real)
+
+
+def read_document(
+    text: str, source: str, *, ticket_url: str | None, cache: ParseCache | None
+) -> tuple[Parsed, PostMortem]:
+    """The parse and the document of ``text`` (``source`` names it in problems): from the
+    cache when it holds them, else parsed, and kept. A located :class:`DocumentError` if it
+    does not load."""
+    key = cache.key(text, ticket_url) if cache is not None else ""
+    entry = cache.load(key) if cache is not None else None
+    if cache is not None and entry is not None:
+        try:
+            parsed = _parsed_from_json(entry.part("parsed"))
+            return parsed, document_from_parsed(parsed, source, ticket_url=ticket_url)
+        except (ValueError, TypeError, DocumentError):
+            cache.discard(key)
+    parsed = parse_with_positions(text, source)
+    document = document_from_parsed(parsed, source, ticket_url=ticket_url)
+    if cache is not None:
+        _keep(cache, key, parsed, _facts(document, parsed))
+    return parsed, document
+
+
+def read_facts(
+    text: str, source: str, *, ticket_url: str | None, cache: ParseCache | None
+) -> DocumentFacts:
+    """The facts of the document in ``text``, read as :func:`read_document` reads it."""
+    key = cache.key(text, ticket_url) if cache is not None else ""
+    entry = cache.load(key) if cache is not None else None
+    if cache is not None and entry is not None:
+        try:
+            return facts_from_json(entry.part("facts"))
+        except ValueError:
+            cache.discard(key)
+    parsed = parse_with_positions(text, source)
+    facts = _facts(document_from_parsed(parsed, source, ticket_url=ticket_url), parsed)
+    if cache is not None:
+        _keep(cache, key, parsed, facts)
+    return facts
+
+
+def _facts(document: PostMortem, parsed: Parsed) -> DocumentFacts:
+    return facts_of(document, lambda path: parsed.locate(path)[0])
+
+
+def _keep(cache: ParseCache, key: str, parsed: Parsed, facts: DocumentFacts) -> None:
+    encoded = _parsed_to_json(parsed)
+    if encoded is not None:
+        cache.store(key, {"parsed": encoded, "facts": facts_to_json(facts)})
+
+
+def _parsed_to_json(parsed: Parsed) -> Any:
+    """``parsed`` as JSON values: the data with its dates and times as ISO 8601 text, the
+    places of those, and the positions. None when the data holds what JSON cannot (a key
+    that is not text)."""
+    dates: list[list[Any]] = []
+    try:
+        data = _jsonable(parsed.data, [], dates)
+    except (TypeError, RecursionError):
+        return None
+    return {"data": data, "dates": dates, "starts": list(parsed.starts)}
+
+
+def _jsonable(value: Any, path: list[Any], dates: list[list[Any]]) -> Any:
+    """``value`` with its dates and times as text, each one's place (``path`` extended) and
+    kind added to ``dates``."""
+    if isinstance(value, dict):
+        if not all(type(key) is str for key in value):
+            raise TypeError("a key that is not text")
+        result = {}
+        for key, item in value.items():
+            path.append(key)
+            result[key] = _jsonable(item, path, dates)
+            path.pop()
+        return result
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            path.append(index)
+            items.append(_jsonable(item, path, dates))
+            path.pop()
+        return items
+    if isinstance(value, date):
+        dates.append([list(path), "datetime" if isinstance(value, datetime) else "date"])
+        return value.isoformat()
+    return value
+
+
+_FROM_ISO = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
+
+
+def _parsed_from_json(value: Any) -> Parsed:
+    """The parse :func:`_parsed_to_json` gave; ValueError for anything else. Positions that
+    do not fit the data place a problem at the start (an entry that lies cannot be told
+    from one that does not, short of parsing the text)."""
+    if not isinstance(value, dict) or value.keys() != {"data", "dates", "starts"}:
+        raise ValueError("not a parse")
+    data, dates = value["data"], value["dates"]
+    if not isinstance(dates, list) or not isinstance(value["starts"], list):
+        raise ValueError("not a parse")
+    try:
+        starts = array("l", value["starts"])
+    except (TypeError, OverflowError):
+        raise ValueError("positions that are no line and column numbers") from None
+    if starts and min(starts) < 1:
+        raise ValueError("positions that are no line and column numbers")
+    for place in dates:
+        if not (isinstance(place, list) and len(place) == 2 and place[1] in _FROM_ISO):
+            raise ValueError("not a date's place")
+        path, kind = place
+        if not isinstance(path, list) or not path:
+            raise ValueError("not a date's place")
+        holder = _holder(data, path)
+        written = holder[path[-1]]
+        if not isinstance(written, str):
+            raise ValueError("not a date")
+        holder[path[-1]] = _FROM_ISO[kind](written)
+    return Parsed(data, starts)
+
+
+def _holder(data: Any, path: list[Any]) -> Any:
+    """The collection that holds the value at ``path``; ValueError if there is none."""
+    holder = data
+    for depth, step in enumerate(path):
+        keyed = isinstance(holder, dict) and isinstance(step, str) and step in holder
+        listed = isinstance(holder, list) and type(step) is int and 0 <= step < len(holder)
+        if not (keyed or listed):
+            raise ValueError("no such place")
+        if depth == len(path) - 1:
+            return holder
+        holder = holder[step]
+    raise ValueError("no such place")

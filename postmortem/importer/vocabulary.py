@@ -1,0 +1,602 @@
+"""The words documents use for fields, kept as data: the templates' own headings and column
+names where they are not a field's label, and how headings and labels are compared."""
+
+import re
+from functools import lru_cache
+
+__all__ = [
+    "ALIASES",
+    "CONTAINERS",
+    "ELSEWHERE",
+    "FIELD_ALIASES",
+    "NUMBERING",
+    "PHASES",
+    "TEMPLATE_GUIDANCE",
+    "TIERS",
+    "normalize",
+]
+
+NUMBERING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*[.)]?|[A-Z]\.)[ \t]+")
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """Heading or label text as compared: no numbering, case, punctuation or parentheses marks."""
+    text = NUMBERING.sub("", text.replace("\u2019", "'"))
+    text = re.sub(r"^phase \d+:?", "", text.strip().lower()).replace("'", "")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+ALIASES: dict[str, str] = {
+    "overview": "guidance",
+    "how to use": "guidance",
+    "executive summary": "summary",
+    "summary of incident": "summary",
+    "what happened": "summary.what_happened",
+    "immediate actions taken": "summary.immediate_actions",
+    "top recommendations": "summary.top_recommendations",
+    "retrospective authors": "participants",
+    "people": "participants",
+    "key facts": "impact",
+    "impact assessment": "impact",
+    "incident timeline": "timeline",
+    "root cause analysis": "root_cause",
+    "primary cause": "root_cause.causes",
+    "5 whys": "root_cause.five_whys",
+    "attack vector if security breach": "root_cause.attack.initial_access.description",
+    "how did they get in initial access": "root_cause.attack.initial_access",
+    "what did they find discovery": "root_cause.attack.discovery",
+    "how did they move lateral movement": "root_cause.attack.lateral_movement",
+    "what did they take impact": "root_cause.attack.impact",
+    "when could we have detected it detection gaps": "root_cause.attack.detection_gaps",
+    "containment and remediation": "response",
+    "response actions": "response",
+    "immediate actions completed": "response.immediate",
+    "immediate actions contain": "response.immediate",
+    "short term actions in progress": "response.short_term",
+    "short term actions rotate revoke": "response.short_term",
+    "long term actions fix prevent": "response.long_term",
+    "immediate response": "response.checklist",
+    "investigation steps": "response.investigation_steps",
+    "resolution steps": "response.resolution_steps",
+    "action items followups": "action_items",
+    "lessons learned": "lessons",
+    "post incident analysis": "lessons",
+    "what went well": "lessons.went_well",
+    "what went ok": "lessons.went_ok",
+    "what didnt go well": "lessons.went_wrong",
+    "what went wrong": "lessons.went_wrong",
+    "what could be improved": "lessons.went_wrong",
+    "prevention measures": "prevention_plan",
+    "detection improvements": "lessons.detection_improvements",
+    "response improvements": "lessons.response_improvements",
+    "gaps identified": "gaps",
+    "lessons for runbooks": "runbooks",
+    "indicators of compromise iocs": "iocs",
+    "evidence preservation": "evidence",
+    "document history": "history",
+    "internal notifications": "notifications.internal",
+    "external notifications": "notifications.external",
+    "notification content": "notifications.content",
+    "compliance and regulatory": "compliance",
+    "regulatory requirements": "compliance.other_notifications",
+    "compliance actions": "compliance.actions",
+    "follow up actions": "follow_up",
+    "short term 1 2 weeks": "follow_up.short_term",
+    "medium term 1 3 months": "follow_up.medium_term",
+    "long term 3 months": "follow_up.long_term",
+    "error messages logs": "technical_details.logs",
+    "logs": "technical_details.logs",
+    "code changes": "technical_details.code_changes",
+    "configuration changes": "technical_details.configuration_changes",
+    "data impact": "technical_details.data_impact",
+    "internal communications": "communication.internal",
+    "external communications": "communication.external",
+    "links": "references",
+    "other notes": "other_notes",
+}
+"""The templates' own words for fields, where they are not the field's label."""
+
+PHASES = {
+    "initial compromise": "Initial Compromise",
+    "discovery reconnaissance": "Discovery/Reconnaissance",
+    "lateral movement": "Lateral Movement",
+    "data access exfiltration": "Data Access/Exfiltration",
+    "detection and response": "Detection and Response",
+}
+"""Headings of the security post-mortem's timeline, by the attack phase they stand for."""
+
+TIERS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
+"""Headings of the security post-mortem's recommendations, by their priority tier."""
+
+CONTAINERS = frozenset(
+    {
+        "incident details",
+        "post incident analysis",
+        "appendices",
+        "other sections",
+        "direct costs",
+        "indirect costs",
+    }
+)
+"""Headings that only group sections the import finds by their own headings (the last is
+where rendering puts sections a layout lacks)."""
+
+FIELD_ALIASES = {
+    "credentials access used": "credentials_used",
+    "detection opportunities": "opportunities",
+    "date": "time",
+    "specific action": "action",
+    "estimated effort": "effort",
+    "approved recipients": "recipients",
+    "date time": "time",
+    "time utc": "time",
+    "date time utc": "time",
+    "timestamp": "time",
+    "timestamp utc": "time",
+    "when": "time",
+    "note": "event",
+    "description": "event",
+    "what happened": "event",
+    "update": "event",
+    "who": "actor",
+    "person team": "actor",
+    "action name": "action",
+    "action item": "action",
+    "action owner": "owner",
+    "estimated resolution": "due",
+    "due date": "due",
+    "deadline": "due",
+    "link to jira ticket": "ticket",
+    "ticket": "ticket",
+}
+"""Column names and key labels of the templates, by the field they fill where it has one."""
+
+TEMPLATE_GUIDANCE = frozenset(
+    {
+        "every action item needs an owner and deadline",
+        "see linked incident log for detailed timeline",
+        "withheld from this edition",
+        "still to write",
+    }
+)
+"""Sentences the templates and our layouts print, not a person's words."""
+
+ELSEWHERE: dict[str, tuple[str, ...]] = {
+    "incident date s": ("metadata", "lifecycle", "started"),
+    "incident date": ("metadata", "lifecycle", "started"),
+    "incident end": ("metadata", "lifecycle", "resolved"),
+    "detection date": ("metadata", "lifecycle", "detected"),
+    "date detected": ("metadata", "lifecycle", "detected"),
+    "date resolved": ("metadata", "lifecycle", "resolved"),
+    "current status": ("metadata", "incident_status"),
+    "time to detection": ("detection", "time_to_detect"),
+}
+"""Key lines that name a field outside the section they stand in."""
+
+MEANINGS: dict[str, tuple[str, ...]] = {
+    "summary": (
+        "summary",
+        "incident summary",
+        "tldr",
+        "tl dr",
+        "synopsis",
+        "abstract",
+        "overview of the incident",
+        "what is going on",
+    ),
+    "summary.what_happened": (
+        "background",
+        "context",
+        "incident description",
+        "description",
+        "details",
+        "what happened",
+        "what has happened",
+        "problem",
+        "issue",
+        "bounty report",
+        "report",
+    ),
+    "impact": (
+        "impact",
+        "impacts",
+        "what was impacted",
+        "what was affected",
+        "who was affected",
+        "who is affected",
+        "blast radius",
+        "worst case scenario",
+        "scope",
+        "consequences",
+        "user impact",
+    ),
+    "timeline": (
+        "timeline",
+        "events",
+        "key events",
+        "sequence of events",
+        "chronology",
+        "timeline of events",
+        "incident log",
+        "status updates",
+        "updates",
+        "what happened when",
+    ),
+    "root_cause": (
+        "root cause",
+        "root causes",
+        "cause",
+        "causes",
+        "root cause analysis",
+        "why did this break",
+        "why did it break",
+        "why did this happen",
+        "why did it happen",
+        "how did it happen",
+        "how did this happen",
+        "how it happened",
+        "analysis",
+        "trigger",
+        "what went wrong technically",
+    ),
+    "root_cause.causes": ("fault", "the fault", "the bug", "the vulnerability"),
+    "root_cause.contributing_factors": (
+        "leadup",
+        "lead up",
+        "contributing factors",
+        "contributing causes",
+    ),
+    "detection": (
+        "detection",
+        "how was it detected",
+        "how we found out",
+        "how it was found",
+        "identified",
+        "how was it discovered",
+        "discovery of the incident",
+    ),
+    "response": (
+        "response",
+        "incident response",
+        "our response",
+        "handling",
+        "mitigation",
+        "mitigations",
+        "containment",
+        "remediation",
+        "response and recovery",
+        "what we did",
+        "actions taken",
+        "action taken",
+    ),
+    "response.resolution_steps": (
+        "resolution",
+        "recovery",
+        "resolution and recovery",
+        "how it was fixed",
+        "the fix",
+        "fix",
+        "fixes",
+        "patch",
+        "patched",
+        "roll out",
+        "rollout",
+        "repair",
+        "workaround",
+    ),
+    "lessons": (
+        "lessons learned",
+        "lessons learnt",
+        "lessons",
+        "learnings",
+        "takeaways",
+        "key takeaways",
+        "what can we learn",
+        "what we learned",
+        "what we learnt",
+        "reflections",
+        "principles",
+    ),
+    "lessons.went_well": ("went well", "what went well", "things that went well"),
+    "lessons.went_wrong": (
+        "went wrong",
+        "went poorly",
+        "went badly",
+        "didnt go well",
+        "did not go well",
+        "could have gone better",
+        "could be improved",
+        "opportunities",
+        "what was hard",
+    ),
+    "where_we_got_lucky": ("got lucky", "where we got lucky", "lucky"),
+    "action_items": (
+        "action items",
+        "action item",
+        "actions",
+        "corrective actions",
+        "corrective and preventative measures",
+        "corrective and preventive measures",
+        "preventative measures",
+        "preventive measures",
+        "follow up",
+        "follow ups",
+        "followups",
+        "follow up items",
+        "next steps",
+        "future actions",
+        "future work",
+        "remediation items",
+        "review actions",
+        "resulting action",
+        "resulting actions",
+        "actions planned",
+        "what were doing about it",
+        "what we are doing about it",
+        "what we will do",
+        "how are we preventing it",
+        "how we are preventing it",
+        "preventing recurrence",
+        "prevention",
+        "improvements",
+        "todo",
+        "to do",
+    ),
+    "open_questions": ("open questions", "unanswered questions", "questions"),
+    "references": (
+        "links",
+        "references",
+        "further reading",
+        "for more information",
+        "more information",
+        "see also",
+        "resources",
+        "sources",
+        "related",
+    ),
+    "communication": ("communication", "communications", "announcements"),
+    "communication.internal": ("chat log", "chat logs", "slack log", "postmortem thread"),
+    "communication.external": (
+        "what does this mean for you",
+        "what this means for you",
+        "what should i do",
+        "what do i need to do",
+        "what to do",
+        "am i affected",
+        "call to action",
+        "user action",
+        "unable to upgrade just yet",
+        "i got linked here after updating my gems what to do",
+    ),
+    "root_cause.attack.initial_access": (
+        "how did they get in",
+        "initial access",
+        "attack method",
+        "attack vector",
+        "how the exploit worked",
+        "exploit",
+        "the exploit",
+        "vulnerability",
+        "how the attack worked",
+    ),
+    "root_cause.attack.impact": ("what did they take", "what was accessed", "data accessed"),
+    "iocs": ("indicators of compromise", "iocs", "ioc", "indicators"),
+    "affected_systems": (
+        "affected packages",
+        "affected systems",
+        "affected services",
+        "affected versions",
+        "affected components",
+        "affected repositories",
+    ),
+    "participants": ("participants", "people involved", "responders"),
+    "technical_details": ("technical details", "technical analysis", "technical background"),
+    "technical_details.logs": ("error messages", "logs"),
+    "other_notes": ("acknowledgements", "acknowledgments", "thanks", "credits", "errata"),
+}
+"""The words real post-mortems use for their sections (Google SRE's, the Leadup / Fault /
+Impact / Detection / Response / Recovery layout, question headings, blog posts and status
+pages), by the field each names. A heading names the field whose phrase it contains; the
+longest phrase wins."""
+
+STOP_WORDS = frozenset({"the", "a", "an", "our", "of", "and", "on", "for", "to", "in", "we", "s"})
+"""Words a heading may add or leave out without changing what it names."""
+
+CONTENT_WORDS: dict[str, tuple[str, ...]] = {
+    "root_cause": (
+        "because",
+        "caused",
+        "cause",
+        "bug",
+        "due",
+        "triggered",
+        "misconfiguration",
+        "why",
+        "regression",
+        "broke",
+        "failure",
+        "exploit",
+        "vulnerability",
+    ),
+    "impact": (
+        "impact",
+        "impacted",
+        "affected",
+        "users",
+        "unable",
+        "outage",
+        "downtime",
+        "errors",
+        "failed",
+        "degraded",
+        "customers",
+        "unavailable",
+    ),
+    "response.resolution_steps": (
+        "fixed",
+        "fix",
+        "deployed",
+        "rolled",
+        "rollback",
+        "reverted",
+        "restored",
+        "patched",
+        "released",
+        "resolved",
+        "mitigated",
+        "upgrade",
+        "migrated",
+    ),
+    "lessons": ("learned", "lesson", "should", "future", "better", "improve", "learn"),
+    "action_items": ("will", "plan", "planned", "todo", "going", "add", "ensure"),
+    "summary.what_happened": ("happened", "noticed", "reported", "discovered", "began"),
+    "other_notes": ("thanks", "thank", "grateful", "appreciate"),
+}
+"""Words whose share of a section's text says what it is about, where its heading does not."""
+
+FRONT_MATTER: dict[str, str] = {
+    "title": "metadata.title",
+    "id": "metadata.id",
+    "date": "metadata.created",
+    "created": "metadata.created",
+    "updated": "metadata.updated",
+    "lastmod": "metadata.updated",
+    "last modified": "metadata.updated",
+    "author": "metadata.authors",
+    "authors": "metadata.authors",
+    "tags": "metadata.tags",
+    "categories": "metadata.tags",
+    "keywords": "metadata.tags",
+    "severity": "metadata.severity",
+    "status": "metadata.incident_status",
+    "resolved": "metadata.incident_status",
+    "resolvedwhen": "metadata.lifecycle.resolved",
+    "resolved at": "metadata.lifecycle.resolved",
+    "started": "metadata.lifecycle.started",
+    "description": "summary.text",
+    "teaser": "summary.text",
+    "summary": "summary.text",
+    "affected": "impact.systems_affected",
+    "links": "references.external",
+}
+"""Keys of front matter, by the field each fills; any other key is kept as written."""
+
+FRONT_MATTER_FLAGS: dict[str, tuple[str, str]] = {"resolved": ("Resolved", "Ongoing")}
+"""Keys of front matter that say yes or no, by what each means (yes, no)."""
+
+HEADER_FACTS: dict[str, str] = {
+    "created by": "authors",
+    "written by": "authors",
+    "author": "authors",
+    "by": "authors",
+    "last modified": "updated",
+    "date": "created",
+    "published": "created",
+}
+"""Key lines at the top of a document, by the metadata field each fills."""
+
+SECURITY_TERMS: dict[str, float] = {
+    "attacker": 1,
+    "attackers": 1,
+    "attack": 1,
+    "compromise": 1,
+    "compromised": 1,
+    "malicious": 1,
+    "malware": 1,
+    "phishing": 1,
+    "exfiltrated": 1,
+    "exfiltration": 1,
+    "exploit": 1,
+    "exploited": 1,
+    "exploitation": 1,
+    "vulnerability": 1,
+    "vulnerabilities": 1,
+    "leaked": 1,
+    "leak": 1,
+    "leaking": 1,
+    "leakage": 1,
+    "iocs": 1,
+    "indicators of compromise": 1,
+    "account takeover": 1,
+    "taken over": 1,
+    "unauthorized": 1,
+    "unauthorised": 1,
+    "breach": 1,
+    "backdoor": 1,
+    "remote code execution": 1,
+    "security": 1,
+    "security researcher": 1,
+    "researcher": 1,
+    "hackerone": 1,
+    "bounty": 1,
+    "privilege": 1,
+    "privileges": 1,
+    "impersonation": 1,
+    "token": 0.5,
+    "tokens": 0.5,
+    "credential": 0.5,
+    "credentials": 0.5,
+    "secret": 0.5,
+    "secrets": 0.5,
+    "password": 0.5,
+    "passwords": 0.5,
+    "2fa": 0.5,
+}
+"""Words that tell a security incident, with their weight: the ones operations incidents
+also use (a token, a credential) weigh half."""
+
+ATTACK_TERMS = frozenset(
+    {"attacker", "attackers", "attack", "malicious", "malware", "phishing", "compromised"}
+)
+"""Words of an attack, as the security post-mortem (attack phases, indicators) describes it."""
+
+SECURITY_EVIDENCE = 8.0
+"""How much weight of security words makes a document a security incident..."""
+SECURITY_DISTINCT = 2
+"""...and how many different full-weight words it must hold among them; or..."""
+SECURITY_KINDS = 4
+"""...how many different full-weight words make one whatever its length (a short notice)."""
+
+LIFECYCLE: dict[str, tuple[str, ...]] = {
+    "started": (
+        "outage starts", "outage started", "outage begins", "outage began", "incident began",
+        "incident started", "incident starts", "impact starts", "impact started", "impact began",
+    ),
+    "detected": (
+        "detected", "first detected", "alert fired", "alerts fired", "alerted", "paged",
+        "noticed", "reported", "discovered", "identified the issue", "first report",
+    ),
+    "acknowledged": (
+        "incident declared", "declared an incident", "began investigating", "started investigating",
+        "investigation started", "investigation begins", "escalated", "response started",
+    ),
+    "root_cause_identified": (
+        "root cause identified", "found the cause", "identified the cause", "identifies the cause",
+        "cause identified", "finds the cause",
+    ),
+    "mitigated": (
+        "mitigated", "mitigation applied", "rolled back", "rollback", "reverted", "workaround",
+        "repaired",
+    ),
+    "resolved": (
+        "resolved", "outage ends", "outage ended", "incident resolved", "fully recovered",
+        "recovered", "restored", "closed",
+    ),
+}  # fmt: skip
+"""Words of a timeline line that mark a moment of the incident's life, by the milestone (the
+name of its ``metadata.lifecycle`` field)."""
+
+FOLLOW_UP_STATUS: dict[str, str] = {
+    "done": "Completed",
+    "completed": "Completed",
+    "complete": "Completed",
+    "fixed": "Completed",
+    "merged": "Completed",
+    "in progress": "In Progress",
+    "wip": "In Progress",
+    "todo": "Open",
+    "open": "Open",
+    "not started": "Open",
+}
+"""Words that state where a follow-up stands, in brackets or after a dash."""

@@ -1,0 +1,338 @@
+"""The parse cache and the records of what each file held: a second run parses nothing and
+opens no unchanged file, and nothing stale is ever served: not for a changed, renamed,
+deleted or damaged document, a changed policy, a new day or another program."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+import postmortem
+from postmortem import cache, facts, file_records, scanning
+from postmortem.cli import main
+from postmortem.model import ActionItem, ActionStatus, PostMortem
+from postmortem.reports import index_rows, open_actions, scan
+from postmortem.runner import check_paths
+from postmortem.yaml_io import parse_with_positions
+from tests.conftest import EXAMPLES
+from tests.gitrepo import GitRepo, init_repo
+from tests.strategies import documents
+
+HOOKS = ("validate", "completeness", "classification")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """A repository holding the examples under ``incidents/``, whose files count as
+    unchanged as soon as they are read (the racy window closed, see ``file_records``)."""
+    monkeypatch.setattr(file_records, "RACY_SECONDS", 0)
+    repository = init_repo(tmp_path / "repo")
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        repository.write(f"incidents/{path.name}", path.read_text(encoding="utf-8"))
+    monkeypatch.chdir(repository.root)
+    return repository
+
+
+def entries(root: Path) -> list[Path]:
+    """The parse cache's entry files of the repository at ``root``."""
+    folder = root / ".git" / "postmortem" / "parse-cache"
+    return sorted(
+        path for path in folder.glob("*/*/*") if path.is_file() and len(path.parent.name) == 2
+    )
+
+
+def records_file(root: Path) -> Path:
+    (found,) = (root / ".git" / "postmortem" / "parse-cache").glob("*/files.json")
+    return found
+
+
+def forbid(monkeypatch: pytest.MonkeyPatch, *targets: tuple[Any, str]) -> None:
+    """Make each ``(module, name)`` fail the test if it is called."""
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("called on a warm run")
+
+    for module, name in targets:
+        monkeypatch.setattr(module, name, refuse)
+
+
+def documents_in(directory: str = "incidents") -> list[str]:
+    return sorted(str(path) for path in Path(directory).glob("*.yaml"))
+
+
+def titles(directory: str = "incidents") -> dict[str, str]:
+    return {Path(row.path).name: row.title for row in index_rows(scan(directory).documents)}
+
+
+def test_a_second_run_parses_nothing_and_opens_no_unchanged_file(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = titles()
+    findings = check_paths(documents_in(), HOOKS, today=date(2030, 1, 1))
+    assert "PM206" in {finding.rule for finding in findings}  # located from the cache
+    assert len(entries(repo.root)) == 5
+    forbid(monkeypatch, (cache, "parse_with_positions"), (scanning, "_read_files"))
+    assert titles() == first
+    assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
+
+
+def test_without_the_cache_nothing_is_read_from_it_or_kept(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["index", "incidents", "--no-cache", "--format", "json"]) == 0
+    assert main(["check", "incidents", "--no-cache", "--today", "2024-01-01"]) in (0, 1)
+    assert not (repo.root / ".git" / "postmortem").exists()
+    titles()
+    forbid(monkeypatch, (cache.ParseCache, "load"), (file_records.FileRecords, "known"))
+    assert scan("incidents", use_cache=False).documents
+
+
+def test_a_changed_document_is_read_again(repo: GitRepo) -> None:
+    assert titles()["postmortem.yaml"] != "Changed"
+    with postmortem.edit(repo.root / "incidents" / "postmortem.yaml") as doc:
+        doc.metadata.title = "Changed"
+        doc.action_items.append(ActionItem(action="New", owner="me", status=ActionStatus.OPEN))
+    assert titles()["postmortem.yaml"] == "Changed"
+    actions = open_actions(scan("incidents").documents)
+    (added,) = [item for item in actions if item.action == "New"]
+    lines = (repo.root / "incidents" / "postmortem.yaml").read_text(encoding="utf-8").splitlines()
+    assert "New" in lines[added.line - 1]
+
+
+def test_same_size_and_time_is_still_a_change(repo: GitRepo) -> None:
+    path = repo.root / "incidents" / "postmortem.yaml"
+    text = path.read_text(encoding="utf-8")
+    old_title = postmortem.loads(text).metadata.title
+    assert titles()["postmortem.yaml"] == old_title
+    before = path.stat()
+    new_title = "X" * len(old_title)
+    path.write_text(text.replace(old_title, new_title, 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert titles()["postmortem.yaml"] == new_title
+
+
+def test_a_file_changed_just_before_it_was_read_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("a: 1\n", encoding="utf-8")
+    status = path.stat()
+    changed = max(status.st_mtime_ns, status.st_ctime_ns)
+    signature = file_records.file_signature(status)
+    racy = file_records.FileRecord(signature, changed + 10**9, "digest", True)
+    settled = file_records.FileRecord(signature, changed + 3 * 10**9, "digest", True)
+    assert not racy.holds(status)
+    assert settled.holds(status)
+    path.write_text("a: 2\n", encoding="utf-8")
+    assert not settled.holds(path.stat())
+
+
+def test_renamed_and_deleted_documents(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles()
+    (repo.root / "incidents" / "retrospective.yaml").rename(repo.root / "incidents" / "moved.yaml")
+    (repo.root / "incidents" / "postmortem.yaml").unlink()
+    forbid(monkeypatch, (cache, "parse_with_positions"))  # the renamed text is known
+    found = titles()
+    assert "moved.yaml" in found
+    assert not {"retrospective.yaml", "postmortem.yaml"} & set(found)
+    kept = json.loads(records_file(repo.root).read_text(encoding="utf-8"))["records"]
+    assert {Path(path).name for path in kept} == set(found)
+
+
+def test_a_changed_ticket_url_reads_the_documents_again(repo: GitRepo) -> None:
+    path = repo.root / "incidents" / "postmortem.yaml"
+    doc = postmortem.load(path)
+    doc.action_items[0].ticket = None
+    text = postmortem.dumps(doc).replace("    action:", "    ticket: PLAT-7\n    action:", 1)
+    path.write_text(text, encoding="utf-8")
+    repository = scan("incidents")
+    assert "postmortem.yaml" not in {Path(item.path).name for item in repository.documents}
+    assert any("ticket_url" in problem.message for problem in repository.problems)
+    (repo.root / ".postmortem.yaml").write_text(
+        "ticket_url: https://jira.example.com/browse/{key}\n", encoding="utf-8"
+    )
+    tickets = [item.ticket for item in open_actions(scan("incidents").documents)]
+    assert postmortem.Link(url="https://jira.example.com/browse/PLAT-7", label="PLAT-7") in tickets
+    (repo.root / ".postmortem.yaml").write_text(
+        "ticket_url: https://tracker.example.org/{key}\n", encoding="utf-8"
+    )
+    tickets = [item.ticket for item in open_actions(scan("incidents").documents)]
+    assert postmortem.Link(url="https://tracker.example.org/PLAT-7", label="PLAT-7") in tickets
+
+
+def test_findings_follow_the_policy_and_the_day_not_the_cache(repo: GitRepo) -> None:
+    def rules(today: date) -> set[str]:
+        return {finding.rule for finding in check_paths(documents_in(), HOOKS, today=today)}
+
+    before = rules(date(2024, 1, 1))
+    later = rules(date(2030, 1, 1))
+    assert later - before  # deadlines passed: findings that the cached parse could not hold
+    (repo.root / ".postmortem.yaml").write_text("ignore: [PM2, PM3, PM4]\n", encoding="utf-8")
+    assert rules(date(2030, 1, 1)) <= {"PM101", "PM102", "PM501", "PM502", "PM601"}
+
+
+def test_another_program_reads_nothing_of_this_ones_cache(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles()
+    (old_folder,) = {path.parent.parent for path in entries(repo.root)}
+    monkeypatch.setattr(cache, "_program_folder_name", lambda: "1-9.9.9-schema9-upgraded")
+    cache.cache_near.cache_clear()
+    scanning_calls: list[str] = []
+    read_files = scanning._read_files
+
+    def counted(paths: Any, use_cache: bool) -> Any:
+        scanning_calls.extend(paths)
+        return read_files(paths, use_cache)
+
+    monkeypatch.setattr(scanning, "_read_files", counted)
+    assert titles()
+    assert len(scanning_calls) == 5
+    assert old_folder.exists()  # used within the day: another run may still use it
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old_folder, (day_ago, day_ago))
+    shutil.rmtree(old_folder.parent / "1-9.9.9-schema9-upgraded")  # made again, and tidied
+    titles()
+    assert not old_folder.exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],
+        lambda text: text.replace('"title":"', '"title":"Forged ', 1),
+        lambda text: "",
+        lambda text: "\0\xff" + text,
+        lambda text: "[" * 100_000,
+    ],
+    ids=["truncated", "changed", "empty", "binary", "nested"],
+)
+def test_a_damaged_entry_is_discarded_and_read_again(
+    repo: GitRepo, damage: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = titles()
+    findings = check_paths(documents_in(), HOOKS, today=date(2030, 1, 1))
+    for entry in entries(repo.root):
+        entry.write_text(damage(entry.read_text(encoding="utf-8")), encoding="utf-8")
+    records_file(repo.root).unlink()
+    assert titles() == expected
+    assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
+
+
+def test_a_forged_entry_with_good_checksums_is_checked_too(repo: GitRepo) -> None:
+    expected = titles()
+    records_file(repo.root).unlink()
+    for entry in entries(repo.root):
+        key = entry.parent.name + entry.name
+        entry.write_text(
+            cache._Entry.text(key, {"parsed": {"data": [1], "dates": [], "starts": []},
+                                    "facts": ["not", "facts"]}),
+            encoding="utf-8",
+        )  # fmt: skip
+    assert titles() == expected
+    assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == check_paths(
+        documents_in(), HOOKS, today=date(2030, 1, 1), use_cache=False
+    )
+
+
+def test_damaged_records_are_ignored(repo: GitRepo) -> None:
+    expected = titles()
+    path = records_file(repo.root)
+    content = json.loads(path.read_text(encoding="utf-8"))
+    for value in content["records"].values():
+        value[-1] = '["forged"]'
+    for garbage in (json.dumps(content), "{", json.dumps({"format": 1, "records": [1, 2]})):
+        path.write_text(garbage, encoding="utf-8")
+        assert titles() == expected
+
+
+def test_special_files_and_links_in_the_cache_are_not_followed(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    expected = titles()
+    outside = tmp_path / "outside"
+    outside.write_text("kept\n", encoding="utf-8")
+    records_file(repo.root).unlink()
+    fifo, *linked = entries(repo.root)
+    fifo.unlink()
+    os.mkfifo(fifo)
+    for entry in linked:
+        entry.unlink()
+        entry.symlink_to(outside)
+    assert titles() == expected  # no wait on the FIFO, no read through the links
+    assert outside.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_outside_a_repository_the_users_cache_is_used(
+    tmp_path: Path, user_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "pm.yaml").write_text(
+        (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.chdir(folder)
+    assert main(["check", "pm.yaml", "--today", "2024-01-01"]) in (0, 1)
+    assert any((user_cache / "postmortem" / "parse-cache").rglob("*"))
+
+
+def test_concurrent_cold_runs_agree(repo: GitRepo) -> None:
+    command = [sys.executable, "-m", "postmortem", "index", "incidents", "--format", "json"]
+    runs = [
+        subprocess.Popen(command, cwd=repo.root, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outputs = [run.communicate()[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert len(set(outputs)) == 1
+    assert len(json.loads(outputs[0])) == 5
+    assert (
+        subprocess.run(command, cwd=repo.root, capture_output=True, text=True).stdout
+        == (outputs[0])
+    )
+
+
+@given(documents)
+def test_a_cached_parse_reads_back_as_the_parse(doc: PostMortem) -> None:
+    text = postmortem.dumps(doc)
+    parsed = parse_with_positions(text)
+    encoded = json.loads(json.dumps(cache._parsed_to_json(parsed)))
+    again = cache._parsed_from_json(encoded)
+    assert _typed(again.data) == _typed(parsed.data)
+    assert list(again.starts) == list(parsed.starts)
+    assert postmortem.yaml_io.document_from_parsed(again, "x") == doc
+
+
+@given(documents)
+def test_facts_read_back_as_they_were(doc: PostMortem) -> None:
+    parsed = parse_with_positions(postmortem.dumps(doc))
+    found = facts.facts_of(doc, lambda path: parsed.locate(path)[0])
+    assert facts.facts_from_json(json.loads(json.dumps(facts.facts_to_json(found)))) == found
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with every scalar paired with its type (``1 == True`` and a date equal to
+    another in another zone are not the same data)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    offset = value.utcoffset() if hasattr(value, "utcoffset") else None
+    return (type(value), value, offset)
+
+
+def test_a_new_day_changes_overdue_actions_not_the_cached_facts(repo: GitRepo) -> None:
+    first = open_actions(scan("incidents").documents)
+    due = [item for item in first if item.due is not None]
+    assert due
+    latest = max(item.due for item in due if item.due)
+    assert not any(item.overdue(latest - timedelta(days=3650)) for item in due)
+    assert all(item.overdue(latest + timedelta(days=1)) for item in due)
+    assert open_actions(scan("incidents").documents) == first

@@ -1,6 +1,6 @@
 """A post-mortem's body as HTML: its profile's Markdown layout rendered by markdown-it-py
-with raw HTML off, headings numbered for the contents, headings kept in order, and each
-section's label shown as a banner under its heading.
+with raw HTML off, headings given anchors for the contents and kept in order, and each
+section's label shown as a banner beside its heading.
 
 Whatever a document holds reaches the page as text: the layout escapes it as Markdown,
 markdown-it escapes it again as HTML, raw HTML is off, and a link goes only to http(s),
@@ -69,10 +69,11 @@ def _markdown() -> "MarkdownIt":
 
 def body_html(markdown: str, section_labels: Mapping[str, str]) -> Body:
     """``markdown`` (a rendered layout) as HTML. Its first-level heading (the title, which
-    the page shows itself) is left out, what comes before the first section (the layout's
-    metadata) is folded into "Document details"; the other headings start at the second level and
-    never skip one. ``section_labels`` maps a section heading's text to the label shown as a
-    banner under it."""
+    the page shows itself) is left out; what comes before the first section (the layout's
+    metadata) is folded into "Document details"; a heading with nothing under it (a section
+    the document leaves empty) is left out; the other headings start at the second level
+    and never skip one. ``section_labels`` maps a section heading's text to the label shown
+    as a banner beside it."""
     parser = _markdown()
     tokens = parser.parse(markdown)
     tokens = _without_title(tokens)

@@ -395,6 +395,25 @@ def test_a_public_build_holds_nothing_its_sources_keep_above_public(tmp_path: Pa
 _SCHEMA_WORDS = {"access/exfiltration"}
 
 
+def test_a_date_a_confidential_note_mentions_is_no_leak_where_the_copy_shows_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "schema_version: 2\nprofile: postmortem\nmetadata:\n  id: INC-9\n"
+        "  title: Checkout was down\n  status: Final\n  classification: Confidential\n"
+        "  section_labels:\n    - {section: metadata, classification: Public}\n"
+        "  lifecycle:\n    started: 2024-03-02 03:14:00+00:00\n"
+        "timeline:\n  events:\n    - time: 2024-03-02 03:20:00+00:00\n"
+        "      event: On 2024-03-02 a request came from 203.0.113.45\n",
+        encoding="utf-8",
+    )
+    built = build_site([tmp_path], tmp_path / "out", audience=Classification.PUBLIC, today=TODAY)
+    page = (tmp_path / "out" / "incidents" / "inc-9.html").read_text(encoding="utf-8")
+    assert built.documents == 1
+    assert "2024-03-02" in page
+    assert "203.0.113.45" not in page
+
+
 def test_an_audience_build_that_would_leak_fails_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

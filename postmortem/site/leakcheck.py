@@ -4,21 +4,26 @@ A file is decoded first, as a reader would see it: an HTML or XML page as its te
 attribute values with the character references resolved, a JSON value (the search index) as
 its strings. The text is then searched as ``postmortem check`` searches a published copy
 (:mod:`postmortem.leaks`): for what any source keeps above the audience and no source shows
-at or below it, and for what a redaction pattern of the policy masks below the audience.
+at or below it (its text, and the dates and numbers of its copy for the audience), and for
+what a redaction pattern of the policy masks below the audience.
 """
 
 import json
 import re
 from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
 from html.parser import HTMLParser
+from typing import Any
 
 import attrs
 
 from postmortem._shown import shown
+from postmortem.audiences import export
 from postmortem.leaks import Cleared, Secrets, normalise, repository_secrets, tokens
 from postmortem.model import Classification, PostMortem
 from postmortem.patterns import Pattern, compile_linear
 from postmortem.policy import Policy
+from postmortem.render.markdown import format_value
 
 __all__ = ["LeakCheck", "readable_text"]
 
@@ -71,6 +76,20 @@ def _strings(value: object) -> Iterator[str]:
         yield str(value)
 
 
+def _typed_values(value: Any) -> Iterator[str]:
+    """The dates, times and numbers of ``value`` as pages show them: what a copy shows of
+    them is the audience's (the leak check of :mod:`postmortem.leaks` compares text only, so
+    a date a Confidential note mentions would otherwise make the copy's own date a leak)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _typed_values(item)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            yield from _typed_values(getattr(value, field.name))
+    elif isinstance(value, (date, int, float, timedelta)) and not isinstance(value, bool):
+        yield format_value(value)
+
+
 def _vocabulary() -> str:
     """The words of the schema (every value of its enumerations, such as the attack phase
     ``Data Access/Exfiltration``): layouts print them as headings whatever a document says,
@@ -121,8 +140,9 @@ class LeakCheck:
             limit = policy.sensitivity(audience)
             for _, document in documents:
                 cleared = Cleared.of(document, policy, limit)
+                copy = export(document, audience, policy)
                 shown_text.append(cleared.text)
-                shown_tokens |= cleared.tokens
+                shown_tokens |= cleared.tokens | tokens("\n".join(_typed_values(copy)))
             redactions = tuple(
                 (rule.pattern, compile_linear(rule.pattern), rule.below.value)
                 for rule in policy.redactions

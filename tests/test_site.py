@@ -390,6 +390,9 @@ def test_a_public_build_holds_nothing_its_sources_keep_above_public(tmp_path: Pa
         assert leaked is None or leaked[0] in _SCHEMA_WORDS, f"{name}: {leaked}"
     for name, text in _site_texts(output):
         assert "Confidential" not in text or name.endswith(".css"), name
+    page = (output / "incidents" / "inc-2024-0031.html").read_text(encoding="utf-8")
+    assert 'data-label="Withheld">Withheld</p>' in page  # Key Facts, not "Public"
+    assert 'data-label="Public">Public</p>' in page
 
 
 _SCHEMA_WORDS = {"access/exfiltration"}

@@ -105,13 +105,17 @@ def _common(
 def _section_labels(doc: PostMortem, policy: "Policy") -> dict[str, str]:
     """Each section heading of the document's layout, with the label of that section: its
     own, else the policy's default for it when that is below the document's, else the
-    document's (as :class:`postmortem.audiences.Labels` ranks them)."""
+    document's (as :class:`postmortem.audiences.Labels` ranks them); "Withheld" for a
+    section an exported copy withholds from its audience."""
     from postmortem.profiles import get_profile
 
     document_label = doc.metadata.classification
     own = {item.section: item.classification for item in doc.metadata.section_labels}
     labels = {}
     for section in get_profile(doc.profile).sections:
+        if section.field in doc.metadata.withheld:  # an exported copy's: not for its audience
+            labels[section.heading] = "Withheld"
+            continue
         label = own.get(section.field)
         default = policy.section_labels.get(section.field)
         if label is None and default is not None:

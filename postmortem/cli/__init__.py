@@ -8,7 +8,8 @@ that ``postmortem --help`` and the hooks start fast.
 Where things are: ``parser.py`` declares every command's arguments and which function runs
 it; the commands themselves are ``run_<command>(args) -> int`` functions in
 ``documents.py`` (one document or a list: new, validate, check, render, import, export),
-``views.py`` (many documents shown together: history, index, actions, stats) and
+``views.py`` (many documents shown together: history, index, actions, stats),
+``site.py`` (the library as a static website) and
 ``setup.py`` (the repository and the tool: init, schema, rules, profiles, completion);
 ``output.py`` is where their output goes (files written atomically, the terminal).
 A new command is a ``run_<command>`` function in the module of its kind and an

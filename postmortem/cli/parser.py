@@ -18,6 +18,7 @@ from postmortem.cli.documents import (
 )
 from postmortem.cli.importing import run_import
 from postmortem.cli.setup import run_completion, run_init, run_profiles, run_rules, run_schema
+from postmortem.cli.site import run_site
 from postmortem.cli.views import run_actions, run_history, run_index, run_link, run_stats
 from postmortem.model import Classification, ProfileName
 from postmortem.options import (
@@ -298,6 +299,35 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["markdown", "yaml", "json"], default="markdown")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(run=run_export)
+
+    site = commands.add_parser(
+        "site",
+        help="the library as a static website: figures, charts, search, a page per document",
+        description="Build a static website of the post-mortems under PATH: a home page with "
+        "figures, charts and the searchable list, a page per post-mortem, the open follow-ups "
+        "and an Atom feed. It works from file:// and under any path of a static host.",
+    )
+    site.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH",
+        help="folders (or documents) to publish (default: the current folder)",
+    )  # fmt: skip
+    site.add_argument("-o", "--output", required=True, metavar="DIR", help="the site's folder")
+    site.add_argument(
+        "--audience",
+        choices=[label.value for label in Classification],
+        help="build only from the copies exported for this label, leak-checked",
+    )
+    site.add_argument(
+        "--base-url", metavar="URL", help="where the site is published (for the feed's links)"
+    )
+    add_today_option(site)
+    site.add_argument(
+        "--serve", action="store_true", help="then serve it on http://127.0.0.1 to preview"
+    )
+    site.add_argument(
+        "--port", type=int, default=8000, metavar="PORT", help="port of --serve (default: 8000)"
+    )
+    site.set_defaults(run=run_site)
 
     init = commands.add_parser(
         "init",

@@ -251,6 +251,17 @@ def test_deleting_a_key_keeps_the_comment_after_it() -> None:
     assert session.dumps() == MAPPED.replace("  severity: P2\n", "")
 
 
+def test_emptying_the_last_section_keeps_the_comments_above_and_after_it() -> None:
+    text = (
+        "profile: postmortem\nmetadata:\n  id: X\ndistribution:\n  # keep me\n  note: hi\n# end\n"
+    )
+    session = yaml_io.edit_text(text)
+    assert session.document.distribution is not None
+    session.document.distribution.note = None
+    expected = "profile: postmortem\nmetadata:\n  id: X\ndistribution: {}\n  # keep me\n# end\n"
+    assert session.dumps() == expected
+
+
 def test_a_key_added_after_one_with_a_comment_leaves_the_comment_where_it_is() -> None:
     text = MAPPED.replace("  # about the severity\n  severity: P2\n", "")
     session = yaml_io.edit_text(text)

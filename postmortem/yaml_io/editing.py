@@ -435,9 +435,16 @@ def _merged(
         if key in tree:
             tree.yaml_set_comment_before_after_key(key, before=note)
     merger.settle()
-    changed = emit(tree, yaml)
+    changed = _with_end_lines(emit(tree, yaml), EndOfDocument(tree).lines())
     unchanged = emit(parse_roundtrip(text, source), yaml)
     return _reconciled(text, unchanged, changed), changed
+
+
+def _with_end_lines(text: str, lines: list[str] | None) -> str:
+    """``text`` ending with the comment lines kept after the document's last key, which
+    ruamel does not write when that key's value is an empty collection (``{}``)."""
+    tail = "".join(line + "\n" for line in lines or [])
+    return text if text.endswith(tail) else text + tail
 
 
 def written_back(

@@ -1,0 +1,186 @@
+"""What tells a security incident from an operations one: the words of
+:data:`~postmortem.importer.vocabulary.SECURITY_SIGNS` (an attack, a vulnerability, exposed
+data or secrets, revocation), exposed secrets ("the token was logged"), CVE, GHSA and
+ATT&CK ids and defanged indicators, weighed against the words of an outage
+(:data:`~postmortem.importer.vocabulary.OPERATIONS_SIGNS`).
+
+A word counts more in the title, in a heading and in the first words of the text than in
+its tail. The text is read word by word once, and only its first characters, so that the
+work stays linear whatever a hostile document holds.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+import attrs
+
+from postmortem.importer.vocabulary import (
+    EXPOSING_WORDS,
+    HEADING_WEIGHT,
+    LEAD_WORDS,
+    NEGATIONS,
+    NOT_EXPOSING_AFTER,
+    OPERATIONS_RATIO,
+    OPERATIONS_SIGNS,
+    SECRET_NOUNS,
+    SECURITY_EVIDENCE,
+    SECURITY_FULL_KINDS,
+    SECURITY_KINDS,
+    SECURITY_SIGNS,
+    TITLE_WEIGHT,
+)
+
+__all__ = ["Evidence", "weigh_security"]
+
+_MOST_TEXT = 400_000
+"""Characters of a document looked at for signs of a security incident."""
+_MOST_HEADINGS = 100
+"""Headings of a document weighed besides its text."""
+_NEAR = 4
+"""Words between an exposing word and a secret for the secret to be exposed."""
+_WORD = re.compile(r"[a-z0-9]+")
+_IDS: dict[str, re.Pattern[str]] = {
+    "cve id": re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE),
+    "ghsa id": re.compile(r"\bGHSA(?:-[23456789cfghjmpqrvwx]{4}){3}\b", re.IGNORECASE),
+    "att&ck technique": re.compile(r"\bT1\d{3}(?:\.\d{3})?\b"),
+    "defanged indicator": re.compile(r"\bhxxps?://|\w\[\.\]\w"),
+}
+"""Ids and notations only security write-ups use, by the sign each is reported as."""
+_ID_KINDS = {
+    "cve id": "vulnerability",
+    "ghsa id": "vulnerability",
+    "att&ck technique": "attack",
+    "defanged indicator": "attack",
+}
+EXPOSED_SECRET = "exposed secret"
+"""The sign reported for an exposing word near a secret ("leaked ... token")."""
+
+
+@attrs.frozen
+class Evidence:
+    """The weight of a document's security and operations words, the kinds of security words
+    it holds, and each security sign with how often it occurs."""
+
+    security: float
+    operations: float
+    kinds: frozenset[str]
+    signs: Counter[str]
+    attack_words: int
+    """Words of an attack (the attacker, malware, an exploit): a security incident of many
+    is one for the security post-mortem, with its attack phases and indicators."""
+
+    @property
+    def is_security_incident(self) -> bool:
+        """Security words of enough weight, of several kinds and one that describes an
+        incident, and not outweighed by the words of an outage."""
+        return (
+            self.security >= SECURITY_EVIDENCE
+            and len(self.kinds) >= SECURITY_KINDS
+            and bool(self.kinds & SECURITY_FULL_KINDS)
+            and self.security >= self.operations * OPERATIONS_RATIO
+        )
+
+    def shown(self) -> str:
+        """The five most frequent signs and the weights, for the migration report."""
+        signs = ", ".join(f"{sign!r} x{count}" for sign, count in self.signs.most_common(5))
+        return (
+            f"{signs or 'no security words'}; security {self.security:g}"
+            f" vs operations {self.operations:g}"
+        )
+
+
+@cache
+def _signs() -> dict[str, tuple[str, float]]:
+    """Each security sign's (kind, weight), by the sign."""
+    return {
+        sign: (kind, weight)
+        for kind, signs in SECURITY_SIGNS.items()
+        for sign, weight in signs.items()
+    }
+
+
+@cache
+def _phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The words of every sign, security or operations, by their first word, longest first."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for sign in [*_signs(), *OPERATIONS_SIGNS]:
+        words = tuple(sign.split())
+        found.setdefault(words[0], []).append(words)
+    return {word: tuple(sorted(set(p), key=len, reverse=True)) for word, p in found.items()}
+
+
+def weigh_security(text: str, titles: Sequence[str], headings: Sequence[str]) -> Evidence:
+    """The security evidence of a document: ``text`` (its first words count twice), its
+    ``titles`` (the title heading, the front matter's title and tags) and its ``headings``."""
+    security: Counter[str] = Counter()
+    operations = 0.0
+    counted: Counter[str] = Counter()
+    parts = [
+        (text[:_MOST_TEXT], 1, LEAD_WORDS),
+        ("\n".join(title[:400] for title in titles), TITLE_WEIGHT, 0),
+        ("\n".join(heading[:200] for heading in headings[:_MOST_HEADINGS]), HEADING_WEIGHT, 0),
+    ]
+    for part, weight, lead in parts:
+        for sign, times in _found(part, lead):
+            if sign in OPERATIONS_SIGNS:
+                operations += OPERATIONS_SIGNS[sign] * times * weight
+            else:
+                security[sign] += times * weight
+                counted[sign] += 1
+    kinds = {_kind(sign) for sign in security}
+    weights = {sign: _weight(sign) for sign in security}
+    return Evidence(
+        security=sum(weights[sign] * times for sign, times in security.items()),
+        operations=operations,
+        kinds=frozenset(kinds),
+        signs=counted,
+        attack_words=sum(count for sign, count in counted.items() if _kind(sign) == "attack"),
+    )
+
+
+def _kind(sign: str) -> str:
+    if sign == EXPOSED_SECRET:
+        return "exposure"
+    if sign in _IDS:
+        return _ID_KINDS[sign]
+    return _signs()[sign][0]
+
+
+def _weight(sign: str) -> float:
+    return 1.0 if sign == EXPOSED_SECRET or sign in _IDS else _signs()[sign][1]
+
+
+def _found(text: str, lead: int) -> Iterable[tuple[str, int]]:
+    """Each sign in ``text`` with the times it counts (twice in the first ``lead`` words)."""
+    for sign, pattern in _IDS.items():
+        for _ in pattern.finditer(text):
+            yield sign, 1
+    words = _WORD.findall(text.casefold())
+    phrases = _phrases()
+    last_exposing = last_secret = -_NEAR - 1
+    phrase_end = 0
+    for index, word in enumerate(words):
+        times = 2 if index < lead else 1
+        if index >= phrase_end:
+            for phrase in phrases.get(word, ()):
+                if tuple(words[index : index + len(phrase)]) == phrase:
+                    sign = " ".join(phrase)
+                    if sign in OPERATIONS_SIGNS or not NEGATIONS & {*words[index - 2 : index]}:
+                        yield sign, times
+                    phrase_end = index + len(phrase)
+                    break
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in EXPOSING_WORDS and following not in NOT_EXPOSING_AFTER:
+            if index - last_secret <= _NEAR:
+                yield EXPOSED_SECRET, times
+                last_secret = -_NEAR - 1
+            else:
+                last_exposing = index
+        elif word in SECRET_NOUNS:
+            if index - last_exposing <= _NEAR:
+                yield EXPOSED_SECRET, times
+                last_exposing = -_NEAR - 1
+            else:
+                last_secret = index

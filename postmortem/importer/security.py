@@ -21,7 +21,6 @@ from postmortem.importer.vocabulary import (
     HEADING_WEIGHT,
     LEAD_WORDS,
     NEGATIONS,
-    NOT_EXPOSING_AFTER,
     OPERATIONS_RATIO,
     OPERATIONS_SIGNS,
     SECRET_NOUNS,
@@ -29,6 +28,7 @@ from postmortem.importer.vocabulary import (
     SECURITY_FULL_KINDS,
     SECURITY_KINDS,
     SECURITY_SIGNS,
+    SIGNING_IN,
     TITLE_WEIGHT,
 )
 
@@ -42,15 +42,12 @@ _NEAR = 4
 """Words between an exposing word and a secret for the secret to be exposed."""
 _WORD = re.compile(r"[a-z0-9]+")
 _IDS: dict[str, re.Pattern[str]] = {
-    "cve id": re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE),
-    "ghsa id": re.compile(r"\bGHSA(?:-[23456789cfghjmpqrvwx]{4}){3}\b", re.IGNORECASE),
     "att&ck technique": re.compile(r"\bT1\d{3}(?:\.\d{3})?\b"),
     "defanged indicator": re.compile(r"\bhxxps?://|\w\[\.\]\w"),
 }
-"""Ids and notations only security write-ups use, by the sign each is reported as."""
+"""Ids and notations only security write-ups use, by the sign each is reported as (a CVE
+or GHSA id is found by its first word, a sign of its own)."""
 _ID_KINDS = {
-    "cve id": "vulnerability",
-    "ghsa id": "vulnerability",
     "att&ck technique": "attack",
     "defanged indicator": "attack",
 }
@@ -167,12 +164,14 @@ def _found(text: str, lead: int) -> Iterable[tuple[str, int]]:
             for phrase in phrases.get(word, ()):
                 if tuple(words[index : index + len(phrase)]) == phrase:
                     sign = " ".join(phrase)
-                    if sign in OPERATIONS_SIGNS or not NEGATIONS & {*words[index - 2 : index]}:
+                    if sign in OPERATIONS_SIGNS or not NEGATIONS & {
+                        *words[max(0, index - 2) : index]
+                    }:
                         yield sign, times
                     phrase_end = index + len(phrase)
                     break
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word in EXPOSING_WORDS and following not in NOT_EXPOSING_AFTER:
+        if word in EXPOSING_WORDS and not (word == "logged" and following in SIGNING_IN):
             if index - last_secret <= _NEAR:
                 yield EXPOSED_SECRET, times
                 last_secret = -_NEAR - 1

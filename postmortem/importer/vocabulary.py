@@ -532,7 +532,7 @@ SECURITY_SIGNS: dict[str, dict[str, float]] = {
             "sensitive information", "personal data", "personal information",
             "personally identifiable", "pii", "private information", "private data",
             "confidential", "privacy", "data protection", "gdpr", "publicly accessible",
-            "world readable",
+            "world readable", "customer data", "user data",
         ),
         1.0,
     ),
@@ -543,8 +543,11 @@ SECURITY_SIGNS: dict[str, dict[str, float]] = {
             "passwords", "api key", "api keys", "access key", "access keys", "private key",
             "private keys", "ssh key", "ssh keys", "signing key", "signing keys", "session",
             "sessions", "cookie", "cookies", "2fa", "mfa", "otp", "totp",
-            "personal access token", "personal access tokens", "privilege", "privileges",
-            "elevated privileges", "permissions", "access control",
+            "personal access token", "personal access tokens", "deploy key", "deploy keys",
+            "encryption key", "encryption keys", "secret key", "secret keys", "privilege",
+            "privileges",
+            "elevated privileges", "permissions", "access control", "email address",
+            "email addresses", "phone number", "phone numbers",
         ),
         0.5,
     ),
@@ -583,17 +586,16 @@ EXPOSING_WORDS = frozenset(
 """Words that say secret material got where it should not be: "the token was logged",
 "a key committed to the repository" make an exposed secret."""
 
-NOT_EXPOSING_AFTER = frozenset({"in", "into", "out", "on", "off", "as"})
-"""Words after an exposing word that make it something else: "logged in", "shared on"."""
+SIGNING_IN = frozenset({"in", "into", "out", "on", "off"})
+"""Words after "logged" that make it signing in or out, not writing to a log."""
 
 SECRET_NOUNS = frozenset(
     {
         "token", "tokens", "credential", "credentials", "secret", "secrets", "password",
-        "passwords", "key", "keys", "cookie", "cookies", "session", "sessions", "data",
-        "information", "names", "emails", "addresses",
+        "passwords", "key", "keys", "cookie", "cookies", "session", "sessions",
     }
 )  # fmt: skip
-"""Words an exposing word makes an exposed secret or exposed data of, a few words apart."""
+"""Words an exposing word makes an exposed secret of, a few words apart."""
 
 OPERATIONS_SIGNS: dict[str, float] = dict.fromkeys(
     (

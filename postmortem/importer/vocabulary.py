@@ -509,6 +509,10 @@ SECURITY_SIGNS: dict[str, dict[str, float]] = {
             "remote code execution", "rce", "xss", "cross site scripting", "sql injection",
             "command injection", "csrf", "ssrf", "typosquatting", "supply chain attack",
             "authentication bypass", "authorization bypass", "broken access control",
+            "abuse", "abused", "abusing", "spam", "spammer", "spammers", "squatting",
+            "denial of service", "ddos", "tampered", "tampering", "infected", "arbitrary code",
+            "code execution", "path traversal", "directory traversal", "sandbox escape",
+            "request forgery",
             "unauthorized", "unauthorised", "breach", "breached", "data breach", "spoofed",
             "spoofing", "stolen", "stole", "indicators of compromise", "iocs", "ioc",
             "mitre att ck", "att ck",
@@ -522,7 +526,8 @@ SECURITY_SIGNS: dict[str, dict[str, float]] = {
             "bounty", "hackerone", "security researcher", "security researchers", "researcher",
             "security report", "security fix", "security release", "proof of concept",
             "security incident", "security incidents", "security issue", "security issues",
-            "security bug", "security problem", "security breach",
+            "security bug", "security problem", "security breach", "security hole",
+            "security flaw", "vuln", "vulns",
         ),
         1.0,
     ),
@@ -536,7 +541,9 @@ SECURITY_SIGNS: dict[str, dict[str, float]] = {
         ),
         1.0,
     ),
-    "disclosure": dict.fromkeys(("exposed", "exposure", "disclosed", "disclosure"), 0.5),
+    "disclosure": dict.fromkeys(
+        ("exposed", "exposure", "disclosed", "disclosure", "sensitive"), 0.5
+    ),
     "access": dict.fromkeys(
         (
             "token", "tokens", "credential", "credentials", "secret", "secrets", "password",
@@ -579,7 +586,7 @@ incident", "no security impact"."""
 EXPOSING_WORDS = frozenset(
     {
         "leaked", "leaking", "exposed", "exposing", "published", "committed", "pushed",
-        "printed", "logged", "logging", "disclosed", "visible", "readable", "shared",
+        "printed", "logged", "logging", "recorded", "disclosed", "visible", "readable", "shared",
         "stolen", "stole", "posted", "accessible", "unencrypted", "plaintext", "cleartext",
     }
 )  # fmt: skip

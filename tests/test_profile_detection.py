@@ -206,6 +206,49 @@ Agents noticed sessions they had not opened.
 """
 
 
+SPAM_WAVE = """\
+# Spam packages on the registry
+
+Over a weekend a spammer registered 40 accounts and published 900 packages whose names
+imitated popular ones, with descriptions that linked to a gambling site. The packages held
+no code; the names were squatting on typos of real packages, and the pages were abuse of our
+search ranking.
+
+## What we did
+
+We removed the packages and the accounts, and reserved the names that were taken.
+
+## Next steps
+
+- Limit how many packages a new account may publish in its first day.
+"""
+
+ACCOUNTING_BUG_ON_A_DISCLOSURE_PAGE = """\
+# Disclosure: fees counted twice in the savings pool
+
+## Summary
+
+From May 2 to May 6 the savings pool counted the withdrawal fee twice when a deposit and a
+withdrawal landed in the same block, so a few accounts were shown 0.1% less than they held.
+No funds were lost; the balances were corrected on May 6.
+
+## Details of the bug
+
+The fee was taken in the withdrawal path and again when the pool's share price was
+recomputed. Only pools with both kinds of operation in one block were vulnerable to the
+double count.
+
+## Security team
+
+The security team reviewed the fix and the corrected balances.
+
+## Disclosure timeline
+
+- May 6: fix deployed and balances corrected
+- May 9: this disclosure published
+"""
+
+
 @pytest.mark.parametrize(
     ("markdown", "sign"),
     [
@@ -215,6 +258,7 @@ Agents noticed sessions they had not opened.
         (PERSONAL_DATA_IN_LOGS, "personal data"),
         (INTRUSION_WITH_INDICATORS, "att&ck technique"),
         (BREACH_UNDER_AN_OPERATIONS_LAYOUT, "attacker"),
+        (SPAM_WAVE, "spammer"),
     ],
     ids=[
         "credential leak",
@@ -223,6 +267,7 @@ Agents noticed sessions they had not opened.
         "personal data",
         "iocs",
         "half the P1-P3 template's headings",
+        "an attack told in one kind of words",
     ],
 )
 def test_a_security_incident_gets_a_security_profile_and_the_reasons(
@@ -238,8 +283,12 @@ def test_a_security_incident_gets_a_security_profile_and_the_reasons(
 
 @pytest.mark.parametrize(
     "markdown",
-    [OUTAGE_WITH_A_SECURITY_REVIEW, OUTAGE_THAT_SAYS_IT_WAS_NO_ATTACK],
-    ids=["security review in passing", "says it was no attack"],
+    [
+        OUTAGE_WITH_A_SECURITY_REVIEW,
+        OUTAGE_THAT_SAYS_IT_WAS_NO_ATTACK,
+        ACCOUNTING_BUG_ON_A_DISCLOSURE_PAGE,
+    ],
+    ids=["security review in passing", "says it was no attack", "bug on a disclosure page"],
 )
 def test_an_outage_that_mentions_security_keeps_an_operations_profile(markdown: str) -> None:
     imported = import_markdown(markdown, "outage.md")
@@ -276,6 +325,13 @@ def test_the_title_and_the_first_paragraphs_count_more_than_the_tail() -> None:
     assert at_start.security == 2 * at_end.security
     assert in_title.security > at_start.security
     assert at_start.operations > 0
+
+
+def test_security_named_but_not_described_is_not_enough() -> None:
+    labels = "Security team. Security disclosure. Security review. " * 5
+    assert not weigh_security(labels + "One pool was vulnerable.", [], []).is_security_incident
+    described = labels + "One pool was vulnerable; an attacker exploited it."
+    assert weigh_security(described, [], []).is_security_incident
 
 
 def test_outage_words_outweigh_a_few_security_words() -> None:

@@ -17,6 +17,9 @@ from functools import cache
 import attrs
 
 from postmortem.importer.vocabulary import (
+    DESCRIBING_KINDS,
+    DESCRIBING_WORDS,
+    DISTINCT_DESCRIBING,
     EXPOSING_WORDS,
     HEADING_WEIGHT,
     LEAD_WORDS,
@@ -25,7 +28,6 @@ from postmortem.importer.vocabulary import (
     OPERATIONS_SIGNS,
     SECRET_NOUNS,
     SECURITY_EVIDENCE,
-    SECURITY_FULL_KINDS,
     SECURITY_KINDS,
     SECURITY_SIGNS,
     SIGNING_IN,
@@ -69,13 +71,23 @@ class Evidence:
     is one for the security post-mortem, with its attack phases and indicators."""
 
     @property
+    def describing(self) -> Counter[str]:
+        """The signs that describe an incident (an attack, a vulnerability, exposed data), not
+        only name security or the material it is about."""
+        return Counter(
+            {sign: count for sign, count in self.signs.items() if _kind(sign) in DESCRIBING_KINDS}
+        )
+
+    @property
     def is_security_incident(self) -> bool:
-        """Security words of enough weight, of several kinds and one that describes an
-        incident, and not outweighed by the words of an outage."""
+        """Security words of enough weight, of several kinds or several different words that
+        describe an incident, described more than in passing, and not outweighed by the words
+        of an outage."""
+        describing = self.describing
         return (
             self.security >= SECURITY_EVIDENCE
-            and len(self.kinds) >= SECURITY_KINDS
-            and bool(self.kinds & SECURITY_FULL_KINDS)
+            and describing.total() >= DESCRIBING_WORDS
+            and (len(self.kinds) >= SECURITY_KINDS or len(describing) >= DISTINCT_DESCRIBING)
             and self.security >= self.operations * OPERATIONS_RATIO
         )
 

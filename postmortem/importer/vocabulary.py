@@ -575,7 +575,7 @@ SECURITY_SIGNS: dict[str, dict[str, float]] = {
 incidents also use (a token, a rotation, something exposed) weigh half. "security" alone
 counts as a response term: an outage that mentions a security review is still an outage."""
 
-SECURITY_FULL_KINDS = frozenset({"attack", "vulnerability", "exposure"})
+DESCRIBING_KINDS = frozenset({"attack", "vulnerability", "exposure"})
 """The kinds of security words that describe an incident; the others (secret material,
 something exposed or disclosed, revocation) only support one."""
 
@@ -622,10 +622,15 @@ OPERATIONS_SIGNS: dict[str, float] = dict.fromkeys(
 words are weighed against them."""
 
 SECURITY_EVIDENCE = 8.0
-"""How much weight of security words makes a document a security incident, when...
-"""
+"""How much weight of security words makes a document a security incident, when..."""
+DESCRIBING_WORDS = 2
+"""...this many of them describe an incident (:data:`DESCRIBING_KINDS`: one "vulnerable" in
+an accounting bug's write-up is a passing mention), and..."""
 SECURITY_KINDS = 2
-"""...they are of this many kinds, one of them describing an incident, and..."""
+"""...they are of this many kinds, or..."""
+DISTINCT_DESCRIBING = 3
+"""...this many different words describe the incident (an attack told in its own words:
+squatting, impersonation, malicious), and..."""
 OPERATIONS_RATIO = 1.0
 """...they weigh at least this share of the operations words (as much as they do)."""
 TITLE_WEIGHT = 3

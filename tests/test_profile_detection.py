@@ -6,8 +6,11 @@ Every document here was written for these tests, in the styles teams write post-
 (a blog post, a disclosure, an SRE write-up, a short notice), about incidents of our own.
 """
 
+from pathlib import Path
+
 import pytest
 
+from postmortem.cli import main
 from postmortem.importer import import_markdown
 from postmortem.importer.security import EXPOSED_SECRET, weigh_security
 from postmortem.model import ProfileName
@@ -339,3 +342,26 @@ def test_outage_words_outweigh_a_few_security_words() -> None:
     assert weigh_security(security, [], []).is_security_incident
     outage = "The outage left the service unavailable; latency and timeouts grew. " * 10
     assert not weigh_security(security + outage, [], []).is_security_incident
+
+
+def test_the_migration_report_says_why_each_file_got_its_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "old"
+    source.mkdir()
+    (source / "key.md").write_text(KEY_IN_A_BUILD_LOG, encoding="utf-8")
+    (source / "outage.md").write_text(OUTAGE_WITH_A_SECURITY_REVIEW, encoding="utf-8")
+    assert main(["import", str(source), "-o", str(tmp_path / "new"), "--report"]) == 0
+    rows = {
+        Path(line.split(" | ")[0].lstrip("| ")).name: line.split(" | ")[1:]
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("| ") and ".md" in line
+    }
+    profile, why, typed, _, unmapped = rows["key.md"]
+    assert profile == "security-incident-report"
+    assert why.startswith("a security incident: 'deploy key' x3")
+    assert " vs operations " in why
+    assert typed.endswith("%")
+    assert unmapped.rstrip(" |") == "What we are changing"
+    profile, why, *_ = rows["outage.md"]
+    assert (profile, why.split(" (")[0]) == ("postmortem", "no security incident")

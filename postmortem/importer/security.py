@@ -1,8 +1,9 @@
 """What tells a security incident from an operations one: the words of
 :data:`~postmortem.importer.vocabulary.SECURITY_SIGNS` (an attack, a vulnerability, exposed
-data or secrets, revocation), exposed secrets ("the token was logged"), CVE, GHSA and
-ATT&CK ids and defanged indicators, weighed against the words of an outage
-(:data:`~postmortem.importer.vocabulary.OPERATIONS_SIGNS`).
+data or secrets, revocation; CVE and GHSA ids by their first word), exposed secrets ("the
+token was logged"), ATT&CK ids and defanged indicators, weighed against the words of an
+outage (:data:`~postmortem.importer.vocabulary.OPERATIONS_SIGNS`). A word denied by the
+one or two before it ("not a security incident") does not count.
 
 A word counts more in the title, in a heading and in the first words of the text than in
 its tail. The text is read word by word once, and only its first characters, so that the
@@ -24,13 +25,13 @@ from postmortem.importer.vocabulary import (
     HEADING_WEIGHT,
     LEAD_WORDS,
     NEGATIONS,
+    NOT_EXPOSING_BEFORE,
     OPERATIONS_RATIO,
     OPERATIONS_SIGNS,
     SECRET_NOUNS,
     SECURITY_EVIDENCE,
     SECURITY_KINDS,
     SECURITY_SIGNS,
-    SIGNING_IN,
     TITLE_WEIGHT,
 )
 
@@ -43,16 +44,11 @@ _MOST_HEADINGS = 100
 _NEAR = 4
 """Words between an exposing word and a secret for the secret to be exposed."""
 _WORD = re.compile(r"[a-z0-9]+")
-_IDS: dict[str, re.Pattern[str]] = {
+_NOTATIONS: dict[str, re.Pattern[str]] = {
     "att&ck technique": re.compile(r"\bT1\d{3}(?:\.\d{3})?\b"),
     "defanged indicator": re.compile(r"\bhxxps?://|\w\[\.\]\w"),
 }
-"""Ids and notations only security write-ups use, by the sign each is reported as (a CVE
-or GHSA id is found by its first word, a sign of its own)."""
-_ID_KINDS = {
-    "att&ck technique": "attack",
-    "defanged indicator": "attack",
-}
+"""Notations only write-ups of an attack use, by the sign each is reported as."""
 EXPOSED_SECRET = "exposed secret"
 """The sign reported for an exposing word near a secret ("leaked ... token")."""
 
@@ -123,7 +119,7 @@ def _phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
 def weigh_security(text: str, titles: Sequence[str], headings: Sequence[str]) -> Evidence:
     """The security evidence of a document: ``text`` (its first words count twice), its
     ``titles`` (the title heading, the front matter's title and tags) and its ``headings``."""
-    security: Counter[str] = Counter()
+    weighted: Counter[str] = Counter()
     operations = 0.0
     counted: Counter[str] = Counter()
     parts = [
@@ -136,34 +132,32 @@ def weigh_security(text: str, titles: Sequence[str], headings: Sequence[str]) ->
             if sign in OPERATIONS_SIGNS:
                 operations += OPERATIONS_SIGNS[sign] * times * weight
             else:
-                security[sign] += times * weight
+                weighted[sign] += times * weight
                 counted[sign] += 1
-    kinds = {_kind(sign) for sign in security}
-    weights = {sign: _weight(sign) for sign in security}
     return Evidence(
-        security=sum(weights[sign] * times for sign, times in security.items()),
+        security=sum(_kind_and_weight(sign)[1] * times for sign, times in weighted.items()),
         operations=operations,
-        kinds=frozenset(kinds),
+        kinds=frozenset(_kind(sign) for sign in weighted),
         signs=counted,
         attack_words=sum(count for sign, count in counted.items() if _kind(sign) == "attack"),
     )
 
 
-def _kind(sign: str) -> str:
+def _kind_and_weight(sign: str) -> tuple[str, float]:
     if sign == EXPOSED_SECRET:
-        return "exposure"
-    if sign in _IDS:
-        return _ID_KINDS[sign]
-    return _signs()[sign][0]
+        return "exposure", 1.0
+    if sign in _NOTATIONS:
+        return "attack", 1.0
+    return _signs()[sign]
 
 
-def _weight(sign: str) -> float:
-    return 1.0 if sign == EXPOSED_SECRET or sign in _IDS else _signs()[sign][1]
+def _kind(sign: str) -> str:
+    return _kind_and_weight(sign)[0]
 
 
 def _found(text: str, lead: int) -> Iterable[tuple[str, int]]:
     """Each sign in ``text`` with the times it counts (twice in the first ``lead`` words)."""
-    for sign, pattern in _IDS.items():
+    for sign, pattern in _NOTATIONS.items():
         for _ in pattern.finditer(text):
             yield sign, 1
     words = _WORD.findall(text.casefold())
@@ -183,7 +177,7 @@ def _found(text: str, lead: int) -> Iterable[tuple[str, int]]:
                     phrase_end = index + len(phrase)
                     break
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word in EXPOSING_WORDS and not (word == "logged" and following in SIGNING_IN):
+        if word in EXPOSING_WORDS and following not in NOT_EXPOSING_BEFORE.get(word, ()):
             if index - last_secret <= _NEAR:
                 yield EXPOSED_SECRET, times
                 last_secret = -_NEAR - 1

@@ -593,8 +593,11 @@ EXPOSING_WORDS = frozenset(
 """Words that say secret material got where it should not be: "the token was logged",
 "a key committed to the repository" make an exposed secret."""
 
-SIGNING_IN = frozenset({"in", "into", "out", "on", "off"})
-"""Words after "logged" that make it signing in or out, not writing to a log."""
+NOT_EXPOSING_BEFORE: dict[str, frozenset[str]] = dict.fromkeys(
+    ("logged", "logging"), frozenset({"in", "into", "out", "on", "off"})
+)
+"""Exposing words that mean something else before these words: "logged in" is signing in,
+not writing to a log."""
 
 SECRET_NOUNS = frozenset(
     {

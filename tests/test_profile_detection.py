@@ -299,6 +299,16 @@ def test_an_outage_that_mentions_security_keeps_an_operations_profile(markdown: 
     assert imported.reasons[0].startswith("no security incident (")
 
 
+def test_the_reasons_say_what_the_security_words_lack() -> None:
+    passing = import_markdown(OUTAGE_WITH_A_SECURITY_REVIEW).reasons[0]
+    assert passing.endswith(
+        "; security 4 vs operations 31; weight under 8;"
+        " 0 of 2 words describing an incident; outweighed by the outage words)"
+    )
+    named = import_markdown(ACCOUNTING_BUG_ON_A_DISCLOSURE_PAGE).reasons[0]
+    assert named.endswith("; 1 of 2 words describing an incident)")
+
+
 def test_an_attack_makes_it_the_security_post_mortem_and_a_leak_the_incident_report() -> None:
     assert import_markdown(INTRUSION_WITH_INDICATORS).reasons[1] == "an attack described"
     leak = import_markdown(KEY_IN_A_BUILD_LOG)

@@ -79,21 +79,32 @@ class Evidence:
         """Security words of enough weight, of several kinds or several different words that
         describe an incident, described more than in passing, and not outweighed by the words
         of an outage."""
+        return not self.shortfalls()
+
+    def shortfalls(self) -> list[str]:
+        """What the security words lack to show a security incident, in words; none if they
+        show one."""
         describing = self.describing
-        return (
-            self.security >= SECURITY_EVIDENCE
-            and describing.total() >= DESCRIBING_WORDS
-            and (len(self.kinds) >= SECURITY_KINDS or len(describing) >= DISTINCT_DESCRIBING)
-            and self.security >= self.operations * OPERATIONS_RATIO
-        )
+        lacking = []
+        if self.security < SECURITY_EVIDENCE:
+            lacking.append(f"weight under {SECURITY_EVIDENCE:g}")
+        if describing.total() < DESCRIBING_WORDS:
+            lacking.append(
+                f"{describing.total()} of {DESCRIBING_WORDS} words describing an incident"
+            )
+        if len(self.kinds) < SECURITY_KINDS and len(describing) < DISTINCT_DESCRIBING:
+            lacking.append("words of one kind")
+        if self.security < self.operations * OPERATIONS_RATIO:
+            lacking.append("outweighed by the outage words")
+        return lacking
 
     def shown(self) -> str:
-        """The five most frequent signs and the weights, for the migration report."""
+        """The five most frequent signs, the weights and what they lack, for the migration
+        report."""
         signs = ", ".join(f"{sign!r} x{count}" for sign, count in self.signs.most_common(5))
-        return (
-            f"{signs or 'no security words'}; security {self.security:g}"
-            f" vs operations {self.operations:g}"
-        )
+        weights = f"security {self.security:g} vs operations {self.operations:g}"
+        lacking = self.shortfalls() if self.signs else []
+        return "; ".join([signs or "no security words", weights, *lacking])
 
 
 @cache

@@ -135,6 +135,14 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
         lambda: meaning.detect_profile([], "attacker " * RUN).profile.value,
         "postmortem",
     ),
+    "security words: exposing words and secrets in turn": (
+        lambda: meaning.detect_profile([], "leaked token " * (RUN // 13)).profile.value,
+        "security-incident-report",
+    ),
+    "security words: a long phrase's first word, over and over": (
+        lambda: meaning.detect_profile([], "personal " * RUN).profile.value,
+        "postmortem",
+    ),
     "front matter: a key with a long run": (
         lambda: len(frontmatter.front_matter("---\ntitle: " + "x" * RUN + "\n---\n").facts),
         1,

@@ -14,17 +14,8 @@ import attrs
 
 from postmortem.importer.blocks import KEY_LINE, Block
 from postmortem.importer.blocks import Item as _Item
-from postmortem.importer.vocabulary import (
-    ATTACK_TERMS,
-    CONTENT_WORDS,
-    MEANINGS,
-    SECURITY_DISTINCT,
-    SECURITY_EVIDENCE,
-    SECURITY_KINDS,
-    SECURITY_TERMS,
-    STOP_WORDS,
-    normalize,
-)
+from postmortem.importer.security import weigh_security
+from postmortem.importer.vocabulary import CONTENT_WORDS, MEANINGS, STOP_WORDS, normalize
 from postmortem.model import ProfileName
 from postmortem.profiles import PROFILES
 
@@ -194,73 +185,58 @@ class Detected:
 
 
 TITLE_REASON = "its title"
-"""The second reason of a document known by its template's title."""
+"""The second reason of a document known by its template's title (and half its headings)."""
 TEMPLATE_REASON = "the template's own layout"
 """The reason given for a document in a template's layout: its title, or half its headings."""
 _TEMPLATE_HEADINGS = 3
 """Headings of a template that make a document that template's even without its words."""
 _ATTACK = 3
 """Words of an attack that make a security incident one for the security post-mortem."""
-_HEADING_WEIGHT = 3
-"""How many times a security word in a heading counts: a title says what the text is about."""
-_MOST_TEXT = 400_000
-"""Characters of a document looked at for signs of a security incident."""
+_SECURITY = (ProfileName.SECURITY_POSTMORTEM, ProfileName.SECURITY_INCIDENT_REPORT)
 
 
 def detect_profile(headings: list[str], text: str = "", named: tuple[str, ...] = ()) -> Detected:
     """The profile of a document with these ``headings`` and this ``text`` (``named``: what
-    its front matter says it is, its title and tags): a template's when its title or half
-    its headings are there; else a security profile when the text shows a security
-    incident (compromise, attacker, leaked credential, malware, exploit, IOCs, CVEs); else
-    the operations template whose headings it shows most of, the P1-P3 post-mortem when it
-    shows none."""
+    its front matter says it is, its title and tags): a template's when its title and half
+    its headings are there (as rendering writes it), or a security template's title or half
+    its headings; else a security profile when the text shows a security incident (an
+    attack, a vulnerability, exposed secrets or data: :mod:`~postmortem.importer.security`);
+    else the operations template whose title or half of whose headings it shows, else whose
+    headings it shows most of, the P1-P3 post-mortem when it shows none. So a hand-written
+    "Post-mortem: ..." about a breach, or a breach written under an operations template's
+    headings, is known by its words."""
     seen = {normalize(heading) for heading in headings}
     titles = [normalize(heading.split(":")[0]) for heading in headings[:1]]
     scores = {
         name: sum(normalize(spec.heading) in seen for spec in profile.sections)
         for name, profile in PROFILES.items()
     }
+    laid_out = {
+        name
+        for name, profile in PROFILES.items()
+        if scores[name] >= max(_TEMPLATE_HEADINGS, len(profile.sections) / 2)
+    }
     titled = [name for name, profile in PROFILES.items() if normalize(profile.title) in titles]
-    if titled:
-        return Detected(titled[0], True, (TEMPLATE_REASON, TITLE_REASON))
+    by_title = Detected(titled[0], True, (TEMPLATE_REASON, TITLE_REASON)) if titled else None
+    if by_title and (by_title.profile in laid_out or by_title.profile in _SECURITY):
+        return by_title
     best = max(scores, key=lambda name: (scores[name], name is ProfileName.POSTMORTEM))
-    if scores[best] >= max(_TEMPLATE_HEADINGS, len(PROFILES[best].sections) / 2):
+    if best in laid_out and best in _SECURITY:
         return Detected(best, True, (TEMPLATE_REASON, f"{scores[best]} of its headings"))
-    weight, found = _security_words(text, [*named, *headings])
-    strong = [word for word in found if SECURITY_TERMS[word] == 1]
-    shown = ", ".join(f"{word!r} x{count}" for word, count in found.most_common(5))
-    security = (ProfileName.SECURITY_POSTMORTEM, ProfileName.SECURITY_INCIDENT_REPORT)
-    if (weight >= SECURITY_EVIDENCE and len(strong) >= SECURITY_DISTINCT) or len(
-        strong
-    ) >= SECURITY_KINDS:
-        if best in security and scores[best] > 0:
+    evidence = weigh_security("\n".join([*named, text]), [*named, *headings[:1]], headings[1:])
+    if evidence.is_security_incident:
+        if best in _SECURITY and scores[best] > 0:
             profile, why = best, f"{scores[best]} of its headings"
-        elif sum(found[word] for word in ATTACK_TERMS) >= _ATTACK:
+        elif evidence.attack_words >= _ATTACK:
             profile, why = ProfileName.SECURITY_POSTMORTEM, "an attack described"
         else:
             profile, why = ProfileName.SECURITY_INCIDENT_REPORT, "no attack described"
-        return Detected(profile, True, (f"a security incident: {shown}", why))
-    reasons = (f"no security incident ({shown or 'no security words'})",)
-    if scores[best] >= _TEMPLATE_HEADINGS or (scores[best] > 0 and best not in security):
+        return Detected(profile, True, (f"a security incident: {evidence.shown()}", why))
+    if by_title:
+        return by_title
+    if best in laid_out:
+        return Detected(best, True, (TEMPLATE_REASON, f"{scores[best]} of its headings"))
+    reasons = (f"no security incident ({evidence.shown()})",)
+    if scores[best] >= _TEMPLATE_HEADINGS or (scores[best] > 0 and best not in _SECURITY):
         return Detected(best, True, (*reasons, f"{scores[best]} of its headings"))
     return Detected(ProfileName.POSTMORTEM, False, (*reasons, "no template's headings"))
-
-
-@cache
-def _security_pattern() -> re.Pattern[str]:
-    words = sorted(SECURITY_TERMS, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\b")
-
-
-_CVE = re.compile(r"\bcve-\d{4}-\d{4,}\b")
-
-
-def _security_words(text: str, headings: list[str]) -> tuple[float, Counter[str]]:
-    """The weight of the security words in ``text`` and how often each occurs (a CVE id
-    counts as a vulnerability); a word in a heading (the title first) counts three times."""
-    named = "\n".join(heading[:200] for heading in headings[:100])
-    sample = (text[:_MOST_TEXT] + f"\n{named}" * (_HEADING_WEIGHT - 1)).casefold()
-    found = Counter(_security_pattern().findall(sample))
-    found["vulnerability"] += len(_CVE.findall(sample))
-    found = +found
-    return sum(SECURITY_TERMS[word] * count for word, count in found.items()), found

@@ -496,67 +496,154 @@ HEADER_FACTS: dict[str, str] = {
 }
 """Key lines at the top of a document, by the metadata field each fills."""
 
-SECURITY_TERMS: dict[str, float] = {
-    "attacker": 1,
-    "attackers": 1,
-    "attack": 1,
-    "compromise": 1,
-    "compromised": 1,
-    "malicious": 1,
-    "malware": 1,
-    "phishing": 1,
-    "exfiltrated": 1,
-    "exfiltration": 1,
-    "exploit": 1,
-    "exploited": 1,
-    "exploitation": 1,
-    "vulnerability": 1,
-    "vulnerabilities": 1,
-    "leaked": 1,
-    "leak": 1,
-    "leaking": 1,
-    "leakage": 1,
-    "iocs": 1,
-    "indicators of compromise": 1,
-    "account takeover": 1,
-    "taken over": 1,
-    "unauthorized": 1,
-    "unauthorised": 1,
-    "breach": 1,
-    "backdoor": 1,
-    "remote code execution": 1,
-    "security": 1,
-    "security researcher": 1,
-    "researcher": 1,
-    "hackerone": 1,
-    "bounty": 1,
-    "privilege": 1,
-    "privileges": 1,
-    "impersonation": 1,
-    "token": 0.5,
-    "tokens": 0.5,
-    "credential": 0.5,
-    "credentials": 0.5,
-    "secret": 0.5,
-    "secrets": 0.5,
-    "password": 0.5,
-    "passwords": 0.5,
-    "2fa": 0.5,
-}
-"""Words that tell a security incident, with their weight: the ones operations incidents
-also use (a token, a credential) weigh half."""
+SECURITY_SIGNS: dict[str, dict[str, float]] = {
+    "attack": dict.fromkeys(
+        (
+            "attacker", "attackers", "attack", "attacks", "attacked", "adversary", "threat actor",
+            "compromise", "compromised", "intrusion", "intruder", "malicious", "malware",
+            "ransomware", "backdoor", "backdoored", "trojan", "keylogger", "cryptominer",
+            "phishing", "exploit", "exploits", "exploited", "exploitation", "exfiltrated",
+            "exfiltration", "account takeover", "accounts taken over", "taken over", "hijack",
+            "hijacked", "hijacking", "impersonation", "impersonate", "impersonated",
+            "brute force", "credential stuffing", "privilege escalation", "escalate privileges",
+            "remote code execution", "rce", "xss", "cross site scripting", "sql injection",
+            "command injection", "csrf", "ssrf", "typosquatting", "supply chain attack",
+            "authentication bypass", "authorization bypass", "broken access control",
+            "abuse", "abused", "abusing", "spam", "spammer", "spammers", "squatting",
+            "denial of service", "ddos", "tampered", "tampering", "infected", "arbitrary code",
+            "code execution", "path traversal", "directory traversal", "sandbox escape",
+            "request forgery",
+            "unauthorized", "unauthorised", "breach", "breached", "data breach", "spoofed",
+            "spoofing", "stolen", "stole", "indicators of compromise", "iocs", "ioc",
+            "mitre att ck", "att ck",
+        ),
+        1.0,
+    ),
+    "vulnerability": dict.fromkeys(
+        (
+            "vulnerability", "vulnerabilities", "vulnerable", "cve", "ghsa", "security advisory",
+            "advisory", "responsible disclosure", "coordinated disclosure", "bug bounty",
+            "bounty", "hackerone", "security researcher", "security researchers", "researcher",
+            "security report", "security fix", "security release", "proof of concept",
+            "security incident", "security incidents", "security issue", "security issues",
+            "security bug", "security problem", "security breach", "security hole",
+            "security flaw", "vuln", "vulns",
+        ),
+        1.0,
+    ),
+    "exposure": dict.fromkeys(
+        (
+            "leaked", "leak", "leaks", "leaking", "leakage", "sensitive data",
+            "sensitive information", "personal data", "personal information",
+            "personally identifiable", "pii", "private information", "private data",
+            "confidential", "privacy", "data protection", "gdpr", "publicly accessible",
+            "world readable", "customer data", "user data",
+        ),
+        1.0,
+    ),
+    "disclosure": dict.fromkeys(
+        ("exposed", "exposure", "disclosed", "disclosure", "sensitive"), 0.5
+    ),
+    "access": dict.fromkeys(
+        (
+            "token", "tokens", "credential", "credentials", "secret", "secrets", "password",
+            "passwords", "api key", "api keys", "access key", "access keys", "private key",
+            "private keys", "ssh key", "ssh keys", "signing key", "signing keys", "session",
+            "sessions", "cookie", "cookies", "2fa", "mfa", "otp", "totp",
+            "personal access token", "personal access tokens", "deploy key", "deploy keys",
+            "encryption key", "encryption keys", "secret key", "secret keys", "privilege",
+            "privileges",
+            "elevated privileges", "permissions", "access control", "email address",
+            "email addresses", "phone number", "phone numbers",
+        ),
+        0.5,
+    ),
+    "response": {
+        "security": 1.0,
+        **dict.fromkeys(
+            (
+                "revoke", "revoked", "revoking", "revocation", "rotate", "rotated", "rotating",
+                "rotation", "invalidate", "invalidated", "invalidating", "forensic", "forensics",
+                "audit log", "audit logs", "incident response", "security team", "reset their",
+                "password reset",
+            ),
+            0.5,
+        ),
+    },
+}  # fmt: skip
+"""Words that tell a security incident, by kind, with their weight: the ones operations
+incidents also use (a token, a rotation, something exposed) weigh half. "security" alone
+counts as a response term: an outage that mentions a security review is still an outage."""
 
-ATTACK_TERMS = frozenset(
-    {"attacker", "attackers", "attack", "malicious", "malware", "phishing", "compromised"}
+DESCRIBING_KINDS = frozenset({"attack", "vulnerability", "exposure"})
+"""The kinds of security words that describe an incident; the others (secret material,
+something exposed or disclosed, revocation) only support one."""
+
+NEGATIONS = frozenset({"no", "not", "nor", "without", "never", "non"})
+"""Words that deny the security word one or two words after them: "not a security
+incident", "no security impact"."""
+
+EXPOSING_WORDS = frozenset(
+    {
+        "leaked", "leaking", "exposed", "exposing", "published", "committed", "pushed",
+        "printed", "logged", "logging", "recorded", "disclosed", "visible", "readable", "shared",
+        "stolen", "stole", "posted", "accessible", "unencrypted", "plaintext", "cleartext",
+    }
+)  # fmt: skip
+"""Words that say secret material got where it should not be: "the token was logged",
+"a key committed to the repository" make an exposed secret."""
+
+NOT_EXPOSING_BEFORE: dict[str, frozenset[str]] = dict.fromkeys(
+    ("logged", "logging"), frozenset({"in", "into", "out", "on", "off"})
 )
-"""Words of an attack, as the security post-mortem (attack phases, indicators) describes it."""
+"""Exposing words that mean something else before these words: "logged in" is signing in,
+not writing to a log."""
+
+SECRET_NOUNS = frozenset(
+    {
+        "token", "tokens", "credential", "credentials", "secret", "secrets", "password",
+        "passwords", "key", "keys", "cookie", "cookies", "session", "sessions",
+    }
+)  # fmt: skip
+"""Words an exposing word makes an exposed secret of, a few words apart."""
+
+OPERATIONS_SIGNS: dict[str, float] = dict.fromkeys(
+    (
+        "outage", "outages", "downtime", "went down", "unavailable", "unavailability", "degraded",
+        "degradation", "latency", "slow", "slowness", "slowdown", "timeout", "timeouts",
+        "timed out", "error rate", "5xx", "capacity", "overload", "overloaded", "load", "cpu",
+        "memory", "oom", "disk", "disk full", "crash", "crashed",
+        "crashes", "crashing", "restart", "restarted", "reboot", "rebooted", "failover",
+        "replication", "replica", "flaky", "flakiness", "queue", "backlog", "rate limit",
+        "rate limiting", "rate limited", "throttled", "throttling", "traffic", "stuck",
+        "deadlock", "rollback", "rolled back", "misconfiguration", "performance", "delays",
+        "delayed", "offline", "availability", "scaling", "autoscaling", "quota",
+    ),
+    1.0,
+)  # fmt: skip
+"""Words that tell an operations incident (an outage, a slowdown, a full disk): security
+words are weighed against them."""
 
 SECURITY_EVIDENCE = 8.0
-"""How much weight of security words makes a document a security incident..."""
-SECURITY_DISTINCT = 2
-"""...and how many different full-weight words it must hold among them; or..."""
-SECURITY_KINDS = 4
-"""...how many different full-weight words make one whatever its length (a short notice)."""
+"""How much weight of security words makes a document a security incident, when..."""
+DESCRIBING_WORDS = 2
+"""...this many of them describe an incident (:data:`DESCRIBING_KINDS`: one "vulnerable" in
+an accounting bug's write-up is a passing mention), and..."""
+SECURITY_KINDS = 2
+"""...they are of this many kinds, or..."""
+DISTINCT_DESCRIBING = 3
+"""...this many different words describe the incident (an attack told in its own words:
+squatting, impersonation, malicious), and..."""
+OPERATIONS_RATIO = 1.0
+"""...they weigh at least this share of the operations words (as much as they do)."""
+TITLE_WEIGHT = 3
+"""How many more times a word of the title (or of the front matter's title and tags)
+counts: a title says what the text is about."""
+HEADING_WEIGHT = 1
+"""How many more times a word of any other heading counts."""
+LEAD_WORDS = 200
+"""Words at the start of a text (its first paragraphs) that count twice: a post-mortem says
+early what kind of incident it was."""
 
 LIFECYCLE: dict[str, tuple[str, ...]] = {
     "started": (

@@ -10,6 +10,12 @@ from urllib.parse import urlsplit
 import attrs
 
 from postmortem._shown import shown
+from postmortem.model.indicators import (
+    TECHNIQUE,
+    LocatedProblem,
+    check_tactic,
+    check_technique,
+)
 
 __all__ = [
     "ChecklistItem",
@@ -187,4 +193,41 @@ def item_label() -> Any:
     """A list item's own classification label."""
     return optional(
         "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
+
+
+def _each(check: Any) -> Any:
+    """A validator applying ``check`` to every item of a list, the problem at the item."""
+
+    def validate(
+        instance: object, attribute: "attrs.Attribute[list[str]]", value: list[str]
+    ) -> None:
+        for index, item in enumerate(value):
+            try:
+                check(item)
+            except ValueError as problem:
+                raise LocatedProblem((attribute.name, index), str(problem)) from None
+
+    return validate
+
+
+def attack_techniques(doc: str) -> Any:
+    """MITRE ATT&CK technique ids (``T1078``, ``T1078.004``), checked for form."""
+    return attrs.field(
+        factory=list,
+        validator=_each(check_technique),
+        metadata={
+            "doc": doc,
+            "format": "attack-technique",
+            "item_pattern": f"^{TECHNIQUE.pattern}$",
+        },
+    )
+
+
+def attack_tactics(doc: str) -> Any:
+    """MITRE ATT&CK tactics, as ids (``TA0001``) or names (``Initial Access``)."""
+    return attrs.field(
+        factory=list,
+        validator=_each(check_tactic),
+        metadata={"doc": doc, "format": "attack-tactic"},
     )

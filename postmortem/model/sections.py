@@ -17,6 +17,8 @@ from postmortem.model.common import (
     Money,
     Person,
     When,
+    attack_tactics,
+    attack_techniques,
     describe,
     identifier,
     item_label,
@@ -213,6 +215,10 @@ class TimelineEvent:
         "root_cause_identified, mitigated, resolved, closed, customer_impact_start or _end"
     )
     phase: AttackPhase | None = optional("attack phase of the security post-mortem")
+    tactics: list[str] = attack_tactics(
+        "ATT&CK tactics of the event, e.g. TA0008 or Lateral Movement"
+    )
+    techniques: list[str] = attack_techniques("ATT&CK technique ids of the event, e.g. T1078.004")
     evidence_source: str | None = optional("log or system the event is known from")
     action_taken: str | None = optional("what was done in response")
     actor: str | None = optional("person or team who acted")

@@ -6,19 +6,25 @@ from datetime import date, timedelta
 import attrs
 
 from postmortem.model.common import (
+    When,
+    attack_tactics,
+    attack_techniques,
     describe,
     identifier,
     item_label,
     items,
     non_negative,
     optional,
+    percentage,
     verbatim,
 )
 from postmortem.model.enums import (
     Classification,
+    HashAlgorithm,
     IocType,
     Sensitivity,
 )
+from postmortem.model.indicators import LocatedProblem, canonical_indicator
 
 __all__ = [
     "AffectedSystem",
@@ -43,6 +49,8 @@ class InitialAccess:
     description: str | None = optional("vulnerability, misconfiguration or method of entry")
     technical_details: str | None = verbatim("code, configuration or log snippets")
     contributing_factors: list[str] = items("what made entry possible")
+    tactics: list[str] = attack_tactics("ATT&CK tactics of this step, e.g. TA0001")
+    techniques: list[str] = attack_techniques("ATT&CK technique ids of this step, e.g. T1078")
 
 
 @attrs.define(kw_only=True)
@@ -52,6 +60,8 @@ class Discovery:
     description: str | None = optional("what the attacker discovered after entry")
     information_gathered: list[str] = items("data points the attacker learnt")
     evidence: str | None = verbatim("relevant log entries or API calls")
+    tactics: list[str] = attack_tactics("ATT&CK tactics of this step, e.g. TA0001")
+    techniques: list[str] = attack_techniques("ATT&CK technique ids of this step, e.g. T1078")
 
 
 @attrs.define(kw_only=True)
@@ -61,6 +71,8 @@ class LateralMovement:
     description: str | None = optional("how the attacker expanded access")
     movement_path: list[str] = items("hops from initial access to target data, in order")
     credentials_used: list[str] = items("credentials or access methods used")
+    tactics: list[str] = attack_tactics("ATT&CK tactics of this step, e.g. TA0001")
+    techniques: list[str] = attack_techniques("ATT&CK technique ids of this step, e.g. T1078")
 
 
 @attrs.define(kw_only=True)
@@ -88,6 +100,8 @@ class AttackImpact:
     data_impact: list[DataImpact] = items("data affected, by type")
     system_impact: list[SystemImpact] = items("systems affected and how")
     business_impact: list[str] = items("financial, regulatory and reputational impact")
+    tactics: list[str] = attack_tactics("ATT&CK tactics of this step, e.g. TA0001")
+    techniques: list[str] = attack_techniques("ATT&CK technique ids of this step, e.g. T1078")
 
 
 @attrs.define(kw_only=True)
@@ -120,15 +134,56 @@ class AttackAnalysis:
     detection_gaps: DetectionGaps | None = optional("3.5 When could we have detected it?")
 
 
+def _fits_its_type(instance: "Ioc | None", attribute: "attrs.Attribute[str]", value: str) -> None:
+    """The value is an indicator of the IOC's type (checked once the whole IOC is known)."""
+    if instance is None:
+        return
+    try:
+        canonical_indicator(instance.type, value, instance.hash_algorithm)
+    except ValueError as problem:
+        raise LocatedProblem((attribute.name,), str(problem)) from None
+
+
+def _seen_in_order(instance: "Ioc | None", attribute: "attrs.Attribute[When]", value: When) -> None:
+    first = instance.first_seen if instance is not None else None
+    if first is None or value is None or type(first) is not type(value):
+        return
+    if value < first:
+        raise LocatedProblem((attribute.name,), f"last seen {value} is before first seen {first}")
+
+
 @attrs.define(kw_only=True)
 class Ioc:
-    """An indicator of compromise."""
+    """An indicator of compromise, its value kept as written (defanged or not);
+    :attr:`canonical` is the value refanged and normalised."""
 
     id: str | None = identifier("I3")
     type: IocType = describe("kind of indicator")
-    value: str = verbatim("the indicator itself, as seen (defanged or not)", required=True)
+    value: str = attrs.field(
+        validator=_fits_its_type,
+        metadata={
+            "doc": "the indicator itself, as seen (defanged or not), of its type's form",
+            "verbatim": True,
+        },
+    )
+    hash_algorithm: HashAlgorithm | None = optional(
+        "MD5, SHA-1, SHA-256 or SHA-512 of a File Hash (else known by its length)"
+    )
+    first_seen: When | None = optional("when the indicator was first seen")
+    last_seen: When | None = attrs.field(
+        default=None,
+        validator=_seen_in_order,
+        metadata={"doc": "when it was last seen"},
+    )
+    confidence: int | None = percentage("how sure the team is that it is malicious, 0-100")
     context: str | None = optional("where it was seen, or the file name of a hash")
     classification: Classification | None = item_label()
+
+    @property
+    def canonical(self) -> str:
+        """The value refanged (``hxxp``, ``[.]``, ``[@]`` undone) and normalised:
+        lower-case domains and digests, compressed IP addresses."""
+        return canonical_indicator(self.type, self.value, self.hash_algorithm)
 
 
 @attrs.define(kw_only=True)

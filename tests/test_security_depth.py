@@ -1,0 +1,202 @@
+"""Security depth in the record (issue 15): typed IOCs, ATT&CK ids, the attack path,
+evidence with its chain of custody, the determination, and notification clocks."""
+
+from datetime import date
+
+import pytest
+
+from postmortem.checks import check_text
+from postmortem.errors import Finding
+from postmortem.model import HashAlgorithm, Ioc, IocType
+from postmortem.model.indicators import refang
+from postmortem.policy import Policy
+
+TODAY = date(2024, 3, 20)
+
+_HEADER = """\
+schema_version: 2
+profile: security-postmortem
+metadata:
+  id: INC-1
+  time_zone: UTC
+"""
+
+
+def _findings(body: str, policy: Policy | None = None, today: date = TODAY) -> list[Finding]:
+    text = _HEADER + body
+    return check_text(text, "i.yaml", policy or Policy(), today=today, relative_path="i.yaml")
+
+
+def _loading(findings: list[Finding]) -> list[Finding]:
+    """The findings of a document that does not load (PM1xx)."""
+    return [finding for finding in findings if finding.rule.startswith("PM1")]
+
+
+def _at(findings: list[Finding], path: str) -> list[Finding]:
+    return [finding for finding in findings if finding.path == path]
+
+
+# 1. IOCs as typed indicators
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "canonical"),
+    [
+        (IocType.IP_ADDRESS, "203.0.113.45", "203.0.113.45"),
+        (IocType.IP_ADDRESS, "2001:DB8:0:0::1", "2001:db8::1"),
+        (IocType.IP_ADDRESS, "203.0.113[.]45", "203.0.113.45"),
+        (IocType.IPV4, "198.51.100.7", "198.51.100.7"),
+        (IocType.IPV6, "2001:db8::7", "2001:db8::7"),
+        (IocType.CIDR, "203.0.113.0/24", "203.0.113.0/24"),
+        (IocType.DOMAIN, "Evil-Example[.]COM", "evil-example.com"),
+        (IocType.URL, "hxxps://evil[.]example[.]com/drop", "https://evil.example.com/drop"),
+        (IocType.EMAIL, "attacker[@]example[.]com", "attacker@example.com"),
+        (IocType.FILE_HASH, "D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e"),
+        (IocType.SHA256, "a" * 64, "a" * 64),
+        (IocType.SHA1, "b" * 40, "b" * 40),
+        (IocType.MD5, "c" * 32, "c" * 32),
+        (IocType.SHA512, "d" * 128, "d" * 128),
+        (IocType.FILE_NAME, "invoice.pdf.exe", "invoice.pdf.exe"),
+        (IocType.USER_AGENT, "python-requests/2.31.0", "python-requests/2.31.0"),
+        (IocType.REGISTRY_KEY, r"HKLM\Software\Run\updater", r"HKLM\Software\Run\updater"),
+    ],
+)
+def test_an_ioc_is_kept_as_written_and_canonical_is_derived(
+    kind: IocType, value: str, canonical: str
+) -> None:
+    ioc = Ioc(type=kind, value=value)
+    assert ioc.value == value
+    assert ioc.canonical == canonical
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (IocType.IP_ADDRESS, "not-an-ip"),
+        (IocType.IPV4, "2001:db8::1"),
+        (IocType.IPV6, "203.0.113.45"),
+        (IocType.CIDR, "203.0.113.0/33"),
+        (IocType.DOMAIN, "localhost"),
+        (IocType.DOMAIN, "-bad-.example.com"),
+        (IocType.URL, "not a url"),
+        (IocType.URL, "https://"),
+        (IocType.EMAIL, "nobody"),
+        (IocType.FILE_HASH, "abc123"),
+        (IocType.FILE_HASH, "z" * 64),
+        (IocType.SHA256, "a" * 40),
+        (IocType.REGISTRY_KEY, r"Software\Run"),
+        (IocType.FILE_NAME, "bad\x00name"),
+        (IocType.OTHER, "   "),
+    ],
+)
+def test_a_value_that_does_not_fit_its_type_is_refused(kind: IocType, value: str) -> None:
+    with pytest.raises(ValueError, match=r"^(not an? |an indicator|.* control)"):
+        Ioc(type=kind, value=value)
+
+
+def test_a_file_hash_infers_its_algorithm_and_a_stated_one_must_agree() -> None:
+    assert Ioc(type=IocType.FILE_HASH, value="e" * 40).canonical == "e" * 40
+    Ioc(type=IocType.FILE_HASH, value="e" * 64, hash_algorithm=HashAlgorithm.SHA256)
+    with pytest.raises(ValueError, match="not a SHA-1 digest"):
+        Ioc(type=IocType.FILE_HASH, value="e" * 64, hash_algorithm=HashAlgorithm.SHA1)
+
+
+def test_refang_undoes_the_usual_defanging() -> None:
+    assert refang("hXXp://1.2.3[.]4/a") == "http://1.2.3.4/a"
+    assert refang("user(@)example{.}com") == "user@example.com"
+    assert refang("example[dot]com") == "example.com"
+    assert refang("plain.example.com") == "plain.example.com"
+
+
+def test_an_ioc_that_does_not_fit_its_type_is_a_located_error() -> None:
+    found = _findings(
+        "iocs:\n"
+        "  - type: IP Address\n"
+        "    value: 203.0.113.45\n"
+        "  - type: IP Address\n"
+        "    value: not-an-ip\n"
+    )
+    [finding] = _at(found, "iocs[1].value")
+    assert (finding.line, finding.column) == (10, 12)
+    assert finding.rule == "PM102"
+    assert "not an IP Address: 'not-an-ip'" in finding.message
+    assert str(finding).startswith("i.yaml:10:12: PM102 iocs[1].value: ")
+
+
+def test_the_new_ioc_fields_load_and_last_seen_follows_first_seen() -> None:
+    body = (
+        "iocs:\n"
+        "  - type: File Hash\n"
+        f"    value: {'f' * 64}\n"
+        "    hash_algorithm: SHA-256\n"
+        "    first_seen: 2024-03-02 03:14:00+00:00\n"
+        "    last_seen: {last}\n"
+        "    confidence: {confidence}\n"
+        "    classification: TLP:AMBER\n"
+    )
+    assert not _at(_findings(body.format(last="2024-03-08", confidence=85)), "iocs[0].last_seen")
+    later = "2024-03-08 09:00:00+00:00"
+    assert _loading(_findings(body.format(last=later, confidence=85))) == []
+    [early] = _at(
+        _findings(body.format(last="2024-03-01 00:00:00+00:00", confidence=85)), "iocs[0].last_seen"
+    )
+    assert "before first seen" in early.message
+    [unsure] = _at(_findings(body.format(last=later, confidence=101)), "iocs[0].confidence")
+    assert "0 to 100" in unsure.message
+
+
+def test_an_ioc_value_is_checked_in_linear_time() -> None:
+    for kind in IocType:
+        with pytest.raises(ValueError, match="control character"):
+            Ioc(type=kind, value="[.]" * 200_000 + "\x00")
+
+
+# 2. ATT&CK
+
+
+def test_attack_ids_on_timeline_events_and_attack_steps_load() -> None:
+    found = _findings(
+        "timeline:\n"
+        "  events:\n"
+        "    - time: 2024-03-02 03:14:00+00:00\n"
+        "      event: First use of the key\n"
+        "      tactics: [TA0001, Initial Access]\n"
+        "      techniques: [T1078, T1078.004]\n"
+        "root_cause:\n"
+        "  attack:\n"
+        "    lateral_movement:\n"
+        "      tactics: [lateral-movement]\n"
+        "      techniques: [T1550.001]\n"
+    )
+    assert _loading(found) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "value", "wanted"),
+    [
+        ("techniques", "T1078", "T78", "not an ATT&CK technique id: 'T78'"),
+        ("techniques", "T1078", "T1078.4", "not an ATT&CK technique id"),
+        ("techniques", "T1078", "TA0001", "not an ATT&CK technique id"),
+        ("tactics", "TA0001", "T1078", "not an ATT&CK tactic: 'T1078'"),
+        ("tactics", "Command and Control", "Initial_Access!", "not an ATT&CK tactic"),
+    ],
+)
+def test_an_attack_id_of_the_wrong_shape_is_a_located_error(
+    field: str, good: str, value: str, wanted: str
+) -> None:
+    found = _findings(
+        "timeline:\n"
+        "  events:\n"
+        "    - event: First use of the key\n"
+        f"      {field}: [{good}, '{value}']\n"
+        "root_cause:\n"
+        "  attack:\n"
+        "    discovery:\n"
+        f"      {field}: ['{value}']\n"
+    )
+    [on_event] = _at(found, f"timeline.events[0].{field}[1]")
+    assert (on_event.line, on_event.rule) == (9, "PM102")
+    assert on_event.column > 0
+    assert wanted in on_event.message
+    [on_step] = _at(found, f"root_cause.attack.discovery.{field}[0]")
+    assert on_step.line == 13

@@ -9,7 +9,18 @@ import attrs
 from hypothesis import strategies as st
 
 from postmortem._typing import is_optional, strip_optional
-from postmortem.model import Ioc, IocType, Link, Money, PostMortem, ProfileName, When
+from postmortem.model import (
+    ArtefactHash,
+    HashAlgorithm,
+    Ioc,
+    IocType,
+    Link,
+    Money,
+    PostMortem,
+    ProfileName,
+    When,
+)
+from postmortem.model.indicators import HASH_LENGTHS
 
 T = TypeVar("T")
 
@@ -70,6 +81,12 @@ def for_type(
         return st.lists(for_type(get_args(type_)[0], in_rows), max_size=2)
     if type_ is Ioc:
         return _iocs(chosen, scalars)
+    if type_ is ArtefactHash:
+        return st.sampled_from(list(HashAlgorithm)).flatmap(
+            lambda algorithm: _hex(HASH_LENGTHS[algorithm]).map(
+                lambda digest: ArtefactHash(algorithm=algorithm, value=digest)
+            )
+        )
     if attrs.has(type_):
         return st.builds(
             type_,
@@ -112,6 +129,10 @@ def _for_field(
     )
 
 
+def _hex(length: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789abcdefABCDEF", min_size=length, max_size=length)
+
+
 INDICATORS: dict[IocType, st.SearchStrategy[str]] = {
     IocType.IP_ADDRESS: st.ip_addresses().map(str),
     IocType.IPV4: st.ip_addresses(v=4).map(str),
@@ -120,13 +141,11 @@ INDICATORS: dict[IocType, st.SearchStrategy[str]] = {
     IocType.DOMAIN: st.from_regex(r"[a-z][a-z0-9]{0,10}\.(com|net|example)", fullmatch=True),
     IocType.URL: urls,
     IocType.EMAIL: st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.com", fullmatch=True),
-    IocType.FILE_HASH: st.sampled_from([32, 40, 64, 128]).flatmap(
-        lambda length: st.text("0123456789abcdef", min_size=length, max_size=length)
-    ),
-    IocType.MD5: st.text("0123456789abcdef", min_size=32, max_size=32),
-    IocType.SHA1: st.text("0123456789abcdef", min_size=40, max_size=40),
-    IocType.SHA256: st.text("0123456789abcdef", min_size=64, max_size=64),
-    IocType.SHA512: st.text("0123456789abcdef", min_size=128, max_size=128),
+    IocType.FILE_HASH: st.sampled_from(list(HASH_LENGTHS.values())).flatmap(_hex),
+    IocType.MD5: _hex(32),
+    IocType.SHA1: _hex(40),
+    IocType.SHA256: _hex(64),
+    IocType.SHA512: _hex(128),
     IocType.REGISTRY_KEY: st.from_regex(r"HKLM\\Software\\[A-Za-z]{1,10}", fullmatch=True),
 }
 """Values of each IOC type that fits a pattern; the other types take any one-line text."""

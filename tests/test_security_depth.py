@@ -200,3 +200,28 @@ def test_an_attack_id_of_the_wrong_shape_is_a_located_error(
     assert wanted in on_event.message
     [on_step] = _at(found, f"root_cause.attack.discovery.{field}[0]")
     assert on_step.line == 13
+
+
+# 4. Evidence with its chain of custody
+
+
+def test_evidence_records_custodian_collection_time_and_a_checked_hash() -> None:
+    body = (
+        "evidence:\n"
+        "  - evidence: export-service disk image\n"
+        "    location: s3://forensics/inc-1/disk.img\n"
+        "    custodian: Hana Kobayashi (forensics locker 3)\n"
+        "    collected_at: 2024-03-08 11:00:00+00:00\n"
+        "    hash:\n"
+        "      algorithm: {algorithm}\n"
+        f"      value: {'0' * 63}a\n"
+        "    retention: 7 years\n"
+    )
+    assert _loading(_findings(body.format(algorithm="SHA-256"))) == []
+    [wrong] = _at(_findings(body.format(algorithm="SHA-1")), "evidence[0].hash.value")
+    assert (wrong.line, wrong.rule) == (13, "PM102")
+    assert "not a SHA-1 digest" in wrong.message
+    retained = body.format(algorithm="SHA-256").replace(
+        "retention: 7 years", "retained_until: 2031-03-08"
+    )
+    assert _loading(_findings(retained)) == []

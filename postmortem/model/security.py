@@ -24,10 +24,11 @@ from postmortem.model.enums import (
     IocType,
     Sensitivity,
 )
-from postmortem.model.indicators import LocatedProblem, canonical_indicator
+from postmortem.model.indicators import LocatedProblem, canonical_indicator, check_hash
 
 __all__ = [
     "AffectedSystem",
+    "ArtefactHash",
     "AttackAnalysis",
     "AttackImpact",
     "DataImpact",
@@ -197,12 +198,38 @@ class AffectedSystem:
     classification: Classification | None = item_label()
 
 
+def _digest_of_its_algorithm(
+    instance: "ArtefactHash | None", attribute: "attrs.Attribute[str]", value: str
+) -> None:
+    if instance is None:
+        return
+    try:
+        check_hash(value, instance.algorithm)
+    except ValueError as problem:
+        raise LocatedProblem((attribute.name,), str(problem)) from None
+
+
+@attrs.define(kw_only=True)
+class ArtefactHash:
+    """The digest of a preserved artefact, which shows it unchanged since collection."""
+
+    algorithm: HashAlgorithm = describe("MD5, SHA-1, SHA-256 or SHA-512")
+    value: str = attrs.field(
+        validator=_digest_of_its_algorithm,
+        metadata={"doc": "the digest in hex, of the algorithm's length", "verbatim": True},
+    )
+
+
 @attrs.define(kw_only=True)
 class EvidenceItem:
-    """A piece of preserved evidence."""
+    """A piece of preserved evidence and its chain of custody: what it is, where it is kept,
+    who holds it, when it was collected and the digest that shows it unchanged."""
 
     evidence: str = describe("log type, image, snapshot, ...")
     location: str | None = optional("where it is stored")
+    custodian: str | None = optional("who holds it and answers for it")
+    collected_at: When | None = optional("when it was collected")
+    hash: ArtefactHash | None = optional("digest of the artefact as collected")
     retention: timedelta | None = optional("how long it is kept, e.g. 90d")
     retained_until: date | None = optional("until when it is kept")
     classification: Classification | None = item_label()

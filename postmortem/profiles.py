@@ -47,6 +47,8 @@ class Profile:
     """The template's own words for metadata fields, where they differ from the field's label."""
     required_when_final: tuple[str, ...] = ()
     """Sections a Final document must have besides the required ones (the sign-off parts)."""
+    required_fields: tuple[str, ...] = ()
+    """Fields (``section.field``) a required section must fill in, not just have."""
 
     @property
     def section_fields(self) -> tuple[str, ...]:
@@ -60,6 +62,14 @@ class Profile:
         """The sections a document of ``status`` must fill in (the policy may say otherwise)."""
         final = self.required_when_final if status is DocumentStatus.FINAL else ()
         return self.required_sections + final
+
+    def required_fields_of(self, section: str) -> tuple[str, ...]:
+        """The fields of ``section`` that must be filled in when the section is required."""
+        return tuple(
+            name.partition(".")[2]
+            for name in self.required_fields
+            if name.partition(".")[0] == section
+        )
 
     @property
     def severities(self) -> tuple[Severity, ...]:
@@ -78,6 +88,13 @@ def _sections(*specs: tuple[str, str] | tuple[str, str, bool]) -> tuple[SectionS
 
 
 _REQUIRED = True
+_SECURITY_ASSESSMENT = (
+    "assessment.determination",
+    "assessment.investigation_status",
+    "assessment.discovered_by",
+)
+"""What a security document must say of the incident: what it is, where the investigation
+stands, and who discovered it."""
 
 PROFILES: Mapping[ProfileName, Profile] = {
     profile.name: profile
@@ -137,6 +154,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ),
             sections=_sections(
                 ("summary", "1. Executive Summary", _REQUIRED),
+                ("assessment", "Determination", _REQUIRED),
                 ("impact", "Key Facts", _REQUIRED),
                 ("detection", "Time to Detection"),
                 ("timeline", "2. Incident Timeline", _REQUIRED),
@@ -150,6 +168,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 ("history", "Document History"),
                 ("distribution", "Distribution", _REQUIRED),
             ),
+            required_fields=_SECURITY_ASSESSMENT,
         ),
         Profile(
             name=ProfileName.SECURITY_INCIDENT_REPORT,
@@ -181,6 +200,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ),
             sections=_sections(
                 ("summary", "Executive Summary", _REQUIRED),
+                ("assessment", "Determination", _REQUIRED),
                 ("timeline", "Timeline", _REQUIRED),
                 ("root_cause", "Root Cause", _REQUIRED),
                 ("impact", "Impact Assessment", _REQUIRED),
@@ -197,6 +217,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 ("references", "References"),
             ),
             required_when_final=("notifications", "compliance", "approvals"),
+            required_fields=_SECURITY_ASSESSMENT,
         ),
         Profile(
             name=ProfileName.INCIDENT_RESPONSE_REPORT,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from postmortem._typing import is_optional, strip_optional
 from postmortem.model import (
-    ArtefactHash,
+    EvidenceItem,
     HashAlgorithm,
     Ioc,
     IocType,
@@ -81,12 +81,8 @@ def for_type(
         return st.lists(for_type(get_args(type_)[0], in_rows), max_size=2)
     if type_ is Ioc:
         return _iocs(chosen, scalars)
-    if type_ is ArtefactHash:
-        return st.sampled_from(list(HashAlgorithm)).flatmap(
-            lambda algorithm: _hex(HASH_LENGTHS[algorithm]).map(
-                lambda digest: ArtefactHash(algorithm=algorithm, value=digest)
-            )
-        )
+    if type_ is EvidenceItem:
+        return _evidence(chosen, scalars)
     if attrs.has(type_):
         return st.builds(
             type_,
@@ -190,6 +186,30 @@ def _iocs(
         )
 
     return build()
+
+
+def _evidence(
+    chosen: dict[Any, st.SearchStrategy[Any]], scalars: dict[Any, st.SearchStrategy[Any]] | None
+) -> st.SearchStrategy[EvidenceItem]:
+    """Evidence whose hash is a digest of its algorithm (stated, or known by its length)."""
+    others = {
+        field.name: _for_field(field, chosen, scalars)
+        for field in attrs.fields(EvidenceItem)
+        if field.name not in ("hash", "hash_algorithm")
+    }
+    algorithms = st.sampled_from(list(HashAlgorithm))
+    hashes = st.tuples(st.none() | algorithms, algorithms).flatmap(
+        lambda pair: _hex(HASH_LENGTHS[pair[1]]).map(lambda digest: (pair[0] and pair[1], digest))
+    )
+    return st.builds(
+        lambda hashed, fields: EvidenceItem(
+            hash_algorithm=hashed[0] if hashed else None,
+            hash=hashed[1] if hashed else None,
+            **fields,
+        ),
+        st.none() | hashes,
+        st.fixed_dictionaries(others),
+    )
 
 
 def fitting_severity(doc: PostMortem) -> PostMortem:

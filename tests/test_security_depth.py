@@ -212,16 +212,52 @@ def test_evidence_records_custodian_collection_time_and_a_checked_hash() -> None
         "    location: s3://forensics/inc-1/disk.img\n"
         "    custodian: Hana Kobayashi (forensics locker 3)\n"
         "    collected_at: 2024-03-08 11:00:00+00:00\n"
-        "    hash:\n"
-        "      algorithm: {algorithm}\n"
-        f"      value: {'0' * 63}a\n"
+        "    hash_algorithm: {algorithm}\n"
+        f"    hash: {'0' * 63}a\n"
         "    retention: 7 years\n"
     )
     assert _loading(_findings(body.format(algorithm="SHA-256"))) == []
-    [wrong] = _at(_findings(body.format(algorithm="SHA-1")), "evidence[0].hash.value")
-    assert (wrong.line, wrong.rule) == (13, "PM102")
+    [wrong] = _at(_findings(body.format(algorithm="SHA-1")), "evidence[0].hash")
+    assert (wrong.line, wrong.rule) == (12, "PM102")
     assert "not a SHA-1 digest" in wrong.message
     retained = body.format(algorithm="SHA-256").replace(
         "retention: 7 years", "retained_until: 2031-03-08"
     )
     assert _loading(_findings(retained)) == []
+
+
+# 5. Determination and investigation
+
+
+@pytest.mark.parametrize("profile", ["security-postmortem", "security-incident-report"])
+def test_the_security_profiles_require_the_determination(profile: str) -> None:
+    header = _HEADER.replace("security-postmortem", profile).replace(
+        "  id: INC-1\n", "  id: INC-1\n  status: In Review\n"
+    )
+    text = header + "assessment:\n  criticality: 40\n  incident_types: [phishing]\n"
+    found = check_text(text, "i.yaml", Policy(), today=TODAY, relative_path="i.yaml")
+    missing = {finding.path for finding in found if finding.rule == "PM201"}
+    assert {
+        "assessment.determination",
+        "assessment.investigation_status",
+        "assessment.discovered_by",
+    } <= missing
+    assert "assessment" not in missing
+    absent = check_text(header, "i.yaml", Policy(), today=TODAY, relative_path="i.yaml")
+    assert "assessment" in {finding.path for finding in absent if finding.rule == "PM201"}
+
+
+def test_the_determination_uses_the_stix_words() -> None:
+    body = (
+        "assessment:\n"
+        "  determination: {determination}\n"
+        "  investigation_status: open\n"
+        "  criticality: 55\n"
+        "  discovered_by: external\n"
+    )
+    for word in ("confirmed", "suspected", "false-positive", "blocked", "benign"):
+        assert _loading(_findings(body.format(determination=word))) == []
+    [wrong] = _at(
+        _findings(body.format(determination="false positive")), "assessment.determination"
+    )
+    assert (wrong.rule, wrong.line) == ("PM102", 7)

@@ -20,7 +20,10 @@ from postmortem.model.common import (
 )
 from postmortem.model.enums import (
     Classification,
+    Determination,
+    DiscoverySource,
     HashAlgorithm,
+    InvestigationStatus,
     IocType,
     Sensitivity,
 )
@@ -28,7 +31,7 @@ from postmortem.model.indicators import LocatedProblem, canonical_indicator, che
 
 __all__ = [
     "AffectedSystem",
-    "ArtefactHash",
+    "Assessment",
     "AttackAnalysis",
     "AttackImpact",
     "DataImpact",
@@ -41,6 +44,23 @@ __all__ = [
     "LateralMovement",
     "SystemImpact",
 ]
+
+
+@attrs.define(kw_only=True)
+class Assessment:
+    """What the investigation concluded and where it stands, in the words of STIX 2.1's
+    incident core extension; who discovered the incident, as VERIS divides it."""
+
+    determination: Determination | None = optional(
+        "confirmed, suspected, false-positive, blocked or benign"
+    )
+    investigation_status: InvestigationStatus | None = optional("new, open or closed")
+    criticality: int | None = percentage("how critical the incident is to the organisation, 0-100")
+    discovered_by: DiscoverySource | None = optional(
+        "who discovered it: internal, external or partner (VERIS discovery method)"
+    )
+    discovery: str | None = optional("how it was discovered, e.g. a partner's phishing report")
+    incident_types: list[str] = items("kinds of incident, e.g. data-exfiltration, account-takeover")
 
 
 @attrs.define(kw_only=True)
@@ -198,26 +218,15 @@ class AffectedSystem:
     classification: Classification | None = item_label()
 
 
-def _digest_of_its_algorithm(
-    instance: "ArtefactHash | None", attribute: "attrs.Attribute[str]", value: str
+def _digest(
+    instance: "EvidenceItem | None", attribute: "attrs.Attribute[str | None]", value: str | None
 ) -> None:
-    if instance is None:
+    if instance is None or value is None:
         return
     try:
-        check_hash(value, instance.algorithm)
+        check_hash(value, instance.hash_algorithm)
     except ValueError as problem:
         raise LocatedProblem((attribute.name,), str(problem)) from None
-
-
-@attrs.define(kw_only=True)
-class ArtefactHash:
-    """The digest of a preserved artefact, which shows it unchanged since collection."""
-
-    algorithm: HashAlgorithm = describe("MD5, SHA-1, SHA-256 or SHA-512")
-    value: str = attrs.field(
-        validator=_digest_of_its_algorithm,
-        metadata={"doc": "the digest in hex, of the algorithm's length", "verbatim": True},
-    )
 
 
 @attrs.define(kw_only=True)
@@ -229,7 +238,14 @@ class EvidenceItem:
     location: str | None = optional("where it is stored")
     custodian: str | None = optional("who holds it and answers for it")
     collected_at: When | None = optional("when it was collected")
-    hash: ArtefactHash | None = optional("digest of the artefact as collected")
+    hash_algorithm: HashAlgorithm | None = optional(
+        "MD5, SHA-1, SHA-256 or SHA-512 of the hash (else known by its length)"
+    )
+    hash: str | None = attrs.field(
+        default=None,
+        validator=_digest,
+        metadata={"doc": "hex digest of the artefact as collected", "verbatim": True},
+    )
     retention: timedelta | None = optional("how long it is kept, e.g. 90d")
     retained_until: date | None = optional("until when it is kept")
     classification: Classification | None = item_label()

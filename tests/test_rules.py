@@ -4,7 +4,7 @@ pre-commit knows, the console scripts and the registry agree."""
 import importlib
 import os
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -222,6 +222,26 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
         lambda: _mutated(
             _operations,
             lambda d: setattr(d.root_cause.causes[0], "category", "bad luck"),  # type: ignore[union-attr]
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM412": (
+        lambda: _mutated(
+            _security,
+            lambda d: setattr(
+                d.root_cause.attack.lateral_movement.movement_path[0], "system", "S9"
+            ),  # type: ignore[union-attr]
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM413": (
+        lambda: _mutated(
+            _security,
+            lambda d: setattr(
+                d.timeline.events[2], "time", datetime(2024, 3, 1, tzinfo=timezone.utc)
+            ),  # type: ignore[union-attr]
         ),
         "",
         "i.yaml",

@@ -261,3 +261,74 @@ def test_the_determination_uses_the_stix_words() -> None:
         _findings(body.format(determination="false positive")), "assessment.determination"
     )
     assert (wrong.rule, wrong.line) == ("PM102", 7)
+
+
+# 3. The attack path
+
+
+def _attack_path(*hops: str) -> str:
+    return (
+        "affected_systems:\n"
+        "  - system: partner-portal\n"
+        "    id: S1\n"
+        "  - system: export-service\n"
+        "    id: S2\n"
+        "root_cause:\n"
+        "  attack:\n"
+        "    lateral_movement:\n"
+        "      movement_path:\n" + "".join(hops)
+    )
+
+
+def test_the_movement_path_is_hops_naming_affected_systems() -> None:
+    found = _findings(
+        _attack_path(
+            "        - system: S1\n"
+            "          access: Leaked API key\n"
+            "          time: 2024-03-02 03:14:00+00:00\n",
+            "        - system: S9\n",
+            "        - description: somewhere else\n",
+        )
+    )
+    assert _loading(found) == []
+    hops = [finding for finding in found if finding.rule == "PM412"]
+    assert [(finding.path, finding.line) for finding in hops] == [
+        ("root_cause.attack.lateral_movement.movement_path[1].system", 18),
+        ("root_cause.attack.lateral_movement.movement_path[2]", 19),
+    ]
+    assert "no affected system has the id 'S9' (affected systems: S1, S2)" in hops[0].message
+
+
+def test_attack_phases_out_of_time_order_are_a_located_finding() -> None:
+    found = _findings(
+        "timeline:\n"
+        "  events:\n"
+        "    - time: 2024-03-02 03:14:00+00:00\n"
+        "      phase: Initial Compromise\n"
+        "    - time: 2024-03-03 09:00:00+00:00\n"
+        "      phase: Discovery/Reconnaissance\n"
+        "    - time: 2024-03-02 08:00:00+00:00\n"
+        "      phase: Lateral Movement\n"
+        "    - time: 2024-03-04 08:00:00+00:00\n"
+        "      phase: Data Access/Exfiltration\n"
+    )
+    [finding] = [finding for finding in found if finding.rule == "PM413"]
+    assert (finding.path, finding.line, finding.column) == ("timeline.events[2].time", 12, 13)
+    assert finding.message.startswith("Lateral Movement begins 2024-03-02 08:00:00+00:00 before")
+
+
+def test_a_schema_1_movement_path_upgrades_to_hops() -> None:
+    from postmortem.upgrade import upgrade
+
+    written = {
+        "profile": "security-postmortem",
+        "metadata": {"id": "INC-1"},
+        "attack_analysis": {"lateral_movement": {"movement_path": ["API gateway", "export"]}},
+    }
+    upgraded = upgrade(written)
+    lateral = upgraded.data["root_cause"]["attack"]["lateral_movement"]
+    assert lateral["movement_path"] == [{"description": "API gateway"}, {"description": "export"}]
+    assert written["attack_analysis"]["lateral_movement"]["movement_path"] == [
+        "API gateway",
+        "export",
+    ]

@@ -12,7 +12,7 @@ from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath, format_duration
 from postmortem.errors import Level
 from postmortem.metrics import instant, milestones
-from postmortem.model import CauseCategory, DocumentStatus, Milestone, PostMortem
+from postmortem.model import AttackPhase, CauseCategory, DocumentStatus, Milestone, PostMortem
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -99,6 +99,22 @@ RULES = (
         fix="use a category of the taxonomy, or add it to the policy's `cause_categories`",
     ),
     Rule(
+        id="PM412",
+        summary="a hop of the attacker's path names no affected system of the document",
+        hooks=_HOOKS,
+        example="PM412 root_cause.attack.lateral_movement.movement_path[1].system: no affected "
+        "system has the id 'S9' (affected systems: S1, S2)",
+        fix="name the id of an entry of `affected_systems` in the hop's `system`",
+    ),
+    Rule(
+        id="PM413",
+        summary="an attack phase's events run before the previous phase's",
+        hooks=_HOOKS,
+        example="PM413 timeline.events[1].time: Lateral Movement begins 2024-03-01 ... before "
+        "Discovery/Reconnaissance begins 2024-03-02 ...",
+        fix="correct the event's time or its `phase`",
+    ),
+    Rule(
         id="PM411",
         summary="no level of the organisation's severity scale covers the severity",
         hooks=_HOOKS,
@@ -121,6 +137,8 @@ def check(context: Context) -> Iterator[RawFinding]:
     yield from _cost_total(context.document)
     yield from _causes(context)
     yield from _organisation_severity(context)
+    yield from _attack_path(context.document)
+    yield from _phases_in_order(context.document)
 
 
 def _chronological(context: Context) -> Iterator[RawFinding]:
@@ -301,3 +319,48 @@ def _organisation_severity(context: Context) -> Iterator[RawFinding]:
         f"no level of the policy's severity_levels covers {shown(severity.value)} (levels: {names})"
     )
     yield ("metadata", "severity"), "PM411", message
+
+
+def _attack_path(document: PostMortem) -> Iterator[RawFinding]:
+    attack = document.root_cause.attack if document.root_cause is not None else None
+    lateral = attack.lateral_movement if attack is not None else None
+    if lateral is None:
+        return
+    known = [system.id for system in document.affected_systems if system.id]
+    listed = ", ".join(known) or "none has an id"
+    for index, hop in enumerate(lateral.movement_path):
+        path = ("root_cause", "attack", "lateral_movement", "movement_path", index)
+        if is_empty(hop):  # an empty row, such as a scaffold's
+            continue
+        if hop.system is None:
+            yield path, "PM412", f"the hop names no affected system (affected systems: {listed})"
+        elif hop.system not in known:
+            message = (
+                f"no affected system has the id {shown(hop.system)} (affected systems: {listed})"
+            )
+            yield (*path, "system"), "PM412", message
+
+
+def _phases_in_order(document: PostMortem) -> Iterator[RawFinding]:
+    """Each phase begins no earlier than the phase before it (of those the timeline has)."""
+    events = document.timeline.events if document.timeline is not None else []
+    beginnings: dict[AttackPhase, tuple[datetime, int]] = {}
+    for index, event in enumerate(events):
+        if event.phase is None or event.time is None:
+            continue
+        moment = (instant(event.time), index)
+        if event.phase not in beginnings or moment[0] < beginnings[event.phase][0]:
+            beginnings[event.phase] = moment
+    previous: tuple[AttackPhase, datetime] | None = None
+    for phase in AttackPhase:
+        if phase not in beginnings:
+            continue
+        began, index = beginnings[phase]
+        if previous is not None and began < previous[1]:
+            message = (
+                f"{phase.value} begins {events[index].time} before "
+                f"{previous[0].value} begins {previous[1]}"
+            )
+            yield ("timeline", "events", index, "time"), "PM413", message
+        else:
+            previous = (phase, began)

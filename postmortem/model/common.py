@@ -180,6 +180,11 @@ def percentage(doc: str) -> Any:
     return attrs.field(default=None, validator=_in_range, metadata=metadata)
 
 
+def reference(doc: str) -> Any:
+    """The id of another item of the document (a hop's affected system)."""
+    return attrs.field(default=None, validator=_check_id, metadata={"doc": doc, "format": "id"})
+
+
 def references(doc: str) -> Any:
     """A list of the ids of other items (the causes a follow-up addresses)."""
     return attrs.field(

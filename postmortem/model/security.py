@@ -16,6 +16,7 @@ from postmortem.model.common import (
     non_negative,
     optional,
     percentage,
+    reference,
     verbatim,
 )
 from postmortem.model.enums import (
@@ -39,6 +40,7 @@ __all__ = [
     "DetectionOpportunity",
     "Discovery",
     "EvidenceItem",
+    "Hop",
     "InitialAccess",
     "Ioc",
     "LateralMovement",
@@ -86,11 +88,21 @@ class Discovery:
 
 
 @attrs.define(kw_only=True)
+class Hop:
+    """One hop of the attacker's path: the system reached, with what, and when."""
+
+    system: str | None = reference("id of the affected system reached, e.g. S2")
+    description: str | None = optional("the hop in words, e.g. API gateway to export-service")
+    access: str | None = optional("the credential or access used for the hop")
+    time: When | None = optional("when the attacker reached the system")
+
+
+@attrs.define(kw_only=True)
 class LateralMovement:
     """3.3 How did they move?"""
 
     description: str | None = optional("how the attacker expanded access")
-    movement_path: list[str] = items("hops from initial access to target data, in order")
+    movement_path: list[Hop] = items("hops from initial access to target data, in order")
     credentials_used: list[str] = items("credentials or access methods used")
     tactics: list[str] = attack_tactics("ATT&CK tactics of this step, e.g. TA0001")
     techniques: list[str] = attack_techniques("ATT&CK technique ids of this step, e.g. T1078")

@@ -24,6 +24,7 @@ from postmortem.metrics import (
     open_follow_ups,
 )
 from postmortem.model import Link, PostMortem
+from postmortem.notifications import BUILT_IN_REGIMES, ClockState, clocks
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -208,6 +209,9 @@ class IncidentFigures:
     time_to_acknowledge: timedelta | None
     time_to_mitigate: timedelta | None
     time_to_resolve: timedelta | None
+    notifications_met: int
+    notifications_missed: int
+    notifications_pending: int
 
 
 @attrs.frozen
@@ -230,6 +234,8 @@ class Stats:
     follow_ups: int
     follow_up_completion_rate: float | None
     open_follow_ups: int
+    notifications: dict[str, int]
+    """Notification deadlines (GDPR, NIS2, the policy's regimes) met, missed and pending."""
     incidents: tuple[IncidentFigures, ...]
 
 
@@ -238,12 +244,13 @@ def stats(
     *,
     include_copies: bool = False,
     policy: "Policy | None" = None,
+    today: date | None = None,
 ) -> Stats:
     """Counts by severity, by rank, by level of the ``policy``'s severity scale and by month
     of the incident's start; mean and median time to detect, acknowledge, mitigate and
     resolve with the number of incidents that do not say; the share of follow-ups done and
-    those open; each incident's figures. Exported copies count only with
-    ``include_copies``."""
+    those open; notification deadlines met, missed and pending on ``today``; each incident's
+    figures. Exported copies count only with ``include_copies``."""
     docs = [scanned.document for scanned in _incidents(documents, include_copies)]
     measured = [durations(doc) for doc in docs]
     by_severity = Counter(
@@ -255,6 +262,11 @@ def stats(
     levels = policy.severity_levels if policy is not None else []
     by_level = Counter(_level(doc, policy) for doc in docs) if policy and levels else Counter()
     order = [level.name for level in levels] + ["not on the scale", "unknown"]
+    regimes = policy.regimes() if policy is not None else list(BUILT_IN_REGIMES)
+    deadlines = [
+        Counter(clock.state.value for clock in clocks(doc, regimes, today or date.today()))
+        for doc in docs
+    ]
     starts = [milestones(doc).started for doc in docs]
     by_month = Counter(
         f"{start.year:04d}-{start.month:02d}" if start else "unknown" for start in starts
@@ -272,15 +284,21 @@ def stats(
         follow_ups=sum(len(doc.follow_ups()) for doc in docs),
         follow_up_completion_rate=completion_rate(docs),
         open_follow_ups=sum(len(open_follow_ups(doc)) for doc in docs),
+        notifications={
+            state.value: sum(counted[state.value] for counted in deadlines) for state in ClockState
+        },
         incidents=tuple(
             IncidentFigures(
-                doc.metadata.id,
-                item.to_detect,
-                item.to_acknowledge,
-                item.to_mitigate,
-                item.to_resolve,
+                id=doc.metadata.id,
+                time_to_detect=item.to_detect,
+                time_to_acknowledge=item.to_acknowledge,
+                time_to_mitigate=item.to_mitigate,
+                time_to_resolve=item.to_resolve,
+                notifications_met=counted[ClockState.MET.value],
+                notifications_missed=counted[ClockState.MISSED.value],
+                notifications_pending=counted[ClockState.PENDING.value],
             )
-            for doc, item in zip(docs, measured, strict=True)
+            for doc, item, counted in zip(docs, measured, deadlines, strict=True)
         ),
     )
 

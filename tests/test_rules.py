@@ -64,6 +64,15 @@ def _metadata(**changes: object) -> Callable[[PostMortem], object]:
     return change
 
 
+def _notified(aware: str, notices: str = "") -> str:
+    """A security document under GDPR, aware at ``aware``, with ``notices``."""
+    return (
+        "profile: security-postmortem\nschema_version: 2\n"
+        f"metadata: {{id: INC-1, lifecycle: {{aware: '{aware}'}}}}\n"
+        f"compliance:\n  regimes: [GDPR]\n{notices}"
+    )
+
+
 # rule id -> (document text, policy text, path relative to the repository root)
 TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
     "PM101": (lambda: "profile: [unclosed\n", "", "incidents/a.yaml"),
@@ -243,6 +252,13 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
                 d.timeline.events[2], "time", datetime(2024, 3, 1, tzinfo=timezone.utc)
             ),  # type: ignore[union-attr]
         ),
+        "",
+        "i.yaml",
+    ),
+    "PM414": (lambda: _notified("2024-03-08 09:22:00+00:00"), "", "i.yaml"),
+    "PM415": (lambda: _notified("2024-03-29 12:00:00+00:00"), "", "i.yaml"),
+    "PM416": (
+        lambda: _notified("2024-03-29 12:00:00+00:00", "  notices: [{regime: GDRP, step: x}]\n"),
         "",
         "i.yaml",
     ),

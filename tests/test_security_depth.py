@@ -2,9 +2,11 @@
 evidence with its chain of custody, the determination, and notification clocks."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import postmortem
 from postmortem.checks import check_text
 from postmortem.errors import Finding
 from postmortem.model import HashAlgorithm, Ioc, IocType
@@ -332,3 +334,123 @@ def test_a_schema_1_movement_path_upgrades_to_hops() -> None:
         "API gateway",
         "export",
     ]
+
+
+# 6. Notification clocks
+
+
+def _notified(*notices: str, regimes: str = "[GDPR]") -> str:
+    return (
+        "  lifecycle:\n"
+        "    detected: 2024-03-08 09:00:00+00:00\n"
+        "    aware: 2024-03-08 09:22:00+00:00\n"
+        "compliance:\n"
+        f"  regimes: {regimes}\n"
+        "  notices:\n" + "".join(notices)
+        if notices
+        else "  lifecycle:\n"
+        "    aware: 2024-03-08 09:22:00+00:00\n"
+        "compliance:\n"
+        f"  regimes: {regimes}\n"
+    )
+
+
+def test_a_missed_72_hour_deadline_is_a_located_error_at_the_notice() -> None:
+    found = _findings(
+        _notified(
+            "    - regime: GDPR\n"
+            "      step: notification\n"
+            "      time: 2024-03-11 10:00:00+00:00\n"
+            "      reference: DPC-2024-0311\n"
+        )
+    )
+    [missed] = [finding for finding in found if finding.rule == "PM414"]
+    assert (missed.path, missed.line, missed.column) == ("compliance.notices[0].time", 14, 13)
+    assert missed.message == (
+        "GDPR notification sent 2024-03-11 10:00:00+00:00, after its deadline "
+        "2024-03-11 09:22:00+00:00"
+    )
+
+
+def test_a_deadline_passed_without_a_notice_is_an_error_at_the_awareness() -> None:
+    [missed] = [finding for finding in _findings(_notified()) if finding.rule == "PM414"]
+    assert (missed.path, missed.line) == ("metadata.lifecycle.aware", 7)
+    assert "GDPR notification was due by 2024-03-11 09:22:00+00:00" in missed.message
+
+
+def test_a_deadline_near_is_a_warning_and_one_met_is_quiet() -> None:
+    near = _findings(_notified(), today=date(2024, 3, 11))
+    [warning] = [finding for finding in near if finding.rule == "PM415"]
+    assert warning.path == "metadata.lifecycle.aware"
+    assert str(warning).endswith("(warning)")
+    met = _notified(
+        "    - regime: GDPR\n      step: notification\n      time: 2024-03-10 16:00:00+00:00\n"
+    )
+    assert [finding for finding in _findings(met) if finding.rule in ("PM414", "PM415")] == []
+
+
+def test_nis2_has_three_steps_the_last_counted_from_the_notification() -> None:
+    from postmortem.model import PostMortem
+    from postmortem.notifications import clocks
+
+    text = _HEADER + _notified(
+        "    - regime: NIS2\n      step: early warning\n      time: 2024-03-08 20:00:00+00:00\n",
+        "    - regime: NIS2\n      step: notification\n      time: 2024-03-10 09:00:00+00:00\n",
+        regimes="[NIS2]",
+    )
+    document: PostMortem = postmortem.loads(text)
+    states = [
+        (clock.step, clock.state.value, str(clock.deadline))
+        for clock in clocks(document, Policy().regimes(), date(2024, 4, 1))
+    ]
+    assert states == [
+        ("early warning", "met", "2024-03-09 09:22:00+00:00"),
+        ("notification", "met", "2024-03-11 09:22:00+00:00"),
+        ("final report", "pending", "2024-04-09 09:00:00+00:00"),
+    ]
+
+
+def test_the_policy_adds_regimes_and_unknown_ones_are_reported(tmp_path: Path) -> None:
+    from postmortem.policy import load_policy
+
+    policy_file = tmp_path / ".postmortem.yaml"
+    policy_file.write_text(
+        "notification_regimes:\n"
+        "  - name: Contract ACME\n"
+        "    steps:\n"
+        "      - name: notice\n"
+        "        within: 48h\n",
+        encoding="utf-8",
+    )
+    policy = load_policy(policy_file)
+    assert [regime.name for regime in policy.regimes()] == ["GDPR", "NIS2", "Contract ACME"]
+    found = _findings(
+        _notified(
+            "    - regime: Contract ACME\n      step: notice\n      time: 2024-03-09 09:00:00Z\n",
+            "    - regime: GDRP\n      step: notification\n",
+            regimes="[Contract ACME]",
+        ),
+        policy,
+    )
+    assert [(finding.rule, finding.path) for finding in found if finding.rule >= "PM412"] == [
+        ("PM416", "compliance.notices[1].regime"),
+    ]
+
+
+def test_stats_counts_deadlines_met_missed_and_pending(tmp_path: Path) -> None:
+    from postmortem.reports import scan, stats
+
+    for name, notices in (
+        (
+            "met",
+            "    - regime: GDPR\n      step: notification\n      time: 2024-03-10 16:00:00+00:00\n",
+        ),
+        ("missed", ""),
+    ):
+        text = _HEADER.replace("INC-1", f"INC-{name}") + _notified(*([notices] if notices else []))
+        postmortem.loads(text)
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+    figures = stats(scan(str(tmp_path)).documents, today=TODAY)
+    assert figures.notifications == {"met": 1, "missed": 1, "pending": 0}
+    by_id = {item.id: item for item in figures.incidents}
+    assert (by_id["INC-met"].notifications_met, by_id["INC-missed"].notifications_missed) == (1, 1)

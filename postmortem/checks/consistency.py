@@ -13,6 +13,7 @@ from postmortem.converter import FieldPath, format_duration
 from postmortem.errors import Level
 from postmortem.metrics import instant, milestones
 from postmortem.model import AttackPhase, CauseCategory, DocumentStatus, Milestone, PostMortem
+from postmortem.notifications import ClockState, applying_regimes, awareness, clocks
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -115,6 +116,31 @@ RULES = (
         fix="correct the event's time or its `phase`",
     ),
     Rule(
+        id="PM414",
+        summary="a notification deadline was missed",
+        hooks=_HOOKS,
+        example="PM414 compliance.notices[0].time: GDPR notification sent 2024-03-12 10:00:00"
+        "+00:00, after its deadline 2024-03-11 09:22:00+00:00",
+        fix="record the notification and its reasons for delay; the finding stays as a record",
+    ),
+    Rule(
+        id="PM415",
+        summary="a notification deadline is near and nothing is notified yet",
+        hooks=_HOOKS,
+        level=Level.WARNING,
+        example="PM415 metadata.lifecycle.aware: GDPR notification is due by 2024-03-11 "
+        "09:22:00+00:00 and is not recorded as sent",
+        fix="notify, and record it under `compliance.notices`",
+    ),
+    Rule(
+        id="PM416",
+        summary="a notice names a regime or step that neither the policy nor the built-ins have",
+        hooks=_HOOKS,
+        example="PM416 compliance.notices[0].regime: no notification regime 'GDRP' (regimes: "
+        "GDPR, NIS2)",
+        fix="use a built-in regime, or add it to the policy's `notification_regimes`",
+    ),
+    Rule(
         id="PM411",
         summary="no level of the organisation's severity scale covers the severity",
         hooks=_HOOKS,
@@ -139,6 +165,7 @@ def check(context: Context) -> Iterator[RawFinding]:
     yield from _organisation_severity(context)
     yield from _attack_path(context.document)
     yield from _phases_in_order(context.document)
+    yield from _notification_clocks(context)
 
 
 def _chronological(context: Context) -> Iterator[RawFinding]:
@@ -364,3 +391,33 @@ def _phases_in_order(document: PostMortem) -> Iterator[RawFinding]:
             yield ("timeline", "events", index, "time"), "PM413", message
         else:
             previous = (phase, began)
+
+
+def _notification_clocks(context: Context) -> Iterator[RawFinding]:
+    document = context.document
+    regimes = context.policy.regimes()
+    steps = {regime.name: [step.name for step in regime.steps] for regime in regimes}
+    notices = document.compliance.notices if document.compliance is not None else []
+    for index, notice in enumerate(notices):
+        path = ("compliance", "notices", index)
+        if notice.regime not in steps:
+            message = f"no notification regime {shown(notice.regime)} (regimes: {', '.join(steps)})"
+            yield (*path, "regime"), "PM416", message
+        elif notice.step not in steps[notice.regime]:
+            known = ", ".join(steps[notice.regime])
+            message = f"{notice.regime} has no step {shown(notice.step)} (steps: {known})"
+            yield (*path, "step"), "PM416", message
+    aware = awareness(document)
+    if aware is None or not applying_regimes(document):
+        return
+    for clock in clocks(document, regimes, context.today):
+        due = f"{clock.regime} {clock.step}"
+        if clock.state is ClockState.MISSED and clock.notice is not None:
+            message = f"{due} sent {clock.notified}, after its deadline {clock.deadline}"
+            yield ("compliance", "notices", clock.notice, "time"), "PM414", message
+        elif clock.state is ClockState.MISSED:
+            message = f"{due} was due by {clock.deadline} and is not recorded as sent"
+            yield aware[1], "PM414", message
+        elif clock.approaching and clock.deadline is not None:
+            message = f"{due} is due by {clock.deadline} and is not recorded as sent"
+            yield aware[1], "PM415", message

@@ -258,6 +258,7 @@ class Milestone(str, Enum):
 
     STARTED = "started"
     DETECTED = "detected"
+    AWARE = "aware"
     ACKNOWLEDGED = "acknowledged"
     ROOT_CAUSE_IDENTIFIED = "root_cause_identified"
     MITIGATED = "mitigated"

@@ -59,6 +59,7 @@ __all__ = [
     "OpenQuestion",
     "Participant",
     "References",
+    "RegulatoryNotice",
     "RootCause",
     "RunbookLessons",
     "SectionLabel",
@@ -103,6 +104,10 @@ class Lifecycle:
 
     started: When | None = optional("when the incident began")
     detected: When | None = optional("when it was detected")
+    aware: When | None = optional(
+        "when the organisation became aware it is an incident; notification clocks run "
+        "from here (else from detected)"
+    )
     acknowledged: When | None = optional("when the response started (acknowledged)")
     root_cause_identified: When | None = optional("when the root cause was identified")
     mitigated: When | None = optional("when mitigation was applied (contained)")
@@ -346,12 +351,24 @@ class Communication:
 
 
 @attrs.define(kw_only=True)
+class RegulatoryNotice:
+    """A notification made under a regime: which step of it, when, and its reference."""
+
+    regime: str = describe("the regime, e.g. GDPR or NIS2 (built in or the policy's)")
+    step: str = describe("its step, e.g. notification, early warning, final report")
+    time: When | None = optional("when it was sent")
+    reference: str | None = optional("the authority's case number or the message's reference")
+
+
+@attrs.define(kw_only=True)
 class Compliance:
     """Regulatory notifications and compliance actions."""
 
     gdpr_notification_required: bool | None = optional("GDPR notification required (EU users)")
     ccpa_notification_required: bool | None = optional("CCPA notification required (CA users)")
     other_notifications: list[ChecklistItem] = items("other regulatory notifications")
+    regimes: list[str] = items("notification regimes that apply, e.g. GDPR, NIS2")
+    notices: list[RegulatoryNotice] = items("what was notified to whom under a regime, and when")
     actions: list[str] = items("compliance-related actions taken")
 
 

@@ -40,6 +40,7 @@ from postmortem.model import (
 )
 from postmortem.patterns import compile_linear
 from postmortem.profiles import PROFILES
+from postmortem.recognise import infer_missing, recognise
 from postmortem.render.markdown import LEAD_FIELDS, encode_url, field_label
 from postmortem.upgrade import MILESTONE_WORDS, assign_ids
 
@@ -706,6 +707,7 @@ class _Importer:
                     item[column] = value
             if not set(item) - set(defaults):
                 continue
+            infer_missing(item_type, item)
             missing = [name for name in required if name not in item]
             if missing and placeheld.issuperset(missing):
                 continue  # a template's example row: "[Action 1] | [Date] | Complete"
@@ -1165,6 +1167,7 @@ def import_markdown(text: str, source: str = "<string>", profile: str | None = N
     importer.run(blocks)
     if importer.without_zone:
         importer.data["metadata"].setdefault("time_zone", IMPORTED_TIME_ZONE)
+    recognise(importer.data)
     assign_ids(importer.data)
     try:
         document = structure(importer.data, PostMortem)

@@ -27,6 +27,9 @@ class SectionSpec:
     field: str
     heading: str
     required: bool = False
+    added: bool = False
+    """The section is this library's, not the original template's (the security depth the
+    template's prose leaves out)."""
 
     def __attrs_post_init__(self) -> None:
         if self.field not in SECTION_NAMES:
@@ -83,11 +86,14 @@ class Profile:
         raise KeyError(field)
 
 
-def _sections(*specs: tuple[str, str] | tuple[str, str, bool]) -> tuple[SectionSpec, ...]:
+def _sections(
+    *specs: tuple[str, str] | tuple[str, str, bool] | tuple[str, str, bool, bool],
+) -> tuple[SectionSpec, ...]:
     return tuple(SectionSpec(*spec) for spec in specs)
 
 
 _REQUIRED = True
+_ADDED = True
 _SECURITY_ASSESSMENT = (
     "assessment.determination",
     "assessment.investigation_status",
@@ -154,7 +160,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ),
             sections=_sections(
                 ("summary", "1. Executive Summary", _REQUIRED),
-                ("assessment", "Determination", _REQUIRED),
+                ("assessment", "Determination", _REQUIRED, _ADDED),
                 ("impact", "Key Facts", _REQUIRED),
                 ("detection", "Time to Detection"),
                 ("timeline", "2. Incident Timeline", _REQUIRED),
@@ -162,6 +168,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 ("response", "4. Containment and Remediation", _REQUIRED),
                 ("recommendations", "5. Recommendations", _REQUIRED),
                 ("lessons", "6. Lessons Learned", _REQUIRED),
+                ("compliance", "7. Regulatory Notifications", not _REQUIRED, _ADDED),
                 ("iocs", "A. Indicators of Compromise (IOCs)"),
                 ("affected_systems", "B. Affected Systems"),
                 ("evidence", "C. Evidence Preservation"),
@@ -200,7 +207,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ),
             sections=_sections(
                 ("summary", "Executive Summary", _REQUIRED),
-                ("assessment", "Determination", _REQUIRED),
+                ("assessment", "Determination", _REQUIRED, _ADDED),
                 ("timeline", "Timeline", _REQUIRED),
                 ("root_cause", "Root Cause", _REQUIRED),
                 ("impact", "Impact Assessment", _REQUIRED),

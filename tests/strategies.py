@@ -248,11 +248,19 @@ _markdown_line = (
     st.text(_MARKDOWN_ALPHABET, min_size=1, max_size=25)
     .map(lambda text: " ".join(text.split()))
     .filter(lambda text: text and not _looks_like_a_placeholder(text))
+    .filter(lambda text: not _names_a_security_id(text))
 )
 _markdown_text = st.one_of(
     _markdown_line,
     st.lists(_markdown_line, min_size=2, max_size=3).map(lambda lines: "\n".join(lines) + "\n"),
 )
+
+
+def _names_a_security_id(text: str) -> bool:
+    """Text the import reads a CVE number or an ATT&CK technique id in (and adds it)."""
+    from postmortem.recognise import CVE, TECHNIQUE_IN_TEXT
+
+    return bool(CVE.search(text) or TECHNIQUE_IN_TEXT.search(text))
 
 
 def _looks_like_a_placeholder(text: str) -> bool:

@@ -454,3 +454,79 @@ def test_stats_counts_deadlines_met_missed_and_pending(tmp_path: Path) -> None:
     assert figures.notifications == {"met": 1, "missed": 1, "pending": 0}
     by_id = {item.id: item for item in figures.incidents}
     assert (by_id["INC-met"].notifications_met, by_id["INC-missed"].notifications_missed) == (1, 1)
+
+
+# 7. Import: IOCs, CVEs and ATT&CK ids recognised in the text
+
+
+def test_import_recognises_cves_attack_ids_and_ioc_types_in_text() -> None:
+    from postmortem.importer import import_markdown
+
+    markdown = """\
+# Security Incident Post-Mortem Report: Portal takeover
+
+## 1. Executive Summary
+
+The attacker exploited CVE-2024-3094 and later CVE-2023-4863.
+
+## 2. Incident Timeline
+
+| Date/Time | Event | Evidence Source |
+|---|---|---|
+| 2024-03-02 03:14 | Valid accounts used (T1078.004) | gateway log |
+
+## 3. Root Cause Analysis
+
+### Attack
+
+#### Initial access
+
+Phishing with a link, T1566.002.
+
+## A. Indicators of Compromise (IOCs)
+
+| Type | Value | Context |
+|---|---|---|
+|  | 203.0.113[.]45 | gateway |
+|  | hxxps://evil.example[.]com/a | e-mail link |
+|  | d41d8cd98f00b204e9800998ecf8427e | dropper |
+|  | evil.example.com | DNS |
+"""
+    document = import_markdown(markdown, "x.md", profile="security-postmortem").document
+    assert document.references is not None
+    assert document.references.cves == ["CVE-2024-3094", "CVE-2023-4863"]
+    assert document.timeline is not None
+    assert document.timeline.events[0].techniques == ["T1078.004"]
+    assert document.root_cause is not None
+    assert document.root_cause.attack is not None
+    initial = document.root_cause.attack.initial_access
+    assert initial is not None
+    assert initial.techniques == ["T1566.002"]
+    assert [(ioc.type, ioc.value) for ioc in document.iocs] == [
+        (IocType.IP_ADDRESS, "203.0.113[.]45"),
+        (IocType.URL, "hxxps://evil.example[.]com/a"),
+        (IocType.FILE_HASH, "d41d8cd98f00b204e9800998ecf8427e"),
+        (IocType.DOMAIN, "evil.example.com"),
+    ]
+
+
+@pytest.mark.parametrize("path", ["security-postmortem.yaml", "security-incident-report.yaml"])
+def test_the_security_examples_use_every_new_field(path: str) -> None:
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / path).read_text(encoding="utf-8")
+    shown_by_both = [
+        "aware:", "assessment:", "determination:", "investigation_status:", "criticality:",
+        "discovered_by:", "discovery:", "incident_types:", "tactics:", "techniques:",
+        "regimes:", "notices:", "regime:", "step:", "reference:",
+    ]  # fmt: skip
+    security_postmortem = [
+        "hash_algorithm:", "first_seen:", "last_seen:", "confidence:", "movement_path:",
+        "- system:", "access:", "custodian:", "collected_at:", "hash:", "[.]", "hxxps://",
+    ]  # fmt: skip
+    wanted = shown_by_both + (security_postmortem if path.startswith("security-post") else [])
+    assert [word for word in wanted if word not in text] == []
+    document = postmortem.load(EXAMPLES / path)
+    assert document.assessment is not None
+    assert document.compliance is not None
+    assert document.compliance.notices

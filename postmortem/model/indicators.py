@@ -21,6 +21,7 @@ __all__ = [
     "check_tactic",
     "check_technique",
     "hash_algorithm_of",
+    "infer_ioc_type",
     "refang",
 ]
 
@@ -235,3 +236,29 @@ def check_tactic(value: str) -> None:
             f"not an ATT&CK tactic: {shown(value)} (want an id such as TA0001, or a name "
             "such as Initial Access)"
         )
+
+
+_INFERRED_ORDER = (
+    IocType.IP_ADDRESS,
+    IocType.CIDR,
+    IocType.FILE_HASH,
+    IocType.URL,
+    IocType.EMAIL,
+    IocType.REGISTRY_KEY,
+    IocType.DOMAIN,
+)
+
+
+def infer_ioc_type(value: str) -> IocType:
+    """The type an indicator written as ``value`` (defanged or not) has by its form: an IP
+    address, a CIDR range, a file hash, a URL, an e-mail address, a registry key or a domain;
+    Other when it has none of those forms."""
+    for kind in _INFERRED_ORDER:
+        if kind is IocType.URL and "://" not in refang(value):
+            continue
+        try:
+            canonical_indicator(kind, value)
+        except ValueError:
+            continue
+        return kind
+    return IocType.OTHER

@@ -533,3 +533,25 @@ def test_the_security_examples_use_every_new_field(path: str) -> None:
     assert document.assessment is not None
     assert document.compliance is not None
     assert document.compliance.notices
+
+
+def test_the_scaffolds_and_the_json_schema_carry_the_new_fields() -> None:
+    from postmortem.scaffold import scaffold
+    from postmortem.schema import json_schema
+
+    text = scaffold("security-postmortem")
+    for key in ("aware:", "determination:", "discovered_by:", "notices:", "movement_path:"):
+        assert key in text
+    assert "iocs: []" in text  # an empty IOC row would be no indicator
+    report = scaffold("security-incident-report")
+    assert "determination:" in report
+    assert "notices:" in report
+    definitions = json_schema()["$defs"]
+    ioc = definitions["Ioc"]["properties"]
+    assert {"hash_algorithm", "first_seen", "last_seen", "confidence"} <= set(ioc)
+    assert "IPv6" in ioc["type"]["enum"]
+    techniques = definitions["TimelineEvent"]["properties"]["techniques"]
+    assert techniques["items"]["pattern"] == r"^T\d{4}(?:\.\d{3})?$"
+    assert set(definitions["Hop"]["properties"]) == {"system", "description", "access", "time"}
+    assert "determination" in definitions["Assessment"]["properties"]
+    assert "notices" in definitions["Compliance"]["properties"]

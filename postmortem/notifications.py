@@ -93,6 +93,9 @@ def regime_problems(regimes: list[NotificationRegime]) -> list[tuple[FieldPath, 
 
 
 class ClockState(str, Enum):
+    """Where a deadline stands: notified in time, missed (late, or not sent in time), or
+    still running."""
+
     MET = "met"
     MISSED = "missed"
     PENDING = "pending"

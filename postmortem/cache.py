@@ -51,7 +51,7 @@ __all__ = [
     "text_digest",
 ]
 
-FORMAT = 2
+FORMAT = 3
 """The entry format; a new one is a new folder."""
 
 _MAGIC = "postmortem-parse-cache"

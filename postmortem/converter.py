@@ -32,6 +32,7 @@ from postmortem._shown import shown
 from postmortem._suggest import did_you_mean
 from postmortem._typing import is_optional, strip_optional
 from postmortem.model import Link, PostMortem, When, enums
+from postmortem.model.indicators import LocatedProblem
 
 __all__ = [
     "NUMBER_TOO_LARGE",
@@ -405,6 +406,8 @@ def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
                     arguments[name] = hook(value[name], field_type)
                     if field.validator is not None:  # its problem at its key, not the class's
                         field.validator(None, field, arguments[name])
+                except LocatedProblem as error:
+                    errors.append(error)
                 except Exception as error:
                     errors.append(_noted(error, name, field_type))
             elif required:
@@ -503,6 +506,8 @@ def structure_problems(
             yield (*path, key), UNKNOWN_KEY + did_you_mean(str(key), known)
     elif isinstance(error, KeyError):
         yield path, "required key is missing"
+    elif isinstance(error, LocatedProblem):
+        yield (*path, *error.path), str(error)
     elif isinstance(error, _ValueProblem | ValueError):
         yield path, str(error)
     elif isinstance(error, TypeError):

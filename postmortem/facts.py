@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 import attrs
 
-from postmortem.metrics import durations, follow_up_tally, milestones, open_follow_ups
+from postmortem.metrics import durations, follow_up_tally, instant, milestones, open_follow_ups
 from postmortem.model import Link, PostMortem, Severity
+from postmortem.notifications import Notice, applying_regimes, awareness
 
 __all__ = ["DocumentFacts", "FollowUpFacts", "facts_from_json", "facts_of", "facts_to_json"]
 
@@ -59,6 +60,13 @@ class DocumentFacts:
     """Follow-ups that count towards the completion rate (all but the cancelled)."""
     follow_ups_done: int = 0
     open_follow_ups: list[FollowUpFacts] = attrs.Factory(list)
+    aware: datetime | None = None
+    """When the organisation became aware of the incident, where notification clocks start."""
+    regimes: list[str] = attrs.Factory(list)
+    """The notification regimes the document says apply."""
+    notices: list[Notice] = attrs.Factory(list)
+    """The notices sent: regime, step and when (the clocks are read at view time, against
+    the policy's regimes and the day)."""
 
 
 def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
@@ -66,6 +74,7 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
     metadata = document.metadata
     measured = durations(document)
     counted, done = follow_up_tally(document)
+    aware = awareness(document)
     return DocumentFacts(
         id=metadata.id,
         title=metadata.title,
@@ -96,6 +105,12 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
                 ticket=item.ticket,
             )
             for item in open_follow_ups(document)
+        ],
+        aware=aware[0] if aware is not None else None,
+        regimes=applying_regimes(document),
+        notices=[
+            (notice.regime, notice.step, instant(notice.time) if notice.time else None)
+            for notice in (document.compliance.notices if document.compliance else [])
         ],
     )
 
@@ -134,16 +149,19 @@ def facts_to_json(facts: DocumentFacts) -> list[Any]:
             ]
             for item in facts.open_follow_ups
         ],
+        _iso(facts.aware),
+        facts.regimes,
+        [[regime, step, _iso(time)] for regime, step, time in facts.notices],
     ]
 
 
 def facts_from_json(value: Any) -> DocumentFacts:
     """The facts :func:`facts_to_json` gave; ValueError for anything else."""
-    if type(value) is not list or len(value) != 18:
+    if type(value) is not list or len(value) != 21:
         raise ValueError("not a document's facts")
-    follow_ups = value[17]
-    if type(follow_ups) is not list:
-        raise ValueError("not a list of follow-ups")
+    follow_ups, regimes, notices = value[17], value[19], value[20]
+    if type(follow_ups) is not list or type(regimes) is not list or type(notices) is not list:
+        raise ValueError("not a list of follow-ups, regimes or notices")
     return DocumentFacts(
         id=_text(value[0]),
         title=_text(value[1]),
@@ -163,7 +181,17 @@ def facts_from_json(value: Any) -> DocumentFacts:
         follow_ups_counted=_count(value[15]),
         follow_ups_done=_count(value[16]),
         open_follow_ups=[_follow_up(item) for item in follow_ups],
+        aware=_optional(_moment, value[18]),
+        regimes=[_text(name) for name in regimes],
+        notices=[_notice(item) for item in notices],
     )
+
+
+def _notice(value: Any) -> Notice:
+    if type(value) is not list or len(value) != 3:
+        raise ValueError("not a notice")
+    regime, step, time = value
+    return _text(regime), _text(step), _optional(_moment, time)
 
 
 def _follow_up(value: Any) -> FollowUpFacts:

@@ -42,6 +42,7 @@ class Milestones:
 
     started: datetime | None
     detected: datetime | None
+    aware: datetime | None
     acknowledged: datetime | None
     root_cause_identified: datetime | None
     mitigated: datetime | None

@@ -30,6 +30,7 @@ from postmortem.model import (
     Severity,
 )
 from postmortem.model.common import describe, items, optional
+from postmortem.notifications import BUILT_IN_REGIMES, NotificationRegime, regime_problems
 from postmortem.patterns import Pattern, PatternError, compile_linear
 from postmortem.yaml_io import loads, parse_with_positions
 
@@ -193,6 +194,10 @@ class Policy:
         "root-cause categories added to the taxonomy (change, configuration, capacity, "
         "dependency, software defect, hardware, security compromise, process, unknown)"
     )
+    notification_regimes: list[NotificationRegime] = items(
+        "notification regimes besides the built-in GDPR and NIS2 (one of the same name "
+        "replaces it), each with its steps and deadlines"
+    )
     severity_levels: list[SeverityLevel] = items(
         "the organisation's severity scale, most severe first, each level naming the "
         "profiles' levels it stands for; `stats` compares incidents on it, and a document "
@@ -226,6 +231,12 @@ class Policy:
 
     def allowed_labels(self) -> list[Classification]:
         return [label for level in self.labels for label in level]
+
+    def regimes(self) -> list[NotificationRegime]:
+        """The notification regimes: the built-in ones, replaced or added to by the policy's."""
+        own = {regime.name for regime in self.notification_regimes}
+        built_in = [regime for regime in BUILT_IN_REGIMES if regime.name not in own]
+        return [*built_in, *self.notification_regimes]
 
     def severity_level(self, severity: Severity) -> tuple[int, SeverityLevel] | None:
         """Where ``severity`` stands on the organisation's scale: its rank (1 the most
@@ -392,6 +403,7 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
                 problems.append((("labels", index), f"{label.value} is listed twice"))
             seen.add(label)
     problems += _severity_level_problems(policy.severity_levels)
+    problems += regime_problems(policy.notification_regimes)
     for section in policy.section_labels:
         if section not in SECTION_NAMES:
             message = f"no section {shown(section)} in the document model"

@@ -27,6 +27,9 @@ class SectionSpec:
     field: str
     heading: str
     required: bool = False
+    added: bool = False
+    """The section is this library's, not the original template's (the security depth the
+    template's prose leaves out)."""
 
     def __attrs_post_init__(self) -> None:
         if self.field not in SECTION_NAMES:
@@ -47,6 +50,8 @@ class Profile:
     """The template's own words for metadata fields, where they differ from the field's label."""
     required_when_final: tuple[str, ...] = ()
     """Sections a Final document must have besides the required ones (the sign-off parts)."""
+    required_fields: tuple[str, ...] = ()
+    """Fields (``section.field``) a required section must fill in, not just have."""
 
     @property
     def section_fields(self) -> tuple[str, ...]:
@@ -61,6 +66,14 @@ class Profile:
         final = self.required_when_final if status is DocumentStatus.FINAL else ()
         return self.required_sections + final
 
+    def required_fields_of(self, section: str) -> tuple[str, ...]:
+        """The fields of ``section`` that must be filled in when the section is required."""
+        return tuple(
+            name.partition(".")[2]
+            for name in self.required_fields
+            if name.partition(".")[0] == section
+        )
+
     @property
     def severities(self) -> tuple[Severity, ...]:
         """The severity levels of the profile's scale, most severe first."""
@@ -73,11 +86,21 @@ class Profile:
         raise KeyError(field)
 
 
-def _sections(*specs: tuple[str, str] | tuple[str, str, bool]) -> tuple[SectionSpec, ...]:
+def _sections(
+    *specs: tuple[str, str] | tuple[str, str, bool] | tuple[str, str, bool, bool],
+) -> tuple[SectionSpec, ...]:
     return tuple(SectionSpec(*spec) for spec in specs)
 
 
 _REQUIRED = True
+_ADDED = True
+_SECURITY_ASSESSMENT = (
+    "assessment.determination",
+    "assessment.investigation_status",
+    "assessment.discovered_by",
+)
+"""What a security document must say of the incident: what it is, where the investigation
+stands, and who discovered it."""
 
 PROFILES: Mapping[ProfileName, Profile] = {
     profile.name: profile
@@ -137,6 +160,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ),
             sections=_sections(
                 ("summary", "1. Executive Summary", _REQUIRED),
+                ("assessment", "Determination", _REQUIRED, _ADDED),
                 ("impact", "Key Facts", _REQUIRED),
                 ("detection", "Time to Detection"),
                 ("timeline", "2. Incident Timeline", _REQUIRED),
@@ -144,12 +168,14 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 ("response", "4. Containment and Remediation", _REQUIRED),
                 ("recommendations", "5. Recommendations", _REQUIRED),
                 ("lessons", "6. Lessons Learned", _REQUIRED),
+                ("compliance", "7. Regulatory Notifications", not _REQUIRED, _ADDED),
                 ("iocs", "A. Indicators of Compromise (IOCs)"),
                 ("affected_systems", "B. Affected Systems"),
                 ("evidence", "C. Evidence Preservation"),
                 ("history", "Document History"),
                 ("distribution", "Distribution", _REQUIRED),
             ),
+            required_fields=_SECURITY_ASSESSMENT,
         ),
         Profile(
             name=ProfileName.SECURITY_INCIDENT_REPORT,
@@ -181,6 +207,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ),
             sections=_sections(
                 ("summary", "Executive Summary", _REQUIRED),
+                ("assessment", "Determination", _REQUIRED, _ADDED),
                 ("timeline", "Timeline", _REQUIRED),
                 ("root_cause", "Root Cause", _REQUIRED),
                 ("impact", "Impact Assessment", _REQUIRED),
@@ -197,6 +224,7 @@ PROFILES: Mapping[ProfileName, Profile] = {
                 ("references", "References"),
             ),
             required_when_final=("notifications", "compliance", "approvals"),
+            required_fields=_SECURITY_ASSESSMENT,
         ),
         Profile(
             name=ProfileName.INCIDENT_RESPONSE_REPORT,

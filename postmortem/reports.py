@@ -20,6 +20,7 @@ from postmortem.errors import Problem
 from postmortem.facts import DocumentFacts
 from postmortem.metrics import Figure, completion_rate, figure
 from postmortem.model import Link, PostMortem, Severity
+from postmortem.notifications import BUILT_IN_REGIMES, ClockState, deadlines
 
 if TYPE_CHECKING:
     from postmortem.policy import Policy
@@ -188,6 +189,9 @@ class IncidentFigures:
     time_to_acknowledge: timedelta | None
     time_to_mitigate: timedelta | None
     time_to_resolve: timedelta | None
+    notifications_met: int
+    notifications_missed: int
+    notifications_pending: int
 
 
 @attrs.frozen
@@ -210,6 +214,8 @@ class Stats:
     follow_ups: int
     follow_up_completion_rate: float | None
     open_follow_ups: int
+    notifications: dict[str, int]
+    """Notification deadlines (GDPR, NIS2, the policy's regimes) met, missed and pending."""
     incidents: tuple[IncidentFigures, ...]
 
 
@@ -218,18 +224,28 @@ def stats(
     *,
     include_copies: bool = False,
     policy: "Policy | None" = None,
+    today: date | None = None,
 ) -> Stats:
     """Counts by severity, by rank, by level of the ``policy``'s severity scale and by month
     of the incident's start; mean and median time to detect, acknowledge, mitigate and
     resolve with the number of incidents that do not say; the share of follow-ups done and
-    those open; each incident's figures. Exported copies count only with
-    ``include_copies``."""
+    those open; notification deadlines met, missed and pending on ``today``; each incident's
+    figures. Exported copies count only with ``include_copies``."""
     facts = [scanned.facts for scanned in _incidents(documents, include_copies)]
     by_severity = Counter(item.severity or "unknown" for item in facts)
     by_rank = Counter(str(item.rank) if item.rank is not None else "unknown" for item in facts)
     levels = policy.severity_levels if policy is not None else []
     by_level = Counter(_level(item, policy) for item in facts) if policy and levels else Counter()
     order = [level.name for level in levels] + ["not on the scale", "unknown"]
+    regimes = policy.regimes() if policy is not None else list(BUILT_IN_REGIMES)
+    on = today or date.today()
+    clocks = [
+        Counter(
+            clock.state.value
+            for clock in deadlines(item.aware, item.regimes, item.notices, regimes, on)
+        )
+        for item in facts
+    ]
     by_month = Counter(
         f"{item.started.year:04d}-{item.started.month:02d}" if item.started else "unknown"
         for item in facts
@@ -249,15 +265,21 @@ def stats(
             (item.follow_ups_counted, item.follow_ups_done) for item in facts
         ),
         open_follow_ups=sum(len(item.open_follow_ups) for item in facts),
+        notifications={
+            state.value: sum(counted[state.value] for counted in clocks) for state in ClockState
+        },
         incidents=tuple(
             IncidentFigures(
-                item.id,
-                item.time_to_detect,
-                item.time_to_acknowledge,
-                item.time_to_mitigate,
-                item.time_to_resolve,
+                id=item.id,
+                time_to_detect=item.time_to_detect,
+                time_to_acknowledge=item.time_to_acknowledge,
+                time_to_mitigate=item.time_to_mitigate,
+                time_to_resolve=item.time_to_resolve,
+                notifications_met=counted[ClockState.MET.value],
+                notifications_missed=counted[ClockState.MISSED.value],
+                notifications_pending=counted[ClockState.PENDING.value],
             )
-            for item in facts
+            for item, counted in zip(facts, clocks, strict=True)
         ),
     )
 

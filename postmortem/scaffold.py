@@ -1,5 +1,6 @@
 """Scaffolds: a new document for a profile, every section present and commented, ready to fill."""
 
+import functools
 import textwrap
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -9,6 +10,7 @@ import attrs
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from postmortem._typing import is_optional, strip_optional
+from postmortem.converter import structure
 from postmortem.model import (
     SCHEMA_VERSION,
     DocumentStatus,
@@ -190,12 +192,23 @@ def _empty(type_: Any, *, top_level: bool = False) -> Any:
 
 
 def _expandable(cls: Any) -> bool:
-    """Whether an empty ``cls`` is valid: its required fields are all text or choices."""
+    """Whether an empty ``cls`` is valid: its required fields are all text or choices, and
+    empty text is a value they take (an IOC's value must be an indicator)."""
     if not attrs.has(cls) or cls is Link:
         return False
-    return all(
+    fillable = all(
         field.default is not attrs.NOTHING
         or field.type is str
         or (isinstance(field.type, type) and issubclass(field.type, Enum))
         for field in attrs.fields(cls)
     )
+    return fillable and _builds_empty(cls)
+
+
+@functools.cache
+def _builds_empty(cls: Any) -> bool:
+    try:
+        structure(_empty(cls), cls)
+    except Exception:  # any problem of the empty values means: not shown with its fields
+        return False
+    return True

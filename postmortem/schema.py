@@ -50,6 +50,8 @@ def _class_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
     required = []
     for field in attrs.fields(cls):
         schema = _type_schema(field.type, definitions)
+        if "item_pattern" in field.metadata:
+            schema["items"] = {**schema["items"], "pattern": field.metadata["item_pattern"]}
         doc = field.metadata.get("doc")
         properties[field.name] = {**schema, "description": doc} if doc else schema
         if field.default is attrs.NOTHING:

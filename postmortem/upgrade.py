@@ -89,6 +89,7 @@ def upgrade(data: Any) -> Upgrade:
     if isinstance(timeline, dict) and isinstance(timeline.get("events"), list):
         upgraded["timeline"] = {**timeline, "events": [_event(e) for e in timeline["events"]]}
     _root_cause(upgraded, moves)
+    _movement_path(upgraded, moves)
     for section in _HORIZON_SECTIONS:
         if isinstance(upgraded.get(section), dict):
             upgraded[section] = _horizons(upgraded[section], section, moves)
@@ -222,6 +223,24 @@ def _gap(gap: Any, index: int, moves: list[tuple[FieldPath, FieldPath]]) -> Any:
         return gap
     moves.append((("gaps", index, "action"), ("gaps", index, "recommendation")))
     return {("action" if key == "recommendation" else key): value for key, value in gap.items()}
+
+
+def _movement_path(document: dict[str, Any], moves: list[tuple[FieldPath, FieldPath]]) -> None:
+    """A hop of the attacker's path written as words is the hop's ``description``. The
+    mappings on the way are copied: the input is not changed."""
+    root_cause: Any = document.get("root_cause")
+    attack: Any = root_cause.get("attack") if isinstance(root_cause, dict) else None
+    lateral: Any = attack.get("lateral_movement") if isinstance(attack, dict) else None
+    path = lateral.get("movement_path") if isinstance(lateral, dict) else None
+    if not isinstance(path, list) or not any(isinstance(hop, str) for hop in path):
+        return  # a path of hops, or one the model reports where it is
+    hops = [{"description": hop} if isinstance(hop, str) else hop for hop in path]
+    lateral = {**lateral, "movement_path": hops}
+    document["root_cause"] = {**root_cause, "attack": {**attack, "lateral_movement": lateral}}
+    where = ("root_cause", "attack", "lateral_movement", "movement_path")
+    for index, hop in enumerate(path):
+        if isinstance(hop, str):
+            moves.append(((*where, index, "description"), (*where, index)))
 
 
 def _evidence(item: Any) -> Any:

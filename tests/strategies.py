@@ -9,7 +9,18 @@ import attrs
 from hypothesis import strategies as st
 
 from postmortem._typing import is_optional, strip_optional
-from postmortem.model import Link, Money, PostMortem, ProfileName, When
+from postmortem.model import (
+    EvidenceItem,
+    HashAlgorithm,
+    Ioc,
+    IocType,
+    Link,
+    Money,
+    PostMortem,
+    ProfileName,
+    When,
+)
+from postmortem.model.indicators import HASH_LENGTHS
 
 T = TypeVar("T")
 
@@ -68,6 +79,10 @@ def for_type(
         # Items of a list are table rows, where verbatim text is a cell like any other.
         in_rows = {key: value for key, value in (scalars or {}).items() if key != VERBATIM}
         return st.lists(for_type(get_args(type_)[0], in_rows), max_size=2)
+    if type_ is Ioc:
+        return _iocs(chosen, scalars)
+    if type_ is EvidenceItem:
+        return _evidence(chosen, scalars)
     if attrs.has(type_):
         return st.builds(
             type_,
@@ -91,6 +106,10 @@ def _for_field(
         return st.none() | chosen[VERBATIM]
     if field.metadata.get("format") == "time-zone":
         return st.none() | TIME_ZONES
+    if field.metadata.get("format") == "attack-tactic":
+        return st.lists(TACTICS, max_size=2)
+    if field.metadata.get("format") == "attack-technique":
+        return st.lists(TECHNIQUES, max_size=2)
     if field.metadata.get("format") == "id":
         ids = st.from_regex(r"[A-Z][0-9]{1,2}", fullmatch=True)
         return st.lists(ids, max_size=2) if field.name == "addresses" else st.none() | ids
@@ -103,6 +122,93 @@ def _for_field(
         )
     return st.none() | st.floats(
         min_value=low, max_value=high, allow_nan=False, allow_infinity=False
+    )
+
+
+def _hex(length: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789abcdefABCDEF", min_size=length, max_size=length)
+
+
+INDICATORS: dict[IocType, st.SearchStrategy[str]] = {
+    IocType.IP_ADDRESS: st.ip_addresses().map(str),
+    IocType.IPV4: st.ip_addresses(v=4).map(str),
+    IocType.IPV6: st.ip_addresses(v=6).map(str),
+    IocType.CIDR: st.ip_addresses(v=4).map(lambda address: f"{address}/32"),
+    IocType.DOMAIN: st.from_regex(r"[a-z][a-z0-9]{0,10}\.(com|net|example)", fullmatch=True),
+    IocType.URL: urls,
+    IocType.EMAIL: st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.com", fullmatch=True),
+    IocType.FILE_HASH: st.sampled_from(list(HASH_LENGTHS.values())).flatmap(_hex),
+    IocType.MD5: _hex(32),
+    IocType.SHA1: _hex(40),
+    IocType.SHA256: _hex(64),
+    IocType.SHA512: _hex(128),
+    IocType.REGISTRY_KEY: st.from_regex(r"HKLM\\Software\\[A-Za-z]{1,10}", fullmatch=True),
+}
+"""Values of each IOC type that fits a pattern; the other types take any one-line text."""
+
+_ONE_LINE_VALUE = st.text(
+    st.characters(exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=30
+).filter(lambda value: value.strip() and value == value.strip())
+
+TACTICS = st.sampled_from(["TA0001", "TA0008", "Initial Access", "lateral-movement"])
+TECHNIQUES = st.from_regex(r"T[0-9]{4}(\.[0-9]{3})?", fullmatch=True)
+
+
+def _iocs(
+    chosen: dict[Any, st.SearchStrategy[Any]], scalars: dict[Any, st.SearchStrategy[Any]] | None
+) -> st.SearchStrategy[Ioc]:
+    """IOCs whose value fits their type, last seen no earlier than first seen."""
+    free = ("type", "value", "hash_algorithm", "first_seen", "last_seen")
+    others = {
+        field.name: _for_field(field, chosen, scalars)
+        for field in attrs.fields(Ioc)
+        if field.name not in free
+    }
+
+    one_line = _ONE_LINE_VALUE
+    if scalars is not None and str in scalars:  # text the output format can carry
+        one_line = scalars[str].filter(lambda value: "\n" not in value and value.strip())
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Ioc:
+        kind = draw(st.sampled_from(list(IocType)))
+        value = draw(INDICATORS.get(kind, one_line))
+        first_seen = draw(st.none() | for_type(When, scalars))
+        last_seen = None
+        if first_seen is not None and draw(st.booleans()):
+            last_seen = first_seen + draw(durations).days * timedelta(days=1)
+        return Ioc(
+            type=kind,
+            value=value,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            **{name: draw(strategy) for name, strategy in others.items()},
+        )
+
+    return build()
+
+
+def _evidence(
+    chosen: dict[Any, st.SearchStrategy[Any]], scalars: dict[Any, st.SearchStrategy[Any]] | None
+) -> st.SearchStrategy[EvidenceItem]:
+    """Evidence whose hash is a digest of its algorithm (stated, or known by its length)."""
+    others = {
+        field.name: _for_field(field, chosen, scalars)
+        for field in attrs.fields(EvidenceItem)
+        if field.name not in ("hash", "hash_algorithm")
+    }
+    algorithms = st.sampled_from(list(HashAlgorithm))
+    hashes = st.tuples(st.none() | algorithms, algorithms).flatmap(
+        lambda pair: _hex(HASH_LENGTHS[pair[1]]).map(lambda digest: (pair[0] and pair[1], digest))
+    )
+    return st.builds(
+        lambda hashed, fields: EvidenceItem(
+            hash_algorithm=hashed[0] if hashed else None,
+            hash=hashed[1] if hashed else None,
+            **fields,
+        ),
+        st.none() | hashes,
+        st.fixed_dictionaries(others),
     )
 
 
@@ -142,11 +248,20 @@ _markdown_line = (
     st.text(_MARKDOWN_ALPHABET, min_size=1, max_size=25)
     .map(lambda text: " ".join(text.split()))
     .filter(lambda text: text and not _looks_like_a_placeholder(text))
+    .filter(lambda text: not _names_a_security_id(text))
 )
 _markdown_text = st.one_of(
     _markdown_line,
     st.lists(_markdown_line, min_size=2, max_size=3).map(lambda lines: "\n".join(lines) + "\n"),
 )
+
+
+def _names_a_security_id(text: str) -> bool:
+    """Text the import reads a CVE number or an ATT&CK technique id in (and adds it)."""
+    from postmortem.importer.items import cve_ids
+    from postmortem.recognise import TECHNIQUE_IN_TEXT
+
+    return bool(cve_ids(text) or TECHNIQUE_IN_TEXT.search(text))
 
 
 def _looks_like_a_placeholder(text: str) -> bool:

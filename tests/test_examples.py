@@ -160,6 +160,11 @@ _CANNOT_BE_FILLED_TOGETHER = {
     "cause id exists for an action item to address (PM407)",
     "postmortem:runbooks.no_changes_needed": "the example names runbooks to create and to "
     "update, which 'no changes needed' would contradict",
+    **{
+        f"{profile}:root_cause.attack.lateral_movement.movement_path.system": "the profile "
+        "has no affected systems for a hop to name by id (PM412)"
+        for profile in ("postmortem", "incident-response-report", "security-incident-report")
+    },
 }
 """Field paths an example leaves empty, each with why filling it would contradict another."""
 

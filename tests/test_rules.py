@@ -4,7 +4,7 @@ pre-commit knows, the console scripts and the registry agree."""
 import importlib
 import os
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -62,6 +62,15 @@ def _metadata(**changes: object) -> Callable[[PostMortem], object]:
         document.metadata = attrs.evolve(document.metadata, **changes)
 
     return change
+
+
+def _notified(aware: str, notices: str = "") -> str:
+    """A security document under GDPR, aware at ``aware``, with ``notices``."""
+    return (
+        "profile: security-postmortem\nschema_version: 2\n"
+        f"metadata: {{id: INC-1, lifecycle: {{aware: '{aware}'}}}}\n"
+        f"compliance:\n  regimes: [GDPR]\n{notices}"
+    )
 
 
 # rule id -> (document text, policy text, path relative to the repository root)
@@ -223,6 +232,33 @@ TRIGGERS: dict[str, tuple[Callable[[], str], str, str]] = {
             _operations,
             lambda d: setattr(d.root_cause.causes[0], "category", "bad luck"),  # type: ignore[union-attr]
         ),
+        "",
+        "i.yaml",
+    ),
+    "PM412": (
+        lambda: _mutated(
+            _security,
+            lambda d: setattr(
+                d.root_cause.attack.lateral_movement.movement_path[0], "system", "S9"
+            ),  # type: ignore[union-attr]
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM413": (
+        lambda: _mutated(
+            _security,
+            lambda d: setattr(
+                d.timeline.events[2], "time", datetime(2024, 3, 1, tzinfo=timezone.utc)
+            ),  # type: ignore[union-attr]
+        ),
+        "",
+        "i.yaml",
+    ),
+    "PM414": (lambda: _notified("2024-03-08 09:22:00+00:00"), "", "i.yaml"),
+    "PM415": (lambda: _notified("2024-03-29 12:00:00+00:00"), "", "i.yaml"),
+    "PM416": (
+        lambda: _notified("2024-03-29 12:00:00+00:00", "  notices: [{regime: GDRP, step: x}]\n"),
         "",
         "i.yaml",
     ),

@@ -74,14 +74,16 @@ def test_the_reader_misses_no_marked_up_element(template: str, seeds_dir: Path) 
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_the_template_is_its_profile(template: str, seeds_dir: Path) -> None:
-    """The template's sections are its profile's sections; the metadata it asks for is the
+    """The template's sections are its profile's sections (less those the profile adds);
+    the metadata it asks for is the
     profile's; its title, where it has one, is the profile's title; its severities are on
     the profile's scale."""
     profile = PROFILES[PROFILE_OF_TEMPLATE[template]]
     placements = _placements(seeds_dir, template)
     paths = [path for placement in placements for path in placement.paths or ()]
     sections = {path.split(".")[0].removesuffix("[]") for path in paths}
-    assert sections - {"metadata"} == set(profile.section_fields)
+    added = {section.field for section in profile.sections if section.added}
+    assert sections - {"metadata"} == set(profile.section_fields) - added
     metadata = {path.split(".")[1] for path in paths if path.startswith("metadata.")}
     assert metadata <= set(profile.metadata_fields)
     for placement in placements:

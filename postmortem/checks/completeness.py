@@ -90,15 +90,19 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
         document.profile, document.metadata.status, profile.required_for(document.metadata.status)
     )
     withheld = set(document.metadata.withheld)  # an exported copy accounts for these
+    status = document.metadata.status.value
+    where = f"({profile.name.value} profile, status {status})"
     for section in required:
-        if section not in withheld and is_empty(getattr(document, section)):
+        if section in withheld:
+            continue
+        value = getattr(document, section)
+        if is_empty(value):
             state = "missing" if section not in context.data else "empty"
-            status = document.metadata.status.value
-            yield (
-                (section,),
-                "PM201",
-                f"required section is {state} ({profile.name.value} profile, status {status})",
-            )
+            yield (section,), "PM201", f"required section is {state} {where}"
+            continue
+        for name in profile.required_fields_of(section):
+            if is_empty(getattr(value, name)):
+                yield (section, name), "PM201", f"required field is missing {where}"
 
 
 def _placeholders(

@@ -12,7 +12,8 @@ from postmortem.checks.context import Context, RawFinding, Rule, is_empty
 from postmortem.converter import FieldPath, format_duration
 from postmortem.errors import Level
 from postmortem.metrics import instant, milestones
-from postmortem.model import CauseCategory, DocumentStatus, Milestone, PostMortem
+from postmortem.model import AttackPhase, CauseCategory, DocumentStatus, Milestone, PostMortem
+from postmortem.notifications import ClockState, applying_regimes, awareness, clocks
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -99,6 +100,47 @@ RULES = (
         fix="use a category of the taxonomy, or add it to the policy's `cause_categories`",
     ),
     Rule(
+        id="PM412",
+        summary="a hop of the attacker's path names no affected system of the document",
+        hooks=_HOOKS,
+        example="PM412 root_cause.attack.lateral_movement.movement_path[1].system: no affected "
+        "system has the id 'S9' (affected systems: S1, S2)",
+        fix="name the id of an entry of `affected_systems` in the hop's `system`",
+    ),
+    Rule(
+        id="PM413",
+        summary="an attack phase's events run before the previous phase's",
+        hooks=_HOOKS,
+        example="PM413 timeline.events[1].time: Lateral Movement begins 2024-03-01 ... before "
+        "Discovery/Reconnaissance begins 2024-03-02 ...",
+        fix="correct the event's time or its `phase`",
+    ),
+    Rule(
+        id="PM414",
+        summary="a notification deadline was missed",
+        hooks=_HOOKS,
+        example="PM414 compliance.notices[0].time: GDPR notification sent 2024-03-12 10:00:00"
+        "+00:00, after its deadline 2024-03-11 09:22:00+00:00",
+        fix="record the notification and its reasons for delay; the finding stays as a record",
+    ),
+    Rule(
+        id="PM415",
+        summary="a notification deadline is near and nothing is notified yet",
+        hooks=_HOOKS,
+        level=Level.WARNING,
+        example="PM415 metadata.lifecycle.aware: GDPR notification is due by 2024-03-11 "
+        "09:22:00+00:00 and is not recorded as sent",
+        fix="notify, and record it under `compliance.notices`",
+    ),
+    Rule(
+        id="PM416",
+        summary="a notice names a regime or step that neither the policy nor the built-ins have",
+        hooks=_HOOKS,
+        example="PM416 compliance.notices[0].regime: no notification regime 'GDRP' (regimes: "
+        "GDPR, NIS2)",
+        fix="use a built-in regime, or add it to the policy's `notification_regimes`",
+    ),
+    Rule(
         id="PM411",
         summary="no level of the organisation's severity scale covers the severity",
         hooks=_HOOKS,
@@ -121,6 +163,9 @@ def check(context: Context) -> Iterator[RawFinding]:
     yield from _cost_total(context.document)
     yield from _causes(context)
     yield from _organisation_severity(context)
+    yield from _attack_path(context.document)
+    yield from _phases_in_order(context.document)
+    yield from _notification_clocks(context)
 
 
 def _chronological(context: Context) -> Iterator[RawFinding]:
@@ -301,3 +346,80 @@ def _organisation_severity(context: Context) -> Iterator[RawFinding]:
         f"no level of the policy's severity_levels covers {shown(severity.value)} (levels: {names})"
     )
     yield ("metadata", "severity"), "PM411", message
+
+
+def _attack_path(document: PostMortem) -> Iterator[RawFinding]:
+    attack = document.root_cause.attack if document.root_cause is not None else None
+    lateral = attack.lateral_movement if attack is not None else None
+    if lateral is None:
+        return
+    known = [system.id for system in document.affected_systems if system.id]
+    listed = ", ".join(known) or "none has an id"
+    # a profile without affected systems has none for a hop to name
+    records_systems = "affected_systems" in get_profile(document.profile).section_fields
+    for index, hop in enumerate(lateral.movement_path):
+        path = ("root_cause", "attack", "lateral_movement", "movement_path", index)
+        if is_empty(hop):  # an empty row, such as a scaffold's
+            continue
+        if hop.system is None and records_systems:
+            yield path, "PM412", f"the hop names no affected system (affected systems: {listed})"
+        elif hop.system is not None and hop.system not in known:
+            message = (
+                f"no affected system has the id {shown(hop.system)} (affected systems: {listed})"
+            )
+            yield (*path, "system"), "PM412", message
+
+
+def _phases_in_order(document: PostMortem) -> Iterator[RawFinding]:
+    """Each phase begins no earlier than the phase before it (of those the timeline has)."""
+    events = document.timeline.events if document.timeline is not None else []
+    beginnings: dict[AttackPhase, tuple[datetime, int]] = {}
+    for index, event in enumerate(events):
+        if event.phase is None or event.time is None:
+            continue
+        moment = (instant(event.time), index)
+        if event.phase not in beginnings or moment[0] < beginnings[event.phase][0]:
+            beginnings[event.phase] = moment
+    previous: tuple[AttackPhase, datetime] | None = None
+    for phase in AttackPhase:
+        if phase not in beginnings:
+            continue
+        began, index = beginnings[phase]
+        if previous is not None and began < previous[1]:
+            message = (
+                f"{phase.value} begins {events[index].time} before "
+                f"{previous[0].value} begins {previous[1]}"
+            )
+            yield ("timeline", "events", index, "time"), "PM413", message
+        else:
+            previous = (phase, began)
+
+
+def _notification_clocks(context: Context) -> Iterator[RawFinding]:
+    document = context.document
+    regimes = context.policy.regimes()
+    steps = {regime.name: [step.name for step in regime.steps] for regime in regimes}
+    notices = document.compliance.notices if document.compliance is not None else []
+    for index, notice in enumerate(notices):
+        path = ("compliance", "notices", index)
+        if notice.regime not in steps:
+            message = f"no notification regime {shown(notice.regime)} (regimes: {', '.join(steps)})"
+            yield (*path, "regime"), "PM416", message
+        elif notice.step not in steps[notice.regime]:
+            known = ", ".join(steps[notice.regime])
+            message = f"{notice.regime} has no step {shown(notice.step)} (steps: {known})"
+            yield (*path, "step"), "PM416", message
+    aware = awareness(document)
+    if aware is None or not applying_regimes(document):
+        return
+    for clock in clocks(document, regimes, context.today):
+        due = f"{clock.regime} {clock.step}"
+        if clock.state is ClockState.MISSED and clock.notice is not None:
+            message = f"{due} sent {clock.notified}, after its deadline {clock.deadline}"
+            yield ("compliance", "notices", clock.notice, "time"), "PM414", message
+        elif clock.state is ClockState.MISSED:
+            message = f"{due} was due by {clock.deadline} and is not recorded as sent"
+            yield aware[1], "PM414", message
+        elif clock.approaching and clock.deadline is not None:
+            message = f"{due} is due by {clock.deadline} and is not recorded as sent"
+            yield aware[1], "PM415", message

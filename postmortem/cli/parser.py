@@ -278,12 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser(
         "stats",
-        help="counts, time to detect, acknowledge, mitigate and resolve, follow-up completion",
+        help="counts, time to detect, acknowledge, mitigate and resolve, follow-up "
+        "completion, notification deadlines",
     )
     stats.add_argument("directory", nargs="?", default=".", metavar="DIR", type=_folder)
     stats.add_argument("--format", choices=["text", "json"], default="text")
     stats.add_argument("--include-copies", action="store_true", help=_INCLUDE_COPIES_HELP)
     add_cache_option(stats)
+    add_today_option(stats)
     stats.set_defaults(run=run_stats)
 
     export = commands.add_parser(

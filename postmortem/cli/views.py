@@ -204,7 +204,12 @@ def run_stats(args: argparse.Namespace) -> int:
 
     repository = _scan(args.directory, use_cache=not args.no_cache)
     policy = find_policy(Path(args.directory) / POLICY_FILE)  # the folder's, for its scale
-    figures = stats(repository.documents, include_copies=args.include_copies, policy=policy)
+    figures = stats(
+        repository.documents,
+        include_copies=args.include_copies,
+        policy=policy,
+        today=args.today or date.today(),
+    )
     summary = {
         field.name: _plain_figure(getattr(figures, field.name))
         for field in attrs.fields(type(figures))

@@ -27,6 +27,7 @@ from postmortem.importer.sections import SectionReader, mark_bare_headings
 from postmortem.importer.values import IMPORTED_TIME_ZONE
 from postmortem.importer.vocabulary import normalize
 from postmortem.model import PostMortem, ProfileName
+from postmortem.recognise import recognise
 from postmortem.upgrade import assign_ids
 
 __all__ = [
@@ -82,6 +83,8 @@ def import_markdown(
     reader.run(blocks, text)
     if reader.without_zone:
         reader.data["metadata"].setdefault("time_zone", IMPORTED_TIME_ZONE)
+    if not from_template:
+        recognise(reader.data)
     assign_ids(reader.data)
     try:
         document = structure(reader.data, PostMortem)

@@ -69,12 +69,17 @@ from postmortem.model import (
 from postmortem.model.common import LEAD_FIELDS, field_label
 from postmortem.patterns import compile_linear
 from postmortem.profiles import PROFILES
+from postmortem.recognise import infer_missing
 from postmortem.upgrade import MILESTONE_WORDS
 
 __all__ = ["RowReader"]
 
 _RANGE = compile_linear(r"^(.+?)\s+(?:-|\x{2013}|to)\s+(.+)$")
 _LEADING_DASH = re.compile(r"^[-\u2013\u2014:]\s*")
+
+
+_TOKEN_FORMATS = frozenset({"id", "attack-tactic", "attack-technique"})
+"""Formats of short tokens without commas, which a cell or key line lists ``A, B``."""
 
 
 class RowReader:
@@ -363,6 +368,7 @@ class RowReader:
                     item[column] = value
             if not set(item) - set(defaults):
                 continue
+            infer_missing(item_type, item)
             missing = [name for name in required if name not in item]
             if missing and placeheld.issuperset(missing):
                 continue  # a template's example row: "[Action 1] | [Date] | Complete"
@@ -478,10 +484,11 @@ class RowReader:
         return {"action": multiline(action), **item}
 
     def field_value(self, field: "attrs.Attribute[Any]", text: str, line: int) -> Any:
-        """``text`` read as ``field`` holds it: an id, or ids written ``C1, C2``, as the model
-        checks them; any other value by the field's type. None, keeping the text in
-        ``unmapped`` with a warning, if the field cannot hold it."""
-        if field.metadata.get("format") != "id":
+        """``text`` read as ``field`` holds it: an id or an ATT&CK tactic or technique, or
+        several written ``C1, C2``, as the model checks them; any other value by the field's
+        type. None, keeping the text in ``unmapped`` with a warning, if the field cannot hold
+        it."""
+        if field.metadata.get("format") not in _TOKEN_FORMATS:
             return self.scalar(field.type, text, line)
         value = ids(text) if get_origin(strip_optional(field.type)) is list else text
         try:

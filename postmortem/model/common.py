@@ -10,6 +10,12 @@ from urllib.parse import quote, urlsplit
 import attrs
 
 from postmortem._shown import shown
+from postmortem.model.indicators import (
+    TECHNIQUE,
+    LocatedProblem,
+    check_tactic,
+    check_technique,
+)
 
 __all__ = [
     "LEAD_FIELDS",
@@ -205,6 +211,11 @@ def percentage(doc: str, *, label: str | None = None) -> Any:
     return attrs.field(default=None, validator=_in_range, metadata=metadata)
 
 
+def reference(doc: str) -> Any:
+    """The id of another item of the document (a hop's affected system)."""
+    return attrs.field(default=None, validator=_check_id, metadata={"doc": doc, "format": "id"})
+
+
 def references(doc: str) -> Any:
     """A list of the ids of other items (the causes a follow-up addresses)."""
     return attrs.field(
@@ -218,4 +229,41 @@ def item_label() -> Any:
     """A list item's own classification label."""
     return optional(
         "label of this item alone, at most its section's (unlabelled, it has its section's)"
+    )
+
+
+def _each(check: Any) -> Any:
+    """A validator applying ``check`` to every item of a list, the problem at the item."""
+
+    def validate(
+        instance: object, attribute: "attrs.Attribute[list[str]]", value: list[str]
+    ) -> None:
+        for index, item in enumerate(value):
+            try:
+                check(item)
+            except ValueError as problem:
+                raise LocatedProblem((attribute.name, index), str(problem)) from None
+
+    return validate
+
+
+def attack_techniques(doc: str) -> Any:
+    """MITRE ATT&CK technique ids (``T1078``, ``T1078.004``), checked for form."""
+    return attrs.field(
+        factory=list,
+        validator=_each(check_technique),
+        metadata={
+            "doc": doc,
+            "format": "attack-technique",
+            "item_pattern": f"^{TECHNIQUE.pattern}$",
+        },
+    )
+
+
+def attack_tactics(doc: str) -> Any:
+    """MITRE ATT&CK tactics, as ids (``TA0001``) or names (``Initial Access``)."""
+    return attrs.field(
+        factory=list,
+        validator=_each(check_tactic),
+        metadata={"doc": doc, "format": "attack-tactic"},
     )

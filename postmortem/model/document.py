@@ -40,6 +40,7 @@ from postmortem.model.sections import (
 )
 from postmortem.model.security import (
     AffectedSystem,
+    Assessment,
     EvidenceItem,
     Ioc,
 )
@@ -70,6 +71,9 @@ class PostMortem:
     metadata: Metadata = describe("identity, status, labels, people and dates")
     guidance: str | None = optional("how to use this document (Overview / How to Use)")
     summary: Summary | None = optional("executive summary")
+    assessment: Assessment | None = optional(
+        "a security incident's determination, investigation status, criticality, discovery"
+    )
     participants: list[Participant] = items("retrospective authors: name, role, involvement")
     impact: Impact | None = optional("impact assessment")
     timeline: Timeline | None = optional("incident timeline")

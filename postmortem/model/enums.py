@@ -11,10 +11,14 @@ __all__ = [
     "CauseCategory",
     "Classification",
     "DetectionMethod",
+    "Determination",
+    "DiscoverySource",
     "DocumentStatus",
     "FollowUpKind",
+    "HashAlgorithm",
     "Horizon",
     "IncidentStatus",
+    "InvestigationStatus",
     "IocType",
     "Milestone",
     "Priority",
@@ -188,14 +192,58 @@ class DetectionMethod(str, Enum):
     OTHER = "Other"
 
 
+class DiscoverySource(str, Enum):
+    """Who discovered the incident, as VERIS's discovery method divides it."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    PARTNER = "partner"
+    UNKNOWN = "unknown"
+
+
+class Determination(str, Enum):
+    """What the investigation concluded the incident is (STIX 2.1's incident determination)."""
+
+    CONFIRMED = "confirmed"
+    SUSPECTED = "suspected"
+    FALSE_POSITIVE = "false-positive"
+    BLOCKED = "blocked"
+    BENIGN = "benign"
+
+
+class InvestigationStatus(str, Enum):
+    """Where the investigation stands (STIX 2.1's incident investigation status)."""
+
+    NEW = "new"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class HashAlgorithm(str, Enum):
+    """Digest algorithms of file hashes and evidence (STIX 2.1's hash algorithm words)."""
+
+    MD5 = "MD5"
+    SHA1 = "SHA-1"
+    SHA256 = "SHA-256"
+    SHA512 = "SHA-512"
+
+
 class IocType(str, Enum):
-    """Kinds of indicators of compromise."""
+    """Kinds of indicators of compromise. An IP Address is IPv4 or IPv6; a File Hash is any
+    of the four digests, its algorithm known by its length."""
 
     IP_ADDRESS = "IP Address"
+    IPV4 = "IPv4"
+    IPV6 = "IPv6"
+    CIDR = "CIDR"
     DOMAIN = "Domain"
     URL = "URL"
     USER_AGENT = "User Agent"
     FILE_HASH = "File Hash"
+    MD5 = "MD5"
+    SHA1 = "SHA-1"
+    SHA256 = "SHA-256"
+    SHA512 = "SHA-512"
     FILE_NAME = "File Name"
     EMAIL = "Email"
     ACCOUNT = "Account"
@@ -210,6 +258,7 @@ class Milestone(str, Enum):
 
     STARTED = "started"
     DETECTED = "detected"
+    AWARE = "aware"
     ACKNOWLEDGED = "acknowledged"
     ROOT_CAUSE_IDENTIFIED = "root_cause_identified"
     MITIGATED = "mitigated"

@@ -17,6 +17,8 @@ from postmortem.model.common import (
     Money,
     Person,
     When,
+    attack_tactics,
+    attack_techniques,
     describe,
     identifier,
     item_label,
@@ -57,6 +59,7 @@ __all__ = [
     "OpenQuestion",
     "Participant",
     "References",
+    "RegulatoryNotice",
     "RootCause",
     "RunbookLessons",
     "SectionLabel",
@@ -101,6 +104,10 @@ class Lifecycle:
 
     started: When | None = optional("when the incident began")
     detected: When | None = optional("when it was detected")
+    aware: When | None = optional(
+        "when the organisation became aware it is an incident; notification clocks run "
+        "from here (else from detected)"
+    )
     acknowledged: When | None = optional("when the response started (acknowledged)")
     root_cause_identified: When | None = optional("when the root cause was identified")
     mitigated: When | None = optional("when mitigation was applied (contained)")
@@ -216,6 +223,10 @@ class TimelineEvent:
         "root_cause_identified, mitigated, resolved, closed, customer_impact_start or _end"
     )
     phase: AttackPhase | None = optional("attack phase of the security post-mortem")
+    tactics: list[str] = attack_tactics(
+        "ATT&CK tactics of the event, e.g. TA0008 or Lateral Movement"
+    )
+    techniques: list[str] = attack_techniques("ATT&CK technique ids of the event, e.g. T1078.004")
     evidence_source: str | None = optional("log or system the event is known from")
     action_taken: str | None = optional("what was done in response")
     actor: str | None = optional("person or team who acted")
@@ -344,6 +355,16 @@ class Communication:
 
 
 @attrs.define(kw_only=True)
+class RegulatoryNotice:
+    """A notification made under a regime: which step of it, when, and its reference."""
+
+    regime: str = describe("the regime, e.g. GDPR or NIS2 (built in or the policy's)")
+    step: str = describe("its step, e.g. notification, early warning, final report")
+    time: When | None = optional("when it was sent")
+    reference: str | None = optional("the authority's case number or the message's reference")
+
+
+@attrs.define(kw_only=True)
 class Compliance:
     """Regulatory notifications and compliance actions."""
 
@@ -354,6 +375,8 @@ class Compliance:
         "CCPA notification required (CA users)", label="CCPA notification required"
     )
     other_notifications: list[ChecklistItem] = items("other regulatory notifications")
+    regimes: list[str] = items("notification regimes that apply, e.g. GDPR, NIS2")
+    notices: list[RegulatoryNotice] = items("what was notified to whom under a regime, and when")
     actions: list[str] = items("compliance-related actions taken")
 
 

@@ -16,9 +16,7 @@ try:
     import stix2.exceptions
     from stix2patterns.pattern import ParseException, Pattern
 except ImportError:  # pragma: no cover - exercised by the test that hides the extra
-    raise UsageError(
-        "STIX needs the stix extra: pip install 'postmortem-as-code[stix]'"
-    ) from None
+    raise UsageError("STIX needs the stix extra: pip install 'postmortem-as-code[stix]'") from None
 
 __all__ = ["StixObjectError", "equality_pattern", "parse_equality", "stix_object", "timestamp"]
 
@@ -110,4 +108,5 @@ def _unescaped(text: str) -> str:
 
 def timestamp(moment: datetime) -> str:
     """A STIX timestamp, as the library writes it (UTC, milliseconds)."""
-    return str(stix2.utils.format_datetime(stix2.utils.STIXdatetime(moment, precision="millisecond")))
+    exact = stix2.utils.STIXdatetime(moment, precision="millisecond")
+    return str(stix2.utils.format_datetime(exact))

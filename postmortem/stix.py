@@ -31,8 +31,8 @@ from postmortem.errors import PostMortemError, UsageError
 from postmortem.model import (
     ActionStatus,
     Classification,
-    Determination,
     DetectionMethod,
+    Determination,
     HashAlgorithm,
     Ioc,
     IocType,
@@ -534,9 +534,7 @@ class _Builder:
                         if technique in descriptions
                         else {}
                     ),
-                    external_references=[
-                        {"source_name": "mitre-attack", "external_id": technique}
-                    ],
+                    external_references=[{"source_name": "mitre-attack", "external_id": technique}],
                     **(
                         {
                             "kill_chain_phases": [

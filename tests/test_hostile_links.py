@@ -181,9 +181,11 @@ _IOC_PARTS = [
     "**",
     "&amp;",
 ]
-hostile_iocs = st.lists(
-    st.sampled_from(_IOC_PARTS) | st.text(max_size=5), min_size=1, max_size=6
-).map("".join)
+hostile_iocs = (
+    st.lists(st.sampled_from(_IOC_PARTS) | st.text(max_size=5), min_size=1, max_size=6)
+    .map("".join)
+    .filter(str.strip)  # an indicator has a value
+)
 
 
 def _ioc_value_cells(markdown: str) -> list[list[Token]]:
@@ -210,7 +212,7 @@ def test_an_indicator_is_shown_exactly_as_written_and_never_as_a_link(values: li
     doc = PostMortem(
         profile=ProfileName.SECURITY_POSTMORTEM,
         metadata=Metadata(id="INC-1"),
-        iocs=[Ioc(type=IocType.URL, value=value, context="seen") for value in values],
+        iocs=[Ioc(type=IocType.OTHER, value=value, context="seen") for value in values],
     )
     markdown = render(doc)
     cells = _ioc_value_cells(markdown)
@@ -226,17 +228,22 @@ def test_an_indicator_is_shown_exactly_as_written_and_never_as_a_link(values: li
         PostMortem(
             profile=ProfileName.SECURITY_POSTMORTEM,
             metadata=Metadata(id="INC-1"),
-            iocs=[Ioc(type=IocType.URL, value="x", context="seen") for _ in values],
+            iocs=[Ioc(type=IocType.OTHER, value="x", context="seen") for _ in values],
         )
     )
     assert _structure(markdown) == _structure(plain), "no heading, row, cell or item was forged"
 
 
 def test_an_indicator_is_stored_exactly_as_written() -> None:
-    values = ["javascript:alert(1)", "hxxp://evil[.]example/x", "<https://evil.example>"]
+    written = [
+        ("URL", "javascript:alert(1)"),
+        ("URL", "hxxp://evil[.]example/x"),
+        ("Other", "<https://evil.example>"),
+    ]
+    values = [value for _, value in written]
     source = (
         "schema_version: 1\nprofile: security-postmortem\nmetadata:\n  id: INC-1\niocs:\n"
-        + "".join(f"  - type: URL\n    value: {json.dumps(value)}\n" for value in values)
+        + "".join(f"  - type: {kind}\n    value: {json.dumps(value)}\n" for kind, value in written)
     )
     doc = postmortem.loads(source)
     assert [ioc.value for ioc in doc.iocs] == values

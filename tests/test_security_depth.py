@@ -61,6 +61,8 @@ def _at(findings: list[Finding], path: str) -> list[Finding]:
         (IocType.FILE_NAME, "invoice.pdf.exe", "invoice.pdf.exe"),
         (IocType.USER_AGENT, "python-requests/2.31.0", "python-requests/2.31.0"),
         (IocType.REGISTRY_KEY, r"HKLM\Software\Run\updater", r"HKLM\Software\Run\updater"),
+        (IocType.URL, "javascript:alert(1)", "javascript:alert(1)"),
+        (IocType.OTHER, "<any text>\nas written", "<any text>\nas written"),
     ],
 )
 def test_an_ioc_is_kept_as_written_and_canonical_is_derived(
@@ -89,6 +91,7 @@ def test_an_ioc_is_kept_as_written_and_canonical_is_derived(
         (IocType.REGISTRY_KEY, r"Software\Run"),
         (IocType.FILE_NAME, "bad\x00name"),
         (IocType.OTHER, "   "),
+        (IocType.USER_AGENT, "line\nbreak"),
     ],
 )
 def test_a_value_that_does_not_fit_its_type_is_refused(kind: IocType, value: str) -> None:
@@ -148,7 +151,7 @@ def test_the_new_ioc_fields_load_and_last_seen_follows_first_seen() -> None:
 
 
 def test_an_ioc_value_is_checked_in_linear_time() -> None:
-    for kind in IocType:
+    for kind in set(IocType) - {IocType.OTHER}:
         with pytest.raises(ValueError, match="control character"):
             Ioc(type=kind, value="[.]" * 200_000 + "\x00")
 
@@ -530,3 +533,25 @@ def test_the_security_examples_use_every_new_field(path: str) -> None:
     assert document.assessment is not None
     assert document.compliance is not None
     assert document.compliance.notices
+
+
+def test_the_scaffolds_and_the_json_schema_carry_the_new_fields() -> None:
+    from postmortem.scaffold import scaffold
+    from postmortem.schema import json_schema
+
+    text = scaffold("security-postmortem")
+    for key in ("aware:", "determination:", "discovered_by:", "notices:", "movement_path:"):
+        assert key in text
+    assert "iocs: []" in text  # an empty IOC row would be no indicator
+    report = scaffold("security-incident-report")
+    assert "determination:" in report
+    assert "notices:" in report
+    definitions = json_schema()["$defs"]
+    ioc = definitions["Ioc"]["properties"]
+    assert {"hash_algorithm", "first_seen", "last_seen", "confidence"} <= set(ioc)
+    assert "IPv6" in ioc["type"]["enum"]
+    techniques = definitions["TimelineEvent"]["properties"]["techniques"]
+    assert techniques["items"]["pattern"] == r"^T\d{4}(?:\.\d{3})?$"
+    assert set(definitions["Hop"]["properties"]) == {"system", "description", "access", "time"}
+    assert "determination" in definitions["Assessment"]["properties"]
+    assert "notices" in definitions["Compliance"]["properties"]

@@ -129,6 +129,8 @@ def canonical_indicator(kind: IocType, value: str, algorithm: HashAlgorithm | No
     plain = refang(value)
     if not plain:
         raise ValueError("an indicator needs a value")
+    if kind is IocType.OTHER:  # any text, as written
+        return plain
     if _has_control_character(plain):
         raise ValueError(f"{kind.value} {shown(value)} contains a control character")
     if kind in (IocType.IP_ADDRESS, IocType.IPV4, IocType.IPV6):
@@ -214,7 +216,8 @@ def _url(plain: str, written: str) -> str:
         host = parts.hostname
     except ValueError:
         raise ValueError(f"not a URL: {shown(written)} {want}") from None
-    if not _URL_SCHEME.fullmatch(parts.scheme) or not host:
+    hierarchical = "://" in plain  # http://host/...; else opaque, as javascript:alert(1)
+    if not _URL_SCHEME.fullmatch(parts.scheme) or not (host if hierarchical else parts.path):
         raise ValueError(f"not a URL: {shown(written)} {want}")
     return plain
 

@@ -389,7 +389,7 @@ class _Builder:
 
         metadata = self.doc.metadata
         person = metadata.authors[0] if metadata.authors else metadata.prepared_by
-        if person is None:
+        if person is None or not person.name.strip():
             return
         rank = self.labels.section("metadata")
         identity = stix_object(
@@ -560,7 +560,7 @@ class _Builder:
                 stix_object(
                     "course-of-action",
                     id=self._id("course-of-action", item.id or str(index)),
-                    name=item.title,
+                    name=item.title.strip() or item.id or f"recommendation {index + 1}",
                     **({"description": item.action} if item.action else {}),
                     **self._common(rank, item.classification),
                 ),
@@ -612,7 +612,8 @@ class _Builder:
                 made["object_marking_refs"] = self._marking(rank, action.classification)
                 status = action.status
                 made["outcome"] = _TASK_OUTCOMES.get(status, "unknown") if status else "unknown"
-                made["name"] = action.action
+                if action.action:
+                    made["name"] = action.action
                 if action.result:
                     made["description"] = action.result
                 made["task_types"] = [_TASK_TYPES[horizon]]

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
 from stix2validator import validate_string
 
 import postmortem
 from postmortem._stix2 import parse_equality
 from postmortem.audiences import Labels
 from postmortem.cli import main
+from postmortem.errors import PostMortemError
 from postmortem.model import Classification, Determination, Ioc, IocType, PostMortem
 from postmortem.policy import Policy
 from postmortem.stix import (
@@ -32,6 +34,7 @@ from postmortem.stix import (
 from postmortem.stix_import import iocs_from_bundle
 from tests.conftest import EXAMPLES
 from tests.gitrepo import init_repo
+from tests.strategies import documents
 
 NAMESPACE = stix_namespace("example.com")
 CREATED = datetime(2024, 3, 1, tzinfo=timezone.utc)
@@ -82,6 +85,19 @@ def test_every_example_exports_to_a_bundle_the_validator_accepts(name: str) -> N
     doc = postmortem.load(EXAMPLES / f"{name}.yaml")
     for audience in (None, Classification.TLP_GREEN, Classification.INTERNAL):
         assert_valid(bundle_of(doc, audience))
+
+
+@given(documents)
+def test_any_document_exports_to_a_valid_bundle_or_says_why_on_one_line(doc: PostMortem) -> None:
+    for audience in (None, Classification.TLP_AMBER):
+        try:
+            bundle = bundle_of(doc, audience)
+        except PostMortemError as error:
+            refused: PostMortemError | None = error
+        else:
+            refused = None
+            assert_valid(bundle)
+        assert refused is None or "\n" not in str(refused)
 
 
 @pytest.mark.parametrize("name", ["security-postmortem", "security-incident-report"])

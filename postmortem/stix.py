@@ -50,6 +50,7 @@ __all__ = [
     "repository_identity",
     "stix_bundle",
     "stix_namespace",
+    "stix_value",
     "tlp_label",
     "tlp_marking",
 ]
@@ -256,7 +257,21 @@ def ioc_pattern(ioc: Ioc) -> tuple[str, str, list[str]] | None:
     if found is None:
         return None
     object_type, path = found
-    return equality_pattern(object_type, path, ioc.canonical), object_type, path
+    return equality_pattern(object_type, path, stix_value(ioc)), object_type, path
+
+
+_HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
+          "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}  # fmt: skip
+
+
+def stix_value(ioc: Ioc) -> str:
+    """The IOC's value as STIX writes it: the canonical value, a registry key's hive in
+    full (STIX forbids ``HKLM``)."""
+    value = ioc.canonical
+    if ioc.type is IocType.REGISTRY_KEY:
+        hive, separator, rest = value.partition("\\")
+        value = _HIVES.get(hive.upper(), hive) + separator + rest
+    return value
 
 
 def _object_path(ioc: Ioc) -> tuple[str, list[str]] | None:
@@ -490,10 +505,9 @@ class _Builder:
                 rank,
             )
             if ioc.type not in _WITHOUT_OBSERVABLE:
+                value = stix_value(ioc)
                 properties: dict[str, Any] = (
-                    {"hashes": {path[1]: ioc.canonical}}
-                    if path[0] == "hashes"
-                    else {path[0]: ioc.canonical}
+                    {"hashes": {path[1]: value}} if path[0] == "hashes" else {path[0]: value}
                 )
                 observable = stix_object(
                     object_type,

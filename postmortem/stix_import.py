@@ -21,7 +21,7 @@ from postmortem._shown import shown, shown_path
 from postmortem.errors import UsageError
 from postmortem.model import Classification, HashAlgorithm, Ioc, IocType, PostMortem
 from postmortem.policy import Policy
-from postmortem.stix import TLP_MARKINGS
+from postmortem.stix import TLP_MARKINGS, stix_value
 
 __all__ = ["IocsAdded", "add_iocs_from_stix", "iocs_from_bundle"]
 
@@ -68,7 +68,7 @@ class IocsAdded:
 
 def _key(ioc: Ioc) -> tuple[str, str]:
     """What makes two IOCs the same: their kind (an IPv4 is an IP Address) and canonical value."""
-    return _FAMILIES.get(ioc.type, ioc.type.value), ioc.canonical
+    return _FAMILIES.get(ioc.type, ioc.type.value), stix_value(ioc)
 
 
 def _label(refs: object) -> Classification | None:

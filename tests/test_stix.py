@@ -26,12 +26,12 @@ from postmortem.stix import (
     INCIDENT_CORE_EXTENSION,
     TLP_MARKINGS,
     ioc_pattern,
+    iocs_from_bundle,
     stix_bundle,
     stix_namespace,
     tlp_label,
     tlp_marking,
 )
-from postmortem.stix_import import iocs_from_bundle
 from tests.conftest import EXAMPLES
 from tests.gitrepo import init_repo
 from tests.strategies import documents

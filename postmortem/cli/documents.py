@@ -217,7 +217,7 @@ def _export_stix(
 def run_iocs_add(args: argparse.Namespace) -> int:
     from postmortem._shown import shown_path
     from postmortem.policy import find_policy
-    from postmortem.stix_import import add_iocs_from_stix
+    from postmortem.stix import add_iocs_from_stix
 
     policy = find_policy(args.document)
     result = add_iocs_from_stix(args.document, args.from_stix, policy)

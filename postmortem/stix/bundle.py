@@ -11,67 +11,37 @@ Every object is marked with the TLP 2.0 marking of its own part of the document 
 of the organisation (:func:`stix_namespace`) from the document's id and each item's stable
 id, so the same document always gives the same bundle; ``created`` and ``modified`` are the
 document's first and last commits. The ``stix2`` library builds and checks each object; it
-is imported only here and in :mod:`postmortem.stix_import`, through :mod:`postmortem._stix2`.
+is imported only here and in :mod:`postmortem.stix.indicators_in`, through :mod:`postmortem._stix2`.
 """
 
-import ipaddress
 import json
-import os
-import re
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, time, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from postmortem.audiences import Labels, export
-from postmortem.errors import PostMortemError, UsageError
+from postmortem.errors import UsageError
 from postmortem.model import (
     ActionStatus,
     Classification,
     DetectionMethod,
     Determination,
-    HashAlgorithm,
-    Ioc,
-    IocType,
     PostMortem,
 )
-from postmortem.model.indicators import check_hash
 from postmortem.policy import Policy
+from postmortem.stix.markings import TLP_MARKINGS, tlp_label, tlp_marking
+from postmortem.stix.origin import utc
+from postmortem.stix.patterns import WITHOUT_OBSERVABLE, ioc_pattern, stix_value
 
-__all__ = [
-    "INCIDENT_CORE_EXTENSION",
-    "TLP_MARKINGS",
-    "StixExport",
-    "document_times",
-    "ioc_pattern",
-    "repository_identity",
-    "stix_bundle",
-    "stix_namespace",
-    "stix_value",
-    "tlp_label",
-    "tlp_marking",
-]
+__all__ = ["INCIDENT_CORE_EXTENSION", "StixExport", "stix_bundle"]
 
 INCIDENT_CORE_EXTENSION = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
 """The Incident Core Extension (v2.0) of the OASIS CTI TC's incident extension suite."""
 IMPACT_EXTENSION = "extension-definition--7cc33dd6-f6a1-489b-98ea-522d351d71b9"
 TASK_EXTENSION = "extension-definition--2074a052-8be4-4932-849e-f5e7798e0030"
-TLP_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-
-TLP_MARKINGS: dict[Classification, str] = {
-    Classification.TLP_CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    Classification.TLP_GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    Classification.TLP_AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    Classification.TLP_AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    Classification.TLP_RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-"""The ids of the canonical TLP 2.0 marking definitions published by OASIS, least
-restrictive first."""
-
-_TLP_ORDER = list(TLP_MARKINGS)
 
 # Where the project's words and the extension's vocabularies differ (see docs/stix.md).
 _DETERMINATIONS = {
@@ -108,181 +78,6 @@ _TACTICS = {
 """ATT&CK Enterprise tactic ids and their kill-chain phase names."""
 _STEP_PHASES = {"initial_access": "initial-access", "discovery": "discovery",
                 "lateral_movement": "lateral-movement"}  # fmt: skip
-_HASH_TYPES = {
-    IocType.MD5: HashAlgorithm.MD5,
-    IocType.SHA1: HashAlgorithm.SHA1,
-    IocType.SHA256: HashAlgorithm.SHA256,
-    IocType.SHA512: HashAlgorithm.SHA512,
-}
-_OBSERVABLE_PATHS: dict[IocType, tuple[str, list[str]]] = {
-    IocType.DOMAIN: ("domain-name", ["value"]),
-    IocType.URL: ("url", ["value"]),
-    IocType.EMAIL: ("email-addr", ["value"]),
-    IocType.FILE_NAME: ("file", ["name"]),
-    IocType.ACCOUNT: ("user-account", ["account_login"]),
-    IocType.REGISTRY_KEY: ("windows-registry-key", ["key"]),
-    IocType.USER_AGENT: (
-        "network-traffic",
-        ["extensions", "http-request-ext", "request_header", "User-Agent"],
-    ),
-    IocType.PROCESS: ("process", ["command_line"]),
-}
-"""Object type and property path of each IOC type's value (IP addresses and hashes apart)."""
-_WITHOUT_OBSERVABLE = frozenset({IocType.USER_AGENT, IocType.PROCESS})
-"""Types whose observable STIX cannot make from the value alone (a network-traffic needs
-its end points, a process has no deterministic id): the indicator's pattern only."""
-
-
-def tlp_marking(label: Classification) -> dict[str, Any]:
-    """The canonical TLP 2.0 marking-definition object of ``label``, exactly as OASIS
-    publishes it (cti-stix-common-objects, extension-definition-specifications/tlp-2.0)."""
-    return {
-        "type": "marking-definition",
-        "spec_version": "2.1",
-        "id": TLP_MARKINGS[label],
-        "created": "2022-10-01T00:00:00.000Z",
-        "name": label.value,
-        "extensions": {
-            TLP_EXTENSION: {
-                "extension_type": "property-extension",
-                "tlp_2_0": label.value.removeprefix("TLP:").lower(),
-            }
-        },
-    }
-
-
-def tlp_label(rank: int, policy: Policy, own: Classification | None = None) -> Classification:
-    """The TLP 2.0 label an object of sensitivity ``rank`` is marked with: its own label if
-    that is a TLP label; else the least restrictive TLP label the policy ranks as sensitive
-    as ``rank`` or more (Public is TLP:CLEAR, Confidential TLP:AMBER+STRICT and Restricted
-    TLP:RED with the default levels; Internal, which has no TLP label of its level, is the
-    TLP:AMBER above it); TLP:RED when there is none. Never less restrictive than the label."""
-    if own in TLP_MARKINGS:
-        return own
-    for level in policy.labels[rank:]:
-        tlp = [label for label in level if label in TLP_MARKINGS]
-        if tlp:
-            return max(tlp, key=_TLP_ORDER.index)
-    return Classification.TLP_RED
-
-
-def stix_namespace(identity: str) -> uuid.UUID:
-    """The UUIDv5 namespace of an organisation's STIX ids, from its identity (a domain name
-    or a repository URL, as :func:`repository_identity` gives it)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"postmortem:{identity}")
-
-
-_CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
-_SCP_LIKE = re.compile(r"^[^/@:]+@([^/:]+):(.*)$")
-
-
-def repository_identity(document: str | os.PathLike[str], policy: Policy) -> str:
-    """Whom the bundle of ``document`` comes from: the policy's ``stix_identity``, else the
-    URL of the repository's ``origin`` remote without credentials, scheme or ``.git``
-    (``git@host:org/repo.git`` and ``https://host/org/repo`` are one identity). A usage
-    error when there is neither: ids from nothing would collide between organisations."""
-    if policy.stix_identity:
-        return policy.stix_identity.strip()
-    from postmortem.gitcmd import GitError, run
-
-    label = os.fspath(document)
-    try:
-        output = run(
-            ["config", "--get", "remote.origin.url"], Path(label).absolute().parent, label=label
-        )
-    except GitError:
-        output = b""
-    url = output.decode("utf-8", "replace").strip()
-    if not url:
-        raise UsageError(
-            f"{label}: no identity for STIX ids: set stix_identity in .postmortem.yaml "
-            "(e.g. your organisation's domain name) or add a git remote origin"
-        )
-    url = _CREDENTIALS.sub(r"\1", url)
-    scp = _SCP_LIKE.match(url)
-    if scp:
-        url = f"{scp.group(1)}/{scp.group(2)}"
-    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
-    return url.removesuffix("/").removesuffix(".git").lower()
-
-
-def document_times(path: str | os.PathLike[str], doc: PostMortem) -> tuple[datetime, datetime]:
-    """``created`` and ``modified`` of the document's objects: its first and last commits;
-    outside git (or before its first commit) the document's own dates."""
-    from postmortem.history import document_history
-
-    try:
-        committed = document_history(path, summaries=False).committed
-    except PostMortemError:
-        committed = ()
-    if committed:
-        return _utc(committed[0].date), _utc(committed[-1].date)
-    metadata = doc.metadata
-    lifecycle = metadata.lifecycle
-    known = [
-        moment
-        for moment in (
-            metadata.created,
-            metadata.report_date,
-            lifecycle.started if lifecycle else None,
-            metadata.updated,
-        )
-        if moment is not None
-    ]
-    if not known:
-        raise UsageError(
-            f"{os.fspath(path)}: no date for the STIX objects: commit the document or set "
-            "metadata.created"
-        )
-    created = _utc(known[0])
-    modified = _utc(metadata.updated) if metadata.updated is not None else created
-    return created, max(created, modified)
-
-
-def _utc(moment: datetime | date) -> datetime:
-    if not isinstance(moment, datetime):
-        return datetime.combine(moment, time(), timezone.utc)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
-def ioc_pattern(ioc: Ioc) -> tuple[str, str, list[str]] | None:
-    """The STIX pattern of ``ioc`` (built from its canonical value by the library's pattern
-    classes), with the object type and property path it compares; None for an IOC of type
-    Other, which STIX has no property for."""
-    from postmortem._stix2 import equality_pattern
-
-    found = _object_path(ioc)
-    if found is None:
-        return None
-    object_type, path = found
-    return equality_pattern(object_type, path, stix_value(ioc)), object_type, path
-
-
-_HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
-          "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}  # fmt: skip
-
-
-def stix_value(ioc: Ioc) -> str:
-    """The IOC's value as STIX writes it: the canonical value, a registry key's hive in
-    full (STIX forbids ``HKLM``)."""
-    value = ioc.canonical
-    if ioc.type is IocType.REGISTRY_KEY:
-        hive, separator, rest = value.partition("\\")
-        value = _HIVES.get(hive.upper(), hive) + separator + rest
-    return value
-
-
-def _object_path(ioc: Ioc) -> tuple[str, list[str]] | None:
-    kind = ioc.type
-    if kind in (IocType.IP_ADDRESS, IocType.IPV4, IocType.IPV6, IocType.CIDR):
-        version = ipaddress.ip_network(ioc.canonical, strict=False).version
-        return f"ipv{version}-addr", ["value"]
-    if kind is IocType.FILE_HASH or kind in _HASH_TYPES:
-        algorithm = check_hash(ioc.canonical, _HASH_TYPES.get(kind, ioc.hash_algorithm))
-        return "file", ["hashes", algorithm.value]
-    return _OBSERVABLE_PATHS.get(kind)
 
 
 @attrs.frozen
@@ -498,13 +293,13 @@ class _Builder:
                     indicator_types=["malicious-activity"],
                     pattern=pattern,
                     pattern_type="stix",
-                    valid_from=_utc(first_seen) if first_seen else self.times["created"],
+                    valid_from=utc(first_seen) if first_seen else self.times["created"],
                     **({"confidence": ioc.confidence} if ioc.confidence is not None else {}),
                     **self._common(rank, ioc.classification),
                 ),
                 rank,
             )
-            if ioc.type not in _WITHOUT_OBSERVABLE:
+            if ioc.type not in WITHOUT_OBSERVABLE:
                 value = stix_value(ioc)
                 properties: dict[str, Any] = (
                     {"hashes": {path[1]: value}} if path[0] == "hashes" else {path[0]: value}
@@ -632,7 +427,7 @@ class _Builder:
                     made["description"] = action.result
                 made["task_types"] = [_TASK_TYPES[horizon]]
                 if action.time is not None:
-                    made["start_time"] = timestamp(_utc(action.time))
+                    made["start_time"] = timestamp(utc(action.time))
                 yield made, rank
 
 

@@ -21,7 +21,8 @@ from postmortem._shown import shown, shown_path
 from postmortem.errors import UsageError
 from postmortem.model import Classification, HashAlgorithm, Ioc, IocType, PostMortem
 from postmortem.policy import Policy
-from postmortem.stix import TLP_MARKINGS, stix_value
+from postmortem.stix.markings import TLP_MARKINGS
+from postmortem.stix.patterns import stix_value
 
 __all__ = ["IocsAdded", "add_iocs_from_stix", "iocs_from_bundle"]
 

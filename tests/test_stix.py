@@ -378,3 +378,9 @@ def test_a_missing_extra_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "postmortem: STIX needs the stix extra: pip install 'postmortem-as-code[stix]'"
     ]
+
+
+def test_other_formats_still_need_an_audience(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(EXAMPLES / "security-postmortem.yaml")
+    assert main(["export", path, "--format", "yaml"]) == 2
+    assert capsys.readouterr().err.strip() == "postmortem: --audience is needed for --format yaml"

@@ -27,6 +27,7 @@ __all__ = [
     "NotificationStep",
     "awareness",
     "clocks",
+    "regime_problems",
 ]
 
 
@@ -68,7 +69,33 @@ hours, the notification within 72, a final report one month, taken as 30 days, a
 notification); a policy regime of the same name replaces one."""
 
 
+def regime_problems(regimes: list[NotificationRegime]) -> list[tuple[FieldPath, str]]:
+    """(path under ``notification_regimes``, message) for each regime named twice, each
+    deadline that is not in the future, and each ``after`` naming no earlier step."""
+    problems: list[tuple[FieldPath, str]] = []
+    names: set[str] = set()
+    for index, regime in enumerate(regimes):
+        path: FieldPath = ("notification_regimes", index)
+        if regime.name in names:
+            problems.append(((*path, "name"), f"the regime {regime.name!r} is defined twice"))
+        names.add(regime.name)
+        earlier: list[str] = []
+        for place, step in enumerate(regime.steps):
+            where = (*path, "steps", place)
+            if step.within <= timedelta(0):
+                problems.append(((*where, "within"), "the deadline must be after its start"))
+            if step.after is not None and step.after not in earlier:
+                known = ", ".join(earlier) or "none"
+                message = f"no earlier step {step.after!r} to count from (earlier: {known})"
+                problems.append(((*where, "after"), message))
+            earlier.append(step.name)
+    return problems
+
+
 class ClockState(str, Enum):
+    """Where a deadline stands: notified in time, missed (late, or not sent in time), or
+    still running."""
+
     MET = "met"
     MISSED = "missed"
     PENDING = "pending"

@@ -30,7 +30,7 @@ from postmortem.model import (
     Severity,
 )
 from postmortem.model.common import describe, items, optional
-from postmortem.notifications import BUILT_IN_REGIMES, NotificationRegime
+from postmortem.notifications import BUILT_IN_REGIMES, NotificationRegime, regime_problems
 from postmortem.patterns import Pattern, PatternError, compile_linear
 from postmortem.yaml_io import loads, located_problems, parse
 
@@ -407,6 +407,7 @@ def _semantic_problems(policy: Policy) -> list[tuple[FieldPath, str]]:
                 problems.append((("labels", index), f"{label.value} is listed twice"))
             seen.add(label)
     problems += _severity_level_problems(policy.severity_levels)
+    problems += regime_problems(policy.notification_regimes)
     for section in policy.section_labels:
         if section not in SECTION_NAMES:
             message = f"no section {shown(section)} in the document model"

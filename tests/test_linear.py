@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from postmortem import converter, importer, leaks
+from postmortem import converter, importer, leaks, recognise
 from postmortem.errors import DocumentError
-from postmortem.model import Severity
+from postmortem.model import Ioc, IocType, Severity, indicators
 from postmortem.render import markdown
 from tests.hostile import finishes_within
 
@@ -24,10 +24,10 @@ SPACES = " " * RUN
 HANG_GUARD = 20
 
 
-def _refusal(function: Callable[..., Any], *args: Any) -> str:
-    """The message ``function(*args)`` raises, for a run in a child process."""
+def _refusal(function: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+    """The message ``function(*args, **kwargs)`` raises, for a run in a child process."""
     try:
-        function(*args)
+        function(*args, **kwargs)
     except (ValueError, DocumentError) as error:
         return str(error)
     raise AssertionError("not refused")
@@ -115,7 +115,39 @@ _CASES: dict[str, tuple[Callable[[], Any], Any]] = {
         lambda: [token.group() for token in leaks._TOKEN.finditer("a" + "." * RUN)],
         [],
     ),
+    "ATT&CK tactic: a run of words, then a digit": (
+        lambda: _refusal(indicators.check_tactic, "Initial Access " * (RUN // 15) + "1")[:24],
+        "not an ATT&CK tactic: 'I",
+    ),
+    "ATT&CK technique ids in text: a run of T and digits": (
+        lambda: [found.group() for found in recognise.TECHNIQUE_IN_TEXT.finditer("T1" * RUN)],
+        [],
+    ),
+    "CVE numbers in text: a run of CVE-": (
+        lambda: [found.group() for found in recognise.CVE.finditer("CVE-2024-" * RUN)],
+        [],
+    ),
+    "IOC values: a run of defanged dots of every type": (
+        lambda: sorted(
+            {_refusal(Ioc, type=kind, value="a[.]" * RUN + "-")[:6] for kind in _CHECKED_TYPES}
+        ),
+        ["not a ", "not an"],
+    ),
+    "IOC values: a URL with a run of spaces, an e-mail address with a run of labels": (
+        lambda: [
+            _refusal(Ioc, type=IocType.URL, value=f"hxxps://a/{SPACES}b")[:10],
+            _refusal(Ioc, type=IocType.EMAIL, value="a@" + "a." * RUN + "-")[:10],
+        ],
+        ["not a URL:", "not an e-m"],
+    ),
 }
+_CHECKED_TYPES = [
+    kind
+    for kind in IocType
+    if kind
+    not in (IocType.OTHER, IocType.FILE_NAME, IocType.USER_AGENT, IocType.ACCOUNT, IocType.PROCESS)
+]
+"""The IOC types whose values have a form (the rest take any line of text)."""
 
 
 @pytest.mark.parametrize("name", sorted(_CASES))

@@ -555,3 +555,21 @@ def test_the_scaffolds_and_the_json_schema_carry_the_new_fields() -> None:
     assert set(definitions["Hop"]["properties"]) == {"system", "description", "access", "time"}
     assert "determination" in definitions["Assessment"]["properties"]
     assert "notices" in definitions["Compliance"]["properties"]
+
+
+def test_a_policy_regime_that_cannot_run_is_a_located_policy_error(tmp_path: Path) -> None:
+    from postmortem.errors import PolicyError
+    from postmortem.policy import load_policy
+
+    policy_file = tmp_path / ".postmortem.yaml"
+    policy_file.write_text(
+        "notification_regimes:\n"
+        "  - name: Contract ACME\n"
+        "    steps:\n"
+        "      - name: report\n"
+        "        within: 14d\n"
+        "        after: notice\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match=r":6:16: .*no earlier step 'notice' to count from"):
+        load_policy(policy_file)

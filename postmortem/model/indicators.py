@@ -148,9 +148,13 @@ def canonical_indicator(kind: IocType, value: str, algorithm: HashAlgorithm | No
         return _url(plain, value)
     if kind is IocType.EMAIL:
         local, at, domain = plain.rpartition("@")
+        wrong = ValueError(f"not an e-mail address: {shown(value)} (want name@example.com)")
         if not at or not local or any(char.isspace() for char in local):
-            raise ValueError(f"not an e-mail address: {shown(value)} (want name@example.com)")
-        return f"{local}@{_domain(domain, value)}"
+            raise wrong
+        try:
+            return f"{local}@{_domain(domain, value)}"
+        except ValueError:
+            raise wrong from None
     if kind is IocType.FILE_HASH or kind in _ALGORITHM_OF_TYPE:
         check_hash(plain, _ALGORITHM_OF_TYPE.get(kind, algorithm))
         return plain.lower()

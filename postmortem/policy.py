@@ -208,6 +208,11 @@ class Policy:
         "https://jira.example.com/browse/{key}: a ticket key written where a link goes "
         "(ticket: PLAT-2231) links there"
     )
+    stix_identity: str | None = optional(
+        "who the repository's STIX objects come from, e.g. the organisation's domain name "
+        "or the repository's URL: the ids of an exported bundle are derived from it (else "
+        "from the git remote origin), so that two organisations' ids never collide"
+    )
 
     def templates_dir(self) -> Path | None:
         """The layout folder, relative to the policy file."""

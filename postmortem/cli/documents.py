@@ -15,9 +15,17 @@ from postmortem.model import PostMortem
 from postmortem.reporting import ExitCode
 
 if TYPE_CHECKING:
+    from postmortem.files import FileState
     from postmortem.policy import Policy
 
-__all__ = ["run_check", "run_export", "run_new", "run_render", "run_validate"]
+__all__ = [
+    "run_check",
+    "run_export",
+    "run_iocs_add",
+    "run_new",
+    "run_render",
+    "run_validate",
+]
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -125,6 +133,10 @@ def run_export(args: argparse.Namespace) -> int:
     output = output_state(args.output, [args.path]) if args.output else None
     policy = find_policy(args.path)
     doc = _load_governed(args.path)
+    if args.format == "stix":
+        return _export_stix(args, doc, policy, output)
+    if args.audience is None:
+        raise UsageError(f"--audience is needed for --format {args.format}")
     copy = export(
         doc,
         Classification(args.audience),
@@ -147,6 +159,53 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"{args.output}: {args.audience} copy of {args.path} (withheld: {withheld})")
     else:
         sys.stdout.write(text)
+    return ExitCode.CLEAN
+
+
+def _export_stix(
+    args: argparse.Namespace, doc: PostMortem, policy: "Policy", output: "FileState | None"
+) -> int:
+    from postmortem.model import Classification
+    from postmortem.stix import document_times, repository_identity, stix_bundle, stix_namespace
+
+    namespace = stix_namespace(repository_identity(args.path, policy))
+    created, modified = document_times(args.path, doc)
+    audience = Classification(args.audience) if args.audience is not None else None
+    made = stix_bundle(
+        doc,
+        namespace=namespace,
+        created=created,
+        modified=modified,
+        policy=policy,
+        audience=audience,
+    )
+    for line in made.left_out:
+        print(terminal_text(f"{args.path}: {line}; left out (warning)"), file=sys.stderr)
+    if output is not None:
+        write_output(output, made.json())
+        count = len(made.bundle["objects"])
+        print(terminal_text(f"{args.output}: STIX 2.1 bundle of {args.path} ({count} objects)"))
+    else:
+        sys.stdout.write(made.json())
+    return ExitCode.CLEAN
+
+
+def run_iocs_add(args: argparse.Namespace) -> int:
+    from postmortem._shown import shown_path
+    from postmortem.policy import find_policy
+    from postmortem.stix import add_iocs_from_stix
+
+    policy = find_policy(args.document)
+    result = add_iocs_from_stix(args.document, args.from_stix, policy)
+    for line in result.skipped:
+        print(terminal_text(f"{shown_path(args.from_stix)}: {line}; skipped"), file=sys.stderr)
+    print(
+        terminal_text(
+            f"{shown_path(args.document)}: {len(result.added)} IOCs added from "
+            f"{shown_path(args.from_stix)} ({result.already_there} already there, "
+            f"{len(result.skipped)} skipped)"
+        )
+    )
     return ExitCode.CLEAN
 
 

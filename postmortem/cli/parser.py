@@ -11,6 +11,7 @@ from postmortem._version import __version__
 from postmortem.cli.documents import (
     run_check,
     run_export,
+    run_iocs_add,
     run_migrate,
     run_new,
     run_render,
@@ -294,11 +295,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("path", metavar="PATH", type=_existing, help="the YAML document")
     export.add_argument(
         "--audience",
-        required=True,
         choices=[label.value for label in Classification],
-        help="the label the readers are cleared for",
+        help="the label the readers are cleared for (optional with --format stix: without it "
+        "every part is exported, each marked with its label)",
     )
-    export.add_argument("--format", choices=["markdown", "yaml", "json"], default="markdown")
+    export.add_argument(
+        "--format",
+        choices=["markdown", "yaml", "json", "stix"],
+        default="markdown",
+        help="stix: a STIX 2.1 bundle for threat-intelligence platforms (the stix extra)",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(run=run_export)
 
@@ -330,6 +336,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8000, metavar="PORT", help="port of --serve (default: 8000)"
     )
     site.set_defaults(run=run_site)
+
+    iocs = commands.add_parser("iocs", help="work on a document's indicators of compromise")
+    iocs_commands = iocs.add_subparsers(
+        dest="iocs_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    iocs_add = iocs_commands.add_parser(
+        "add",
+        help="add a STIX 2.1 bundle's indicators to a document's IOCs",
+        description="Add the indicators of a STIX 2.1 bundle to the document's IOCs: simple "
+        "equality patterns become IOCs (others are reported and skipped), those already there "
+        "are not added twice, TLP markings become labels. Only the iocs list changes.",
+    )
+    iocs_add.add_argument("document", metavar="DOC", type=_existing, help="the YAML document")
+    iocs_add.add_argument(
+        "--from-stix", required=True, metavar="BUNDLE", type=_existing, help="the bundle (JSON)"
+    )
+    iocs_add.set_defaults(run=run_iocs_add)
 
     init = commands.add_parser(
         "init",

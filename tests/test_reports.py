@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import postmortem
 from postmortem.cli import main
@@ -22,6 +24,7 @@ from postmortem.model import (
     ProfileName,
     Recommendation,
 )
+from postmortem.render.tables import json_text
 from postmortem.reports import index_rows, open_actions, scan, stats
 from tests.conftest import EXAMPLES
 
@@ -217,3 +220,24 @@ def test_exported_copies_are_not_incidents_unless_asked(
         assert len(json.loads(capsys.readouterr().out)) == 2 * count
     assert main(["stats", str(tmp_path), "--include-copies"]) == 0
     assert "documents: 2" in capsys.readouterr().out
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text() | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_JSON_VALUES)
+def test_json_text_writes_what_json_dumps_writes_with_an_indent(value: object) -> None:
+    assert json_text(value) == json.dumps(value, indent=2, ensure_ascii=False)

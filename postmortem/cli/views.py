@@ -199,7 +199,7 @@ def run_stats(args: argparse.Namespace) -> int:
     import attrs
 
     from postmortem.policy import POLICY_FILE, find_policy
-    from postmortem.render.tables import format_rows, plain
+    from postmortem.render.tables import format_rows, json_text, plain
     from postmortem.reports import IncidentFigures, stats
 
     repository = _scan(args.directory, use_cache=not args.no_cache)
@@ -214,7 +214,7 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.format == "json":
         per_incident = [{key: plain(value) for key, value in row.items()} for row in incidents]
         document = {**summary, "incidents": per_incident}
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.write(json_text(document) + "\n")
         return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
     lines = []
     for key, value in summary.items():

@@ -2,8 +2,10 @@
 already read is never parsed again.
 
 An entry holds, for one text read under one ``ticket_url``, the plain data its YAML gave
-with where each value is written (:class:`~postmortem.yaml_io.Parsed`), and the facts the
-repository views read (:mod:`postmortem.facts`). Never findings: they depend on the
+with where each value is written (:class:`~postmortem.yaml_io.Parsed`); the facts the
+repository views read (:mod:`postmortem.facts`) are kept in the records of
+:mod:`postmortem.file_records`, worked out from the parse when a view first reads the file
+(a check has no use for them). Never findings: they depend on the
 policy, the date and other files, and are worked out again on every run. Only documents
 that load are kept; the document itself is structured from the data on every read, by the
 strict converter, which also checks what the entry holds.
@@ -37,7 +39,7 @@ from typing import Any
 
 from postmortem._version import __version__
 from postmortem.errors import ConcurrentEditError, DocumentError, UsageError
-from postmortem.facts import DocumentFacts, facts_from_json, facts_of, facts_to_json
+from postmortem.facts import DocumentFacts, facts_of
 from postmortem.files import read_text, write_atomic
 from postmortem.model import SCHEMA_VERSION, PostMortem
 from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
@@ -51,7 +53,7 @@ __all__ = [
     "text_digest",
 ]
 
-FORMAT = 2
+FORMAT = 3
 """The entry format; a new one is a new folder."""
 
 _MAGIC = "postmortem-parse-cache"
@@ -245,36 +247,23 @@ def read_document(
     parsed = parse_with_positions(text, source)
     document = document_from_parsed(parsed, source, ticket_url=ticket_url)
     if cache is not None:
-        _keep(cache, key, parsed, _facts(document, parsed))
+        _keep(cache, key, parsed)
     return parsed, document
 
 
 def read_facts(
     text: str, source: str, *, ticket_url: str | None, cache: ParseCache | None
 ) -> DocumentFacts:
-    """The facts of the document in ``text``, read as :func:`read_document` reads it."""
-    key = cache.key(text, ticket_url) if cache is not None else ""
-    entry = cache.load(key) if cache is not None else None
-    if cache is not None and entry is not None:
-        try:
-            return facts_from_json(entry.part("facts"))
-        except ValueError:
-            cache.discard(key)
-    parsed = parse_with_positions(text, source)
-    facts = _facts(document_from_parsed(parsed, source, ticket_url=ticket_url), parsed)
-    if cache is not None:
-        _keep(cache, key, parsed, facts)
-    return facts
-
-
-def _facts(document: PostMortem, parsed: Parsed) -> DocumentFacts:
+    """The facts of the document in ``text``, read as :func:`read_document` reads it (the
+    facts themselves are kept in the records of :mod:`postmortem.file_records`)."""
+    parsed, document = read_document(text, source, ticket_url=ticket_url, cache=cache)
     return facts_of(document, lambda path: parsed.locate(path)[0])
 
 
-def _keep(cache: ParseCache, key: str, parsed: Parsed, facts: DocumentFacts) -> None:
+def _keep(cache: ParseCache, key: str, parsed: Parsed) -> None:
     encoded = _parsed_to_json(parsed)
     if encoded is not None:
-        cache.store(key, {"parsed": encoded, "facts": facts_to_json(facts)})
+        cache.store(key, {"parsed": encoded})
 
 
 def _parsed_to_json(parsed: Parsed) -> Any:

@@ -7,9 +7,8 @@ in the order of the fields, and come back checked value by value: what is read b
 hostile input, and reading the facts of every document of a repository must cost little.
 """
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -138,31 +137,47 @@ def facts_to_json(facts: DocumentFacts) -> list[Any]:
 
 
 def facts_from_json(value: Any) -> DocumentFacts:
-    """The facts :func:`facts_to_json` gave; ValueError for anything else."""
+    """The facts :func:`facts_to_json` gave; ValueError for anything else. (Checked field by
+    field in line: a view reads the facts of every document of the repository.)"""
     if type(value) is not list or len(value) != 18:
         raise ValueError("not a document's facts")
-    follow_ups = value[17]
-    if type(follow_ups) is not list:
-        raise ValueError("not a list of follow-ups")
+    id_, title, profile, status, severity, rank, incident_status, classification = value[:8]
+    exported, started, detect, acknowledge, mitigate, resolve = value[8:14]
+    follow_ups, counted, done, items = value[14:]
+    if not (
+        type(id_) is str
+        and type(title) is str
+        and type(profile) is str
+        and type(status) is str
+        and (severity is None or (type(severity) is str and severity in _SEVERITIES))
+        and (rank is None or (type(rank) is int and rank >= 0))
+        and (incident_status is None or type(incident_status) is str)
+        and (classification is None or type(classification) is str)
+        and type(exported) is bool
+        and (started is None or type(started) is str)
+        and all(type(count) is int and count >= 0 for count in (follow_ups, counted, done))
+        and type(items) is list
+    ):
+        raise ValueError("not a document's facts")
     return DocumentFacts(
-        id=_text(value[0]),
-        title=_text(value[1]),
-        profile=_text(value[2]),
-        status=_text(value[3]),
-        severity=_optional(_severity, value[4]),
-        rank=_optional(_count, value[5]),
-        incident_status=_optional(_text, value[6]),
-        classification=_optional(_text, value[7]),
-        exported=_flag(value[8]),
-        started=_optional(_moment, value[9]),
-        time_to_detect=_optional(_duration, value[10]),
-        time_to_acknowledge=_optional(_duration, value[11]),
-        time_to_mitigate=_optional(_duration, value[12]),
-        time_to_resolve=_optional(_duration, value[13]),
-        follow_ups=_count(value[14]),
-        follow_ups_counted=_count(value[15]),
-        follow_ups_done=_count(value[16]),
-        open_follow_ups=[_follow_up(item) for item in follow_ups],
+        id=id_,
+        title=title,
+        profile=profile,
+        status=status,
+        severity=severity,
+        rank=rank,
+        incident_status=incident_status,
+        classification=classification,
+        exported=exported,
+        started=None if started is None else datetime.fromisoformat(started),
+        time_to_detect=_duration(detect),
+        time_to_acknowledge=_duration(acknowledge),
+        time_to_mitigate=_duration(mitigate),
+        time_to_resolve=_duration(resolve),
+        follow_ups=follow_ups,
+        follow_ups_counted=counted,
+        follow_ups_done=done,
+        open_follow_ups=[_follow_up(item) for item in items],
     )
 
 
@@ -177,6 +192,7 @@ def _follow_up(value: Any) -> FollowUpFacts:
         and (id_ is None or type(id_) is str)
         and type(action) is str
         and (owner is None or type(owner) is str)
+        and (due is None or type(due) is str)
         and (status is None or type(status) is str)
     ):
         raise ValueError("not a follow-up")
@@ -186,56 +202,18 @@ def _follow_up(value: Any) -> FollowUpFacts:
         id=id_,
         action=action,
         owner=owner,
-        due=None if due is None else _day(due),
+        due=None if due is None else date.fromisoformat(due),
         status=status,
         ticket=None if ticket is None else _link(ticket),
     )
 
 
-T = TypeVar("T")
-
-
-def _optional(read: Callable[[Any], T], value: Any) -> T | None:
-    return None if value is None else read(value)
-
-
-def _text(value: Any) -> str:
-    if type(value) is not str:
-        raise ValueError("not text")
-    return value
-
-
-def _severity(value: Any) -> str:
-    text = _text(value)
-    if text not in _SEVERITIES:
-        raise ValueError("not a severity")
-    return text
-
-
 _SEVERITIES = frozenset(severity.value for severity in Severity)
 
 
-def _flag(value: Any) -> bool:
-    if type(value) is not bool:
-        raise ValueError("not true or false")
-    return value
-
-
-def _count(value: Any) -> int:
-    if type(value) is not int or value < 0:
-        raise ValueError("not a count")
-    return value
-
-
-def _moment(value: Any) -> datetime:
-    return datetime.fromisoformat(_text(value))
-
-
-def _day(value: Any) -> date:
-    return date.fromisoformat(_text(value))
-
-
-def _duration(value: Any) -> timedelta:
+def _duration(value: Any) -> timedelta | None:
+    if value is None:
+        return None
     if type(value) is not int:
         raise ValueError("not a duration")
     try:
@@ -245,9 +223,14 @@ def _duration(value: Any) -> timedelta:
 
 
 def _link(value: Any) -> Link:
-    if type(value) is not list or len(value) != 2:
+    if not (
+        type(value) is list
+        and len(value) == 2
+        and type(value[0]) is str
+        and (value[1] is None or type(value[1]) is str)
+    ):
         raise ValueError("not a link")
-    return Link(url=_text(value[0]), label=_optional(_text, value[1]))
+    return Link(url=value[0], label=value[1])
 
 
 def _iso(value: date | None) -> str | None:

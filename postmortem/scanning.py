@@ -9,7 +9,6 @@ one process per core. Which files are post-mortems is decided as the hooks decid
 
 import enum
 import functools
-import json
 import os
 import stat
 import time
@@ -152,8 +151,8 @@ def _recorded(
     if record.facts is None or record.entry != entry_key(record.digest, policy.ticket_url):
         return _UNKNOWN
     try:
-        return facts_from_json(json.loads(record.facts))
-    except (ValueError, RecursionError):
+        return facts_from_json(record.facts)
+    except ValueError:
         return _UNKNOWN
 
 
@@ -215,7 +214,7 @@ def _read_files(paths: Sequence[str], use_cache: bool) -> list[_Read]:
             digest,
             carries,
             entry_key(digest, policy.ticket_url),
-            json.dumps(facts_to_json(facts), separators=(",", ":")),
+            facts_to_json(facts),
         )
         reads.append(_Read(path, facts, record=(where, record) if keep else None))
     return reads

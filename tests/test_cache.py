@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import postmortem
 from postmortem import cache, facts, file_records, scanning
@@ -247,7 +248,7 @@ def test_damaged_records_are_ignored(repo: GitRepo) -> None:
     path = records_file(repo.root)
     content = json.loads(path.read_text(encoding="utf-8"))
     for value in content["records"].values():
-        value[-1] = '["forged"]'
+        value[-1] = ["forged"]
     for garbage in (json.dumps(content), "{", json.dumps({"format": 1, "records": [1, 2]})):
         path.write_text(garbage, encoding="utf-8")
         assert titles() == expected
@@ -336,3 +337,19 @@ def test_a_new_day_changes_overdue_actions_not_the_cached_facts(repo: GitRepo) -
     assert not any(item.overdue(latest - timedelta(days=3650)) for item in due)
     assert all(item.overdue(latest + timedelta(days=1)) for item in due)
     assert open_actions(scan("incidents").documents) == first
+
+
+@given(documents, st.data())
+def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObject) -> None:
+    """Each value of a record's facts (and of its first open follow-up) replaced by a JSON
+    value of any kind: the facts are refused with ValueError, or read as facts."""
+    parsed = parse_with_positions(postmortem.dumps(doc))
+    encoded = facts.facts_to_json(facts.facts_of(doc, lambda path: parsed.locate(path)[0]))
+    hostile = st.none() | st.booleans() | st.integers() | st.text() | st.lists(st.integers())
+    held = encoded[17][0] if encoded[17] else encoded
+    held[data.draw(st.integers(0, len(held) - 1))] = data.draw(hostile)
+    try:
+        read = facts.facts_from_json(encoded)
+    except ValueError:
+        return
+    assert isinstance(read, facts.DocumentFacts)

@@ -61,7 +61,7 @@ class _FixedVersionResolver(VersionedResolver):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not ScalarNode or not implicit[0]:
             return super().resolve(kind, value, implicit)
-        return plain_tag(value)
+        return _RESOLVED.get(value) or plain_tag(value)  # (the lookup inline: called per scalar)
 
 
 def plain_tag(value: str) -> Tag:

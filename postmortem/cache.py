@@ -19,10 +19,11 @@ program reads nothing stale, and the folders of other programs are removed once 
 for a day.
 
 Entries are hostile input (a restored CI cache can be anybody's): JSON only, never code;
-read through the hardened read (no link out of the cache, no FIFO, a size bound); each
-part checked against its SHA-256; then checked for shape and structured again. An entry
-that fails any of it is deleted and the text parsed as if it were not there. Entries are
-written through the one atomic write, so that a concurrent run sees a whole entry or none.
+read through the hardened read (the cache's folders checked to be no links, no link at an
+entry's name, no FIFO, a size bound); each part checked against its SHA-256; then checked
+for shape and structured again. An entry that fails any of it is deleted and the text
+parsed as if it were not there. An entry is written beside and renamed in place, as git
+writes an object, so that a concurrent run sees a whole entry or none.
 """
 
 import contextlib
@@ -31,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 from array import array
 from datetime import date, datetime
@@ -38,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from postmortem._version import __version__
-from postmortem.errors import ConcurrentEditError, DocumentError, UsageError
+from postmortem.errors import DocumentError
 from postmortem.facts import DocumentFacts, facts_of
-from postmortem.files import read_text, write_atomic
+from postmortem.files import read_resolved, write_new
 from postmortem.model import SCHEMA_VERSION, PostMortem
 from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
 
@@ -70,7 +72,8 @@ class ParseCache:
         self.root = root
         """The cache's own folder (``.../parse-cache``), symbolic links resolved."""
         self.folder = root / _program_folder_name()
-        self._folders_made: set[Path] = set()
+        self._folders: set[Path] = set()
+        """The folders :meth:`_is_folder` found to be folders."""
 
     def key(self, text: str, ticket_url: str | None) -> str:
         """The name of the entry for ``text`` read under ``ticket_url``."""
@@ -79,8 +82,10 @@ class ParseCache:
     def load(self, key: str) -> "_Entry | None":
         """The entry named ``key``, if there is a whole and well-formed one."""
         path = self._path(key)
+        if not self._is_folder(path.parent):
+            return None
         try:
-            text = read_text(path, max_bytes=_MAX_ENTRY_BYTES, within=self.root)
+            text = read_resolved(path, max_bytes=_MAX_ENTRY_BYTES)
         except DocumentError:
             return None  # none there, or what is there is no entry: it is replaced on store
         entry = _Entry.read(text, key)
@@ -95,21 +100,35 @@ class ParseCache:
         if len(text) > _MAX_ENTRY_BYTES:
             return
         path = self._path(key)
-        for _ in range(2):  # once more if a folder made earlier in the run is gone
+        for _ in range(2):  # once more if a folder found earlier in the process is gone
             try:
-                if path.parent not in self._folders_made:
-                    if not self.folder.is_dir():
+                if not self._is_folder(path.parent):
+                    if not self._is_folder(self.folder):
                         self._make_folder()
+                        if not self._is_folder(self.folder):
+                            return  # a link or a file where the folder should be
                     path.parent.mkdir(exist_ok=True)
-                    self._folders_made.add(path.parent)
-                write_atomic(path, text, within=self.root, durable=False)
+                    if not self._is_folder(path.parent):
+                        return  # a link or a file where a folder should be: nothing is kept
+                write_new(path, text)
                 return
-            except ConcurrentEditError:
-                return  # another run wrote it meanwhile
-            except (UsageError, OSError):
-                if path.parent not in self._folders_made:
-                    return  # the cache is not writable: that only costs time
-                self._folders_made.clear()
+            except OSError:
+                self._folders.clear()
+
+    def _is_folder(self, folder: Path) -> bool:
+        """Whether ``folder`` (this program's, or one of its entry folders) is a folder and
+        no link, and so is this program's. A folder found to be one is not asked about
+        again in the process: the entries are read and written by their path in it."""
+        if folder in self._folders:
+            return True
+        for checked in (self.folder, folder):
+            try:
+                if not stat.S_ISDIR(os.lstat(checked).st_mode):
+                    return False
+            except OSError:
+                return False
+        self._folders.add(folder)
+        return True
 
     def discard(self, key: str) -> None:
         """Delete the entry ``key`` (a link there is deleted, not followed)."""

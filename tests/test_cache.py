@@ -271,6 +271,30 @@ def test_special_files_and_links_in_the_cache_are_not_followed(
     assert outside.read_text(encoding="utf-8") == "kept\n"
 
 
+def test_an_entry_folder_that_is_a_link_is_neither_read_nor_written(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = titles()
+    records_file(repo.root).unlink()
+    folder = entries(repo.root)[0].parent
+    moved = tmp_path / "moved"
+    folder.rename(moved)
+    folder.symlink_to(moved, target_is_directory=True)
+    held = {path.name: path.read_bytes() for path in moved.iterdir()}
+    cache.cache_near.cache_clear()  # a new process: the cache's folders are checked again
+    monkeypatch.setattr(cache, "read_resolved", _refusing_outside(moved, cache.read_resolved))
+    assert titles() == expected
+    assert {path.name: path.read_bytes() for path in moved.iterdir()} == held
+
+
+def _refusing_outside(folder: Path, read: Any) -> Any:
+    def checked(path: Path, **options: Any) -> Any:
+        assert not os.path.realpath(path).startswith(str(folder))
+        return read(path, **options)
+
+    return checked
+
+
 def test_outside_a_repository_the_users_cache_is_used(
     tmp_path: Path, user_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

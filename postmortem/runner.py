@@ -202,7 +202,8 @@ def _check_one(
         message = "a temporary file a killed postmortem write left behind; delete it"
         return findings_from_problems([Problem(source, 0, 0, "", message)], policy)
     read = functools.cache(read)  # the role may need the text too
-    role = role_of(location, policy, read)
+    relative_path = relative_to_root(location, policy)
+    role = role_of(location, policy, read, relative=relative_path)
     if role is Role.OTHER and only_post_mortems:
         return []
     try:
@@ -214,7 +215,6 @@ def _check_one(
         if "classification" in hooks:
             copy_findings += published_copy_findings(text, source, policy)
         return copy_findings
-    relative_path = relative_to_root(location, policy)
     cache = cache_near(policy.root) if use_cache else None
     return check_text(
         text, source, policy, hooks, today=today, relative_path=relative_path, cache=cache

@@ -53,15 +53,23 @@ class _FixedVersionResolver(VersionedResolver):
     short plain scalar remembered.
 
     ruamel's resolver looks up the YAML version and builds a tag object for every plain
-    scalar; under the C parser the version is always 1.2, so the table and the tags are
-    made once for the process, and the keys and words a document repeats are resolved
-    once. That takes half off composing a document.
+    scalar, and asks its path resolvers (there are none) for every node; under the C parser
+    the version is always 1.2, so the table and the tags are made once for the process,
+    and the keys and words a document repeats are resolved once. That takes half off
+    composing a document.
     """
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not ScalarNode or not implicit[0]:
-            return super().resolve(kind, value, implicit)
-        return _RESOLVED.get(value) or plain_tag(value)  # (the lookup inline: called per scalar)
+        # Called for every node: ruamel's answers without its lookups (no path resolvers here).
+        if kind is ScalarNode:
+            if implicit[0]:
+                return _RESOLVED.get(value) or plain_tag(value)
+            return self.DEFAULT_SCALAR_TAG
+        if kind is MappingNode:
+            return self.DEFAULT_MAPPING_TAG
+        if kind is SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return super().resolve(kind, value, implicit)
 
 
 def plain_tag(value: str) -> Tag:

@@ -127,8 +127,10 @@ class FileRecords:
 def real_path(path: str, directories: dict[str, str]) -> str:
     """``path`` with its folder's symbolic links resolved (the file's own name kept);
     ``directories`` remembers each folder's across a run."""
-    folder, name = os.path.split(os.path.abspath(path))
+    folder, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        folder, name = os.path.split(os.path.abspath(path))
     real = directories.get(folder)
     if real is None:
-        real = directories[folder] = os.path.realpath(folder)
+        real = directories[folder] = os.path.realpath(os.path.abspath(folder))
     return os.path.join(real, name)

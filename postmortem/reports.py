@@ -11,7 +11,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -84,7 +83,9 @@ def scan(
     from postmortem.scanning import facts_of_files
 
     candidates = [
-        path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
+        path
+        for path in files_under(directory)
+        if os.path.splitext(path)[1].lower() in YAML_SUFFIXES
     ]
     found, problems = facts_of_files(candidates, use_cache=use_cache, progress=progress)
     documents = [Scanned(path, facts, policy) for path, facts, policy in found]

@@ -146,6 +146,10 @@ MAX_VALUES = 1_000_000
 """Most values one document may hold once aliases are expanded (an alias bomb holds billions)."""
 
 _YAML_TAG = "tag:yaml.org,2002:"
+# The core schema's tags by name, made once (the builder compares them for every value).
+_STR, _NULL, _SEQ, _MAP, _MERGE, _TIMESTAMP = (
+    _YAML_TAG + name for name in ("str", "null", "seq", "map", "merge", "timestamp")
+)
 _SCALAR_CONSTRUCTORS = {
     f"{_YAML_TAG}int": "construct_yaml_int",
     f"{_YAML_TAG}float": "construct_yaml_float",
@@ -190,12 +194,12 @@ class _Builder:
         self.starts += (mark.line + 1, mark.column + 1)
         tag = node.ctag.trval
         if isinstance(node, ScalarNode):
-            if tag == f"{_YAML_TAG}str":
+            if tag == _STR:
                 return node.value
-            if tag == f"{_YAML_TAG}null":
+            if tag == _NULL:
                 return None
             return self._scalar(node, tag)
-        if isinstance(node, SequenceNode) and tag == f"{_YAML_TAG}seq":
+        if isinstance(node, SequenceNode) and tag == _SEQ:
             items: list[Any] = []
             try:
                 for item in node.value:
@@ -204,14 +208,14 @@ class _Builder:
                 error.path = (len(items), *error.path)
                 raise
             return items
-        if isinstance(node, MappingNode) and tag == f"{_YAML_TAG}map":
+        if isinstance(node, MappingNode) and tag == _MAP:
             mapping: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                if key_node.ctag.trval == f"{_YAML_TAG}merge":
+                if key_node.ctag.trval == _MERGE:
                     message = "YAML: merge keys (<<) are not supported"
                     raise _BuildError(message, key_node.start_mark)
                 key = self.build(key_node)
-                if isinstance(key, list | dict):
+                if isinstance(key, (list, dict)):
                     raise _BuildError("YAML: a key must be a single value", key_node.start_mark)
                 step = key if isinstance(key, str) else str(key)
                 if key in mapping:
@@ -231,7 +235,7 @@ class _Builder:
         if method is None:
             raise _BuildError(f"YAML: unknown tag {shown(tag)}", node.start_mark)
         construct = getattr(self._constructor, method)
-        if tag == f"{_YAML_TAG}timestamp":
+        if tag == _TIMESTAMP:
             try:
                 return construct(node)
             except (ValueError, OverflowError, YAMLError):

@@ -164,9 +164,10 @@ def _read_in_chunks(paths: Sequence[str], use_cache: bool) -> Iterator[list[_Rea
     if workers < 2 or len(paths) < _PARALLEL_FROM:
         yield from (_read_files(chunk, use_cache) for chunk in chunks)
         return
+    import gc
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=gc.enable) as pool:  # (a view pauses it)
         yield from pool.map(_read_files, chunks, [use_cache] * len(chunks))
 
 

@@ -5,6 +5,7 @@ import io
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -24,7 +25,7 @@ from postmortem.model import (
     ProfileName,
     Recommendation,
 )
-from postmortem.render.tables import json_text
+from postmortem.render.tables import format_rows, json_text, plain
 from postmortem.reports import index_rows, open_actions, scan, stats
 from tests.conftest import EXAMPLES
 
@@ -241,3 +242,28 @@ _JSON_VALUES = st.recursive(
 @given(_JSON_VALUES)
 def test_json_text_writes_what_json_dumps_writes_with_an_indent(value: object) -> None:
     assert json_text(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@given(
+    st.lists(st.text(max_size=3), max_size=4, unique=True).flatmap(
+        lambda columns: st.tuples(
+            st.just(columns),
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        column: _JSON_SCALARS | st.dates() | st.timedeltas(min_value=timedelta(0))
+                        for column in columns
+                    }
+                ),
+                max_size=3,
+            ),
+        )
+    )
+)
+def test_json_rows_are_what_json_dumps_writes(
+    table: tuple[list[str], list[dict[str, Any]]],
+) -> None:
+    columns, rows = table
+    shown = [{column: plain(row[column]) for column in columns} for row in rows]
+    expected = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+    assert format_rows(rows, columns, "json") == expected

@@ -2,9 +2,11 @@
 ``actions`` and ``stats``."""
 
 import argparse
+import functools
+import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,28 @@ if TYPE_CHECKING:
     from postmortem.reports import OpenAction, Repository
 
 __all__ = ["run_actions", "run_history", "run_index", "run_link", "run_stats"]
+
+
+def _cycles_collected_after(
+    run: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """``run`` with the cycle collector paused until it returns: a view of a large repository
+    makes hundreds of thousands of objects and no cycles, and the collector would walk them
+    all again and again (a fifth of a warm view's time). Worker processes collect as usual
+    (:mod:`postmortem.scanning`)."""
+
+    @functools.wraps(run)
+    def paused(args: argparse.Namespace) -> int:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run(args)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
 
 _GENERATED_HISTORY_NOTE = (
     "history: generated from git by `postmortem history --write`; edits here are replaced"
@@ -95,6 +119,7 @@ def _loadable(paths: Sequence[str]) -> tuple[dict[str, "Policy"], list[Problem]]
     return readable, problems
 
 
+@_cycles_collected_after
 def run_index(args: argparse.Namespace) -> int:
     import attrs
 
@@ -120,6 +145,7 @@ def run_index(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 
 
+@_cycles_collected_after
 def run_actions(args: argparse.Namespace) -> int:
     from postmortem.reports import open_actions
 
@@ -195,6 +221,7 @@ def run_link(args: argparse.Namespace) -> int:
     return ExitCode.CLEAN
 
 
+@_cycles_collected_after
 def run_stats(args: argparse.Namespace) -> int:
     import attrs
 

@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from json.encoder import encode_basestring
 from typing import Any
 
 from postmortem.converter import format_duration
@@ -40,6 +41,10 @@ def json_text(value: Any, depth: int = 0) -> str:
     """``value`` as ``json.dumps(value, indent=2, ensure_ascii=False)`` writes it, nested
     ``depth`` levels deep, at the speed of the C encoder: with an indent, ``json`` encodes
     in Python, value by value, which takes seconds for the views of a large repository."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
     if isinstance(value, dict) and all(type(key) is str for key in value):
         if not value:
             return "{}"
@@ -73,9 +78,19 @@ def spreadsheet_text(value: Any) -> Any:
 def format_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
     """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order. The rows
     are taken one at a time (a view of a large repository has many)."""
+    if output == "json":  # as json_text writes the list of rows, one row at a time
+        keys = ["\n    " + encode_basestring(column) + ": " for column in columns]
+        items = [
+            "  {"
+            + ",".join(
+                key + json_text(plain(row[column]), 2)
+                for key, column in zip(keys, columns, strict=True)
+            )
+            + ("\n  }" if columns else "}")
+            for row in rows
+        ]
+        return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
     shown = ({column: plain(row[column]) for column in columns} for row in rows)
-    if output == "json":
-        return json_text(list(shown)) + "\n"
     if output == "csv":
         stream = io.StringIO()
         writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")

@@ -270,10 +270,10 @@ def _check_files(
     workers = min(os.cpu_count() or 1, len(paths) // (_PARALLEL_FROM // 2))
     if workers < 2 or len(paths) < _PARALLEL_FROM:
         return _check_serially(paths, hooks, today, only_post_mortems, use_cache)
-    from concurrent.futures import ProcessPoolExecutor
+    from postmortem._pool import process_pool
 
     chunks = [list(paths[index::workers]) for index in range(workers)]
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         results = list(
             pool.map(
                 _check_serially,

@@ -164,10 +164,9 @@ def _read_in_chunks(paths: Sequence[str], use_cache: bool) -> Iterator[list[_Rea
     if workers < 2 or len(paths) < _PARALLEL_FROM:
         yield from (_read_files(chunk, use_cache) for chunk in chunks)
         return
-    import gc
-    from concurrent.futures import ProcessPoolExecutor
+    from postmortem._pool import process_pool
 
-    with ProcessPoolExecutor(workers, initializer=gc.enable) as pool:  # (a view pauses it)
+    with process_pool(workers) as pool:
         yield from pool.map(_read_files, chunks, [use_cache] * len(chunks))
 
 

@@ -7,6 +7,7 @@ in the order of the fields, and come back checked value by value: what is read b
 hostile input, and reading the facts of every document of a repository must cost little.
 """
 
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,9 @@ class DocumentFacts:
     follow_ups_counted: int = 0
     """Follow-ups that count towards the completion rate (all but the cancelled)."""
     follow_ups_done: int = 0
+    open_follow_up_count: int = 0
     open_follow_ups: list[FollowUpFacts] = attrs.Factory(list)
+    """Empty when read without them (:func:`facts_from_json`): the count says how many."""
 
 
 def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
@@ -65,6 +68,7 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
     metadata = document.metadata
     measured = durations(document)
     counted, done = follow_up_tally(document)
+    open_items = open_follow_ups(document)
     return DocumentFacts(
         id=metadata.id,
         title=metadata.title,
@@ -83,6 +87,7 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
         follow_ups=len(document.follow_ups()),
         follow_ups_counted=counted,
         follow_ups_done=done,
+        open_follow_up_count=len(open_items),
         open_follow_ups=[
             FollowUpFacts(
                 line=line_of(item.field_path),
@@ -94,14 +99,15 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
                 status=item.status.value if item.status is not None else None,
                 ticket=item.ticket,
             )
-            for item in open_follow_ups(document)
+            for item in open_items
         ],
     )
 
 
 def facts_to_json(facts: DocumentFacts) -> list[Any]:
-    """``facts`` as JSON values: an array of the fields in order (the open follow-ups an
-    array of arrays), dates and times in ISO 8601, durations in microseconds."""
+    """``facts`` as JSON values: an array of the fields in order, dates and times in ISO
+    8601, durations in microseconds; the open follow-ups an array of arrays written as JSON
+    text, which is decoded only for a view that lists them."""
     return [
         facts.id,
         facts.title,
@@ -120,30 +126,39 @@ def facts_to_json(facts: DocumentFacts) -> list[Any]:
         facts.follow_ups,
         facts.follow_ups_counted,
         facts.follow_ups_done,
-        [
+        facts.open_follow_up_count,
+        _json_text(
             [
-                item.line,
-                item.kind,
-                item.id,
-                item.action,
-                item.owner,
-                _iso(item.due),
-                item.status,
-                None if item.ticket is None else [item.ticket.url, item.ticket.label],
+                [
+                    item.line,
+                    item.kind,
+                    item.id,
+                    item.action,
+                    item.owner,
+                    _iso(item.due),
+                    item.status,
+                    None if item.ticket is None else [item.ticket.url, item.ticket.label],
+                ]
+                for item in facts.open_follow_ups
             ]
-            for item in facts.open_follow_ups
-        ],
+        ),
     ]
 
 
-def facts_from_json(value: Any) -> DocumentFacts:
-    """The facts :func:`facts_to_json` gave; ValueError for anything else. (Checked field by
-    field in line: a view reads the facts of every document of the repository.)"""
-    if type(value) is not list or len(value) != 18:
+def _json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def facts_from_json(value: Any, *, follow_ups: bool = True) -> DocumentFacts:
+    """The facts :func:`facts_to_json` gave; ValueError for anything else. Without
+    ``follow_ups`` the open follow-ups are not read (only counted: for the index and the
+    statistics). Checked field by field in line: a view reads the facts of every document
+    of the repository."""
+    if type(value) is not list or len(value) != 19:
         raise ValueError("not a document's facts")
     id_, title, profile, status, severity, rank, incident_status, classification = value[:8]
     exported, started, detect, acknowledge, mitigate, resolve = value[8:14]
-    follow_ups, counted, done, items = value[14:]
+    follow_ups_count, counted, done, open_count, written = value[14:]
     if not (
         type(id_) is str
         and type(title) is str
@@ -155,10 +170,16 @@ def facts_from_json(value: Any) -> DocumentFacts:
         and (classification is None or type(classification) is str)
         and type(exported) is bool
         and (started is None or type(started) is str)
-        and all(type(count) is int and count >= 0 for count in (follow_ups, counted, done))
-        and type(items) is list
+        and all(
+            type(count) is int and count >= 0
+            for count in (follow_ups_count, counted, done, open_count)
+        )
+        and type(written) is str
     ):
         raise ValueError("not a document's facts")
+    items = _decoded(written) if follow_ups else []
+    if follow_ups and (type(items) is not list or len(items) != open_count):
+        raise ValueError("not the open follow-ups")
     return DocumentFacts(
         id=id_,
         title=title,
@@ -174,11 +195,19 @@ def facts_from_json(value: Any) -> DocumentFacts:
         time_to_acknowledge=_duration(acknowledge),
         time_to_mitigate=_duration(mitigate),
         time_to_resolve=_duration(resolve),
-        follow_ups=follow_ups,
+        follow_ups=follow_ups_count,
         follow_ups_counted=counted,
         follow_ups_done=done,
+        open_follow_up_count=open_count,
         open_follow_ups=[_follow_up(item) for item in items],
     )
+
+
+def _decoded(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _follow_up(value: Any) -> FollowUpFacts:

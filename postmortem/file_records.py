@@ -33,7 +33,7 @@ RACY_SECONDS = 2
 """How long before its reading a change leaves a file's record untrusted: more than the
 coarsest clock of the file systems in use (FAT's two seconds)."""
 
-_FORMAT = 2
+_FORMAT = 3
 _NAME = "files.json"
 _MAX_BYTES = 256 * 1024 * 1024
 

@@ -50,11 +50,13 @@ def facts_of_files(
     *,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    follow_ups: bool = True,
 ) -> tuple[list[tuple[str, DocumentFacts, "Policy"]], list[Problem]]:
     """The facts of the post-mortems among the YAML files ``paths``, in their order, each
     with the policy that governs it, and the problems of those that do not load. Without
     ``use_cache`` every file is read and parsed. ``progress(done, total)`` is told how many
-    files are done."""
+    files are done. Without ``follow_ups``, the facts read from a record leave the open
+    follow-ups out (:func:`~postmortem.facts.facts_from_json`)."""
     from postmortem.cache import cache_near
 
     policies = _Policies()
@@ -72,7 +74,7 @@ def facts_of_files(
         if book is None:
             book = records[cache.root] = FileRecords(cache)
         record_book[path] = book
-        recorded = _recorded(path, policy, book, folders)
+        recorded = _recorded(path, policy, book, folders, follow_ups)
         if recorded is not _UNKNOWN:
             known[path] = recorded
     facts: dict[str, DocumentFacts] = {path: item for path, item in known.items() if item}
@@ -124,7 +126,7 @@ _UNKNOWN = _Unknown.UNKNOWN
 
 
 def _recorded(
-    path: str, policy: "Policy", book: FileRecords, folders: dict[str, str]
+    path: str, policy: "Policy", book: FileRecords, folders: dict[str, str], follow_ups: bool
 ) -> DocumentFacts | _Unknown | None:
     """The facts of ``path`` as its record has them; None if the record says it is no
     document; :data:`_UNKNOWN` if the file must be read (no record holds, the record is of
@@ -151,7 +153,7 @@ def _recorded(
     if record.facts is None or record.entry != entry_key(record.digest, policy.ticket_url):
         return _UNKNOWN
     try:
-        return facts_from_json(record.facts)
+        return facts_from_json(record.facts, follow_ups=follow_ups)
     except ValueError:
         return _UNKNOWN
 

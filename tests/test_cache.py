@@ -20,7 +20,7 @@ import postmortem
 from postmortem import cache, facts, file_records, scanning
 from postmortem.cli import main
 from postmortem.model import ActionItem, ActionStatus, PostMortem
-from postmortem.reports import index_rows, open_actions, scan
+from postmortem.reports import index_rows, open_actions, scan, stats
 from postmortem.runner import check_paths
 from postmortem.yaml_io import parse_with_positions
 from tests.conftest import EXAMPLES
@@ -365,15 +365,30 @@ def test_a_new_day_changes_overdue_actions_not_the_cached_facts(repo: GitRepo) -
 
 @given(documents, st.data())
 def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObject) -> None:
-    """Each value of a record's facts (and of its first open follow-up) replaced by a JSON
-    value of any kind: the facts are refused with ValueError, or read as facts."""
+    """Each value of a record's facts (or of its first open follow-up) replaced by a JSON
+    value of any kind: the facts are refused with ValueError, or read as facts, with their
+    follow-ups or without."""
     parsed = parse_with_positions(postmortem.dumps(doc))
     encoded = facts.facts_to_json(facts.facts_of(doc, lambda path: parsed.locate(path)[0]))
     hostile = st.none() | st.booleans() | st.integers() | st.text() | st.lists(st.integers())
-    held = encoded[17][0] if encoded[17] else encoded
-    held[data.draw(st.integers(0, len(held) - 1))] = data.draw(hostile)
-    try:
-        read = facts.facts_from_json(encoded)
-    except ValueError:
-        return
-    assert isinstance(read, facts.DocumentFacts)
+    follow_ups = json.loads(encoded[18])
+    if follow_ups and data.draw(st.booleans()):
+        follow_ups[0][data.draw(st.integers(0, 7))] = data.draw(hostile)
+        encoded[18] = json.dumps(follow_ups)
+    else:
+        encoded[data.draw(st.integers(0, 18))] = data.draw(hostile | st.just("[[1"))
+    for listed in (True, False):
+        try:
+            read = facts.facts_from_json(encoded, follow_ups=listed)
+        except ValueError:
+            continue
+        assert isinstance(read, facts.DocumentFacts)
+
+
+def test_views_that_count_follow_ups_agree_with_those_that_list_them(repo: GitRepo) -> None:
+    listed = scan("incidents")
+    counted = scan("incidents", follow_ups=False)
+    assert any(item.facts.open_follow_ups for item in listed.documents)
+    assert not any(item.facts.open_follow_ups for item in counted.documents)
+    assert index_rows(counted.documents) == index_rows(listed.documents)
+    assert stats(counted.documents) == stats(listed.documents)

@@ -126,7 +126,7 @@ def run_index(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows
     from postmortem.reports import IndexRow, index_rows
 
-    repository = _scan(args.directory, use_cache=not args.no_cache)
+    repository = _scan(args.directory, use_cache=not args.no_cache, follow_ups=False)
     rows = [
         row
         for row in index_rows(repository.documents, include_copies=args.include_copies)
@@ -229,7 +229,7 @@ def run_stats(args: argparse.Namespace) -> int:
     from postmortem.render.tables import format_rows, json_text, plain
     from postmortem.reports import IncidentFigures, stats
 
-    repository = _scan(args.directory, use_cache=not args.no_cache)
+    repository = _scan(args.directory, use_cache=not args.no_cache, follow_ups=False)
     policy = find_policy(Path(args.directory) / POLICY_FILE)  # the folder's, for its scale
     figures = stats(repository.documents, include_copies=args.include_copies, policy=policy)
     summary = {
@@ -272,7 +272,7 @@ def _plain_figure(value: object) -> object:
     return plain(value)
 
 
-def _scan(directory: str, *, use_cache: bool) -> "Repository":
+def _scan(directory: str, *, use_cache: bool, follow_ups: bool = True) -> "Repository":
     """The documents under ``directory``, with a progress line on a terminal; the files that
     do not load are reported on standard error."""
     from postmortem.reports import scan
@@ -282,7 +282,10 @@ def _scan(directory: str, *, use_cache: bool) -> "Repository":
         print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
 
     repository = scan(
-        directory, progress=progress if sys.stderr.isatty() else None, use_cache=use_cache
+        directory,
+        progress=progress if sys.stderr.isatty() else None,
+        use_cache=use_cache,
+        follow_ups=follow_ups,
     )
     for problem in repository.problems:
         print(problem, file=sys.stderr)

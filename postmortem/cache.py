@@ -2,8 +2,10 @@
 already read is never parsed again.
 
 An entry holds, for one text read under one ``ticket_url``, the plain data its YAML gave
-with where each value is written (:class:`~postmortem.yaml_io.Parsed`), and the facts the
-repository views read (:mod:`postmortem.facts`). Never findings: they depend on the
+with where each value is written (:class:`~postmortem.yaml_io.Parsed`); the facts the
+repository views read (:mod:`postmortem.facts`) are kept in the records of
+:mod:`postmortem.file_records`, worked out from the parse when a view first reads the file
+(a check has no use for them). Never findings: they depend on the
 policy, the date and other files, and are worked out again on every run. Only documents
 that load are kept; the document itself is structured from the data on every read, by the
 strict converter, which also checks what the entry holds.
@@ -17,10 +19,11 @@ program reads nothing stale, and the folders of other programs are removed once 
 for a day.
 
 Entries are hostile input (a restored CI cache can be anybody's): JSON only, never code;
-read through the hardened read (no link out of the cache, no FIFO, a size bound); each
-part checked against its SHA-256; then checked for shape and structured again. An entry
-that fails any of it is deleted and the text parsed as if it were not there. Entries are
-written through the one atomic write, so that a concurrent run sees a whole entry or none.
+read through the hardened read (the cache's folders checked to be no links, no link at an
+entry's name, no FIFO, a size bound); each part checked against its SHA-256; then checked
+for shape and structured again. An entry that fails any of it is deleted and the text
+parsed as if it were not there. An entry is written beside and renamed in place, as git
+writes an object, so that a concurrent run sees a whole entry or none.
 """
 
 import contextlib
@@ -29,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 from array import array
 from datetime import date, datetime
@@ -36,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from postmortem._version import __version__
-from postmortem.errors import ConcurrentEditError, DocumentError, UsageError
-from postmortem.facts import DocumentFacts, facts_from_json, facts_of, facts_to_json
-from postmortem.files import read_text, write_atomic
+from postmortem.errors import DocumentError
+from postmortem.facts import DocumentFacts, facts_of
+from postmortem.files import read_resolved, write_new
 from postmortem.model import SCHEMA_VERSION, PostMortem
 from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
 
@@ -51,7 +55,7 @@ __all__ = [
     "text_digest",
 ]
 
-FORMAT = 3
+FORMAT = 4
 """The entry format; a new one is a new folder."""
 
 _MAGIC = "postmortem-parse-cache"
@@ -68,7 +72,8 @@ class ParseCache:
         self.root = root
         """The cache's own folder (``.../parse-cache``), symbolic links resolved."""
         self.folder = root / _program_folder_name()
-        self._folders_made: set[Path] = set()
+        self._folders: set[Path] = set()
+        """The folders :meth:`_is_folder` found to be folders."""
 
     def key(self, text: str, ticket_url: str | None) -> str:
         """The name of the entry for ``text`` read under ``ticket_url``."""
@@ -77,8 +82,10 @@ class ParseCache:
     def load(self, key: str) -> "_Entry | None":
         """The entry named ``key``, if there is a whole and well-formed one."""
         path = self._path(key)
+        if not self._is_folder(path.parent):
+            return None
         try:
-            text = read_text(path, max_bytes=_MAX_ENTRY_BYTES, within=self.root)
+            text = read_resolved(path, max_bytes=_MAX_ENTRY_BYTES)
         except DocumentError:
             return None  # none there, or what is there is no entry: it is replaced on store
         entry = _Entry.read(text, key)
@@ -93,21 +100,35 @@ class ParseCache:
         if len(text) > _MAX_ENTRY_BYTES:
             return
         path = self._path(key)
-        for _ in range(2):  # once more if a folder made earlier in the run is gone
+        for _ in range(2):  # once more if a folder found earlier in the process is gone
             try:
-                if path.parent not in self._folders_made:
-                    if not self.folder.is_dir():
+                if not self._is_folder(path.parent):
+                    if not self._is_folder(self.folder):
                         self._make_folder()
+                        if not self._is_folder(self.folder):
+                            return  # a link or a file where the folder should be
                     path.parent.mkdir(exist_ok=True)
-                    self._folders_made.add(path.parent)
-                write_atomic(path, text, within=self.root, durable=False)
+                    if not self._is_folder(path.parent):
+                        return  # a link or a file where a folder should be: nothing is kept
+                write_new(path, text)
                 return
-            except ConcurrentEditError:
-                return  # another run wrote it meanwhile
-            except (UsageError, OSError):
-                if path.parent not in self._folders_made:
-                    return  # the cache is not writable: that only costs time
-                self._folders_made.clear()
+            except OSError:
+                self._folders.clear()
+
+    def _is_folder(self, folder: Path) -> bool:
+        """Whether ``folder`` (this program's, or one of its entry folders) is a folder and
+        no link, and so is this program's. A folder found to be one is not asked about
+        again in the process: the entries are read and written by their path in it."""
+        if folder in self._folders:
+            return True
+        for checked in (self.folder, folder):
+            try:
+                if not stat.S_ISDIR(os.lstat(checked).st_mode):
+                    return False
+            except OSError:
+                return False
+        self._folders.add(folder)
+        return True
 
     def discard(self, key: str) -> None:
         """Delete the entry ``key`` (a link there is deleted, not followed)."""
@@ -245,36 +266,23 @@ def read_document(
     parsed = parse_with_positions(text, source)
     document = document_from_parsed(parsed, source, ticket_url=ticket_url)
     if cache is not None:
-        _keep(cache, key, parsed, _facts(document, parsed))
+        _keep(cache, key, parsed)
     return parsed, document
 
 
 def read_facts(
     text: str, source: str, *, ticket_url: str | None, cache: ParseCache | None
 ) -> DocumentFacts:
-    """The facts of the document in ``text``, read as :func:`read_document` reads it."""
-    key = cache.key(text, ticket_url) if cache is not None else ""
-    entry = cache.load(key) if cache is not None else None
-    if cache is not None and entry is not None:
-        try:
-            return facts_from_json(entry.part("facts"))
-        except ValueError:
-            cache.discard(key)
-    parsed = parse_with_positions(text, source)
-    facts = _facts(document_from_parsed(parsed, source, ticket_url=ticket_url), parsed)
-    if cache is not None:
-        _keep(cache, key, parsed, facts)
-    return facts
-
-
-def _facts(document: PostMortem, parsed: Parsed) -> DocumentFacts:
+    """The facts of the document in ``text``, read as :func:`read_document` reads it (the
+    facts themselves are kept in the records of :mod:`postmortem.file_records`)."""
+    parsed, document = read_document(text, source, ticket_url=ticket_url, cache=cache)
     return facts_of(document, lambda path: parsed.locate(path)[0])
 
 
-def _keep(cache: ParseCache, key: str, parsed: Parsed, facts: DocumentFacts) -> None:
+def _keep(cache: ParseCache, key: str, parsed: Parsed) -> None:
     encoded = _parsed_to_json(parsed)
     if encoded is not None:
-        cache.store(key, {"parsed": encoded, "facts": facts_to_json(facts)})
+        cache.store(key, {"parsed": encoded})
 
 
 def _parsed_to_json(parsed: Parsed) -> Any:

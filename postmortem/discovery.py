@@ -52,13 +52,17 @@ def carries_document_keys(text: str) -> bool:
 
 
 def role_of(
-    path: str | os.PathLike[str], policy: "Policy", read: Callable[[], str] | None = None
+    path: str | os.PathLike[str],
+    policy: "Policy",
+    read: Callable[[], str] | None = None,
+    *,
+    relative: str | None = None,
 ) -> Role:
     """What ``path`` is under ``policy``. Its text (from ``read``, else from the file) is read
-    only when the name cannot tell."""
+    only when the name cannot tell. ``relative`` is its :func:`relative_to_root`, if known."""
     from postmortem.policy import is_published, read_governed, relative_to_root
 
-    relative = relative_to_root(path, policy)
+    relative = relative_to_root(path, policy) if relative is None else relative
     if Path(path).suffix.lower() in YAML_SUFFIXES:
 
         def carries_keys() -> bool:

@@ -7,9 +7,9 @@ in the order of the fields, and come back checked value by value: what is read b
 hostile input, and reading the facts of every document of a repository must cost little.
 """
 
-from collections.abc import Callable
+import json
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -59,7 +59,9 @@ class DocumentFacts:
     follow_ups_counted: int = 0
     """Follow-ups that count towards the completion rate (all but the cancelled)."""
     follow_ups_done: int = 0
+    open_follow_up_count: int = 0
     open_follow_ups: list[FollowUpFacts] = attrs.Factory(list)
+    """Empty when read without them (:func:`facts_from_json`): the count says how many."""
     aware: datetime | None = None
     """When the organisation became aware of the incident, where notification clocks start."""
     regimes: list[str] = attrs.Factory(list)
@@ -74,7 +76,9 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
     metadata = document.metadata
     measured = durations(document)
     counted, done = follow_up_tally(document)
+    open_items = open_follow_ups(document)
     aware = awareness(document)
+    notices = document.compliance.notices if document.compliance is not None else []
     return DocumentFacts(
         id=metadata.id,
         title=metadata.title,
@@ -93,6 +97,7 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
         follow_ups=len(document.follow_ups()),
         follow_ups_counted=counted,
         follow_ups_done=done,
+        open_follow_up_count=len(open_items),
         open_follow_ups=[
             FollowUpFacts(
                 line=line_of(item.field_path),
@@ -104,20 +109,21 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
                 status=item.status.value if item.status is not None else None,
                 ticket=item.ticket,
             )
-            for item in open_follow_ups(document)
+            for item in open_items
         ],
         aware=aware[0] if aware is not None else None,
         regimes=applying_regimes(document),
         notices=[
             (notice.regime, notice.step, instant(notice.time) if notice.time else None)
-            for notice in (document.compliance.notices if document.compliance else [])
+            for notice in notices
         ],
     )
 
 
 def facts_to_json(facts: DocumentFacts) -> list[Any]:
-    """``facts`` as JSON values: an array of the fields in order (the open follow-ups an
-    array of arrays), dates and times in ISO 8601, durations in microseconds."""
+    """``facts`` as JSON values: an array of the fields in order, dates and times in ISO
+    8601, durations in microseconds; the open follow-ups an array of arrays written as JSON
+    text, which is decoded only for a view that lists them."""
     return [
         facts.id,
         facts.title,
@@ -136,53 +142,90 @@ def facts_to_json(facts: DocumentFacts) -> list[Any]:
         facts.follow_ups,
         facts.follow_ups_counted,
         facts.follow_ups_done,
-        [
+        facts.open_follow_up_count,
+        _json_text(
             [
-                item.line,
-                item.kind,
-                item.id,
-                item.action,
-                item.owner,
-                _iso(item.due),
-                item.status,
-                None if item.ticket is None else [item.ticket.url, item.ticket.label],
+                [
+                    item.line,
+                    item.kind,
+                    item.id,
+                    item.action,
+                    item.owner,
+                    _iso(item.due),
+                    item.status,
+                    None if item.ticket is None else [item.ticket.url, item.ticket.label],
+                ]
+                for item in facts.open_follow_ups
             ]
-            for item in facts.open_follow_ups
-        ],
+        ),
         _iso(facts.aware),
         facts.regimes,
         [[regime, step, _iso(time)] for regime, step, time in facts.notices],
     ]
 
 
-def facts_from_json(value: Any) -> DocumentFacts:
-    """The facts :func:`facts_to_json` gave; ValueError for anything else."""
-    if type(value) is not list or len(value) != 21:
+def _json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def facts_from_json(value: Any, *, follow_ups: bool = True) -> DocumentFacts:
+    """The facts :func:`facts_to_json` gave; ValueError for anything else. Without
+    ``follow_ups`` the open follow-ups are not read (only counted: for the index and the
+    statistics). Checked field by field in line: a view reads the facts of every document
+    of the repository."""
+    if type(value) is not list or len(value) != 22:
         raise ValueError("not a document's facts")
-    follow_ups, regimes, notices = value[17], value[19], value[20]
-    if type(follow_ups) is not list or type(regimes) is not list or type(notices) is not list:
-        raise ValueError("not a list of follow-ups, regimes or notices")
+    id_, title, profile, status, severity, rank, incident_status, classification = value[:8]
+    exported, started, detect, acknowledge, mitigate, resolve = value[8:14]
+    follow_ups_count, counted, done, open_count, written = value[14:19]
+    aware, regimes, notices = value[19:]
+    if not (
+        type(id_) is str
+        and type(title) is str
+        and type(profile) is str
+        and type(status) is str
+        and (severity is None or (type(severity) is str and severity in _SEVERITIES))
+        and (rank is None or (type(rank) is int and rank >= 0))
+        and (incident_status is None or type(incident_status) is str)
+        and (classification is None or type(classification) is str)
+        and type(exported) is bool
+        and (started is None or type(started) is str)
+        and all(
+            type(count) is int and count >= 0
+            for count in (follow_ups_count, counted, done, open_count)
+        )
+        and type(written) is str
+        and (aware is None or type(aware) is str)
+        and type(regimes) is list
+        and all(type(name) is str for name in regimes)
+        and type(notices) is list
+    ):
+        raise ValueError("not a document's facts")
+    items = _decoded(written) if follow_ups else []
+    if follow_ups and (type(items) is not list or len(items) != open_count):
+        raise ValueError("not the open follow-ups")
     return DocumentFacts(
-        id=_text(value[0]),
-        title=_text(value[1]),
-        profile=_text(value[2]),
-        status=_text(value[3]),
-        severity=_optional(_severity, value[4]),
-        rank=_optional(_count, value[5]),
-        incident_status=_optional(_text, value[6]),
-        classification=_optional(_text, value[7]),
-        exported=_flag(value[8]),
-        started=_optional(_moment, value[9]),
-        time_to_detect=_optional(_duration, value[10]),
-        time_to_acknowledge=_optional(_duration, value[11]),
-        time_to_mitigate=_optional(_duration, value[12]),
-        time_to_resolve=_optional(_duration, value[13]),
-        follow_ups=_count(value[14]),
-        follow_ups_counted=_count(value[15]),
-        follow_ups_done=_count(value[16]),
-        open_follow_ups=[_follow_up(item) for item in follow_ups],
-        aware=_optional(_moment, value[18]),
-        regimes=[_text(name) for name in regimes],
+        id=id_,
+        title=title,
+        profile=profile,
+        status=status,
+        severity=severity,
+        rank=rank,
+        incident_status=incident_status,
+        classification=classification,
+        exported=exported,
+        started=None if started is None else datetime.fromisoformat(started),
+        time_to_detect=_duration(detect),
+        time_to_acknowledge=_duration(acknowledge),
+        time_to_mitigate=_duration(mitigate),
+        time_to_resolve=_duration(resolve),
+        follow_ups=follow_ups_count,
+        follow_ups_counted=counted,
+        follow_ups_done=done,
+        open_follow_up_count=open_count,
+        open_follow_ups=[_follow_up(item) for item in items],
+        aware=None if aware is None else datetime.fromisoformat(aware),
+        regimes=regimes,
         notices=[_notice(item) for item in notices],
     )
 
@@ -191,7 +234,16 @@ def _notice(value: Any) -> Notice:
     if type(value) is not list or len(value) != 3:
         raise ValueError("not a notice")
     regime, step, time = value
-    return _text(regime), _text(step), _optional(_moment, time)
+    if type(regime) is not str or type(step) is not str or not (time is None or type(time) is str):
+        raise ValueError("not a notice")
+    return regime, step, None if time is None else datetime.fromisoformat(time)
+
+
+def _decoded(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _follow_up(value: Any) -> FollowUpFacts:
@@ -205,6 +257,7 @@ def _follow_up(value: Any) -> FollowUpFacts:
         and (id_ is None or type(id_) is str)
         and type(action) is str
         and (owner is None or type(owner) is str)
+        and (due is None or type(due) is str)
         and (status is None or type(status) is str)
     ):
         raise ValueError("not a follow-up")
@@ -214,56 +267,18 @@ def _follow_up(value: Any) -> FollowUpFacts:
         id=id_,
         action=action,
         owner=owner,
-        due=None if due is None else _day(due),
+        due=None if due is None else date.fromisoformat(due),
         status=status,
         ticket=None if ticket is None else _link(ticket),
     )
 
 
-T = TypeVar("T")
-
-
-def _optional(read: Callable[[Any], T], value: Any) -> T | None:
-    return None if value is None else read(value)
-
-
-def _text(value: Any) -> str:
-    if type(value) is not str:
-        raise ValueError("not text")
-    return value
-
-
-def _severity(value: Any) -> str:
-    text = _text(value)
-    if text not in _SEVERITIES:
-        raise ValueError("not a severity")
-    return text
-
-
 _SEVERITIES = frozenset(severity.value for severity in Severity)
 
 
-def _flag(value: Any) -> bool:
-    if type(value) is not bool:
-        raise ValueError("not true or false")
-    return value
-
-
-def _count(value: Any) -> int:
-    if type(value) is not int or value < 0:
-        raise ValueError("not a count")
-    return value
-
-
-def _moment(value: Any) -> datetime:
-    return datetime.fromisoformat(_text(value))
-
-
-def _day(value: Any) -> date:
-    return date.fromisoformat(_text(value))
-
-
-def _duration(value: Any) -> timedelta:
+def _duration(value: Any) -> timedelta | None:
+    if value is None:
+        return None
     if type(value) is not int:
         raise ValueError("not a duration")
     try:
@@ -273,9 +288,14 @@ def _duration(value: Any) -> timedelta:
 
 
 def _link(value: Any) -> Link:
-    if type(value) is not list or len(value) != 2:
+    if not (
+        type(value) is list
+        and len(value) == 2
+        and type(value[0]) is str
+        and (value[1] is None or type(value[1]) is str)
+    ):
         raise ValueError("not a link")
-    return Link(url=_text(value[0]), label=_optional(_text, value[1]))
+    return Link(url=value[0], label=value[1])
 
 
 def _iso(value: date | None) -> str | None:

@@ -33,7 +33,7 @@ RACY_SECONDS = 2
 """How long before its reading a change leaves a file's record untrusted: more than the
 coarsest clock of the file systems in use (FAT's two seconds)."""
 
-_FORMAT = 1
+_FORMAT = 3
 _NAME = "files.json"
 _MAX_BYTES = 256 * 1024 * 1024
 
@@ -56,8 +56,9 @@ class FileRecord:
     carries_document_keys: bool
     entry: str | None = None
     """The parse-cache entry the facts were read under (it names the ``ticket_url`` too)."""
-    facts: str | None = None
-    """The document's facts as JSON text, None if the file is no document."""
+    facts: list[Any] | None = None
+    """The document's facts as JSON values (:func:`~postmortem.facts.facts_to_json`, checked
+    when read), None if the file is no document."""
 
     def to_json(self) -> list[Any]:
         fields = (self.read_at, self.digest, self.carries_document_keys, self.entry, self.facts)
@@ -71,7 +72,9 @@ class FileRecord:
         *numbers, digest, carries, entry, facts = value
         if not all(type(number) is int for number in numbers) or type(carries) is not bool:
             return None
-        if not all(type(text) is str for text in (digest, *(t for t in (entry, facts) if t))):
+        if type(digest) is not str or not (entry is None or type(entry) is str):
+            return None
+        if not (facts is None or type(facts) is list):
             return None
         return cls(tuple(numbers[:5]), numbers[5], digest, carries, entry, facts)
 
@@ -124,8 +127,10 @@ class FileRecords:
 def real_path(path: str, directories: dict[str, str]) -> str:
     """``path`` with its folder's symbolic links resolved (the file's own name kept);
     ``directories`` remembers each folder's across a run."""
-    folder, name = os.path.split(os.path.abspath(path))
+    folder, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        folder, name = os.path.split(os.path.abspath(path))
     real = directories.get(folder)
     if real is None:
-        real = directories[folder] = os.path.realpath(folder)
+        real = directories[folder] = os.path.realpath(os.path.abspath(folder))
     return os.path.join(real, name)

@@ -217,13 +217,13 @@ def _histories_in_one_repository(
     if workers < 2 or len(given) < _PARALLEL_FROM:
         result, learnt = reading.histories({path: changes[relative[path]] for path in given})
     else:
-        from concurrent.futures import ProcessPoolExecutor
+        from postmortem._pool import process_pool
 
         shares = [
             {path: changes[relative[path]] for path in given[index::workers]}
             for index in range(workers)
         ]
-        with ProcessPoolExecutor(workers) as pool:
+        with process_pool(workers) as pool:
             done = list(pool.map(reading.histories, shares))
         result = {path: found for histories, _ in done for path, found in histories.items()}
         learnt = {"status": {}, "summary": {}}

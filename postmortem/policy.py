@@ -220,6 +220,14 @@ class Policy:
 
     root: Path = attrs.field(init=False, default=Path("."), eq=False)
     """The directory path rules are relative to: where the policy file is."""
+    _real_root: str | None = attrs.field(init=False, default=None, eq=False, repr=False)
+
+    def real_root(self) -> str:
+        """:attr:`root` with its links resolved, asked of the file system once per policy (a
+        policy is found once per folder and run)."""
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        return self._real_root
 
     def rank(self, label: Classification) -> int | None:
         """The sensitivity of ``label`` (0 is least sensitive), None if it is not allowed."""
@@ -370,6 +378,7 @@ def policy_revision() -> str | None:
 
 def _rooted(policy: Policy, root: Path) -> Policy:
     policy.root = root
+    policy._real_root = None
     return policy
 
 
@@ -534,7 +543,7 @@ def _policy_at(revision: str, directory: Path) -> str | None:
 def read_governed(document: str | os.PathLike[str], policy: Policy) -> str:
     """The text of ``document`` as its policy allows: within the size limit, and inside the
     repository (a symbolic link out of it is refused)."""
-    return read_text(document, max_bytes=policy.max_file_bytes, within=policy.root)
+    return read_text(document, max_bytes=policy.max_file_bytes, within=policy.real_root())
 
 
 def load_governed(document: str | os.PathLike[str], policy: Policy) -> PostMortem:
@@ -550,6 +559,6 @@ def relative_to_root(document: str | os.PathLike[str], policy: Policy) -> str:
     path = Path(document)
     absolute = Path(os.path.realpath(path.absolute().parent)) / path.name
     try:
-        return PurePosixPath(absolute.relative_to(os.path.realpath(policy.root))).as_posix()
+        return PurePosixPath(absolute.relative_to(policy.real_root())).as_posix()
     except ValueError:
         return absolute.as_posix()

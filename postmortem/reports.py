@@ -11,7 +11,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -75,19 +74,26 @@ def scan(
     *,
     progress: Callable[[int, int], None] | None = None,
     use_cache: bool = True,
+    follow_ups: bool = True,
 ) -> Repository:
     """Every post-mortem under ``directory``, as the hooks see them
     (:func:`postmortem.discovery.role_of`): the files its policy's ``files`` pattern names,
     and any other YAML file with a post-mortem's ``schema_version`` or ``profile`` key.
     Only the files changed since the last scan are read, unless ``use_cache`` is false
-    (:mod:`postmortem.scanning`); ``progress(done, total)`` is told how far it is."""
+    (:mod:`postmortem.scanning`); ``progress(done, total)`` is told how far it is. Without
+    ``follow_ups`` the facts of an unchanged file leave its open follow-ups out (counted, not
+    listed: all :func:`index_rows` and :func:`stats` need)."""
     from postmortem.discovery import YAML_SUFFIXES, files_under
     from postmortem.scanning import facts_of_files
 
     candidates = [
-        path for path in files_under(directory) if Path(path).suffix.lower() in YAML_SUFFIXES
+        path
+        for path in files_under(directory)
+        if os.path.splitext(path)[1].lower() in YAML_SUFFIXES
     ]
-    found, problems = facts_of_files(candidates, use_cache=use_cache, progress=progress)
+    found, problems = facts_of_files(
+        candidates, use_cache=use_cache, progress=progress, follow_ups=follow_ups
+    )
     documents = [Scanned(path, facts, policy) for path, facts, policy in found]
     return Repository(tuple(documents), tuple(problems))
 
@@ -133,7 +139,7 @@ def index_rows(documents: Iterable[Scanned], *, include_copies: bool = False) ->
                 time_to_acknowledge=facts.time_to_acknowledge,
                 time_to_mitigate=facts.time_to_mitigate,
                 time_to_resolve=facts.time_to_resolve,
-                open_actions=len(facts.open_follow_ups),
+                open_actions=facts.open_follow_up_count,
             )
         )
     return rows
@@ -264,7 +270,7 @@ def stats(
         follow_up_completion_rate=completion_rate(
             (item.follow_ups_counted, item.follow_ups_done) for item in facts
         ),
-        open_follow_ups=sum(len(item.open_follow_ups) for item in facts),
+        open_follow_ups=sum(item.open_follow_up_count for item in facts),
         notifications={
             state.value: sum(counted[state.value] for counted in clocks) for state in ClockState
         },

@@ -202,7 +202,8 @@ def _check_one(
         message = "a temporary file a killed postmortem write left behind; delete it"
         return findings_from_problems([Problem(source, 0, 0, "", message)], policy)
     read = functools.cache(read)  # the role may need the text too
-    role = role_of(location, policy, read)
+    relative_path = relative_to_root(location, policy)
+    role = role_of(location, policy, read, relative=relative_path)
     if role is Role.OTHER and only_post_mortems:
         return []
     try:
@@ -214,7 +215,6 @@ def _check_one(
         if "classification" in hooks:
             copy_findings += published_copy_findings(text, source, policy)
         return copy_findings
-    relative_path = relative_to_root(location, policy)
     cache = cache_near(policy.root) if use_cache else None
     return check_text(
         text, source, policy, hooks, today=today, relative_path=relative_path, cache=cache
@@ -270,10 +270,10 @@ def _check_files(
     workers = min(os.cpu_count() or 1, len(paths) // (_PARALLEL_FROM // 2))
     if workers < 2 or len(paths) < _PARALLEL_FROM:
         return _check_serially(paths, hooks, today, only_post_mortems, use_cache)
-    from concurrent.futures import ProcessPoolExecutor
+    from postmortem._pool import process_pool
 
     chunks = [list(paths[index::workers]) for index in range(workers)]
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         results = list(
             pool.map(
                 _check_serially,

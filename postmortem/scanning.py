@@ -9,7 +9,6 @@ one process per core. Which files are post-mortems is decided as the hooks decid
 
 import enum
 import functools
-import json
 import os
 import stat
 import time
@@ -51,11 +50,13 @@ def facts_of_files(
     *,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    follow_ups: bool = True,
 ) -> tuple[list[tuple[str, DocumentFacts, "Policy"]], list[Problem]]:
     """The facts of the post-mortems among the YAML files ``paths``, in their order, each
     with the policy that governs it, and the problems of those that do not load. Without
     ``use_cache`` every file is read and parsed. ``progress(done, total)`` is told how many
-    files are done."""
+    files are done. Without ``follow_ups``, the facts read from a record leave the open
+    follow-ups out (:func:`~postmortem.facts.facts_from_json`)."""
     from postmortem.cache import cache_near
 
     policies = _Policies()
@@ -73,7 +74,7 @@ def facts_of_files(
         if book is None:
             book = records[cache.root] = FileRecords(cache)
         record_book[path] = book
-        recorded = _recorded(path, policy, book, folders)
+        recorded = _recorded(path, policy, book, folders, follow_ups)
         if recorded is not _UNKNOWN:
             known[path] = recorded
     facts: dict[str, DocumentFacts] = {path: item for path, item in known.items() if item}
@@ -125,7 +126,7 @@ _UNKNOWN = _Unknown.UNKNOWN
 
 
 def _recorded(
-    path: str, policy: "Policy", book: FileRecords, folders: dict[str, str]
+    path: str, policy: "Policy", book: FileRecords, folders: dict[str, str], follow_ups: bool
 ) -> DocumentFacts | _Unknown | None:
     """The facts of ``path`` as its record has them; None if the record says it is no
     document; :data:`_UNKNOWN` if the file must be read (no record holds, the record is of
@@ -152,8 +153,8 @@ def _recorded(
     if record.facts is None or record.entry != entry_key(record.digest, policy.ticket_url):
         return _UNKNOWN
     try:
-        return facts_from_json(json.loads(record.facts))
-    except (ValueError, RecursionError):
+        return facts_from_json(record.facts, follow_ups=follow_ups)
+    except ValueError:
         return _UNKNOWN
 
 
@@ -165,9 +166,9 @@ def _read_in_chunks(paths: Sequence[str], use_cache: bool) -> Iterator[list[_Rea
     if workers < 2 or len(paths) < _PARALLEL_FROM:
         yield from (_read_files(chunk, use_cache) for chunk in chunks)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from postmortem._pool import process_pool
 
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         yield from pool.map(_read_files, chunks, [use_cache] * len(chunks))
 
 
@@ -215,7 +216,7 @@ def _read_files(paths: Sequence[str], use_cache: bool) -> list[_Read]:
             digest,
             carries,
             entry_key(digest, policy.ticket_url),
-            json.dumps(facts_to_json(facts), separators=(",", ":")),
+            facts_to_json(facts),
         )
         reads.append(_Read(path, facts, record=(where, record) if keep else None))
     return reads

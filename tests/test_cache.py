@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import postmortem
 from postmortem import cache, facts, file_records, scanning
 from postmortem.cli import main
 from postmortem.model import ActionItem, ActionStatus, PostMortem
-from postmortem.reports import index_rows, open_actions, scan
+from postmortem.reports import index_rows, open_actions, scan, stats
 from postmortem.runner import check_paths
 from postmortem.yaml_io import parse_with_positions
 from tests.conftest import EXAMPLES
@@ -247,7 +248,7 @@ def test_damaged_records_are_ignored(repo: GitRepo) -> None:
     path = records_file(repo.root)
     content = json.loads(path.read_text(encoding="utf-8"))
     for value in content["records"].values():
-        value[-1] = '["forged"]'
+        value[-1] = ["forged"]
     for garbage in (json.dumps(content), "{", json.dumps({"format": 1, "records": [1, 2]})):
         path.write_text(garbage, encoding="utf-8")
         assert titles() == expected
@@ -268,6 +269,30 @@ def test_special_files_and_links_in_the_cache_are_not_followed(
         entry.symlink_to(outside)
     assert titles() == expected  # no wait on the FIFO, no read through the links
     assert outside.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_an_entry_folder_that_is_a_link_is_neither_read_nor_written(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = titles()
+    records_file(repo.root).unlink()
+    folder = entries(repo.root)[0].parent
+    moved = tmp_path / "moved"
+    folder.rename(moved)
+    folder.symlink_to(moved, target_is_directory=True)
+    held = {path.name: path.read_bytes() for path in moved.iterdir()}
+    cache.cache_near.cache_clear()  # a new process: the cache's folders are checked again
+    monkeypatch.setattr(cache, "read_resolved", _refusing_outside(moved, cache.read_resolved))
+    assert titles() == expected
+    assert {path.name: path.read_bytes() for path in moved.iterdir()} == held
+
+
+def _refusing_outside(folder: Path, read: Any) -> Any:
+    def checked(path: Path, **options: Any) -> Any:
+        assert not os.path.realpath(path).startswith(str(folder))
+        return read(path, **options)
+
+    return checked
 
 
 def test_outside_a_repository_the_users_cache_is_used(
@@ -336,3 +361,34 @@ def test_a_new_day_changes_overdue_actions_not_the_cached_facts(repo: GitRepo) -
     assert not any(item.overdue(latest - timedelta(days=3650)) for item in due)
     assert all(item.overdue(latest + timedelta(days=1)) for item in due)
     assert open_actions(scan("incidents").documents) == first
+
+
+@given(documents, st.data())
+def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObject) -> None:
+    """Each value of a record's facts (or of its first open follow-up) replaced by a JSON
+    value of any kind: the facts are refused with ValueError, or read as facts, with their
+    follow-ups or without."""
+    parsed = parse_with_positions(postmortem.dumps(doc))
+    encoded = facts.facts_to_json(facts.facts_of(doc, lambda path: parsed.locate(path)[0]))
+    hostile = st.none() | st.booleans() | st.integers() | st.text() | st.lists(st.integers())
+    follow_ups = json.loads(encoded[18])
+    if follow_ups and data.draw(st.booleans()):
+        follow_ups[0][data.draw(st.integers(0, 7))] = data.draw(hostile)
+        encoded[18] = json.dumps(follow_ups)
+    else:
+        encoded[data.draw(st.integers(0, 18))] = data.draw(hostile | st.just("[[1"))
+    for listed in (True, False):
+        try:
+            read = facts.facts_from_json(encoded, follow_ups=listed)
+        except ValueError:
+            continue
+        assert isinstance(read, facts.DocumentFacts)
+
+
+def test_views_that_count_follow_ups_agree_with_those_that_list_them(repo: GitRepo) -> None:
+    listed = scan("incidents")
+    counted = scan("incidents", follow_ups=False)
+    assert any(item.facts.open_follow_ups for item in listed.documents)
+    assert not any(item.facts.open_follow_ups for item in counted.documents)
+    assert index_rows(counted.documents) == index_rows(listed.documents)
+    assert stats(counted.documents) == stats(listed.documents)

@@ -5,8 +5,11 @@ import io
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import postmortem
 from postmortem.cli import main
@@ -22,6 +25,7 @@ from postmortem.model import (
     ProfileName,
     Recommendation,
 )
+from postmortem.render.tables import format_rows, json_text, plain
 from postmortem.reports import index_rows, open_actions, scan, stats
 from tests.conftest import EXAMPLES
 
@@ -217,3 +221,49 @@ def test_exported_copies_are_not_incidents_unless_asked(
         assert len(json.loads(capsys.readouterr().out)) == 2 * count
     assert main(["stats", str(tmp_path), "--include-copies"]) == 0
     assert "documents: 2" in capsys.readouterr().out
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text() | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_JSON_VALUES)
+def test_json_text_writes_what_json_dumps_writes_with_an_indent(value: object) -> None:
+    assert json_text(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@given(
+    st.lists(st.text(max_size=3), max_size=4, unique=True).flatmap(
+        lambda columns: st.tuples(
+            st.just(columns),
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        column: _JSON_SCALARS | st.dates() | st.timedeltas(min_value=timedelta(0))
+                        for column in columns
+                    }
+                ),
+                max_size=3,
+            ),
+        )
+    )
+)
+def test_json_rows_are_what_json_dumps_writes(
+    table: tuple[list[str], list[dict[str, Any]]],
+) -> None:
+    columns, rows = table
+    shown = [{column: plain(row[column]) for column in columns} for row in rows]
+    expected = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+    assert format_rows(rows, columns, "json") == expected

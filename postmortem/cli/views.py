@@ -2,9 +2,11 @@
 ``actions`` and ``stats``."""
 
 import argparse
+import functools
+import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,28 @@ if TYPE_CHECKING:
     from postmortem.reports import OpenAction, Repository
 
 __all__ = ["run_actions", "run_history", "run_index", "run_link", "run_stats"]
+
+
+def _cycles_collected_after(
+    run: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """``run`` with the cycle collector paused until it returns: a view of a large repository
+    makes hundreds of thousands of objects and no cycles, and the collector would walk them
+    all again and again (a fifth of a warm view's time). Worker processes collect as usual
+    (:mod:`postmortem.scanning`)."""
+
+    @functools.wraps(run)
+    def paused(args: argparse.Namespace) -> int:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run(args)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
 
 _GENERATED_HISTORY_NOTE = (
     "history: generated from git by `postmortem history --write`; edits here are replaced"
@@ -95,13 +119,14 @@ def _loadable(paths: Sequence[str]) -> tuple[dict[str, "Policy"], list[Problem]]
     return readable, problems
 
 
+@_cycles_collected_after
 def run_index(args: argparse.Namespace) -> int:
     import attrs
 
     from postmortem.render.tables import format_rows
     from postmortem.reports import IndexRow, index_rows
 
-    repository = _scan(args.directory, use_cache=not args.no_cache)
+    repository = _scan(args.directory, use_cache=not args.no_cache, follow_ups=False)
     rows = [
         row
         for row in index_rows(repository.documents, include_copies=args.include_copies)
@@ -120,6 +145,7 @@ def run_index(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 
 
+@_cycles_collected_after
 def run_actions(args: argparse.Namespace) -> int:
     from postmortem.reports import open_actions
 
@@ -195,14 +221,15 @@ def run_link(args: argparse.Namespace) -> int:
     return ExitCode.CLEAN
 
 
+@_cycles_collected_after
 def run_stats(args: argparse.Namespace) -> int:
     import attrs
 
     from postmortem.policy import POLICY_FILE, find_policy
-    from postmortem.render.tables import format_rows, plain
+    from postmortem.render.tables import format_rows, json_text, plain
     from postmortem.reports import IncidentFigures, stats
 
-    repository = _scan(args.directory, use_cache=not args.no_cache)
+    repository = _scan(args.directory, use_cache=not args.no_cache, follow_ups=False)
     policy = find_policy(Path(args.directory) / POLICY_FILE)  # the folder's, for its scale
     figures = stats(
         repository.documents,
@@ -219,7 +246,7 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.format == "json":
         per_incident = [{key: plain(value) for key, value in row.items()} for row in incidents]
         document = {**summary, "incidents": per_incident}
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.write(json_text(document) + "\n")
         return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
     lines = []
     for key, value in summary.items():
@@ -250,7 +277,7 @@ def _plain_figure(value: object) -> object:
     return plain(value)
 
 
-def _scan(directory: str, *, use_cache: bool) -> "Repository":
+def _scan(directory: str, *, use_cache: bool, follow_ups: bool = True) -> "Repository":
     """The documents under ``directory``, with a progress line on a terminal; the files that
     do not load are reported on standard error."""
     from postmortem.reports import scan
@@ -260,7 +287,10 @@ def _scan(directory: str, *, use_cache: bool) -> "Repository":
         print(f"\rscanning {done}/{total} files", end=end, file=sys.stderr, flush=True)
 
     repository = scan(
-        directory, progress=progress if sys.stderr.isatty() else None, use_cache=use_cache
+        directory,
+        progress=progress if sys.stderr.isatty() else None,
+        use_cache=use_cache,
+        follow_ups=follow_ups,
     )
     for problem in repository.problems:
         print(problem, file=sys.stderr)

@@ -154,6 +154,18 @@ TACTICS = st.sampled_from(["TA0001", "TA0008", "Initial Access", "lateral-moveme
 TECHNIQUES = st.from_regex(r"T[0-9]{4}(\.[0-9]{3})?", fullmatch=True)
 
 
+def _fits(kind: IocType, value: str) -> bool:
+    """Whether ``value`` is an indicator of ``kind`` (free text may hold what a kind refuses,
+    such as a control character in a user agent)."""
+    from postmortem.model.indicators import canonical_indicator
+
+    try:
+        canonical_indicator(kind, value, None)
+    except ValueError:
+        return False
+    return True
+
+
 def _iocs(
     chosen: dict[Any, st.SearchStrategy[Any]], scalars: dict[Any, st.SearchStrategy[Any]] | None
 ) -> st.SearchStrategy[Ioc]:
@@ -172,7 +184,7 @@ def _iocs(
     @st.composite
     def build(draw: st.DrawFn) -> Ioc:
         kind = draw(st.sampled_from(list(IocType)))
-        value = draw(INDICATORS.get(kind, one_line))
+        value = draw(INDICATORS.get(kind, one_line).filter(lambda text: _fits(kind, text)))
         first_seen = draw(st.none() | for_type(When, scalars))
         last_seen = None
         if first_seen is not None and draw(st.booleans()):

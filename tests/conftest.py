@@ -21,6 +21,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+whole_documents = settings(max_examples=max(10, settings.default.max_examples // 3))
+"""For properties that draw, write and read a whole document per example: a third of the
+profile's examples, so that the suite stays within its time (``thorough`` runs 666)."""
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 

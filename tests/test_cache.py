@@ -23,7 +23,7 @@ from postmortem.model import ActionItem, ActionStatus, PostMortem
 from postmortem.reports import index_rows, open_actions, scan, stats
 from postmortem.runner import check_paths
 from postmortem.yaml_io import parse_with_positions
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, whole_documents
 from tests.gitrepo import GitRepo, init_repo
 from tests.strategies import documents
 
@@ -324,6 +324,7 @@ def test_concurrent_cold_runs_agree(repo: GitRepo) -> None:
     )
 
 
+@whole_documents
 @given(documents)
 def test_a_cached_parse_reads_back_as_the_parse(doc: PostMortem) -> None:
     text = postmortem.dumps(doc)
@@ -335,6 +336,7 @@ def test_a_cached_parse_reads_back_as_the_parse(doc: PostMortem) -> None:
     assert postmortem.yaml_io.document_from_parsed(again, "x") == doc
 
 
+@whole_documents
 @given(documents)
 def test_facts_read_back_as_they_were(doc: PostMortem) -> None:
     parsed = parse_with_positions(postmortem.dumps(doc))
@@ -363,6 +365,7 @@ def test_a_new_day_changes_overdue_actions_not_the_cached_facts(repo: GitRepo) -
     assert open_actions(scan("incidents").documents) == first
 
 
+@whole_documents
 @given(documents, st.data())
 def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObject) -> None:
     """Each value of a record's facts (or of its first open follow-up) replaced by a JSON

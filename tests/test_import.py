@@ -25,7 +25,7 @@ from postmortem.model import (
 )
 from postmortem.render import render
 from postmortem.upgrade import assign_ids
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, whole_documents
 from tests.strategies import markdown_documents
 
 MARKDOWN = Path(__file__).parent / "markdown"
@@ -377,6 +377,7 @@ def test_hand_written_security_postmortem_with_unnumbered_headings_and_an_extra_
 
 
 @pytest.mark.parametrize("profile", list(ProfileName), ids=lambda profile: profile.value)
+@whole_documents
 @given(data=st.data())
 def test_render_then_import_gives_back_the_document(
     profile: ProfileName, data: st.DataObject

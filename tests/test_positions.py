@@ -12,6 +12,7 @@ import postmortem
 from postmortem import yaml_io
 from postmortem.converter import FieldPath
 from postmortem.yaml_io import reading
+from tests.conftest import whole_documents
 from tests.handwritten import handwritten
 from tests.strategies import documents
 
@@ -60,6 +61,7 @@ def assert_positions_agree(text: str) -> None:
             assert parsed.locate(path, at_key=at_key) == expected, (path, at_key)
 
 
+@whole_documents
 @given(documents, st.data())
 def test_every_path_is_where_the_node_tree_has_it(doc: postmortem.PostMortem, data: Any) -> None:
     """Hand-written documents (comments, anchors and aliases, a byte order mark): each
@@ -129,6 +131,7 @@ def test_an_empty_document_has_no_positions() -> None:
     assert parsed.locate(("metadata",)) == (1, 1)
 
 
+@whole_documents
 @given(documents, st.data())
 def test_the_top_level_keys_are_counted_to_where_they_are_located(
     doc: postmortem.PostMortem, data: Any

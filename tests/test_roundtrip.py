@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import postmortem
 from postmortem import converter, yaml_io
 from postmortem.model import PostMortem
+from tests.conftest import whole_documents
 from tests.strategies import documents, instances
 
 SECTION_CLASSES = sorted(
@@ -32,6 +33,7 @@ def _offsets(value: Any) -> Any:
     return getattr(value, "utcoffset", lambda: None)()
 
 
+@whole_documents
 @given(documents)
 def test_document_round_trip_is_lossless(doc: PostMortem) -> None:
     text = postmortem.dumps(doc)
@@ -41,6 +43,7 @@ def test_document_round_trip_is_lossless(doc: PostMortem) -> None:
     assert postmortem.dumps(again) == text
 
 
+@whole_documents
 @given(documents)
 def test_fast_and_round_trip_loaders_give_the_same_model(doc: PostMortem) -> None:
     text = postmortem.dumps(doc)
@@ -58,6 +61,7 @@ def test_each_section_round_trips(cls: type, data: st.DataObject) -> None:
     assert converter.structure(yaml_io.parse(text), cls) == section
 
 
+@whole_documents
 @given(documents)
 def test_editing_nothing_changes_nothing_and_editing_a_field_changes_it(doc: PostMortem) -> None:
     text = postmortem.dumps(doc)

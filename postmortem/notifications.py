@@ -111,7 +111,8 @@ class Clock:
     regime: str
     step: str
     deadline: datetime | None
-    """None where the clock has not started (an earlier step not yet notified)."""
+    """None where the clock has not started (an earlier step not yet notified), or ends
+    past the last moment a datetime holds."""
     notified: datetime | None
     notice: int | None
     """Index of the notice under ``compliance.notices``, if one was sent."""
@@ -193,7 +194,7 @@ def deadlines(
             if notified is not None:
                 sent[step.name] = notified
             start = sent.get(step.after) if step.after is not None else aware
-            deadline = start + step.within if start is not None else None
+            deadline = _due(start, step.within) if start is not None else None
             if notified is not None:
                 late = deadline is not None and notified > deadline
                 state = ClockState.MISSED if late else ClockState.MET
@@ -215,3 +216,13 @@ def deadlines(
                 state=state,
                 approaching=approaching,
             )
+
+
+def _due(start: datetime, within: timedelta) -> datetime | None:
+    """``start + within``; None where that is past the last moment a datetime holds (a
+    start near the year 9999, a policy's deadline of millions of days): no day of the
+    calendar is after it, so it is never missed nor near."""
+    try:
+        return start + within
+    except OverflowError:
+        return None

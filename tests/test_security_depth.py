@@ -459,6 +459,34 @@ def test_stats_counts_deadlines_met_missed_and_pending(tmp_path: Path) -> None:
     assert (by_id["INC-met"].notifications_met, by_id["INC-missed"].notifications_missed) == (1, 1)
 
 
+def test_a_deadline_past_the_year_9999_is_pending_not_an_overflow(tmp_path: Path) -> None:
+    """A clock that starts near the last representable moment, or a policy deadline of
+    millions of days, ends past every day: pending, never near, no OverflowError."""
+    from datetime import datetime, timedelta, timezone
+
+    from postmortem.notifications import ClockState, NotificationRegime, NotificationStep, deadlines
+    from postmortem.policy import load_policy
+
+    policy_file = tmp_path / ".postmortem.yaml"
+    policy_file.write_text(
+        "notification_regimes:\n"
+        "  - name: GDPR\n"
+        "    steps:\n"
+        "      - {name: notification, within: 999999999d}\n",
+        encoding="utf-8",
+    )
+    found = _findings(_notified(), load_policy(policy_file))
+    assert [finding for finding in found if finding.rule in ("PM414", "PM415")] == []
+    late = _notified().replace("2024-03-08 09:22:00", "9999-12-31 09:22:00")
+    assert [finding for finding in _findings(late) if finding.rule in ("PM414", "PM415")] == []
+    regime = NotificationRegime(
+        name="R", steps=[NotificationStep(name="s", within=timedelta(hours=72))]
+    )
+    last = datetime(9999, 12, 31, 23, 0, tzinfo=timezone.utc)
+    [clock] = deadlines(last, ["R"], [], [regime], TODAY)
+    assert (clock.state, clock.deadline, clock.approaching) == (ClockState.PENDING, None, False)
+
+
 # 7. Import: IOCs, CVEs and ATT&CK ids recognised in the text
 
 

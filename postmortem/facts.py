@@ -13,8 +13,24 @@ from typing import Any
 
 import attrs
 
-from postmortem.metrics import durations, follow_up_tally, instant, milestones, open_follow_ups
-from postmortem.model import Link, PostMortem, Severity
+from postmortem.metrics import (
+    FOLLOW_UP_KINDS,
+    durations,
+    follow_up_tally,
+    instant,
+    milestones,
+    open_follow_ups,
+)
+from postmortem.model import (
+    ActionStatus,
+    Classification,
+    DocumentStatus,
+    IncidentStatus,
+    Link,
+    PostMortem,
+    ProfileName,
+    Severity,
+)
 from postmortem.notifications import Notice, applying_regimes, awareness
 
 __all__ = ["DocumentFacts", "FollowUpFacts", "facts_from_json", "facts_of", "facts_to_json"]
@@ -183,17 +199,26 @@ def facts_from_json(value: Any, *, follow_ups: bool = True) -> DocumentFacts:
         type(id_) is str
         and type(title) is str
         and type(profile) is str
+        and profile in _PROFILES
         and type(status) is str
-        and (severity is None or (type(severity) is str and severity in _SEVERITIES))
-        and (rank is None or (type(rank) is int and rank >= 0))
-        and (incident_status is None or type(incident_status) is str)
-        and (classification is None or type(classification) is str)
+        and status in _STATUSES
+        and (
+            (severity is None and rank is None)
+            or (type(severity) is str and type(rank) is int and _RANKS.get(severity) == rank)
+        )
+        and (
+            incident_status is None
+            or (type(incident_status) is str and incident_status in _INCIDENT_STATUSES)
+        )
+        and (
+            classification is None
+            or (type(classification) is str and classification in _CLASSIFICATIONS)
+        )
         and type(exported) is bool
         and (started is None or type(started) is str)
-        and all(
-            type(count) is int and count >= 0
-            for count in (follow_ups_count, counted, done, open_count)
-        )
+        and all(type(count) is int for count in (follow_ups_count, counted, done, open_count))
+        and 0 <= done <= counted <= follow_ups_count
+        and 0 <= open_count <= follow_ups_count
         and type(written) is str
         and (aware is None or type(aware) is str)
         and type(regimes) is list
@@ -214,7 +239,7 @@ def facts_from_json(value: Any, *, follow_ups: bool = True) -> DocumentFacts:
         incident_status=incident_status,
         classification=classification,
         exported=exported,
-        started=None if started is None else datetime.fromisoformat(started),
+        started=None if started is None else _moment(started),
         time_to_detect=_duration(detect),
         time_to_acknowledge=_duration(acknowledge),
         time_to_mitigate=_duration(mitigate),
@@ -224,7 +249,7 @@ def facts_from_json(value: Any, *, follow_ups: bool = True) -> DocumentFacts:
         follow_ups_done=done,
         open_follow_up_count=open_count,
         open_follow_ups=[_follow_up(item) for item in items],
-        aware=None if aware is None else datetime.fromisoformat(aware),
+        aware=None if aware is None else _moment(aware),
         regimes=regimes,
         notices=[_notice(item) for item in notices],
     )
@@ -236,7 +261,7 @@ def _notice(value: Any) -> Notice:
     regime, step, time = value
     if type(regime) is not str or type(step) is not str or not (time is None or type(time) is str):
         raise ValueError("not a notice")
-    return regime, step, None if time is None else datetime.fromisoformat(time)
+    return regime, step, None if time is None else _moment(time)
 
 
 def _decoded(text: str) -> Any:
@@ -254,11 +279,12 @@ def _follow_up(value: Any) -> FollowUpFacts:
         type(line) is int
         and line >= 0
         and type(kind) is str
+        and kind in FOLLOW_UP_KINDS
         and (id_ is None or type(id_) is str)
         and type(action) is str
         and (owner is None or type(owner) is str)
         and (due is None or type(due) is str)
-        and (status is None or type(status) is str)
+        and (status is None or (type(status) is str and status in _ACTION_STATUSES))
     ):
         raise ValueError("not a follow-up")
     return FollowUpFacts(
@@ -273,13 +299,27 @@ def _follow_up(value: Any) -> FollowUpFacts:
     )
 
 
-_SEVERITIES = frozenset(severity.value for severity in Severity)
+_RANKS = {severity.value: severity.rank for severity in Severity}
+_PROFILES = frozenset(profile.value for profile in ProfileName)
+_STATUSES = frozenset(status.value for status in DocumentStatus)
+_INCIDENT_STATUSES = frozenset(status.value for status in IncidentStatus)
+_CLASSIFICATIONS = frozenset(label.value for label in Classification)
+_ACTION_STATUSES = frozenset(status.value for status in ActionStatus)
+
+
+def _moment(text: str) -> datetime:
+    """The moment ISO 8601 ``text`` gives, with its UTC offset: a document's moments all
+    have one (a naive one cannot be compared with them); ValueError for anything else."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("not a moment with a UTC offset")
+    return moment
 
 
 def _duration(value: Any) -> timedelta | None:
     if value is None:
         return None
-    if type(value) is not int:
+    if type(value) is not int or value < 0:
         raise ValueError("not a duration")
     try:
         return timedelta(microseconds=value)

@@ -14,6 +14,7 @@ import attrs
 from postmortem.model import ActionStatus, Link, Milestone, PostMortem, When
 
 __all__ = [
+    "FOLLOW_UP_KINDS",
     "Durations",
     "Figure",
     "Milestones",
@@ -163,6 +164,8 @@ _KINDS = {
     "follow_up": "follow-up",
     "gaps": "gap recommendation",
 }
+FOLLOW_UP_KINDS = frozenset(_KINDS.values())
+"""What follow-ups are called, wherever a document tracks them."""
 
 
 def follow_up_kind(path: tuple[str | int, ...]) -> str:

@@ -379,13 +379,57 @@ def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObje
         follow_ups[0][data.draw(st.integers(0, 7))] = data.draw(hostile)
         encoded[18] = json.dumps(follow_ups)
     else:
-        encoded[data.draw(st.integers(0, 18))] = data.draw(hostile | st.just("[[1"))
+        encoded[data.draw(st.integers(0, 21))] = data.draw(hostile | st.just("[[1"))
     for listed in (True, False):
         try:
             read = facts.facts_from_json(encoded, follow_ups=listed)
         except ValueError:
             continue
         assert isinstance(read, facts.DocumentFacts)
+
+
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [
+        (19, "2024-03-08T09:40:00"),  # aware without a UTC offset: TypeError in stats
+        (19, "2024-03-08"),
+        (21, [["GDPR", "notification", "2024-03-10T16:00:00"]]),
+        (9, "2024-03-02T03:14:00"),
+        (10, -5),  # a negative duration: ValueError in stats and index
+        (2, "no profile"),
+        (3, "no status"),
+        (4, None),  # a rank without a severity
+        (6, "no incident status"),
+        (7, "no label"),
+        (16, 10**6),  # more follow-ups done than counted
+        (17, 10**6),  # more open than there are
+    ],
+)
+def test_facts_a_document_cannot_have_are_refused_and_read_again(
+    repo: GitRepo, index: int, value: Any
+) -> None:
+    """A hand-edited record whose facts have the right types but values no document gives
+    (a moment without a UTC offset, a negative duration, counts that do not add up, a name
+    of no profile) is not trusted: the file is read again, and the views agree with a run
+    without the cache."""
+    today = date(2024, 3, 20)
+    views = (
+        lambda found: stats(found, today=today),
+        index_rows,
+        lambda found: open_actions(found, include_copies=True),
+    )
+    for view in views:
+        expected = view(scan("incidents", use_cache=False).documents)
+        scan("incidents")
+        path = records_file(repo.root)
+        content = json.loads(path.read_text(encoding="utf-8"))
+        for record in content["records"].values():
+            if record[-1] is not None:
+                record[-1][index] = value
+                with pytest.raises(ValueError, match=r"^not a"):
+                    facts.facts_from_json(record[-1], follow_ups=False)
+        path.write_text(json.dumps(content), encoding="utf-8")
+        assert view(scan("incidents").documents) == expected
 
 
 def test_views_that_count_follow_ups_agree_with_those_that_list_them(repo: GitRepo) -> None:

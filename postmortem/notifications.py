@@ -74,7 +74,8 @@ notification); a policy regime of the same name replaces one."""
 
 def regime_problems(regimes: list[NotificationRegime]) -> list[tuple[FieldPath, str]]:
     """(path under ``notification_regimes``, message) for each regime named twice, each
-    deadline that is not in the future, and each ``after`` naming no earlier step."""
+    step named twice in its regime (a notice could not say which it is), each deadline that
+    is not in the future, and each ``after`` naming no earlier step."""
     problems: list[tuple[FieldPath, str]] = []
     names: set[str] = set()
     for index, regime in enumerate(regimes):
@@ -87,6 +88,9 @@ def regime_problems(regimes: list[NotificationRegime]) -> list[tuple[FieldPath, 
             where = (*path, "steps", place)
             if step.within <= timedelta(0):
                 problems.append(((*where, "within"), "the deadline must be after its start"))
+            if step.name in earlier:
+                message = f"the step {step.name!r} is defined twice in {regime.name!r}"
+                problems.append(((*where, "name"), message))
             if step.after is not None and step.after not in earlier:
                 known = ", ".join(earlier) or "none"
                 message = f"no earlier step {step.after!r} to count from (earlier: {known})"

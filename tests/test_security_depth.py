@@ -603,3 +603,20 @@ def test_a_policy_regime_that_cannot_run_is_a_located_policy_error(tmp_path: Pat
     )
     with pytest.raises(PolicyError, match=r":6:16: .*no earlier step 'notice' to count from"):
         load_policy(policy_file)
+
+
+def test_a_step_named_twice_in_a_regime_is_a_located_policy_error(tmp_path: Path) -> None:
+    from postmortem.errors import PolicyError
+    from postmortem.policy import load_policy
+
+    policy_file = tmp_path / ".postmortem.yaml"
+    policy_file.write_text(
+        "notification_regimes:\n"
+        "  - name: Contract ACME\n"
+        "    steps:\n"
+        "      - {name: notice, within: 1d}\n"
+        "      - {name: notice, within: 2d, after: notice}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match=r":5:16: .*the step 'notice' is defined twice"):
+        load_policy(policy_file)

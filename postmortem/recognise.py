@@ -13,7 +13,7 @@ from postmortem.model.indicators import TECHNIQUE, infer_ioc_type
 
 __all__ = ["TECHNIQUE_IN_TEXT", "infer_missing", "recognise"]
 
-TECHNIQUE_IN_TEXT = re.compile(rf"\b{TECHNIQUE.pattern}\b")
+TECHNIQUE_IN_TEXT = re.compile(rf"\b(?a:{TECHNIQUE.pattern})\b")  # ASCII digits, as TECHNIQUE
 """An ATT&CK technique id inside text, e.g. T1078 or T1078.004."""
 
 _ATTACK_STEPS = ("initial_access", "discovery", "lateral_movement", "impact")

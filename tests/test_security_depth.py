@@ -184,6 +184,10 @@ def test_attack_ids_on_timeline_events_and_attack_steps_load() -> None:
         ("techniques", "T1078", "TA0001", "not an ATT&CK technique id"),
         ("tactics", "TA0001", "T1078", "not an ATT&CK tactic: 'T1078'"),
         ("tactics", "Command and Control", "Initial_Access!", "not an ATT&CK tactic"),
+        ("techniques", "T1078", "T\u0661\u0660\u0667\u0668", "not an ATT&CK technique id"),
+        ("techniques", "T1078", "T1078.\uff10\uff10\uff14", "not an ATT&CK technique id"),
+        ("tactics", "TA0001", "TA\u0660\u0660\u0660\u0661", "not an ATT&CK tactic"),
+        ("tactics", "TA0001", "Initial  Access", "not an ATT&CK tactic"),
     ],
 )
 def test_an_attack_id_of_the_wrong_shape_is_a_located_error(
@@ -620,3 +624,12 @@ def test_a_step_named_twice_in_a_regime_is_a_located_policy_error(tmp_path: Path
     )
     with pytest.raises(PolicyError, match=r":5:16: .*the step 'notice' is defined twice"):
         load_policy(policy_file)
+
+
+def test_techniques_in_text_are_found_with_ascii_digits_only() -> None:
+    """Other digits (Arabic-Indic, fullwidth) are no technique id: the schema's \\d means
+    0-9, and the importer must not write one the model then refuses."""
+    from postmortem.recognise import TECHNIQUE_IN_TEXT
+
+    text = "used T1078 and T\u0661\u0660\u0667\u0668, then T1059.\uff10\uff10\uff11"
+    assert TECHNIQUE_IN_TEXT.findall(text) == ["T1078", "T1059"]

@@ -80,9 +80,10 @@ _REGISTRY_HIVES = (
     "HKEY_CURRENT_CONFIG",
     "HKCC",
 )
-TECHNIQUE = re.compile(r"T\d{4}(?:\.\d{3})?")
-"""An ATT&CK technique id: ``T1078``, or ``T1078.004`` for a sub-technique."""
-_TACTIC_ID = re.compile(r"TA\d{4}")
+TECHNIQUE = re.compile(r"T\d{4}(?:\.\d{3})?", re.ASCII)
+"""An ATT&CK technique id: ``T1078``, or ``T1078.004`` for a sub-technique (ASCII digits
+only, as the schema's pattern means them: no Arabic-Indic nor fullwidth digits)."""
+_TACTIC_ID = re.compile(r"TA\d{4}", re.ASCII)
 _TACTIC_NAME = re.compile(r"[A-Za-z][A-Za-z-]{0,31}(?: [A-Za-z][A-Za-z-]{0,31}){0,5}")
 
 

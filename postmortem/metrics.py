@@ -8,6 +8,7 @@ never zero, never guessed. Aggregates say how many incidents they leave out.
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
 
 import attrs
 
@@ -112,13 +113,19 @@ class Figure:
     unknown: int
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def figure(values: Iterable[timedelta | None]) -> Figure:
-    """The mean and median of the known values, and how many are known and unknown."""
+    """The mean and median of the known values, and how many are known and unknown. The
+    mean is summed in whole microseconds: a few hundred documents that each span the
+    calendar (year 1 to 9999) sum past the largest timedelta."""
     given = list(values)
     known = sorted(value for value in given if value is not None)
     if not known:
         return Figure(None, None, 0, len(given))
-    mean = sum(known, timedelta()) / len(known)
+    total = sum(value // _MICROSECOND for value in known)  # a sum of timedeltas overflows
+    mean = timedelta(microseconds=round(Fraction(total, len(known))))
     median = known[(len(known) - 1) // 2]  # the lower median: a duration that occurred
     return Figure(mean, median, len(known), len(given) - len(known))
 

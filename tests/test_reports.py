@@ -267,3 +267,16 @@ def test_json_rows_are_what_json_dumps_writes(
     shown = [{column: plain(row[column]) for column in columns} for row in rows]
     expected = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
     assert format_rows(rows, columns, "json") == expected
+
+
+def test_the_mean_of_durations_that_sum_past_the_largest_timedelta_is_their_mean() -> None:
+    """Each document may span the calendar (started in the year 1, detected in 9999); a few
+    hundred of them summed overflowed timedelta in ``stats`` (OverflowError)."""
+    from postmortem.metrics import figure
+
+    longest = timedelta(days=3_652_058)
+    result = figure([longest] * 300 + [None])
+    assert (result.mean, result.median, result.known, result.unknown) == (longest, longest, 300, 1)
+    assert figure([timedelta(microseconds=1), timedelta(microseconds=2)]).mean == timedelta(
+        microseconds=2
+    )  # rounded half to even, as timedelta / int

@@ -319,12 +319,14 @@ def _moment(text: str) -> datetime:
 def _duration(value: Any) -> timedelta | None:
     if value is None:
         return None
-    if type(value) is not int or value < 0:
+    if type(value) is not int or not 0 <= value <= _LONGEST:
         raise ValueError("not a duration")
-    try:
-        return timedelta(microseconds=value)
-    except OverflowError:
-        raise ValueError("not a duration") from None
+    return timedelta(microseconds=value)
+
+
+_LONGEST = (datetime.max - datetime.min + timedelta(days=2)) // timedelta(microseconds=1)
+"""The longest duration between two moments of a document, in microseconds: from the first
+day of the calendar to the last, and a day's UTC offsets either side."""
 
 
 def _link(value: Any) -> Link:

@@ -396,6 +396,7 @@ def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObje
         (21, [["GDPR", "notification", "2024-03-10T16:00:00"]]),
         (9, "2024-03-02T03:14:00"),
         (10, -5),  # a negative duration: ValueError in stats and index
+        (11, 10**20),  # longer than the calendar: OverflowError in stats
         (2, "no profile"),
         (3, "no status"),
         (4, None),  # a rank without a severity

@@ -357,6 +357,22 @@ def test_a_manifest_cannot_make_a_rebuild_delete_outside_the_site(tmp_path: Path
     assert outside.read_text(encoding="utf-8") == "mine"
 
 
+@pytest.mark.parametrize("kind", ["deep", "fifo"])
+def test_a_hostile_manifest_is_refused_not_waited_on_or_crashed_on(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out"
+    output.mkdir()
+    if kind == "fifo":
+        os.mkfifo(output / MANIFEST)
+    else:
+        (output / MANIFEST).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    status = main(["site", str(EXAMPLES), "--output", str(output)])
+    assert status == 2
+    assert "no .postmortem-site.json" in capsys.readouterr().err
+    assert sorted(path.name for path in output.iterdir()) == [MANIFEST]
+
+
 # Audiences and leaks
 
 

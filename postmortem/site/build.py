@@ -41,6 +41,7 @@ _RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
 )
 _MOST_SLUG_CHARACTERS = 80
+_MOST_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
 class SiteLeakError(PostMortemError):
@@ -160,10 +161,17 @@ def _previous_manifest(target: Path) -> dict[str, Any]:
         raise UsageError(f"{target}: not a folder")
     if not target.exists():
         return {}
-    try:
-        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
+    manifest = None
+    if (target / MANIFEST).exists():
+        from postmortem.files import read_text
+
+        # Read as any other file of the repository: a FIFO or a link out of the folder is
+        # refused (never waited on or followed), and a manifest nested too deeply is none.
+        try:
+            text = read_text(target / MANIFEST, max_bytes=_MOST_MANIFEST_BYTES, within=target)
+            manifest = json.loads(text)
+        except (PostMortemError, ValueError, RecursionError):
+            manifest = None
     if isinstance(manifest, dict) and manifest.get("format") == _MANIFEST_FORMAT:
         files = manifest.get("files")
         documents = manifest.get("documents")

@@ -336,7 +336,17 @@ def test_unsupported_patterns_are_reported_and_skipped() -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["[" * 100_000, "{}", '{"type": "bundle", "objects": 5}', "\x00", '"just a string"'],
+    [
+        "[" * 100_000,
+        "{}",
+        '{"type": "bundle", "objects": 5}',
+        "\x00",
+        '"just a string"',
+        # Half a surrogate pair: not text, so not writable into the document.
+        '{"type": "bundle", "objects": [{"type": "indicator", "pattern_type": "stix",'
+        ' "pattern": "[domain-name:value = \'a.example\']", "description": "\\udc00"}]}',
+        '{"type": "bundle", "objects": [' + "9" * 10_000 + "]}",
+    ],
 )
 def test_a_bundle_that_is_not_one_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
@@ -351,6 +361,7 @@ def test_a_bundle_that_is_not_one_is_a_one_line_error(
     said = (captured.out + captured.err).strip().splitlines()
     assert len(said) == 1
     assert str(bundle) in said[0]
+    assert "doc.yaml" not in said[0]  # the bundle is at fault, not the document
     assert target.read_bytes() == before
 
 

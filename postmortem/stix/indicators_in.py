@@ -127,9 +127,14 @@ def iocs_from_bundle(text: str, source: str) -> Iterator[Ioc | str]:
     """Each indicator of the bundle ``text`` as an IOC, or a line saying why it is not one."""
     try:
         bundle = json.loads(text)
+        # JSON's \u escapes can spell half a surrogate pair, which is no character: it
+        # could not be written to the document (YAML refuses it), so such a bundle is not text.
+        json.dumps(bundle, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError) as error:
-        reason = error.msg if isinstance(error, json.JSONDecodeError) else "nested too deeply"
-        raise UsageError(f"{shown_path(source)}: not a STIX bundle: {reason}") from None
+        where = shown_path(source)
+        if isinstance(error, json.JSONDecodeError):
+            where += f":{error.lineno}:{error.colno}"
+        raise UsageError(f"{where}: not a STIX bundle: {_reason(error)}") from None
     objects = bundle.get("objects") if isinstance(bundle, dict) else None
     if not isinstance(objects, list) or bundle.get("type") != "bundle":
         raise UsageError(f"{shown_path(source)}: not a STIX bundle (no type bundle and objects)")
@@ -141,6 +146,19 @@ def iocs_from_bundle(text: str, source: str) -> Iterator[Ioc | str]:
             yield _ioc(item)
         except ValueError as error:
             yield f"{shown(name)}: {' '.join(str(error).split())}"
+
+
+def _reason(error: ValueError | RecursionError) -> str:
+    """Why ``json.loads`` refused a bundle, in the bundle's terms."""
+    if isinstance(error, json.JSONDecodeError):
+        return error.msg
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, UnicodeEncodeError):
+        return (
+            f"a string holds {shown(error.object[error.start : error.end])}, half a surrogate pair"
+        )
+    return "a number too long to read"  # more digits than Python converts
 
 
 def add_iocs_from_stix(

@@ -298,6 +298,27 @@ def test_a_base_url_is_used_for_the_feed_and_must_be_http(tmp_path: Path) -> Non
     assert status == 2
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://example.com/\udcff",  # a command-line byte that is not UTF-8
+        "https://example.com/\u2028",
+        "https://example.com/?page=",
+        "https://example.com/#top",
+        "https:///",
+        "https://example.com/it's",
+    ],
+)
+def test_a_base_url_that_is_no_folder_url_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    status = main(["site", str(EXAMPLES), "-o", str(tmp_path / "x"), "--base-url", base_url])
+    assert status == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "--base-url" in line
+    assert not (tmp_path / "x").exists()
+
+
 # Rebuilds
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem._version import __version__
 from postmortem.errors import PostMortemError, Problem, UsageError
 from postmortem.model import Classification, PostMortem
@@ -149,8 +150,16 @@ def build_site(
 def _checked_base_url(base_url: str | None) -> str | None:
     if base_url is None:
         return None
-    if not re.fullmatch(r"https?://[^\s\"'<>\\]+", base_url):
-        raise UsageError(f"--base-url must be an http(s) URL, not {base_url[:80]!r}")
+    # ASCII only (a byte of the command line that is not UTF-8 arrives as a lone
+    # surrogate, which no page can be written with), a host, and no query or fragment,
+    # which the pages' names would be appended to.
+    if not re.fullmatch(
+        r"https?://[A-Za-z0-9.\-\[\]:@]+(/[!$&()*+,;=A-Za-z0-9._~%:@/\-]*)?", base_url
+    ):
+        raise UsageError(
+            f"--base-url must be the http(s) URL of a folder (ASCII, no ? or #; percent-encode"
+            f" the rest), not {shown(base_url[:80])}"
+        )
     return base_url if base_url.endswith("/") else base_url + "/"
 
 

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from postmortem.cli import main
+from postmortem.errors import PostMortemError
 from postmortem.leaks import Cleared, repository_secrets
 from postmortem.model import Classification
 from postmortem.policy import Policy
@@ -376,6 +377,19 @@ def test_a_manifest_cannot_make_a_rebuild_delete_outside_the_site(tmp_path: Path
     (output / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     build_site([EXAMPLES], output, today=TODAY)
     assert outside.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_page_that_became_a_link_out_of_the_site_is_not_kept(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for the site", encoding="utf-8")
+    output = tmp_path / "out"
+    build_site([EXAMPLES], output, today=TODAY)
+    page = output / "incidents" / "pm-2024-007.html"
+    page.unlink()
+    page.symlink_to(outside)
+    with pytest.raises(PostMortemError, match="outside"):
+        build_site([EXAMPLES], output, today=TODAY)  # not kept as unchanged, not written
+    assert outside.read_text(encoding="utf-8") == "not for the site"
 
 
 @pytest.mark.parametrize("kind", ["deep", "fifo"])

@@ -125,7 +125,7 @@ def build_site(
         relative = f"incidents/{item.slug}.html"
         digest = _digest(item, site_documents)
         digests[relative] = digest
-        if reusable.get(relative) == digest and (target / relative).is_file():
+        if reusable.get(relative) == digest and _own_file(target, relative):
             kept += 1
             continue
         files[relative] = document_page(item, site_documents, audience, base_url, today)
@@ -361,9 +361,16 @@ def _write(target: Path, relative: str, text: str) -> None:
 
 def _delete(target: Path, relative: str) -> bool:
     """Delete a file the last build wrote, if it is still a file inside the output folder."""
+    if not _own_file(target, relative):
+        return False
+    (target / relative).unlink()
+    return True
+
+
+def _own_file(target: Path, relative: str) -> bool:
+    """Whether ``relative`` is a file of the output folder itself: not a symbolic link, nor
+    reached through one, to somewhere else (a page kept from the last build must be one,
+    or the site would publish whatever it leads to)."""
     path = target / relative
     inside = Path(os.path.realpath(path)).is_relative_to(os.path.realpath(target))
-    if ".." in Path(relative).parts or not inside or not path.is_file() or path.is_symlink():
-        return False
-    path.unlink()
-    return True
+    return ".." not in Path(relative).parts and inside and path.is_file() and not path.is_symlink()

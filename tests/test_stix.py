@@ -6,6 +6,7 @@ import difflib
 import json
 import subprocess
 import sys
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -332,6 +333,23 @@ def test_unsupported_patterns_are_reported_and_skipped() -> None:
     ]
     assert len(found) - len(iocs) == 10
     assert all("\n" not in line for line in found if isinstance(line, str))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "[domain-name:value = '" + "\\'" * 7_000,  # took half a minute in the parser
+        "[domain-name:value = '" + "\\\\" * 7_000 + "\\'",
+        "[domain-name:value = 'a\\b']",  # an escape the grammar does not have
+        "[domain-name:value = 'a'] \\",
+    ],
+)
+def test_a_quote_that_never_closes_is_refused_before_the_parser(pattern: str) -> None:
+    objects = [indicator(pattern) for _ in range(20)]
+    started = time.monotonic()
+    found = list(iocs_from_bundle(json.dumps({"type": "bundle", "objects": objects}), "b.json"))
+    assert time.monotonic() - started < 5  # was 20 times half a minute
+    assert all(isinstance(item, str) and "not a STIX pattern" in item for item in found)
 
 
 @pytest.mark.parametrize(

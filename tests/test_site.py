@@ -379,6 +379,17 @@ def test_a_manifest_cannot_make_a_rebuild_delete_outside_the_site(tmp_path: Path
     assert outside.read_text(encoding="utf-8") == "mine"
 
 
+def test_an_incident_of_year_one_is_charted_in_its_month(tmp_path: Path) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    started = re.search(r"started: (\S+ \S+)", text)
+    assert started is not None
+    (tmp_path / "a.yaml").write_text(
+        text.replace(started.group(1), "0001-01-01 00:00:00+05:00"), encoding="utf-8"
+    )
+    assert main(["site", str(tmp_path), "--output", str(tmp_path / "out")]) == 0
+    assert ">0001-01<" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_page_that_became_a_link_out_of_the_site_is_not_kept(tmp_path: Path) -> None:
     outside = tmp_path / "secret.txt"
     outside.write_text("not for the site", encoding="utf-8")

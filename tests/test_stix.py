@@ -301,6 +301,30 @@ def test_a_bundle_round_trips_its_indicators(
     assert target.read_text(encoding="utf-8") == written
 
 
+@pytest.mark.parametrize(
+    ("highest", "expected"),
+    [("I999999999", ["I1000000000", "I1000000001"]), ("I" + "9" * 63, ["I1", "I5"])],
+)
+def test_added_iocs_get_ids_no_other_ioc_has(
+    tmp_path: Path, highest: str, expected: list[str]
+) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    target = tmp_path / "doc.yaml"
+    # I5 becomes the highest id, and I1 is freed (its IOC takes I2x); I2 to I4 stay taken.
+    text = text.replace("    id: I5\n", f"    id: {highest}\n").replace(
+        "    id: I1\n", "    id: I2x\n"
+    )
+    target.write_text(text, encoding="utf-8")
+    for domain in ("one.example", "two.example"):
+        bundle = tmp_path / f"{domain}.json"
+        objects = [indicator(f"[domain-name:value = '{domain}']")]
+        bundle.write_text(json.dumps({"type": "bundle", "objects": objects}), encoding="utf-8")
+        assert main(["iocs", "add", str(target), "--from-stix", str(bundle)]) == 0
+    ids = [ioc.id for ioc in postmortem.load(target).iocs]
+    assert ids[-2:] == expected
+    assert len(set(ids)) == len(ids)
+
+
 def indicator(pattern: str, **extra: Any) -> dict[str, Any]:
     return {"type": "indicator", "id": f"indicator--{uuid.uuid4()}", "pattern": pattern,
             "pattern_type": "stix", **extra}  # fmt: skip

@@ -576,6 +576,31 @@ def test_the_preview_serves_the_site_on_localhost_and_lists_no_folder(site: Path
         server.shutdown()
 
 
+def test_the_preview_answers_a_link_out_a_fifo_or_a_nul_byte_not_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import functools
+    from http.server import ThreadingHTTPServer
+
+    from postmortem.site.serve import _SiteHandler
+
+    (tmp_path / "secret.txt").write_text("not for the site", encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "out.html").symlink_to(tmp_path / "secret.txt")
+    os.mkfifo(site / "fifo.html")
+    handler = functools.partial(_SiteHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        for path in ("/out.html", "/fifo.html", "/a%00b.html"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=10)  # was a dropped connection
+            assert refused.value.code == 404
+        server.shutdown()
+    assert "Traceback" not in capsys.readouterr().err
+
+
 # In a real browser
 
 

@@ -601,6 +601,18 @@ def test_the_preview_answers_a_link_out_a_fifo_or_a_nul_byte_not_found(
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("port", ["65536", "99999", "-1", "eighty"])
+def test_a_port_out_of_range_is_a_usage_error_before_anything_is_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    output = tmp_path / "out"
+    with pytest.raises(SystemExit) as exited:
+        main(["site", str(EXAMPLES), "-o", str(output), "--serve", "--port", port])
+    assert exited.value.code == 2
+    assert "not a port" in capsys.readouterr().err
+    assert not output.exists()
+
+
 # In a real browser
 
 

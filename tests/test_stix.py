@@ -227,6 +227,28 @@ def test_without_an_identity_the_export_is_a_one_line_usage_error(
     assert len(error.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("    started: 2024-03-02 03:14:00+00:00", "    started: 0001-01-01 00:00:00+05:00"),
+        ("    started: 2024-03-02 03:14:00+00:00", "    started: 9999-12-31 23:00:00-05:00"),
+        ("    first_seen: 2024-03-02 03:14:00+00:00", "    first_seen: 0001-01-01 00:00:00+01:00"),
+    ],
+)
+def test_a_time_outside_the_years_of_utc_is_a_one_line_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, value: str
+) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    assert field in text
+    text = text.replace("  report_date: 2024-03-28\n", "").replace(field, value, 1)
+    path = tmp_path / "inc.yaml"  # outside git: the document's own dates are the bundle's
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / ".postmortem.yaml").write_text("stix_identity: example.com\n", encoding="utf-8")
+    assert main(["export", str(path), "--format", "stix"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "outside the years 1 to 9999 in UTC" in line
+
+
 HOSTILE_VALUES = [
     "it's \\ a ']",
     "'] OR [file:name = 'x",

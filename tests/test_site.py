@@ -390,6 +390,26 @@ def test_an_incident_of_year_one_is_charted_in_its_month(tmp_path: Path) -> None
     assert ">0001-01<" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("updated", "written"),
+    [
+        ("0001-01-01 00:00:00+05:00", "0001-01-01T00:00:00+05:00"),  # year 0 in UTC
+        ("9999-12-31 23:00:00-05:00", "9999-12-31T23:00:00-05:00"),  # year 10000 in UTC
+        ("0001-01-01 10:00:00+00:00", "0001-01-01T10:00:00Z"),  # %Y wrote "1-01-01"
+    ],
+)
+def test_the_feed_writes_any_time_a_document_holds_as_rfc_3339(
+    tmp_path: Path, updated: str, written: str
+) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    assert "  report_date: 2024-03-28\n" in text
+    text = text.replace("  report_date: 2024-03-28\n", f"  updated: {updated}\n")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert main(["site", str(tmp_path), "--output", str(tmp_path / "out")]) == 0
+    feed = (tmp_path / "out" / "feed.xml").read_text(encoding="utf-8")
+    assert f"<updated>{written}</updated>" in feed
+
+
 def test_a_page_that_became_a_link_out_of_the_site_is_not_kept(tmp_path: Path) -> None:
     outside = tmp_path / "secret.txt"
     outside.write_text("not for the site", encoding="utf-8")

@@ -379,6 +379,21 @@ def test_a_manifest_cannot_make_a_rebuild_delete_outside_the_site(tmp_path: Path
     assert outside.read_text(encoding="utf-8") == "mine"
 
 
+def test_a_manifest_cannot_make_a_rebuild_delete_a_file_the_site_never_writes(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "docs"  # a committed folder of GitHub Pages, say
+    build_site([EXAMPLES], output, today=TODAY)
+    mine = ["README.md", "incidents/notes.md", "assets/logo.png", "CNAME"]
+    for name in mine:
+        (output / name).write_text("mine", encoding="utf-8")
+    manifest = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] += mine
+    (output / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert build_site([EXAMPLES], output, today=TODAY).removed == ()
+    assert all((output / name).read_text(encoding="utf-8") == "mine" for name in mine)
+
+
 def test_an_incident_of_year_one_is_charted_in_its_month(tmp_path: Path) -> None:
     text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
     started = re.search(r"started: (\S+ \S+)", text)

@@ -43,6 +43,12 @@ _RESERVED_NAMES = frozenset(
 )
 _MOST_SLUG_CHARACTERS = 80
 _MOST_MANIFEST_BYTES = 64 * 1024 * 1024
+_SITE_FILE = re.compile(
+    r"incidents/[a-z0-9-]+\.html|assets/[a-z0-9-]+\.(?:css|js|svg)"
+    r"|(?:index|follow-ups)\.html|search-index\.js|feed\.xml"
+)
+"""The names a build writes: the only files a later build deletes, whatever the manifest
+lists (it is a file in the output folder, which may be committed: ``docs/`` for pages)."""
 
 
 class SiteLeakError(PostMortemError):
@@ -361,7 +367,7 @@ def _write(target: Path, relative: str, text: str) -> None:
 
 def _delete(target: Path, relative: str) -> bool:
     """Delete a file the last build wrote, if it is still a file inside the output folder."""
-    if not _own_file(target, relative):
+    if not _SITE_FILE.fullmatch(relative) or not _own_file(target, relative):
         return False
     (target / relative).unlink()
     return True

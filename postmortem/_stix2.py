@@ -73,6 +73,10 @@ def parse_equality(pattern: str) -> tuple[str, tuple[str, ...], str] | None:
     StixObjectError if it is not a STIX pattern at all or is too long to read."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise StixObjectError(f"a pattern of {len(pattern)} characters is too long to read")
+    if not _quotes_close(pattern):
+        # The parser's lexer takes time in the square of the length over a quote that
+        # never closes (half a minute for ``'\'\'\'...``): such a pattern is refused first.
+        raise StixObjectError("not a STIX pattern (a quoted literal does not end)")
     try:
         found = Pattern(pattern).inspect()
     except (ParseException, RecursionError):
@@ -90,6 +94,25 @@ def parse_equality(pattern: str) -> tuple[str, tuple[str, ...], str] | None:
     if not all(isinstance(step, str) for step in path):
         return None
     return object_type, tuple(path), _unescaped(literal[1:-1])
+
+
+def _quotes_close(pattern: str) -> bool:
+    """Whether every quoted literal of ``pattern`` ends as the grammar's literals do (a
+    string's ``\\'`` and ``\\\\`` escapes; a binary, hex or timestamp literal holds neither),
+    with no backslash outside one: every pattern the parser accepts does. Linear time."""
+    quoted = escaped = False
+    for character in pattern:
+        if escaped:
+            if character not in "'\\":
+                return False
+            escaped = False
+        elif character == "\\":
+            if not quoted:
+                return False
+            escaped = True
+        elif character == "'":
+            quoted = not quoted
+    return not quoted and not escaped
 
 
 def _unescaped(text: str) -> str:

@@ -12,8 +12,9 @@ from typing import Any
 
 import attrs
 
+from postmortem._shown import shown_path
 from postmortem.converter import FieldPath
-from postmortem.errors import PostMortemError
+from postmortem.errors import PostMortemError, UsageError
 from postmortem.model import SECTION_NAMES, Classification, Link, Metadata, PostMortem
 from postmortem.patterns import Match, compile_linear
 from postmortem.policy import Policy
@@ -101,6 +102,14 @@ def export(
     ``audience`` removed (the sections named in ``metadata.withheld``), the policy's
     redaction patterns masked, and ``audience`` as the copy's label. ``source`` is recorded
     as ``metadata.exported_from`` for the leak check."""
+    if source is not None:
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:  # bytes of the name that are not UTF-8 (os.fsdecode's)
+            raise UsageError(
+                f"{shown_path(source)}: the file name is not UTF-8, and a copy names its"
+                " source in text (metadata.exported_from); rename the file"
+            ) from None
     policy = policy if policy is not None else Policy()
     if policy.rank(audience) is None:
         allowed = ", ".join(label.value for label in policy.allowed_labels())

@@ -143,3 +143,17 @@ def test_the_leak_check_finds_internal_text_in_a_published_copy(
     assert main(args) == 1
     out = capsys.readouterr().out
     assert "PM309 summary.text: holds '203.0.113.45', which incidents/INC-2024-0031.yaml" in out
+
+
+@pytest.mark.parametrize("output", ["yaml", "json", "markdown"])
+def test_a_file_name_that_is_not_utf8_is_a_one_line_error_not_an_unreadable_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    source = tmp_path / "\udcffx.yaml"  # the byte 0xff, as os.fsdecode gives it
+    source.write_bytes((EXAMPLES / "postmortem.yaml").read_bytes())
+    target = tmp_path / f"copy.{output}"
+    arguments = ["export", str(source), "--audience", "Internal", "--format", output]
+    assert main([*arguments, "-o", str(target)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "not UTF-8" in line
+    assert not target.exists()

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from postmortem.cli import main
+from postmortem.errors import PostMortemError
 from postmortem.leaks import Cleared, repository_secrets
 from postmortem.model import Classification
 from postmortem.policy import Policy
@@ -298,6 +299,27 @@ def test_a_base_url_is_used_for_the_feed_and_must_be_http(tmp_path: Path) -> Non
     assert status == 2
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://example.com/\udcff",  # a command-line byte that is not UTF-8
+        "https://example.com/\u2028",
+        "https://example.com/?page=",
+        "https://example.com/#top",
+        "https:///",
+        "https://example.com/it's",
+    ],
+)
+def test_a_base_url_that_is_no_folder_url_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    status = main(["site", str(EXAMPLES), "-o", str(tmp_path / "x"), "--base-url", base_url])
+    assert status == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "--base-url" in line
+    assert not (tmp_path / "x").exists()
+
+
 # Rebuilds
 
 
@@ -355,6 +377,81 @@ def test_a_manifest_cannot_make_a_rebuild_delete_outside_the_site(tmp_path: Path
     (output / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     build_site([EXAMPLES], output, today=TODAY)
     assert outside.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_manifest_cannot_make_a_rebuild_delete_a_file_the_site_never_writes(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "docs"  # a committed folder of GitHub Pages, say
+    build_site([EXAMPLES], output, today=TODAY)
+    mine = ["README.md", "incidents/notes.md", "assets/logo.png", "CNAME"]
+    for name in mine:
+        (output / name).write_text("mine", encoding="utf-8")
+    manifest = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] += mine
+    (output / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert build_site([EXAMPLES], output, today=TODAY).removed == ()
+    assert all((output / name).read_text(encoding="utf-8") == "mine" for name in mine)
+
+
+def test_an_incident_of_year_one_is_charted_in_its_month(tmp_path: Path) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    started = re.search(r"started: (\S+ \S+)", text)
+    assert started is not None
+    (tmp_path / "a.yaml").write_text(
+        text.replace(started.group(1), "0001-01-01 00:00:00+05:00"), encoding="utf-8"
+    )
+    assert main(["site", str(tmp_path), "--output", str(tmp_path / "out")]) == 0
+    assert ">0001-01<" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("updated", "written"),
+    [
+        ("0001-01-01 00:00:00+05:00", "0001-01-01T00:00:00+05:00"),  # year 0 in UTC
+        ("9999-12-31 23:00:00-05:00", "9999-12-31T23:00:00-05:00"),  # year 10000 in UTC
+        ("0001-01-01 10:00:00+00:00", "0001-01-01T10:00:00Z"),  # %Y wrote "1-01-01"
+    ],
+)
+def test_the_feed_writes_any_time_a_document_holds_as_rfc_3339(
+    tmp_path: Path, updated: str, written: str
+) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    assert "  report_date: 2024-03-28\n" in text
+    text = text.replace("  report_date: 2024-03-28\n", f"  updated: {updated}\n")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert main(["site", str(tmp_path), "--output", str(tmp_path / "out")]) == 0
+    feed = (tmp_path / "out" / "feed.xml").read_text(encoding="utf-8")
+    assert f"<updated>{written}</updated>" in feed
+
+
+def test_a_page_that_became_a_link_out_of_the_site_is_not_kept(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for the site", encoding="utf-8")
+    output = tmp_path / "out"
+    build_site([EXAMPLES], output, today=TODAY)
+    page = output / "incidents" / "pm-2024-007.html"
+    page.unlink()
+    page.symlink_to(outside)
+    with pytest.raises(PostMortemError, match="outside"):
+        build_site([EXAMPLES], output, today=TODAY)  # not kept as unchanged, not written
+    assert outside.read_text(encoding="utf-8") == "not for the site"
+
+
+@pytest.mark.parametrize("kind", ["deep", "fifo"])
+def test_a_hostile_manifest_is_refused_not_waited_on_or_crashed_on(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out"
+    output.mkdir()
+    if kind == "fifo":
+        os.mkfifo(output / MANIFEST)
+    else:
+        (output / MANIFEST).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    status = main(["site", str(EXAMPLES), "--output", str(output)])
+    assert status == 2
+    assert "no .postmortem-site.json" in capsys.readouterr().err
+    assert sorted(path.name for path in output.iterdir()) == [MANIFEST]
 
 
 # Audiences and leaks
@@ -512,6 +609,43 @@ def test_the_preview_serves_the_site_on_localhost_and_lists_no_folder(site: Path
                 urllib.request.urlopen(base + path)
             assert refused.value.code == 404
         server.shutdown()
+
+
+def test_the_preview_answers_a_link_out_a_fifo_or_a_nul_byte_not_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import functools
+    from http.server import ThreadingHTTPServer
+
+    from postmortem.site.serve import _SiteHandler
+
+    (tmp_path / "secret.txt").write_text("not for the site", encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "out.html").symlink_to(tmp_path / "secret.txt")
+    os.mkfifo(site / "fifo.html")
+    handler = functools.partial(_SiteHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        for path in ("/out.html", "/fifo.html", "/a%00b.html"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=10)  # was a dropped connection
+            assert refused.value.code == 404
+        server.shutdown()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["65536", "99999", "-1", "eighty"])
+def test_a_port_out_of_range_is_a_usage_error_before_anything_is_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    output = tmp_path / "out"
+    with pytest.raises(SystemExit) as exited:
+        main(["site", str(EXAMPLES), "-o", str(output), "--serve", "--port", port])
+    assert exited.value.code == 2
+    assert "not a port" in capsys.readouterr().err
+    assert not output.exists()
 
 
 # In a real browser

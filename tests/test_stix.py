@@ -6,6 +6,7 @@ import difflib
 import json
 import subprocess
 import sys
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -226,6 +227,28 @@ def test_without_an_identity_the_export_is_a_one_line_usage_error(
     assert len(error.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("    started: 2024-03-02 03:14:00+00:00", "    started: 0001-01-01 00:00:00+05:00"),
+        ("    started: 2024-03-02 03:14:00+00:00", "    started: 9999-12-31 23:00:00-05:00"),
+        ("    first_seen: 2024-03-02 03:14:00+00:00", "    first_seen: 0001-01-01 00:00:00+01:00"),
+    ],
+)
+def test_a_time_outside_the_years_of_utc_is_a_one_line_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, value: str
+) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    assert field in text
+    text = text.replace("  report_date: 2024-03-28\n", "").replace(field, value, 1)
+    path = tmp_path / "inc.yaml"  # outside git: the document's own dates are the bundle's
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / ".postmortem.yaml").write_text("stix_identity: example.com\n", encoding="utf-8")
+    assert main(["export", str(path), "--format", "stix"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "outside the years 1 to 9999 in UTC" in line
+
+
 HOSTILE_VALUES = [
     "it's \\ a ']",
     "'] OR [file:name = 'x",
@@ -300,6 +323,30 @@ def test_a_bundle_round_trips_its_indicators(
     assert target.read_text(encoding="utf-8") == written
 
 
+@pytest.mark.parametrize(
+    ("highest", "expected"),
+    [("I999999999", ["I1000000000", "I1000000001"]), ("I" + "9" * 63, ["I1", "I5"])],
+)
+def test_added_iocs_get_ids_no_other_ioc_has(
+    tmp_path: Path, highest: str, expected: list[str]
+) -> None:
+    text = (EXAMPLES / "security-postmortem.yaml").read_text(encoding="utf-8")
+    target = tmp_path / "doc.yaml"
+    # I5 becomes the highest id, and I1 is freed (its IOC takes I2x); I2 to I4 stay taken.
+    text = text.replace("    id: I5\n", f"    id: {highest}\n").replace(
+        "    id: I1\n", "    id: I2x\n"
+    )
+    target.write_text(text, encoding="utf-8")
+    for domain in ("one.example", "two.example"):
+        bundle = tmp_path / f"{domain}.json"
+        objects = [indicator(f"[domain-name:value = '{domain}']")]
+        bundle.write_text(json.dumps({"type": "bundle", "objects": objects}), encoding="utf-8")
+        assert main(["iocs", "add", str(target), "--from-stix", str(bundle)]) == 0
+    ids = [ioc.id for ioc in postmortem.load(target).iocs]
+    assert ids[-2:] == expected
+    assert len(set(ids)) == len(ids)
+
+
 def indicator(pattern: str, **extra: Any) -> dict[str, Any]:
     return {"type": "indicator", "id": f"indicator--{uuid.uuid4()}", "pattern": pattern,
             "pattern_type": "stix", **extra}  # fmt: skip
@@ -335,8 +382,35 @@ def test_unsupported_patterns_are_reported_and_skipped() -> None:
 
 
 @pytest.mark.parametrize(
+    "pattern",
+    [
+        "[domain-name:value = '" + "\\'" * 7_000,  # took half a minute in the parser
+        "[domain-name:value = '" + "\\\\" * 7_000 + "\\'",
+        "[domain-name:value = 'a\\b']",  # an escape the grammar does not have
+        "[domain-name:value = 'a'] \\",
+    ],
+)
+def test_a_quote_that_never_closes_is_refused_before_the_parser(pattern: str) -> None:
+    objects = [indicator(pattern) for _ in range(20)]
+    started = time.monotonic()
+    found = list(iocs_from_bundle(json.dumps({"type": "bundle", "objects": objects}), "b.json"))
+    assert time.monotonic() - started < 5  # was 20 times half a minute
+    assert all(isinstance(item, str) and "not a STIX pattern" in item for item in found)
+
+
+@pytest.mark.parametrize(
     "content",
-    ["[" * 100_000, "{}", '{"type": "bundle", "objects": 5}', "\x00", '"just a string"'],
+    [
+        "[" * 100_000,
+        "{}",
+        '{"type": "bundle", "objects": 5}',
+        "\x00",
+        '"just a string"',
+        # Half a surrogate pair: not text, so not writable into the document.
+        '{"type": "bundle", "objects": [{"type": "indicator", "pattern_type": "stix",'
+        ' "pattern": "[domain-name:value = \'a.example\']", "description": "\\udc00"}]}',
+        '{"type": "bundle", "objects": [' + "9" * 10_000 + "]}",
+    ],
 )
 def test_a_bundle_that_is_not_one_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
@@ -351,6 +425,7 @@ def test_a_bundle_that_is_not_one_is_a_one_line_error(
     said = (captured.out + captured.err).strip().splitlines()
     assert len(said) == 1
     assert str(bundle) in said[0]
+    assert "doc.yaml" not in said[0]  # the bundle is at fault, not the document
     assert target.read_bytes() == before
 
 

@@ -92,6 +92,13 @@ def _folder(path: str) -> str:
     return path
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535: checked here, before the site is built."""
+    if not re.fullmatch(r"[0-9]{1,5}", text) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text[:20]!r} (0 to 65535)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``postmortem`` command line: every command with its arguments, in the order
     ``postmortem`` lists them."""
@@ -333,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--serve", action="store_true", help="then serve it on http://127.0.0.1 to preview"
     )
     site.add_argument(
-        "--port", type=int, default=8000, metavar="PORT", help="port of --serve (default: 8000)"
+        "--port", type=_port, default=8000, metavar="PORT", help="port of --serve (default: 8000)"
     )
     site.set_defaults(run=run_site)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from postmortem._shown import shown
 from postmortem._version import __version__
 from postmortem.errors import PostMortemError, Problem, UsageError
 from postmortem.model import Classification, PostMortem
@@ -41,6 +42,13 @@ _RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
 )
 _MOST_SLUG_CHARACTERS = 80
+_MOST_MANIFEST_BYTES = 64 * 1024 * 1024
+_SITE_FILE = re.compile(
+    r"incidents/[a-z0-9-]+\.html|assets/[a-z0-9-]+\.(?:css|js|svg)"
+    r"|(?:index|follow-ups)\.html|search-index\.js|feed\.xml"
+)
+"""The names a build writes: the only files a later build deletes, whatever the manifest
+lists (it is a file in the output folder, which may be committed: ``docs/`` for pages)."""
 
 
 class SiteLeakError(PostMortemError):
@@ -123,7 +131,7 @@ def build_site(
         relative = f"incidents/{item.slug}.html"
         digest = _digest(item, site_documents)
         digests[relative] = digest
-        if reusable.get(relative) == digest and (target / relative).is_file():
+        if reusable.get(relative) == digest and _own_file(target, relative):
             kept += 1
             continue
         files[relative] = document_page(item, site_documents, audience, base_url, today)
@@ -148,8 +156,16 @@ def build_site(
 def _checked_base_url(base_url: str | None) -> str | None:
     if base_url is None:
         return None
-    if not re.fullmatch(r"https?://[^\s\"'<>\\]+", base_url):
-        raise UsageError(f"--base-url must be an http(s) URL, not {base_url[:80]!r}")
+    # ASCII only (a byte of the command line that is not UTF-8 arrives as a lone
+    # surrogate, which no page can be written with), a host, and no query or fragment,
+    # which the pages' names would be appended to.
+    if not re.fullmatch(
+        r"https?://[A-Za-z0-9.\-\[\]:@]+(/[!$&()*+,;=A-Za-z0-9._~%:@/\-]*)?", base_url
+    ):
+        raise UsageError(
+            f"--base-url must be the http(s) URL of a folder (ASCII, no ? or #; percent-encode"
+            f" the rest), not {shown(base_url[:80])}"
+        )
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
@@ -160,10 +176,17 @@ def _previous_manifest(target: Path) -> dict[str, Any]:
         raise UsageError(f"{target}: not a folder")
     if not target.exists():
         return {}
-    try:
-        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
+    manifest = None
+    if (target / MANIFEST).exists():
+        from postmortem.files import read_text
+
+        # Read as any other file of the repository: a FIFO or a link out of the folder is
+        # refused (never waited on or followed), and a manifest nested too deeply is none.
+        try:
+            text = read_text(target / MANIFEST, max_bytes=_MOST_MANIFEST_BYTES, within=target)
+            manifest = json.loads(text)
+        except (PostMortemError, ValueError, RecursionError):
+            manifest = None
     if isinstance(manifest, dict) and manifest.get("format") == _MANIFEST_FORMAT:
         files = manifest.get("files")
         documents = manifest.get("documents")
@@ -344,9 +367,16 @@ def _write(target: Path, relative: str, text: str) -> None:
 
 def _delete(target: Path, relative: str) -> bool:
     """Delete a file the last build wrote, if it is still a file inside the output folder."""
+    if not _SITE_FILE.fullmatch(relative) or not _own_file(target, relative):
+        return False
+    (target / relative).unlink()
+    return True
+
+
+def _own_file(target: Path, relative: str) -> bool:
+    """Whether ``relative`` is a file of the output folder itself: not a symbolic link, nor
+    reached through one, to somewhere else (a page kept from the last build must be one,
+    or the site would publish whatever it leads to)."""
     path = target / relative
     inside = Path(os.path.realpath(path)).is_relative_to(os.path.realpath(target))
-    if ".." in Path(relative).parts or not inside or not path.is_file() or path.is_symlink():
-        return False
-    path.unlink()
-    return True
+    return ".." not in Path(relative).parts and inside and path.is_file() and not path.is_symlink()

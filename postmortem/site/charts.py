@@ -111,7 +111,10 @@ def incidents_by_month(points: Sequence[IncidentPoint]) -> Chart:
     dated = [point for point in points if point.started is not None]
     if not dated:
         return _empty(key, title)
-    counts = Counter((f"{p.started:%Y-%m}", p.severity) for p in dated if p.started)
+    # The year as four digits: strftime's %Y leaves year 1 as "1" on glibc.
+    counts = Counter(
+        (f"{p.started.year:04d}-{p.started.month:02d}", p.severity) for p in dated if p.started
+    )
     months = _months(min(month for month, _ in counts), max(month for month, _ in counts))
     months = months[-_MOST_MONTHS:]
     ranks = {point.severity: point.rank for point in dated}

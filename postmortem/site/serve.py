@@ -8,6 +8,7 @@ import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from postmortem._terminal import terminal_text
 
@@ -15,13 +16,18 @@ __all__ = ["serve"]
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
-    def translate_path(self, path: str) -> str:
-        translated = super().translate_path(path)
+    def send_head(self) -> Any:
+        """The file asked for, if it is a folder or regular file inside the site: anything
+        else (a link out of it, a FIFO, a NUL byte in the path) is not found, answered as
+        such, never an exception that drops the connection."""
+        path = self.translate_path(self.path)
         root = os.path.realpath(self.directory)
-        real = os.path.realpath(translated)
-        if real != root and not real.startswith(root + os.sep):
-            return os.path.join(root, "\0outside")  # a name no file has: 404
-        return translated
+        real = os.path.realpath(path) if "\0" not in path else ""
+        inside = real == root or real.startswith(root + os.sep)
+        if not inside or not (os.path.isdir(real) or os.path.isfile(real)):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(HTTPStatus.NOT_FOUND, "No listing")

@@ -2,6 +2,7 @@
 (the home page with the figures, charts and list; the follow-ups; the search index; the
 Atom feed; the stylesheets and script)."""
 
+import contextlib
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -431,5 +432,11 @@ def _feed(documents: Sequence[SiteDocument], base_url: str | None, today: date) 
 
 
 def _atom_time(moment: datetime) -> str:
+    """An RFC 3339 time, in UTC where it has one; a time whose UTC would fall in year 0 or
+    10000 (``0001-01-01 00:00+05:00``) keeps its own offset. The year is always four
+    digits (strftime's ``%Y`` writes year 1 as ``1``)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with contextlib.suppress(OverflowError):
+        aware = aware.astimezone(timezone.utc)
+    written = aware.replace(microsecond=0).isoformat()
+    return written.removesuffix("+00:00") + "Z" if written.endswith("+00:00") else written

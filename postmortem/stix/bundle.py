@@ -33,7 +33,7 @@ from postmortem.model import (
 )
 from postmortem.policy import Policy
 from postmortem.stix.markings import TLP_MARKINGS, tlp_label, tlp_marking
-from postmortem.stix.origin import utc
+from postmortem.stix.origin import TimeOutOfRange, utc
 from postmortem.stix.patterns import WITHOUT_OBSERVABLE, ioc_pattern, stix_value
 
 __all__ = ["INCIDENT_CORE_EXTENSION", "StixExport", "stix_bundle"]
@@ -119,7 +119,7 @@ def stix_bundle(
     builder = _Builder(content, Labels(labelled, policy), namespace, created, modified)
     try:
         objects = builder.build()
-    except StixObjectError as error:
+    except (StixObjectError, TimeOutOfRange) as error:
         raise UsageError(f"{doc.metadata.id}: cannot be a STIX bundle: {error}") from None
     used = sorted(
         {ref for made in objects for ref in made.get("object_marking_refs", ())},

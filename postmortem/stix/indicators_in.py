@@ -54,7 +54,8 @@ _HASHES = {algorithm.value.upper().replace("-", ""): algorithm for algorithm in 
 _FAMILIES = {IocType.IPV4: "ip", IocType.IPV6: "ip", IocType.IP_ADDRESS: "ip",
              IocType.FILE_HASH: "hash", IocType.MD5: "hash", IocType.SHA1: "hash",
              IocType.SHA256: "hash", IocType.SHA512: "hash"}  # fmt: skip
-_ID = re.compile(r"I(\d{1,9})")
+_ID = re.compile(r"I(\d+)")
+_MOST_ID_CHARACTERS = 64
 
 
 @attrs.frozen
@@ -127,9 +128,14 @@ def iocs_from_bundle(text: str, source: str) -> Iterator[Ioc | str]:
     """Each indicator of the bundle ``text`` as an IOC, or a line saying why it is not one."""
     try:
         bundle = json.loads(text)
+        # JSON's \u escapes can spell half a surrogate pair, which is no character: it
+        # could not be written to the document (YAML refuses it), so such a bundle is not text.
+        json.dumps(bundle, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError) as error:
-        reason = error.msg if isinstance(error, json.JSONDecodeError) else "nested too deeply"
-        raise UsageError(f"{shown_path(source)}: not a STIX bundle: {reason}") from None
+        where = shown_path(source)
+        if isinstance(error, json.JSONDecodeError):
+            where += f":{error.lineno}:{error.colno}"
+        raise UsageError(f"{where}: not a STIX bundle: {_reason(error)}") from None
     objects = bundle.get("objects") if isinstance(bundle, dict) else None
     if not isinstance(objects, list) or bundle.get("type") != "bundle":
         raise UsageError(f"{shown_path(source)}: not a STIX bundle (no type bundle and objects)")
@@ -141,6 +147,19 @@ def iocs_from_bundle(text: str, source: str) -> Iterator[Ioc | str]:
             yield _ioc(item)
         except ValueError as error:
             yield f"{shown(name)}: {' '.join(str(error).split())}"
+
+
+def _reason(error: ValueError | RecursionError) -> str:
+    """Why ``json.loads`` refused a bundle, in the bundle's terms."""
+    if isinstance(error, json.JSONDecodeError):
+        return error.msg
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, UnicodeEncodeError):
+        return (
+            f"a string holds {shown(error.object[error.start : error.end])}, half a surrogate pair"
+        )
+    return "a number too long to read"  # more digits than Python converts
 
 
 def add_iocs_from_stix(
@@ -157,20 +176,27 @@ def add_iocs_from_stix(
     already = 0
     with edit(document, ticket_url=policy.ticket_url, within=policy.root) as doc:
         known = {_key(ioc) for ioc in doc.iocs}
-        next_id = _next_id(doc)
+        ids = _free_ids(doc)
         for ioc in (item for item in found if isinstance(item, Ioc)):
             if _key(ioc) in known:
                 already += 1
                 continue
             known.add(_key(ioc))
-            ioc = attrs.evolve(ioc, id=f"I{next_id}")
-            next_id += 1
+            ioc = attrs.evolve(ioc, id=next(ids))
             added.append(ioc)
         doc.iocs.extend(added)
     return IocsAdded(tuple(added), already, skipped)
 
 
-def _next_id(doc: PostMortem) -> int:
-    """The number after the highest IOC id of the form ``I<n>``."""
-    matches = [_ID.fullmatch(ioc.id) for ioc in doc.iocs if ioc.id]
-    return max((int(match.group(1)) for match in matches if match), default=0) + 1
+def _free_ids(doc: PostMortem) -> Iterator[str]:
+    """Ids ``I<n>`` no IOC of the document has, from the number after the highest one on
+    (from 1, were that id too long for an id)."""
+    taken = {ioc.id for ioc in doc.iocs if ioc.id}
+    matches = [_ID.fullmatch(ioc_id) for ioc_id in taken]
+    number = max((int(match.group(1)) for match in matches if match), default=0) + 1
+    if len(f"I{number}") > _MOST_ID_CHARACTERS:
+        number = 1
+    while True:
+        if f"I{number}" not in taken:
+            yield f"I{number}"
+        number += 1

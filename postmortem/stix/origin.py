@@ -3,14 +3,19 @@
 import os
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, time, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from postmortem.errors import PostMortemError, UsageError
 from postmortem.model import PostMortem
 from postmortem.policy import Policy
 
-__all__ = ["document_times", "repository_identity", "stix_namespace", "utc"]
+if TYPE_CHECKING:
+    from postmortem.history import Version
+
+__all__ = ["TimeOutOfRange", "document_times", "repository_identity", "stix_namespace", "utc"]
 
 
 def stix_namespace(identity: str) -> uuid.UUID:
@@ -62,6 +67,15 @@ def document_times(path: str | os.PathLike[str], doc: PostMortem) -> tuple[datet
         committed = document_history(path, summaries=False).committed
     except PostMortemError:
         committed = ()
+    try:
+        return _times(committed, doc, os.fspath(path))
+    except TimeOutOfRange as error:
+        raise UsageError(f"{os.fspath(path)}: no date for the STIX objects: {error}") from None
+
+
+def _times(
+    committed: Sequence["Version"], doc: PostMortem, source: str
+) -> tuple[datetime, datetime]:
     if committed:
         return utc(committed[0].date), utc(committed[-1].date)
     metadata = doc.metadata
@@ -78,17 +92,27 @@ def document_times(path: str | os.PathLike[str], doc: PostMortem) -> tuple[datet
     ]
     if not known:
         raise UsageError(
-            f"{os.fspath(path)}: no date for the STIX objects: commit the document or set "
-            "metadata.created"
+            f"{source}: no date for the STIX objects: commit the document or set metadata.created"
         )
     created = utc(known[0])
     modified = utc(metadata.updated) if metadata.updated is not None else created
     return created, max(created, modified)
 
 
+class TimeOutOfRange(ValueError):
+    """A document's time that is no time in UTC (``0001-01-01 00:00+05:00`` is in year 0)."""
+
+
 def utc(moment: datetime | date) -> datetime:
+    """``moment`` in UTC, as STIX writes times; :class:`TimeOutOfRange` when that is before
+    year 1 or after year 9999."""
     if not isinstance(moment, datetime):
         return datetime.combine(moment, time(), timezone.utc)
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise TimeOutOfRange(
+            f"{moment.isoformat(sep=' ')} is outside the years 1 to 9999 in UTC"
+        ) from None

@@ -17,7 +17,6 @@ from postmortem.metrics import (
     FOLLOW_UP_KINDS,
     durations,
     follow_up_tally,
-    instant,
     milestones,
     open_follow_ups,
 )
@@ -31,7 +30,7 @@ from postmortem.model import (
     ProfileName,
     Severity,
 )
-from postmortem.notifications import Notice, applying_regimes, awareness
+from postmortem.notifications import Notice, applying_regimes, awareness, sent_notices
 
 __all__ = ["DocumentFacts", "FollowUpFacts", "facts_from_json", "facts_of", "facts_to_json"]
 
@@ -94,7 +93,6 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
     counted, done = follow_up_tally(document)
     open_items = open_follow_ups(document)
     aware = awareness(document)
-    notices = document.compliance.notices if document.compliance is not None else []
     return DocumentFacts(
         id=metadata.id,
         title=metadata.title,
@@ -129,10 +127,7 @@ def facts_of(document: PostMortem, line_of: Any) -> DocumentFacts:
         ],
         aware=aware[0] if aware is not None else None,
         regimes=applying_regimes(document),
-        notices=[
-            (notice.regime, notice.step, instant(notice.time) if notice.time else None)
-            for notice in notices
-        ],
+        notices=sent_notices(document),
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "clocks",
     "deadlines",
     "regime_problems",
+    "sent_notices",
 ]
 
 
@@ -155,17 +156,21 @@ def applying_regimes(document: PostMortem) -> list[str]:
 def clocks(document: PostMortem, regimes: list[NotificationRegime], today: date) -> Iterator[Clock]:
     """Every deadline of the regimes that apply to ``document`` and are in ``regimes``."""
     aware = awareness(document)
-    notices = document.compliance.notices if document.compliance is not None else []
-    sent = [
-        (notice.regime, notice.step, instant(notice.time) if notice.time else None)
-        for notice in notices
-    ]
     moment = aware[0] if aware is not None else None
-    yield from deadlines(moment, applying_regimes(document), sent, regimes, today)
+    yield from deadlines(moment, applying_regimes(document), sent_notices(document), regimes, today)
 
 
 Notice = tuple[str, str, datetime | None]
 """A notice as the clocks read it: its regime, its step and when it was sent."""
+
+
+def sent_notices(document: PostMortem) -> list[Notice]:
+    """The document's notices as the clocks read them, in their order."""
+    notices = document.compliance.notices if document.compliance is not None else []
+    return [
+        (notice.regime, notice.step, instant(notice.time) if notice.time else None)
+        for notice in notices
+    ]
 
 
 def deadlines(

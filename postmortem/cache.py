@@ -12,20 +12,21 @@ strict converter, which also checks what the entry holds.
 
 The entries live in ``postmortem/parse-cache`` in the repository's git folder (shared by its
 worktrees), or, outside a repository, in ``postmortem/parse-cache`` in the user's cache
-folder. An entry is named by the SHA-256 of the text and the ``ticket_url`` it was read
-under, in a folder named for the entry format, the program's version and code and the
-document schema: a changed, renamed or deleted file, a changed ``ticket_url`` or another
-program reads nothing stale, and the folders of other programs are removed once unused
-for a day.
+folder, in one database (:mod:`postmortem.entry_store`) in a folder named for the entry
+format, the program's version and code and the document schema. An entry is named by
+the SHA-256 of the text and the ``ticket_url`` it was read under: a changed, renamed or
+deleted file, a changed ``ticket_url`` or another program reads nothing stale, and the
+folders of other programs are removed once unused for a day.
 
 Entries are hostile input (a restored CI cache can be anybody's): JSON only, never code;
-read through the hardened read (the cache's folders checked to be no links, no link at an
-entry's name, no FIFO, a size bound); each part checked against its SHA-256; then checked
-for shape and structured again. An entry that fails any of it is deleted and the text
-parsed as if it were not there. An entry is written beside and renamed in place, as git
-writes an object, so that a concurrent run sees a whole entry or none.
+read from a database opened as :mod:`postmortem.entry_store` says, to a size bound; each
+part checked against its SHA-256; then checked for shape and structured again. An entry
+that fails any of it is deleted and the text parsed as if it were not there. Entries are
+written in batches, each in one transaction, so that a concurrent run sees a whole entry
+or none.
 """
 
+import atexit
 import contextlib
 import functools
 import hashlib
@@ -40,15 +41,16 @@ from pathlib import Path
 from typing import Any
 
 from postmortem._version import __version__
+from postmortem.entry_store import EntryStore
 from postmortem.errors import DocumentError
 from postmortem.facts import DocumentFacts, facts_of
-from postmortem.files import read_resolved, write_new
 from postmortem.model import SCHEMA_VERSION, PostMortem
 from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
 
 __all__ = [
     "ParseCache",
     "cache_near",
+    "close_caches",
     "entry_key",
     "read_document",
     "read_facts",
@@ -72,8 +74,7 @@ class ParseCache:
         self.root = root
         """The cache's own folder (``.../parse-cache``), symbolic links resolved."""
         self.folder = root / _program_folder_name()
-        self._folders: set[Path] = set()
-        """The folders :meth:`_is_folder` found to be folders."""
+        self._store: EntryStore | None = None
 
     def key(self, text: str, ticket_url: str | None) -> str:
         """The name of the entry for ``text`` read under ``ticket_url``."""
@@ -81,62 +82,47 @@ class ParseCache:
 
     def load(self, key: str) -> "_Entry | None":
         """The entry named ``key``, if there is a whole and well-formed one."""
-        path = self._path(key)
-        if not self._is_folder(path.parent):
+        store = self._entries()
+        body = store.get(key) if store is not None else None
+        if store is None or body is None:
             return None
-        try:
-            text = read_resolved(path, max_bytes=_MAX_ENTRY_BYTES)
-        except DocumentError:
-            return None  # none there, or what is there is no entry: it is replaced on store
-        entry = _Entry.read(text, key)
+        entry = _Entry.read(body.decode("utf-8", "replace"), key)
         if entry is None:
-            self.discard(key)
+            store.discard(key)
         return entry
 
     def store(self, key: str, parts: dict[str, Any]) -> None:
         """Keep ``parts`` (JSON values by name) as the entry ``key``; a cache that cannot be
         written only costs time."""
-        text = _Entry.text(key, parts)
-        if len(text) > _MAX_ENTRY_BYTES:
-            return
-        path = self._path(key)
-        for _ in range(2):  # once more if a folder found earlier in the process is gone
-            try:
-                if not self._is_folder(path.parent):
-                    if not self._is_folder(self.folder):
-                        self._make_folder()
-                        if not self._is_folder(self.folder):
-                            return  # a link or a file where the folder should be
-                    path.parent.mkdir(exist_ok=True)
-                    if not self._is_folder(path.parent):
-                        return  # a link or a file where a folder should be: nothing is kept
-                write_new(path, text)
-                return
-            except OSError:
-                self._folders.clear()
-
-    def _is_folder(self, folder: Path) -> bool:
-        """Whether ``folder`` (this program's, or one of its entry folders) is a folder and
-        no link, and so is this program's. A folder found to be one is not asked about
-        again in the process: the entries are read and written by their path in it."""
-        if folder in self._folders:
-            return True
-        for checked in (self.folder, folder):
-            try:
-                if not stat.S_ISDIR(os.lstat(checked).st_mode):
-                    return False
-            except OSError:
-                return False
-        self._folders.add(folder)
-        return True
+        body = _Entry.text(key, parts).encode("utf-8")
+        store = self._entries()
+        if store is not None and len(body) <= _MAX_ENTRY_BYTES:
+            store.put(key, body)
 
     def discard(self, key: str) -> None:
-        """Delete the entry ``key`` (a link there is deleted, not followed)."""
-        with contextlib.suppress(OSError):
-            os.unlink(self._path(key))
+        """Forget the entry ``key``."""
+        store = self._entries()
+        if store is not None:
+            store.discard(key)
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key[2:]
+    def close(self) -> None:
+        """Write the entries this process kept since the last time, and close the database
+        (see :func:`close_caches`)."""
+        if self._store is not None:
+            self._store.close()
+
+    def _entries(self) -> EntryStore | None:
+        """The store of this program's entries; None if its folder is a link or cannot be
+        made."""
+        if self._store is None:
+            with contextlib.suppress(OSError):
+                if not _is_folder(self.folder):
+                    self._make_folder()
+            if _is_folder(self.folder):
+                self._store = EntryStore(self.folder, _MAX_ENTRY_BYTES)
+                with contextlib.suppress(OSError):
+                    os.utime(self.folder)  # in use: not another program's to tidy away
+        return self._store
 
     def _make_folder(self) -> None:
         """Make this program's folder, and remove those of other programs unused for a day."""
@@ -146,6 +132,14 @@ class ParseCache:
                 stale = time.time() - other.lstat().st_mtime > _UNUSED_FOR
                 if other != self.folder and stale and other.is_dir() and not other.is_symlink():
                     shutil.rmtree(other, ignore_errors=True)
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder and no link."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 class _Entry:
@@ -246,7 +240,24 @@ def cache_near(directory: Path) -> ParseCache | None:
     real = Path(os.path.realpath(root))
     if not real.is_dir() or not real.is_relative_to(os.path.realpath(base)):
         return None  # a link out of the git folder: nothing is kept there
-    return ParseCache(real)
+    made = ParseCache(real)
+    _MADE.append(made)
+    return made
+
+
+_MADE: list[ParseCache] = []
+"""The caches :func:`cache_near` made in this process."""
+
+
+def close_caches() -> None:
+    """Write what every cache of this process kept since the last time, and close their
+    databases until they are next needed: entries are written in batches, the last one by
+    this, at the end of each run's reading (and when the program exits)."""
+    for made in _MADE:
+        made.close()
+
+
+atexit.register(close_caches)
 
 
 def read_document(

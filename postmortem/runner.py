@@ -298,6 +298,7 @@ def _check_serially(
     use_cache: bool,
 ) -> list[Finding]:
     """The findings for ``paths``, one after the other, in this process."""
+    from postmortem.cache import close_caches
     from postmortem.policy import find_policy, read_governed
 
     policies: dict[Path, Policy] = {}
@@ -314,4 +315,5 @@ def _check_serially(
             only_post_mortems=only_post_mortems,
             use_cache=use_cache,
         )
+    close_caches()
     return findings

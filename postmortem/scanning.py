@@ -174,7 +174,7 @@ def _read_in_chunks(paths: Sequence[str], use_cache: bool) -> Iterator[list[_Rea
 
 def _read_files(paths: Sequence[str], use_cache: bool) -> list[_Read]:
     """Each of ``paths`` read, in this process (see :class:`_Read`)."""
-    from postmortem.cache import cache_near, entry_key, read_facts, text_digest
+    from postmortem.cache import cache_near, close_caches, entry_key, read_facts, text_digest
     from postmortem.discovery import Role, carries_document_keys, role_of
     from postmortem.policy import read_governed, relative_to_root
 
@@ -219,4 +219,5 @@ def _read_files(paths: Sequence[str], use_cache: bool) -> list[_Read]:
             facts_to_json(facts),
         )
         reads.append(_Read(path, facts, record=(where, record) if keep else None))
+    close_caches()
     return reads

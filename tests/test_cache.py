@@ -5,9 +5,11 @@ deleted or damaged document, a changed policy, a new day or another program."""
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import postmortem
-from postmortem import cache, facts, file_records, scanning
+from postmortem import cache, entry_store, facts, file_records, scanning
 from postmortem.cli import main
 from postmortem.model import ActionItem, ActionStatus, PostMortem
 from postmortem.reports import index_rows, open_actions, scan, stats
@@ -42,12 +44,32 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     return repository
 
 
-def entries(root: Path) -> list[Path]:
-    """The parse cache's entry files of the repository at ``root``."""
-    folder = root / ".git" / "postmortem" / "parse-cache"
-    return sorted(
-        path for path in folder.glob("*/*/*") if path.is_file() and len(path.parent.name) == 2
-    )
+def database(root: Path) -> Path:
+    """The parse cache's database of the repository at ``root``."""
+    (found,) = (root / ".git" / "postmortem" / "parse-cache").glob(f"*/{entry_store.DATABASE_NAME}")
+    return found
+
+
+def entries(root: Path) -> dict[str, bytes]:
+    """The parse cache's entries of the repository at ``root``, each as written."""
+    connection = sqlite3.connect(database(root))
+    try:
+        rows = connection.execute("SELECT key, body FROM entries").fetchall()
+    finally:
+        connection.close()
+    return {key: zlib.decompress(body) for key, body in rows}
+
+
+def replace_entries(root: Path, bodies: dict[str, bytes]) -> None:
+    """Write ``bodies`` over the entries of those keys, as a forger would."""
+    connection = sqlite3.connect(database(root), isolation_level=None)
+    try:
+        for key, body in bodies.items():
+            connection.execute(
+                "UPDATE entries SET body = ? WHERE key = ?", (zlib.compress(body), key)
+            )
+    finally:
+        connection.close()
 
 
 def records_file(root: Path) -> Path:
@@ -83,6 +105,17 @@ def test_a_second_run_parses_nothing_and_opens_no_unchanged_file(
     forbid(monkeypatch, (cache, "parse_with_positions"), (scanning, "_read_files"))
     assert titles() == first
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
+
+
+def test_runs_spread_over_processes_keep_every_entry(repo: GitRepo) -> None:
+    text = (repo.root / "incidents" / "postmortem.yaml").read_text(encoding="utf-8")
+    title = postmortem.loads(text).metadata.title
+    for number in range(70):
+        repo.write(f"many/pm-{number}.yaml", text.replace(title, f"{title} {number}", 1))
+    paths = documents_in("many")
+    findings = check_paths(paths, HOOKS, today=date(2030, 1, 1))  # one process per core
+    assert len(entries(repo.root)) == 70
+    assert check_paths(paths, HOOKS, today=date(2030, 1, 1)) == findings
 
 
 def test_without_the_cache_nothing_is_read_from_it_or_kept(
@@ -183,7 +216,7 @@ def test_another_program_reads_nothing_of_this_ones_cache(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     titles()
-    (old_folder,) = {path.parent.parent for path in entries(repo.root)}
+    old_folder = database(repo.root).parent
     monkeypatch.setattr(cache, "_program_folder_name", lambda: "1-9.9.9-schema9-upgraded")
     cache.cache_near.cache_clear()
     scanning_calls: list[str] = []
@@ -200,6 +233,7 @@ def test_another_program_reads_nothing_of_this_ones_cache(
     day_ago = time.time() - 2 * 24 * 3600
     os.utime(old_folder, (day_ago, day_ago))
     shutil.rmtree(old_folder.parent / "1-9.9.9-schema9-upgraded")  # made again, and tidied
+    cache.cache_near.cache_clear()
     titles()
     assert not old_folder.exists()
 
@@ -208,39 +242,94 @@ def test_another_program_reads_nothing_of_this_ones_cache(
     "damage",
     [
         lambda text: text[: len(text) // 2],
-        lambda text: text.replace('"title":"', '"title":"Forged ', 1),
-        lambda text: "",
-        lambda text: "\0\xff" + text,
-        lambda text: "[" * 100_000,
+        lambda text: text.replace(b'"title":"', b'"title":"Forged ', 1),
+        lambda text: b"",
+        lambda text: b"\0\xff" + text,
+        lambda text: b"[" * 100_000,
     ],
     ids=["truncated", "changed", "empty", "binary", "nested"],
 )
-def test_a_damaged_entry_is_discarded_and_read_again(
-    repo: GitRepo, damage: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_damaged_entry_is_discarded_and_read_again(repo: GitRepo, damage: Any) -> None:
     expected = titles()
     findings = check_paths(documents_in(), HOOKS, today=date(2030, 1, 1))
-    for entry in entries(repo.root):
-        entry.write_text(damage(entry.read_text(encoding="utf-8")), encoding="utf-8")
+    replace_entries(repo.root, {key: damage(body) for key, body in entries(repo.root).items()})
     records_file(repo.root).unlink()
+    cache.cache_near.cache_clear()
     assert titles() == expected
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
+
+
+def test_an_entry_that_inflates_beyond_the_bound_is_not_read(tmp_path: Path) -> None:
+    store = entry_store.EntryStore(tmp_path, max_bytes=1000)
+    store.put("small", b"x" * 1000)
+    store.put("large", b"x" * 1001)
+    store.close()
+    again = entry_store.EntryStore(tmp_path, max_bytes=1000)
+    assert again.get("small") == b"x" * 1000
+    assert again.get("large") is None
+    again.close()
 
 
 def test_a_forged_entry_with_good_checksums_is_checked_too(repo: GitRepo) -> None:
     expected = titles()
     records_file(repo.root).unlink()
-    for entry in entries(repo.root):
-        key = entry.parent.name + entry.name
-        entry.write_text(
-            cache._Entry.text(key, {"parsed": {"data": [1], "dates": [], "starts": []},
-                                    "facts": ["not", "facts"]}),
-            encoding="utf-8",
-        )  # fmt: skip
+    forged = {"parsed": {"data": [1], "dates": [], "starts": []}, "facts": ["not", "facts"]}
+    replace_entries(
+        repo.root, {key: cache._Entry.text(key, forged).encode() for key in entries(repo.root)}
+    )
+    cache.cache_near.cache_clear()
     assert titles() == expected
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == check_paths(
         documents_in(), HOOKS, today=date(2030, 1, 1), use_cache=False
     )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"SQLite format 3\0" + b"\xff" * 5000),
+        lambda path: path.write_bytes(path.read_bytes()[: path.stat().st_size // 3]),
+        lambda path: path.write_text("not a database\n", encoding="utf-8"),
+    ],
+    ids=["garbage", "truncated", "text"],
+)
+def test_a_damaged_database_is_made_anew(repo: GitRepo, damage: Any) -> None:
+    expected = titles()
+    findings = check_paths(documents_in(), HOOKS, today=date(2030, 1, 1))
+    path = database(repo.root)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        companion.unlink(missing_ok=True)
+    damage(path)
+    records_file(repo.root).unlink()
+    cache.cache_near.cache_clear()
+    assert titles() == expected
+    assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
+    cache.cache_near.cache_clear()
+    cache.close_caches()
+    assert len(entries(repo.root)) == 5  # kept again
+
+
+@pytest.mark.parametrize(
+    "addition",
+    [
+        "CREATE TRIGGER spy AFTER INSERT ON entries BEGIN DELETE FROM entries; END",
+        "CREATE VIEW other AS SELECT 1",
+        "CREATE TABLE other (x)",
+    ],
+)
+def test_a_database_with_anything_else_in_it_is_not_used(repo: GitRepo, addition: str) -> None:
+    expected = titles()
+    connection = sqlite3.connect(database(repo.root), isolation_level=None)
+    connection.execute(addition)
+    connection.close()
+    records_file(repo.root).unlink()
+    cache.cache_near.cache_clear()
+    assert titles() == expected
+    cache.close_caches()
+    connection = sqlite3.connect(database(repo.root))
+    schema = connection.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+    connection.close()
+    assert schema == [("entries",), ("sqlite_autoindex_entries_1",)]  # replaced by a clean one
 
 
 def test_damaged_records_are_ignored(repo: GitRepo) -> None:
@@ -254,45 +343,44 @@ def test_damaged_records_are_ignored(repo: GitRepo) -> None:
         assert titles() == expected
 
 
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+@pytest.mark.parametrize("kind", ["fifo", "link"])
 def test_special_files_and_links_in_the_cache_are_not_followed(
-    repo: GitRepo, tmp_path: Path
+    repo: GitRepo, tmp_path: Path, suffix: str, kind: str
 ) -> None:
     expected = titles()
     outside = tmp_path / "outside"
     outside.write_text("kept\n", encoding="utf-8")
     records_file(repo.root).unlink()
-    fifo, *linked = entries(repo.root)
-    fifo.unlink()
-    os.mkfifo(fifo)
-    for entry in linked:
-        entry.unlink()
-        entry.symlink_to(outside)
-    assert titles() == expected  # no wait on the FIFO, no read through the links
+    path = database(repo.root)
+    planted = path.with_name(path.name + suffix)
+    planted.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(planted)
+    else:
+        planted.symlink_to(outside)
+    cache.cache_near.cache_clear()
+    assert titles() == expected  # no wait on the FIFO, no read or write through the link
     assert outside.read_text(encoding="utf-8") == "kept\n"
+    cache.close_caches()
+    assert database(repo.root).is_file()
+    assert not database(repo.root).is_symlink()
 
 
 def test_an_entry_folder_that_is_a_link_is_neither_read_nor_written(
-    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: GitRepo, tmp_path: Path
 ) -> None:
     expected = titles()
     records_file(repo.root).unlink()
-    folder = entries(repo.root)[0].parent
+    folder = database(repo.root).parent
     moved = tmp_path / "moved"
     folder.rename(moved)
     folder.symlink_to(moved, target_is_directory=True)
     held = {path.name: path.read_bytes() for path in moved.iterdir()}
     cache.cache_near.cache_clear()  # a new process: the cache's folders are checked again
-    monkeypatch.setattr(cache, "read_resolved", _refusing_outside(moved, cache.read_resolved))
     assert titles() == expected
+    cache.close_caches()
     assert {path.name: path.read_bytes() for path in moved.iterdir()} == held
-
-
-def _refusing_outside(folder: Path, read: Any) -> Any:
-    def checked(path: Path, **options: Any) -> Any:
-        assert not os.path.realpath(path).startswith(str(folder))
-        return read(path, **options)
-
-    return checked
 
 
 def test_outside_a_repository_the_users_cache_is_used(

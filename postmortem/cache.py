@@ -57,7 +57,7 @@ __all__ = [
     "text_digest",
 ]
 
-FORMAT = 4
+FORMAT = 5
 """The entry format; a new one is a new folder."""
 
 _MAGIC = "postmortem-parse-cache"
@@ -91,9 +91,9 @@ class ParseCache:
             store.discard(key)
         return entry
 
-    def store(self, key: str, parts: dict[str, Any]) -> None:
-        """Keep ``parts`` (JSON values by name) as the entry ``key``; a cache that cannot be
-        written only costs time."""
+    def store(self, key: str, parts: dict[str, str]) -> None:
+        """Keep ``parts`` (a line of JSON each, by name) as the entry ``key``; a cache that
+        cannot be written only costs time."""
         body = _Entry.text(key, parts).encode("utf-8")
         store = self._entries()
         if store is not None and len(body) <= _MAX_ENTRY_BYTES:
@@ -150,9 +150,10 @@ class _Entry:
         self._lines = lines
 
     @staticmethod
-    def text(key: str, parts: dict[str, Any]) -> str:
+    def text(key: str, parts: dict[str, str]) -> str:
+        """The entry ``key`` holding ``parts``, each a line of JSON by name."""
         names = sorted(parts)
-        lines = [json.dumps(parts[name], separators=(",", ":")) for name in names]
+        lines = [parts[name] for name in names]
         sums = {name: _checksum(line) for name, line in zip(names, lines, strict=True)}
         header = json.dumps([_MAGIC, FORMAT, key, sums], separators=(",", ":"))
         return "".join(line + "\n" for line in [header, *lines])
@@ -179,15 +180,12 @@ class _Entry:
             else None
         )
 
-    def part(self, name: str) -> Any:
-        """The part ``name`` decoded; ValueError if the entry has none or it is not JSON."""
+    def part(self, name: str) -> str:
+        """The line of JSON of the part ``name``; ValueError if the entry has none."""
         line = self._lines.get(name)
         if line is None:
             raise ValueError(f"no {name} in the entry")
-        try:
-            return json.loads(line)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
+        return line
 
 
 def text_digest(text: str) -> str:
@@ -270,7 +268,7 @@ def read_document(
     entry = cache.load(key) if cache is not None else None
     if cache is not None and entry is not None:
         try:
-            parsed = _parsed_from_json(entry.part("parsed"))
+            parsed = _decoded_parse(entry.part("parsed"))
             return parsed, document_from_parsed(parsed, source, ticket_url=ticket_url)
         except (ValueError, TypeError, DocumentError):
             cache.discard(key)
@@ -291,59 +289,66 @@ def read_facts(
 
 
 def _keep(cache: ParseCache, key: str, parsed: Parsed) -> None:
-    encoded = _parsed_to_json(parsed)
+    encoded = _encoded_parse(parsed)
     if encoded is not None:
         cache.store(key, {"parsed": encoded})
 
 
-def _parsed_to_json(parsed: Parsed) -> Any:
-    """``parsed`` as JSON values: the data with its dates and times as ISO 8601 text, the
-    places of those, and the positions. None when the data holds what JSON cannot (a key
-    that is not text)."""
-    dates: list[list[Any]] = []
+_DATE = "\0date"
+_DATETIME = "\0datetime"
+"""The one key of the mapping that stands for a date or a moment in an entry's JSON."""
+_MARKS = [json.dumps(mark) + ":" for mark in (_DATE, _DATETIME)]
+
+
+def _encoded_parse(parsed: Parsed) -> str | None:
+    """``parsed`` as a line of JSON: its data, each date or moment in it written as a
+    mapping of one of the marks above to its ISO 8601 text, and its positions. None when
+    the data holds a mapping keyed by a mark itself.
+
+    A document that loads has text keys only (the strict converter refuses any other),
+    and only such documents are kept, so the keys JSON would turn into text are never met.
+    """
+    marked = 0
+
+    def written(value: Any) -> Any:
+        nonlocal marked
+        if isinstance(value, date):
+            marked += 1
+            return {_DATETIME if isinstance(value, datetime) else _DATE: value.isoformat()}
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
     try:
-        data = _jsonable(parsed.data, [], dates)
-    except (TypeError, RecursionError):
+        line = json.dumps(
+            {"data": parsed.data, "starts": list(parsed.starts)},
+            separators=(",", ":"),
+            default=written,
+        )
+    except (TypeError, ValueError, RecursionError):
         return None
-    return {"data": data, "dates": dates, "starts": list(parsed.starts)}
+    return line if sum(line.count(mark) for mark in _MARKS) == marked else None
 
 
-def _jsonable(value: Any, path: list[Any], dates: list[list[Any]]) -> Any:
-    """``value`` with its dates and times as text, each one's place (``path`` extended) and
-    kind added to ``dates``."""
-    if isinstance(value, dict):
-        if not all(type(key) is str for key in value):
-            raise TypeError("a key that is not text")
-        result = {}
-        for key, item in value.items():
-            path.append(key)
-            result[key] = _jsonable(item, path, dates)
-            path.pop()
-        return result
-    if isinstance(value, list):
-        items = []
-        for index, item in enumerate(value):
-            path.append(index)
-            items.append(_jsonable(item, path, dates))
-            path.pop()
-        return items
-    if isinstance(value, date):
-        dates.append([list(path), "datetime" if isinstance(value, datetime) else "date"])
-        return value.isoformat()
-    return value
+def _dated(mapping: dict[str, Any]) -> Any:
+    """The date or moment a marked mapping stands for, the mapping itself if it is none."""
+    if len(mapping) == 1:
+        if _DATE in mapping:
+            return date.fromisoformat(mapping[_DATE])
+        if _DATETIME in mapping:
+            return datetime.fromisoformat(mapping[_DATETIME])
+    return mapping
 
 
-_FROM_ISO = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
-
-
-def _parsed_from_json(value: Any) -> Parsed:
-    """The parse :func:`_parsed_to_json` gave; ValueError for anything else. Positions that
-    do not fit the data place a problem at the start (an entry that lies cannot be told
-    from one that does not, short of parsing the text)."""
-    if not isinstance(value, dict) or value.keys() != {"data", "dates", "starts"}:
+def _decoded_parse(line: str) -> Parsed:
+    """The parse :func:`_encoded_parse` gave; ValueError or TypeError for anything else.
+    Positions that do not fit the data place a problem at the start (an entry that lies
+    cannot be told from one that does not, short of parsing the text)."""
+    try:
+        value = json.loads(line, object_hook=_dated)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(value, dict) or value.keys() != {"data", "starts"}:
         raise ValueError("not a parse")
-    data, dates = value["data"], value["dates"]
-    if not isinstance(dates, list) or not isinstance(value["starts"], list):
+    if not isinstance(value["starts"], list):
         raise ValueError("not a parse")
     try:
         starts = array("l", value["starts"])
@@ -351,29 +356,4 @@ def _parsed_from_json(value: Any) -> Parsed:
         raise ValueError("positions that are no line and column numbers") from None
     if starts and min(starts) < 1:
         raise ValueError("positions that are no line and column numbers")
-    for place in dates:
-        if not (isinstance(place, list) and len(place) == 2 and place[1] in _FROM_ISO):
-            raise ValueError("not a date's place")
-        path, kind = place
-        if not isinstance(path, list) or not path:
-            raise ValueError("not a date's place")
-        holder = _holder(data, path)
-        written = holder[path[-1]]
-        if not isinstance(written, str):
-            raise ValueError("not a date")
-        holder[path[-1]] = _FROM_ISO[kind](written)
-    return Parsed(data, starts)
-
-
-def _holder(data: Any, path: list[Any]) -> Any:
-    """The collection that holds the value at ``path``; ValueError if there is none."""
-    holder = data
-    for depth, step in enumerate(path):
-        keyed = isinstance(holder, dict) and isinstance(step, str) and step in holder
-        listed = isinstance(holder, list) and type(step) is int and 0 <= step < len(holder)
-        if not (keyed or listed):
-            raise ValueError("no such place")
-        if depth == len(path) - 1:
-            return holder
-        holder = holder[step]
-    raise ValueError("no such place")
+    return Parsed(value["data"], starts)

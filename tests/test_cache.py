@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from postmortem.cli import main
 from postmortem.model import ActionItem, ActionStatus, PostMortem
 from postmortem.reports import index_rows, open_actions, scan, stats
 from postmortem.runner import check_paths
-from postmortem.yaml_io import parse_with_positions
+from postmortem.yaml_io import Parsed, parse_with_positions
 from tests.conftest import EXAMPLES, whole_documents
 from tests.gitrepo import GitRepo, init_repo
 from tests.strategies import documents
@@ -273,7 +273,7 @@ def test_an_entry_that_inflates_beyond_the_bound_is_not_read(tmp_path: Path) -> 
 def test_a_forged_entry_with_good_checksums_is_checked_too(repo: GitRepo) -> None:
     expected = titles()
     records_file(repo.root).unlink()
-    forged = {"parsed": {"data": [1], "dates": [], "starts": []}, "facts": ["not", "facts"]}
+    forged = {"parsed": '{"data":[1],"starts":[]}', "facts": '["not","facts"]'}
     replace_entries(
         repo.root, {key: cache._Entry.text(key, forged).encode() for key in entries(repo.root)}
     )
@@ -412,13 +412,23 @@ def test_concurrent_cold_runs_agree(repo: GitRepo) -> None:
     )
 
 
+def test_data_that_looks_like_a_dates_mark_is_not_kept() -> None:
+    looks_marked = Parsed({"a": [{"\0date": "2024-01-01"}]}, [1, 1])
+    assert cache._encoded_parse(looks_marked) is None
+    dated = Parsed({"a": [date(2024, 1, 1), datetime(2024, 1, 1, 9, tzinfo=timezone.utc)]}, [1, 1])
+    encoded = cache._encoded_parse(dated)
+    assert encoded is not None
+    assert cache._decoded_parse(encoded).data == dated.data
+
+
 @whole_documents
 @given(documents)
 def test_a_cached_parse_reads_back_as_the_parse(doc: PostMortem) -> None:
     text = postmortem.dumps(doc)
     parsed = parse_with_positions(text)
-    encoded = json.loads(json.dumps(cache._parsed_to_json(parsed)))
-    again = cache._parsed_from_json(encoded)
+    encoded = cache._encoded_parse(parsed)
+    assert encoded is not None
+    again = cache._decoded_parse(encoded)
     assert _typed(again.data) == _typed(parsed.data)
     assert list(again.starts) == list(parsed.starts)
     assert postmortem.yaml_io.document_from_parsed(again, "x") == doc

@@ -72,15 +72,18 @@ RULES = (
 
 def check(context: Context) -> Iterator[RawFinding]:
     yield from _required_sections(context)
-    # Each pattern searches the whole text first; only what it finds there is
+    # All the patterns search the whole text at once first; only those found there are
     # looked for value by value (all at once, in one pass), to name the field.
-    found = [
-        pattern for pattern in context.policy.placeholder_patterns() if pattern.search(context.text)
-    ]
-    if found:
-        any_found = compile_linear("|".join(f"(?:{pattern.pattern})" for pattern in found))
-        yield from _placeholders(context.data, (), found, any_found)
+    patterns = context.policy.placeholder_patterns()
+    if patterns and _any_of(tuple(patterns)).search(context.text):
+        found = [pattern for pattern in patterns if pattern.search(context.text)]
+        yield from _placeholders(context.data, (), found, _any_of(tuple(found)))
     yield from _owned_and_dated(context)
+
+
+def _any_of(patterns: tuple[Pattern, ...]) -> Pattern:
+    """A pattern that matches where any of ``patterns`` does."""
+    return compile_linear("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
 
 
 def _required_sections(context: Context) -> Iterator[RawFinding]:

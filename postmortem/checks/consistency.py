@@ -6,6 +6,9 @@ import math
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
 
 from postmortem._shown import shown
 from postmortem.checks.context import Context, RawFinding, Rule, is_empty
@@ -253,22 +256,40 @@ def _final_has_summary_and_cause(context: Context) -> Iterator[RawFinding]:
         yield ("root_cause",), "PM405", "a Final document needs a root cause"
 
 
-def _identified(document: PostMortem) -> Iterator[tuple[FieldPath, str]]:
-    """(path of the item, id) of every list item with an id."""
-    from postmortem.converter import unstructure
+def _identified(document: PostMortem) -> list[tuple[FieldPath, str]]:
+    """(path of the item, id) of every list item with an id, in document order (metadata
+    left out)."""
+    found: list[tuple[FieldPath, str]] = []
 
-    def walk(value: object, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
-        if isinstance(value, dict):
-            if isinstance(value.get("id"), str) and path and isinstance(path[-1], int):
-                yield path, value["id"]
-            for key, item in value.items():
-                yield from walk(item, (*path, key))
+    def walk(value: Any, path: FieldPath) -> None:
+        names = _field_names(type(value))
+        if names is not None:
+            item_id = getattr(value, "id", None) if path and type(path[-1]) is int else None
+            if isinstance(item_id, str):
+                found.append((path, item_id))
+            for name in names:
+                inner = getattr(value, name)
+                if isinstance(inner, list) or _field_names(type(inner)) is not None:
+                    walk(inner, (*path, name))
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                yield from walk(item, (*path, index))
+                walk(item, (*path, index))
 
-    data = unstructure(document)
-    yield from walk({key: value for key, value in data.items() if key != "metadata"}, ())
+    for name in _field_names(PostMortem) or ():
+        if name != "metadata":
+            walk(getattr(document, name), (name,))
+    return found
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The attribute names of a model class in declared order; None for any other type."""
+    if cls not in _FIELD_NAMES:
+        names = tuple(field.name for field in attrs.fields(cls)) if attrs.has(cls) else None
+        _FIELD_NAMES[cls] = names
+    return _FIELD_NAMES[cls]
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def _unique_ids(document: PostMortem) -> Iterator[RawFinding]:

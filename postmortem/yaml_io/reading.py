@@ -393,7 +393,7 @@ MAX_DEPTH = 1000
 process past some tens of thousands, so depth is bounded before parsing."""
 
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
-_BLOCK_INDENT = re.compile(r"^[ \t?:-]+", re.MULTILINE)
+_DEEP_BLOCK = re.compile(rf"^[ \t?:-]{{{4 * MAX_DEPTH + 1}}}", re.MULTILINE)
 
 
 def check_depth(text: str, source: str) -> None:
@@ -405,8 +405,7 @@ def check_depth(text: str, source: str) -> None:
     for bracket in _FLOW_BRACKETS.finditer(text) if openings > MAX_DEPTH else ():
         flow = flow + 1 if bracket.group() in "[{" else max(flow - 1, 0)
         deepest = max(deepest, flow)
-    block = max((len(run.group()) for run in _BLOCK_INDENT.finditer(text)), default=0)
-    if deepest > MAX_DEPTH or block > 4 * MAX_DEPTH:
+    if deepest > MAX_DEPTH or _DEEP_BLOCK.search(text):
         message = f"YAML: nested too deeply (more than {MAX_DEPTH} levels)"
         raise DocumentError([Problem(source, 1, 1, "", message)])
 

@@ -8,8 +8,11 @@ import sys
 import textwrap
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import postmortem
 from postmortem import DocumentError, yaml_io
@@ -478,3 +481,51 @@ def test_deep_nesting_is_refused_before_parsing(text: str) -> None:
     """The C parser crashes the process on 100,000 nested brackets; we never hand it those."""
     with pytest.raises(DocumentError, match="nested too deeply"):
         postmortem.loads(text, "deep.yaml")
+
+
+def _digits(count: int) -> st.SearchStrategy[str]:
+    return st.text(st.sampled_from("0123456789"), min_size=count, max_size=count)
+
+
+_written_timestamps = st.one_of(
+    st.builds("{}-{}-{}".format, _digits(4), _digits(2), _digits(2)),
+    st.builds(
+        "{}-{}-{}{}{}:{}:{}{}".format,
+        _digits(4),
+        _digits(2),
+        _digits(2),
+        st.sampled_from(["T", "t", " ", "  ", "\t"]),
+        _digits(2),
+        _digits(2),
+        _digits(2),
+        st.one_of(
+            st.just("Z"),
+            st.builds("{}{}:{}".format, st.sampled_from("+-"), _digits(2), _digits(2)),
+        ),
+    ),
+    st.dates().map(date.isoformat),
+    st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat()),
+    st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat(" ")),
+)
+
+
+@given(_written_timestamps)
+def test_the_usual_timestamps_read_as_ruamel_reads_them(text: str) -> None:
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.nodes import ScalarNode
+
+    from postmortem.yaml_io.reading import usual_timestamp
+
+    def outcome(read: Any) -> Any:
+        try:
+            value = read()
+        except (ValueError, OverflowError):
+            return "refused"
+        if isinstance(value, datetime):
+            return value, value.tzinfo, value.tzname(), value.utcoffset()
+        return value
+
+    fast = outcome(lambda: usual_timestamp(text))
+    if fast is not None:
+        node = ScalarNode("tag:yaml.org,2002:timestamp", text)
+        assert fast == outcome(lambda: SafeConstructor().construct_yaml_timestamp(node))

@@ -4,6 +4,7 @@ and the line and column of any field path."""
 import os
 import re
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any, TypeAlias
 
@@ -45,6 +46,7 @@ __all__ = [
     "parse_with_positions",
     "plain_tag",
     "syntax_problem",
+    "usual_timestamp",
 ]
 
 
@@ -79,8 +81,11 @@ def plain_tag(value: str) -> Tag:
     if tag is not None:
         return tag
     table = _resolver_table()
-    candidates = (*table.get(value[:1], ()), *table.get(None, ()))
-    tag = next((tag for tag, regexp in candidates if regexp.match(value)), _TEXT_TAG)
+    tag = _TEXT_TAG
+    for candidate, regexp in table.get(value[:1]) or table[None]:
+        if regexp.match(value):
+            tag = candidate
+            break
     if len(value) <= _REMEMBERED_LENGTH and len(_RESOLVED) < _REMEMBERED_VALUES:
         _RESOLVED[value] = tag
     return tag
@@ -95,10 +100,16 @@ _RESOLVED: dict[str, Tag] = {}
 
 @cache
 def _resolver_table() -> dict[str | None, list[tuple[Tag, Any]]]:
-    """YAML 1.2's implicit resolvers by first character, with their tags made once."""
-    return {
+    """YAML 1.2's implicit resolvers by first character, with their tags made once: under
+    each character, those for it and then those for any (under None)."""
+    by_first = {
         first: [(Tag(suffix=tag), regexp) for tag, regexp in pairs]
         for first, pairs in VersionedResolver().versioned_resolver.items()
+    }
+    for_any = by_first.pop(None, [])
+    return {
+        None: for_any,
+        **{first: [*pairs, *for_any] for first, pairs in by_first.items()},
     }
 
 
@@ -237,7 +248,7 @@ class _Builder:
         construct = getattr(self._constructor, method)
         if tag == _TIMESTAMP:
             try:
-                return construct(node)
+                return usual_timestamp(node.value) or construct(node)
             except (ValueError, OverflowError, YAMLError):
                 return node.value  # no such date or time: text, for the converter to say why
         try:
@@ -245,6 +256,33 @@ class _Builder:
             return bounded_whole_number(value) if type(value) is int else value
         except ValueError:  # more digits than Python converts, or beyond the model's bound
             raise _BuildError(NUMBER_TOO_LARGE, node.start_mark) from None
+
+
+_USUAL_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_USUAL_MOMENT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(Z|([+-])([0-9]{2}):([0-9]{2}))"
+)
+
+
+def usual_timestamp(text: str) -> date | None:
+    """The date or moment ruamel's timestamp constructor makes of ``text`` when it is
+    written the usual way (``2024-05-01``, ``2024-05-01 09:30:00+02:00``, ``...T...Z``), in one
+    match instead of its many steps; None when it is written otherwise. ValueError for a
+    day or time there is not, as ruamel raises it."""
+    if len(text) == 10:
+        only_day = _USUAL_DATE.fullmatch(text)
+        if only_day is None:
+            return None
+        return date(int(only_day[1]), int(only_day[2]), int(only_day[3]))
+    moment = _USUAL_MOMENT.fullmatch(text)
+    if moment is None:
+        return None
+    zone = moment[7]
+    offset = timedelta(hours=int(moment[9] or 0), minutes=int(moment[10] or 0))
+    year, month, day, hour, minute, second = (int(moment[number]) for number in range(1, 7))
+    zone_info = timezone(-offset if moment[8] == "-" else offset, zone)
+    return datetime(year, month, day, hour, minute, second, tzinfo=zone_info)
 
 
 def parse(text: str, source: str = "<string>") -> Any:

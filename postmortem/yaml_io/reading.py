@@ -278,11 +278,16 @@ def usual_timestamp(text: str) -> date | None:
     moment = _USUAL_MOMENT.fullmatch(text)
     if moment is None:
         return None
-    zone = moment[7]
-    offset = timedelta(hours=int(moment[9] or 0), minutes=int(moment[10] or 0))
+    zone = _ZONES.get(moment[7])
+    if zone is None:
+        offset = timedelta(hours=int(moment[9] or 0), minutes=int(moment[10] or 0))
+        zone = _ZONES[moment[7]] = timezone(-offset if moment[8] == "-" else offset, moment[7])
     year, month, day, hour, minute, second = (int(moment[number]) for number in range(1, 7))
-    zone_info = timezone(-offset if moment[8] == "-" else offset, zone)
-    return datetime(year, month, day, hour, minute, second, tzinfo=zone_info)
+    return datetime(year, month, day, hour, minute, second, tzinfo=zone)
+
+
+_ZONES: dict[str, timezone] = {}
+"""The zone of each offset written (``Z``, ``+02:00``), made once: at most a few thousand."""
 
 
 def parse(text: str, source: str = "<string>") -> Any:

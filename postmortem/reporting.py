@@ -64,10 +64,14 @@ def environment_error(error: OSError) -> ExitCode:
     return ExitCode.USAGE
 
 
-def policy_error(error: PolicyError) -> ExitCode:
-    """A policy that cannot be used: its problems on standard error, and the usage exit code."""
+def policy_error(error: PolicyError, output_format: str = "text") -> ExitCode:
+    """A policy that cannot be used: its problems on standard error, and the usage exit code.
+    In the SARIF format, a log of a run that did not succeed also goes to standard output,
+    the problems its located configuration notifications (an upload step then shows why)."""
     for problem in error.problems:
         print(f"{styled(problem, sys.stderr)} (policy)", file=sys.stderr)
+    if output_format == "sarif":
+        _sarif([], policy_problems=error.problems)
     return ExitCode.USAGE
 
 
@@ -143,7 +147,7 @@ def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _sarif(findings: Sequence[Finding]) -> None:
+def _sarif(findings: Sequence[Finding], *, policy_problems: Sequence[Problem] = ()) -> None:
     """One SARIF 2.1.0 log for GitHub code scanning, its URIs relative to the top of the git
     work tree here (this folder outside git); JSON in ASCII, so that no character of a
     document reaches a terminal raw."""
@@ -154,7 +158,7 @@ def _sarif(findings: Sequence[Finding]) -> None:
         root = open_repository(Path.cwd(), label="check --format sarif").root
     except GitError:
         root = Path.cwd()
-    print(json.dumps(sarif_log(findings, root), indent=2))
+    print(json.dumps(sarif_log(findings, root, policy_problems=policy_problems), indent=2))
 
 
 REPORTERS: dict[str, Callable[[Sequence[Finding]], None]] = {

@@ -45,7 +45,7 @@ def run(
             use_cache=use_cache,
         )
     except PolicyError as error:
-        return policy_error(error)
+        return policy_error(error, output_format)
     except PostMortemError as error:
         print(terminal_text(f"postmortem: {error}"), file=sys.stderr)
         return ExitCode.USAGE

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from postmortem._version import __version__
-from postmortem.errors import Finding, Level
+from postmortem.errors import Finding, Level, Problem
 
 if TYPE_CHECKING:
     from postmortem.checks.context import Rule
@@ -51,9 +51,16 @@ MAX_RESULTS = 25_000
 _FINGERPRINT = "postmortemFinding/v1"
 
 
-def sarif_log(findings: Sequence[Finding], root: str | os.PathLike[str]) -> dict[str, Any]:
+def sarif_log(
+    findings: Sequence[Finding],
+    root: str | os.PathLike[str],
+    *,
+    policy_problems: Sequence[Problem] = (),
+) -> dict[str, Any]:
     """The SARIF log of ``findings`` in the repository whose work tree is at ``root``: one
-    run with every rule; the error findings first when there are more than GitHub takes."""
+    run with every rule; the error findings first when there are more than GitHub takes.
+    ``policy_problems`` make a run that did not succeed, each problem a located
+    configuration notification (no document was checked)."""
     from postmortem.checks.registry import RULES
 
     top = Path(os.path.realpath(root))
@@ -87,16 +94,42 @@ def sarif_log(findings: Sequence[Finding], root: str | os.PathLike[str]) -> dict
                 "rules": [_descriptor(rule) for rule in RULES.values()],
             }
         },
-        "invocations": [
-            {"executionSuccessful": True, "toolExecutionNotifications": notifications}
-            if notifications
-            else {"executionSuccessful": True}
-        ],
+        "invocations": [_invocation(notifications, policy_problems, top)],
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": _directory_uri(top)}},
         "columnKind": "unicodeCodePoints",
         "results": results,
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _invocation(
+    notifications: list[dict[str, Any]], policy_problems: Sequence[Problem], top: Path
+) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": not policy_problems}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    if policy_problems:
+        invocation["toolConfigurationNotifications"] = [
+            {
+                "level": "error",
+                "message": {"text": _unicode(f"{problem.path}: {problem.message}".lstrip(": "))},
+                "locations": [
+                    _located(_artifact_location(problem.source, top), problem.line, problem.column)
+                ],
+            }
+            for problem in policy_problems
+        ]
+    return invocation
+
+
+def _located(location: dict[str, str], line: int, column: int) -> dict[str, Any]:
+    """A SARIF location: the file, and the line and column (at least 1, as SARIF wants)."""
+    return {
+        "physicalLocation": {
+            "artifactLocation": location,
+            "region": {"startLine": max(line, 1), "startColumn": max(column, 1)},
+        }
+    }
 
 
 def _result(
@@ -113,17 +146,7 @@ def _result(
         "ruleIndex": rule_index,
         "level": finding.level.value,  # SARIF's names: error, warning
         "message": {"text": _unicode(message)},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": location,
-                    "region": {
-                        "startLine": max(finding.line, 1),
-                        "startColumn": max(finding.column, 1),
-                    },
-                }
-            }
-        ],
+        "locations": [_located(location, finding.line, finding.column)],
         "partialFingerprints": {_FINGERPRINT: f"{fingerprint}:{occurrence}"},
     }
 

@@ -43,6 +43,37 @@ _ARTIFACT_LOCATION = {
     "properties": {"uri": {"type": "string", "minLength": 1}, "uriBaseId": {"type": "string"}},
     "additionalProperties": False,
 }
+_LOCATIONS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1000,
+    "items": {
+        "type": "object",
+        "required": ["physicalLocation"],
+        "additionalProperties": False,
+        "properties": {
+            "physicalLocation": {
+                "type": "object",
+                "required": ["artifactLocation", "region"],
+                "additionalProperties": False,
+                "properties": {
+                    "artifactLocation": _ARTIFACT_LOCATION,
+                    "region": {
+                        "type": "object",
+                        "required": ["startLine"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "startLine": {"type": "integer", "minimum": 1},
+                            "startColumn": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
+            }
+        },
+    },
+}
+
+
 _SARIF_SUBSET: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -80,6 +111,19 @@ _SARIF_SUBSET: dict[str, Any] = {
                                     "required": ["message"],
                                     "additionalProperties": False,
                                     "properties": {"level": _LEVEL, "message": _MESSAGE},
+                                },
+                            },
+                            "toolConfigurationNotifications": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["message"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "level": _LEVEL,
+                                        "message": _MESSAGE,
+                                        "locations": _LOCATIONS,
+                                    },
                                 },
                             },
                         },
@@ -165,35 +209,7 @@ _SARIF_SUBSET: dict[str, Any] = {
                 "ruleIndex": {"type": "integer", "minimum": 0},
                 "level": _LEVEL,
                 "message": _MESSAGE,
-                "locations": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 1000,
-                    "items": {
-                        "type": "object",
-                        "required": ["physicalLocation"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "physicalLocation": {
-                                "type": "object",
-                                "required": ["artifactLocation", "region"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "artifactLocation": _ARTIFACT_LOCATION,
-                                    "region": {
-                                        "type": "object",
-                                        "required": ["startLine"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "startLine": {"type": "integer", "minimum": 1},
-                                            "startColumn": {"type": "integer", "minimum": 1},
-                                        },
-                                    },
-                                },
-                            }
-                        },
-                    },
-                },
+                "locations": _LOCATIONS,
                 "partialFingerprints": {
                     "type": "object",
                     "minProperties": 1,
@@ -525,3 +541,27 @@ def test_the_documented_workflow_is_a_valid_github_workflow() -> None:
         pytest.skip("check-jsonschema ships no GitHub workflow schema here")
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     jsonschema.validate(_workflow(), schema)
+
+
+def test_a_broken_policy_gives_a_log_of_a_run_that_did_not_succeed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    init_repo(tmp_path)
+    (tmp_path / ".postmortem.yaml").write_text("levels: {PM201: loud}\n", encoding="utf-8")
+    (tmp_path / "INC-1.yaml").write_text(_FAILING, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status, log = _sarif(["INC-1.yaml"], capsys)
+    assert status == 2
+    [run] = log["runs"]
+    assert run["results"] == []
+    [invocation] = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [notification] = invocation["toolConfigurationNotifications"]
+    assert notification["level"] == "error"
+    assert notification["message"]["text"].startswith("levels.PM201: ")
+    [location] = notification["locations"]
+    assert location["physicalLocation"]["artifactLocation"] == {
+        "uri": ".postmortem.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert location["physicalLocation"]["region"] == {"startLine": 1, "startColumn": 17}

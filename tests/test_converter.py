@@ -170,6 +170,15 @@ def test_a_url_alone_is_validated_like_a_mapping() -> None:
     assert problems({"id": "x", "tickets": ["https://"]}, Metadata) == [
         ("tickets[0]", "not a URL: 'https://' has no host")
     ]
+    assert problems(
+        {"id": "x", "tickets": ["https://jira.example.com:70000/PLAT-1"]}, Metadata
+    ) == [
+        (
+            "tickets[0]",
+            "not a URL: 'https://jira.example.com:70000/PLAT-1' has a port that is no number"
+            " from 0 to 65535",
+        )
+    ]
     assert problems({"id": "x", "incident_log": 5}, Metadata) == [
         (
             "incident_log",

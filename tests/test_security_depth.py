@@ -84,6 +84,8 @@ def test_an_ioc_is_kept_as_written_and_canonical_is_derived(
         (IocType.DOMAIN, "-bad-.example.com"),
         (IocType.URL, "not a url"),
         (IocType.URL, "https://"),
+        (IocType.URL, "https://evil.example.com:99999/drop"),
+        (IocType.URL, "https://evil.example.com:http/drop"),
         (IocType.EMAIL, "nobody"),
         (IocType.FILE_HASH, "abc123"),
         (IocType.FILE_HASH, "z" * 64),

@@ -116,6 +116,10 @@ def _url_problem(url: str) -> str | None:
         return f"contains {_character_name(odd)}"
     if parts.scheme in ("http", "https") and not parts.netloc:
         return "has no host"
+    try:
+        parts.port  # noqa: B018  (a port that is no number from 0 to 65535 raises here)
+    except ValueError:
+        return "has a port that is no number from 0 to 65535"
     if parts.scheme == "mailto" and not parts.path:
         return "has no address"
     return None

@@ -219,6 +219,7 @@ def _url(plain: str, written: str) -> str:
     try:
         parts = urlsplit(plain)
         host = parts.hostname
+        parts.port  # noqa: B018  (a port that is no number from 0 to 65535 raises here)
     except ValueError:
         raise ValueError(f"not a URL: {shown(written)} {want}") from None
     hierarchical = "://" in plain  # http://host/...; else opaque, as javascript:alert(1)

@@ -24,6 +24,7 @@ from postmortem.model import (
 from postmortem.profiles import get_profile
 from postmortem.upgrade import assign_ids
 from postmortem.yaml_io import emit_tree
+from postmortem.yaml_io.writing import refuse_unwritable_text
 
 __all__ = ["scaffold"]
 
@@ -42,6 +43,7 @@ def scaffold(
 ) -> str:
     """YAML text of an empty document for ``profile_name``: it validates, and every section the
     template has is there, with a comment saying what goes in it."""
+    refuse_unwritable_text({"metadata": {"id": incident_id, "title": title}})
     profile = get_profile(profile_name)
     document = CommentedMap()
     document["schema_version"] = SCHEMA_VERSION

@@ -46,6 +46,19 @@ def test_new_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert path.read_text(encoding="utf-8") == "keep me"
 
 
+def test_new_refuses_a_title_or_file_name_that_is_not_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    undecodable = b"\xff".decode("utf-8", "surrogateescape")  # as Python gives argv's bytes
+    path = tmp_path / "inc.yaml"
+    assert main(["new", str(path), "--profile", "postmortem", "--title", undecodable]) == 2
+    assert "metadata.title: holds U+DCFF" in capsys.readouterr().err
+    named = tmp_path / f"INC-{undecodable}.yaml"
+    assert main(["new", str(named), "--profile", "postmortem"]) == 2
+    assert "metadata.id: holds U+DCFF" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_new_refuses_an_unknown_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["new", str(tmp_path / "x.yaml"), "--profile", "wiki-page"])

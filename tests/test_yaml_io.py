@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import postmortem
 from postmortem import DocumentError, yaml_io
 from postmortem.converter import ticket_link
+from postmortem.errors import UsageError
 from postmortem.model import (
     SCHEMA_VERSION,
     ActionItem,
@@ -529,3 +530,22 @@ def test_the_usual_timestamps_read_as_ruamel_reads_them(text: str) -> None:
     if fast is not None:
         node = ScalarNode("tag:yaml.org,2002:timestamp", text)
         assert fast == outcome(lambda: SafeConstructor().construct_yaml_timestamp(node))
+
+
+def test_text_no_file_can_hold_is_refused_at_its_field_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "inc.yaml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    undecodable = b"owner \xff".decode("utf-8", "surrogateescape")
+    doc = postmortem.load(path)
+    doc.action_items[1].owner = undecodable
+    with pytest.raises(UsageError, match=r"^action_items\[1\]\.owner: holds U\+DCFF"):
+        postmortem.dumps(doc)
+    with pytest.raises(UsageError, match=r"^action_items\[1\]\.owner: holds U\+DCFF"):
+        postmortem.dump(doc, tmp_path / "new.yaml")
+    assert not (tmp_path / "new.yaml").exists()
+    refused = pytest.raises(UsageError, match=r"^action_items\[1\]\.owner: holds U\+DCFF")
+    with refused, postmortem.edit(path) as edited:
+        edited.action_items[1].owner = undecodable
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN

@@ -52,7 +52,7 @@ from postmortem.yaml_io.roundtrip import (
     roundtrip_yaml,
 )
 from postmortem.yaml_io.sections import ANCHOR_OR_ALIAS_MARK
-from postmortem.yaml_io.writing import fits_literal_block, yaml_value
+from postmortem.yaml_io.writing import fits_literal_block, refuse_unwritable_text, yaml_value
 
 __all__ = [
     "edit",
@@ -318,6 +318,7 @@ class _EditSession:
         after = unstructure(self.document)
         if same(self._before, after):
             return self.text
+        refuse_unwritable_text(after)
         notes = {
             key: note for key, note in (section_notes or {}).items() if f"# {note}" not in self.text
         }

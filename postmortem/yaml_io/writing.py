@@ -18,13 +18,14 @@ from typing import Any
 
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from postmortem.converter import unstructure
+from postmortem.converter import FieldPath, format_path, unstructure
+from postmortem.errors import UsageError
 from postmortem.files import write_atomic
 from postmortem.model import PostMortem
 from postmortem.yaml_io.reading import plain_tag
 from postmortem.yaml_io.roundtrip import emit_tree
 
-__all__ = ["dump", "dumps", "fits_literal_block", "yaml_value"]
+__all__ = ["dump", "dumps", "fits_literal_block", "refuse_unwritable_text", "yaml_value"]
 
 
 _UNICODE_LINE_BREAKS = frozenset("\x85\u2028\u2029")
@@ -53,12 +54,38 @@ def fits_literal_block(text: str) -> bool:
 
 
 def dumps(doc: PostMortem) -> str:
-    """YAML text for ``doc``; empty optional sections are left out."""
+    """YAML text for ``doc``; empty optional sections are left out. A :class:`UsageError`
+    if a text in it holds what no file can (see :func:`refuse_unwritable_text`)."""
     data = unstructure(doc)
     try:
         return "".join(_mapping_lines(data, 0, ""))
     except _RuamelsCare:
+        refuse_unwritable_text(data)
         return emit_tree(yaml_value(data))
+
+
+def refuse_unwritable_text(data: Any) -> None:
+    """A :class:`UsageError` at the first text of ``data`` (plain data) that holds a lone
+    surrogate: what an undecodable byte of a command-line argument or a file name becomes
+    in Python, and what no UTF-8 file holds (YAML would write an escape it cannot read)."""
+    pending: list[tuple[FieldPath, Any]] = [((), data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            found = _LONE_SURROGATE.search(value)
+            if found is not None:
+                where = format_path(path) or "the document"
+                raise UsageError(
+                    f"{where}: holds U+{ord(found.group()):04X}, which is no character (an"
+                    " undecodable byte of an argument or a file name?); not written"
+                )
+        elif isinstance(value, dict):
+            pending += reversed([((*path, key), item) for key, item in value.items()])
+        elif isinstance(value, list):
+            pending += reversed([((*path, index), item) for index, item in enumerate(value)])
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def dump(doc: PostMortem, path: str | os.PathLike[str]) -> None:

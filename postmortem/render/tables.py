@@ -6,6 +6,7 @@ a ``'`` before it (OWASP, CSV injection), so that the spreadsheet shows it as te
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -16,7 +17,7 @@ from postmortem.converter import format_duration
 from postmortem.model import Link
 from postmortem.render.markdown import escape_cell
 
-__all__ = ["format_rows", "json_text", "plain", "spreadsheet_text"]
+__all__ = ["Cell", "format_rows", "json_text", "plain", "spreadsheet_text"]
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -75,35 +76,51 @@ def spreadsheet_text(value: Any) -> Any:
     return value
 
 
-def format_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
-    """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order. The rows
-    are taken one at a time (a view of a large repository has many)."""
-    if output == "json":  # as json_text writes the list of rows, one row at a time
-        keys = ["\n    " + encode_basestring(column) + ": " for column in columns]
-        items = [
-            "  {"
-            + ",".join(
-                key + json_text(plain(row[column]), 2)
-                for key, column in zip(keys, columns, strict=True)
-            )
-            + ("\n  }" if columns else "}")
-            for row in rows
-        ]
-        return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
-    shown = ({column: plain(row[column]) for column in columns} for row in rows)
+Cell = str | int | float | bool | None
+"""A table's cell: a plain value (:func:`plain`)."""
+
+
+def format_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str], output: str) -> str:
+    """``rows``, each its cells in the order of ``columns``, as ``markdown``, ``csv`` or
+    ``json`` (a list of objects, as ``json.dumps(..., indent=2, ensure_ascii=False)`` writes
+    it). The rows are taken a batch at a time (a view of a large repository has many)."""
+    if output == "json":
+        return _json_rows(rows, columns)
     if output == "csv":
         stream = io.StringIO()
-        writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(
-            {column: spreadsheet_text(row[column]) for column in columns} for row in shown
-        )
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([spreadsheet_text(cell) for cell in row] for row in rows)
         return stream.getvalue()
     lines = [
         "| " + " | ".join(escape_cell(column.replace("_", " ")) for column in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
-    for row in shown:
-        cells = ("" if row[column] is None else str(row[column]) for column in columns)
+    for row in rows:
+        cells = ("" if cell is None else str(cell) for cell in row)
         lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+_BATCH = 4096
+"""Rows encoded at a time: the encoded cells of a batch are held apart before they are
+joined, and a view may have a hundred thousand rows of ten cells."""
+
+_CELLS_ON_LINES = json.JSONEncoder(ensure_ascii=False, separators=("\n", ": "))
+"""Encodes a list of cells one to a line: an encoded cell holds no line break (JSON escapes
+one in text), so the lines of its encoding are the cells."""
+
+
+def _json_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str]) -> str:
+    """The rows as JSON objects, each cell encoded by the C encoder (with an indent,
+    ``json`` encodes in Python, value by value) and set in the object's text with its key."""
+    keys = (encode_basestring(column).replace("%", "%%") for column in columns)
+    row_text = "  {" + ",".join(f"\n    {key}: %s" for key in keys)
+    row_text += "\n  }" if columns else "}"
+    batches = []
+    remaining = iter(rows)
+    while batch := list(itertools.islice(remaining, _BATCH)):
+        cells = [cell for row in batch for cell in row]
+        encoded = _CELLS_ON_LINES.encode(cells)[1:-1].split("\n") if cells else []
+        batches.append(",\n".join([row_text] * len(batch)) % tuple(encoded))
+    return "[\n" + ",\n".join(batches) + "\n]\n" if batches else "[]\n"

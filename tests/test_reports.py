@@ -267,7 +267,7 @@ def test_json_rows_are_what_json_dumps_writes(
     shown = [{column: plain(row[column]) for column in columns} for row in rows]
     cells = [list(row.values()) for row in shown]
     expected = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
-    assert format_rows(cells, columns, "json") == expected
+    assert "".join(format_rows(cells, columns, "json")) == expected
 
 
 def test_json_rows_of_many_batches_are_what_json_dumps_writes() -> None:
@@ -279,7 +279,7 @@ def test_json_rows_of_many_batches_are_what_json_dumps_writes() -> None:
         for number in range(10_000)
     ]
     expected = [dict(zip(columns, row, strict=True)) for row in cells]
-    assert format_rows(cells, columns, "json") == (
+    assert "".join(format_rows(cells, columns, "json")) == (
         json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
     )
 

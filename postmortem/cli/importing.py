@@ -51,7 +51,7 @@ def run_import(args: argparse.Namespace) -> int:
         from postmortem.render.tables import format_rows, plain
 
         cells = [[plain(row[column]) for column in REPORT_COLUMNS] for row in rows]
-        write_for_people(format_rows(cells, REPORT_COLUMNS, "markdown"))
+        write_for_people("".join(format_rows(cells, REPORT_COLUMNS, "markdown")))
     return ExitCode.FINDINGS if failed else ExitCode.CLEAN
 
 

@@ -288,7 +288,7 @@ def run_stats(args: argparse.Namespace) -> int:
         lines.append(f"{key.replace('_', ' ')}: {'-' if value is None else value}\n")
     columns = [field.name for field in attrs.fields(IncidentFigures)]
     cells = [[plain(row[column]) for column in columns] for row in incidents]
-    table = format_rows(cells, columns, "markdown") if cells else ""
+    table = "".join(format_rows(cells, columns, "markdown")) if cells else ""
     write_for_people("".join(lines) + ("\nper incident:\n" + table if table else ""))
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 

@@ -8,7 +8,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from json.encoder import encode_basestring
 from typing import Any
@@ -80,18 +80,23 @@ Cell = str | int | float | bool | None
 """A table's cell: a plain value (:func:`plain`)."""
 
 
-def format_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str], output: str) -> str:
+def format_rows(
+    rows: Iterable[Sequence[Cell]], columns: Sequence[str], output: str
+) -> Iterator[str]:
     """``rows``, each its cells in the order of ``columns``, as ``markdown``, ``csv`` or
     ``json`` (a list of objects, as ``json.dumps(..., indent=2, ensure_ascii=False)`` writes
-    it). The rows are taken a batch at a time (a view of a large repository has many)."""
+    it), a part of the text at a time: JSON a batch of rows at a time (a view of a large
+    repository has many), the others at once."""
     if output == "json":
-        return _json_rows(rows, columns)
+        yield from _json_rows(rows, columns)
+        return
     if output == "csv":
         stream = io.StringIO()
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows([spreadsheet_text(cell) for cell in row] for row in rows)
-        return stream.getvalue()
+        yield stream.getvalue()
+        return
     lines = [
         "| " + " | ".join(escape_cell(column.replace("_", " ")) for column in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
@@ -99,7 +104,7 @@ def format_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str], output: 
     for row in rows:
         cells = ("" if cell is None else str(cell) for cell in row)
         lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
 
 
 _BATCH = 4096
@@ -111,16 +116,24 @@ _CELLS_ON_LINES = json.JSONEncoder(ensure_ascii=False, separators=("\n", ": "))
 one in text), so the lines of its encoding are the cells."""
 
 
-def _json_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str]) -> str:
-    """The rows as JSON objects, each cell encoded by the C encoder (with an indent,
-    ``json`` encodes in Python, value by value) and set in the object's text with its key."""
-    keys = (encode_basestring(column).replace("%", "%%") for column in columns)
-    row_text = "  {" + ",".join(f"\n    {key}: %s" for key in keys)
-    row_text += "\n  }" if columns else "}"
-    batches = []
+def _json_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str]) -> Iterator[str]:
+    """The rows as JSON objects: the cells of a batch encoded in one call of the C encoder
+    (with an indent, ``json`` encodes in Python, value by value), each after its key."""
+    if not columns:
+        count = sum(1 for _ in rows)
+        yield "[\n" + ",\n".join(["  {}"] * count) + "\n]\n" if count else "[]\n"
+        return
+    first_key = encode_basestring(columns[0]) + ": "
+    keys = ["\n  },\n  {\n    " + first_key]  # the first key closes the row before
+    keys += [",\n    " + encode_basestring(column) + ": " for column in columns[1:]]
+    opening = "[\n  {\n    " + first_key
     remaining = iter(rows)
     while batch := list(itertools.islice(remaining, _BATCH)):
-        cells = [cell for row in batch for cell in row]
-        encoded = _CELLS_ON_LINES.encode(cells)[1:-1].split("\n") if cells else []
-        batches.append(",\n".join([row_text] * len(batch)) % tuple(encoded))
-    return "[\n" + ",\n".join(batches) + "\n]\n" if batches else "[]\n"
+        cells = list(itertools.chain.from_iterable(batch))
+        parts = [""] * (2 * len(cells))
+        parts[0::2] = keys * len(batch)
+        parts[1::2] = _CELLS_ON_LINES.encode(cells)[1:-1].split("\n")
+        if opening:
+            parts[0], opening = opening, ""
+        yield "".join(parts)
+    yield "[]\n" if opening else "\n  }\n]\n"

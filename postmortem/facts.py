@@ -255,7 +255,7 @@ def facts_from_json(value: Any, *, follow_ups: bool = True) -> DocumentFacts:
         follow_ups_counted=counted,
         follow_ups_done=done,
         open_follow_up_count=open_count,
-        open_follow_ups=[_follow_up(item) for item in items],
+        open_follow_ups=list(map(_follow_up, items)),
         aware=None if aware is None else _moment(aware),
         regimes=regimes,
         notices=[_notice(item) for item in notices],
@@ -272,10 +272,18 @@ def _notice(value: Any) -> Notice:
 
 
 def _decoded(text: str) -> Any:
+    """The JSON value ``text`` is, with no space around it (as :func:`_json_text` writes
+    it): decoded without the look for space that costs ``json.loads`` a fifth of its time."""
     try:
-        return json.loads(text)
+        value, end = _DECODER.raw_decode(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+    if end != len(text):
+        raise ValueError("text after the JSON value")
+    return value
+
+
+_DECODER = json.JSONDecoder()
 
 
 def _follow_up(value: Any) -> FollowUpFacts:

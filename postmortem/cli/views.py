@@ -195,8 +195,9 @@ _ACTION_COLUMNS = (
 
 
 def _write_actions(found: "OpenFollowUps", today: date, output_format: str) -> None:
-    """The follow-ups as a table, each row written from its facts (tens of thousands of
-    rows in a large repository: no object in between)."""
+    """The follow-ups as a table, each row's cells written from its facts as
+    :func:`~postmortem.render.tables.plain` shows them (a large repository has tens of
+    thousands of rows: no object in between)."""
     from postmortem.facts import is_overdue
     from postmortem.render.tables import format_rows
 

@@ -184,12 +184,14 @@ class OpenAction:
 
 def open_follow_ups_of(
     documents: Iterable[Scanned], *, include_copies: bool = False
-) -> Iterator[tuple[Scanned, FollowUpFacts]]:
+) -> list[tuple[Scanned, FollowUpFacts]]:
     """Each open follow-up of every incident, with its document; exported copies only with
     ``include_copies``."""
-    for scanned in _incidents(documents, include_copies):
-        for item in scanned.facts.open_follow_ups:
-            yield scanned, item
+    return [
+        (scanned, item)
+        for scanned in _incidents(documents, include_copies)
+        for item in scanned.facts.open_follow_ups
+    ]
 
 
 def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:

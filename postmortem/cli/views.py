@@ -160,15 +160,15 @@ def run_actions(args: argparse.Namespace) -> int:
     repository = _scan(args.directory, use_cache=not args.no_cache)
     today = args.today or date.today()
     owner = None if args.owner is None else args.owner.lower()
-    found = [
-        (scanned, item)
-        for scanned, item in open_follow_ups_of(
-            repository.documents, include_copies=args.include_copies
-        )
-        if (owner is None or (item.owner or "").lower() == owner)
-        and (not args.overdue or is_overdue(item.due, today))
-        and (not args.untracked or item.ticket is None)
-    ]
+    found = open_follow_ups_of(repository.documents, include_copies=args.include_copies)
+    if owner is not None or args.overdue or args.untracked:
+        found = [
+            (scanned, item)
+            for scanned, item in found
+            if (owner is None or (item.owner or "").lower() == owner)
+            and (not args.overdue or is_overdue(item.due, today))
+            and (not args.untracked or item.ticket is None)
+        ]
     if args.format in ("jira-csv", "github"):
         _write_for_tracker(found, repository, args.format)
     else:
@@ -203,18 +203,18 @@ def _write_actions(found: "OpenFollowUps", today: date, output_format: str) -> N
 
     rows = (
         (
-            f"{scanned.path}:{item.line}",
+            f"{scanned.path}:{line}",
             scanned.facts.id,
-            item.kind,
-            item.id,
-            item.action,
-            item.owner,
-            None if item.due is None else item.due.isoformat(),
-            item.status,
-            None if item.ticket is None else item.ticket.url,
-            is_overdue(item.due, today),
+            kind,
+            id_,
+            action,
+            owner,
+            None if due is None else due.isoformat(),
+            status,
+            None if ticket is None else ticket.url,
+            is_overdue(due, today),
         )
-        for scanned, item in found
+        for scanned, (line, kind, id_, action, owner, due, status, ticket) in found
     )
     write_view(format_rows(rows, _ACTION_COLUMNS, output_format), output_format)
 

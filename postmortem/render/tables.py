@@ -107,7 +107,7 @@ def format_rows(
     yield "\n".join(lines) + "\n"
 
 
-_BATCH = 4096
+_BATCH = 1024
 """Rows encoded at a time: the encoded cells of a batch are held apart before they are
 joined, and a view may have a hundred thousand rows of ten cells."""
 

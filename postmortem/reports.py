@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from postmortem.errors import Problem
-from postmortem.facts import DocumentFacts
+from postmortem.facts import DocumentFacts, FollowUpFacts, is_overdue
 from postmortem.metrics import Figure, completion_rate, figure
 from postmortem.model import Link, PostMortem, Severity
 from postmortem.notifications import BUILT_IN_REGIMES, ClockState, deadlines
@@ -33,6 +33,7 @@ __all__ = [
     "Stats",
     "index_rows",
     "open_actions",
+    "open_follow_ups_of",
     "scan",
     "stats",
 ]
@@ -162,14 +163,12 @@ class OpenAction:
     ticket: Link | None
 
     def overdue(self, today: date) -> bool:
-        return self.due is not None and self.due < today
+        return is_overdue(self.due, today)
 
-
-def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
-    """Open follow-ups of every incident, with their source lines; exported copies only with
-    ``include_copies``."""
-    return [
-        OpenAction(
+    @classmethod
+    def of(cls, scanned: Scanned, item: FollowUpFacts) -> "OpenAction":
+        """The open follow-up ``item`` of the document ``scanned``."""
+        return cls(
             path=scanned.path,
             line=item.line,
             document_id=scanned.facts.id,
@@ -181,8 +180,26 @@ def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) 
             status=item.status,
             ticket=item.ticket,
         )
+
+
+def open_follow_ups_of(
+    documents: Iterable[Scanned], *, include_copies: bool = False
+) -> list[tuple[Scanned, FollowUpFacts]]:
+    """Each open follow-up of every incident, with its document; exported copies only with
+    ``include_copies``."""
+    return [
+        (scanned, item)
         for scanned in _incidents(documents, include_copies)
         for item in scanned.facts.open_follow_ups
+    ]
+
+
+def open_actions(documents: Iterable[Scanned], *, include_copies: bool = False) -> list[OpenAction]:
+    """Open follow-ups of every incident, with their source lines; exported copies only with
+    ``include_copies``."""
+    return [
+        OpenAction.of(scanned, item)
+        for scanned, item in open_follow_ups_of(documents, include_copies=include_copies)
     ]
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from postmortem.cache import cache_near, close_caches, entry_key, read_facts, text_digest
+from postmortem.discovery import Role, carries_document_keys, role_of, yaml_is_document
 from postmortem.errors import DocumentError, Problem
 from postmortem.facts import DocumentFacts, facts_from_json, facts_to_json
 from postmortem.file_records import FileRecord, FileRecords, file_signature, real_path
@@ -57,8 +59,6 @@ def facts_of_files(
     ``use_cache`` every file is read and parsed. ``progress(done, total)`` is told how many
     files are done. Without ``follow_ups``, the facts read from a record leave the open
     follow-ups out (:func:`~postmortem.facts.facts_from_json`)."""
-    from postmortem.cache import cache_near
-
     policies = _Policies()
     governing: dict[str, Policy] = {}
     records: dict[Path, FileRecords] = {}
@@ -131,9 +131,6 @@ def _recorded(
     """The facts of ``path`` as its record has them; None if the record says it is no
     document; :data:`_UNKNOWN` if the file must be read (no record holds, the record is of
     another ``ticket_url``, or the file is too large or leads out of the repository)."""
-    from postmortem.cache import entry_key
-    from postmortem.discovery import yaml_is_document
-
     try:
         status = os.lstat(path)
     except OSError:
@@ -147,9 +144,10 @@ def _recorded(
     record = book.known(real, status)
     if record is None:
         return _UNKNOWN
-    relative = real[len(root) + 1 :].replace(os.sep, "/")
-    if not record.carries_document_keys and not yaml_is_document(relative, policy, lambda: False):
-        return None  # (the keys decide at no cost: the name is asked only without them)
+    if not record.carries_document_keys:  # (the keys decide at no cost: the name only without)
+        relative = real[len(root) + 1 :].replace(os.sep, "/")
+        if not yaml_is_document(relative, policy, lambda: False):
+            return None
     if record.facts is None or record.entry != entry_key(record.digest, policy.ticket_url):
         return _UNKNOWN
     try:
@@ -174,8 +172,6 @@ def _read_in_chunks(paths: Sequence[str], use_cache: bool) -> Iterator[list[_Rea
 
 def _read_files(paths: Sequence[str], use_cache: bool) -> list[_Read]:
     """Each of ``paths`` read, in this process (see :class:`_Read`)."""
-    from postmortem.cache import cache_near, close_caches, entry_key, read_facts, text_digest
-    from postmortem.discovery import Role, carries_document_keys, role_of
     from postmortem.policy import read_governed, relative_to_root
 
     policies = _Policies()

@@ -486,6 +486,17 @@ def test_facts_that_are_not_facts_are_refused(doc: PostMortem, data: st.DataObje
         assert isinstance(read, facts.DocumentFacts)
 
 
+@pytest.mark.parametrize("written", ["[]x", "[] ", " []", "[][]", "[]]"])
+def test_open_follow_ups_with_text_beside_them_are_refused(written: str) -> None:
+    known = facts.DocumentFacts(id="INC-1", title="Outage", profile="postmortem", status="Draft")
+    encoded = facts.facts_to_json(known)
+    assert facts.facts_from_json(encoded) == known
+    encoded[18] = written
+    with pytest.raises(ValueError, match=r"^(text after the JSON value|Expecting value)"):
+        facts.facts_from_json(encoded)
+    assert facts.facts_from_json(encoded, follow_ups=False) == known
+
+
 @pytest.mark.parametrize(
     ("index", "value"),
     [

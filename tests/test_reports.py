@@ -265,8 +265,23 @@ def test_json_rows_are_what_json_dumps_writes(
 ) -> None:
     columns, rows = table
     shown = [{column: plain(row[column]) for column in columns} for row in rows]
+    cells = [list(row.values()) for row in shown]
     expected = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
-    assert format_rows(rows, columns, "json") == expected
+    assert "".join(format_rows(cells, columns, "json")) == expected
+
+
+def test_json_rows_of_many_batches_are_what_json_dumps_writes() -> None:
+    """The rows are encoded a batch at a time; cells with line breaks, quotes and ``%`` and
+    keys with ``%`` are set where json puts them."""
+    columns = ["source %s", "text", "count", "done", "none"]
+    cells = [
+        [f"a.yaml:{number}", f'line\nbreak "{number}" %s %%', number, number % 2 == 0, None]
+        for number in range(10_000)
+    ]
+    expected = [dict(zip(columns, row, strict=True)) for row in cells]
+    assert "".join(format_rows(cells, columns, "json")) == (
+        json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def test_the_mean_of_durations_that_sum_past_the_largest_timedelta_is_their_mean() -> None:

@@ -48,9 +48,10 @@ def run_import(args: argparse.Namespace) -> int:
             state = "failed" if row is None else f"{row['profile']}, {row['typed']} typed"
             print(terminal_text(f"[{number}/{len(pairs)}] {path}: {state}"), file=sys.stderr)
     if args.report:
-        from postmortem.render.tables import format_rows
+        from postmortem.render.tables import format_rows, plain
 
-        write_for_people(format_rows(rows, REPORT_COLUMNS, "markdown"))
+        cells = [[plain(row[column]) for column in REPORT_COLUMNS] for row in rows]
+        write_for_people("".join(format_rows(cells, REPORT_COLUMNS, "markdown")))
     return ExitCode.FINDINGS if failed else ExitCode.CLEAN
 
 

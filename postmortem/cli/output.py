@@ -3,7 +3,7 @@ step, or the terminal, control characters escaped."""
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,12 +42,14 @@ def write_output(output: "FileState", text: str) -> None:
     write_atomic(output.path, text, expected=output)
 
 
-def write_view(text: str, output_format: str) -> None:
-    """A view's output: JSON and CSV as they are (data), Markdown for people."""
-    if output_format in ("json", "csv"):
-        sys.stdout.write(text)
-    else:
-        write_for_people(text)
+def write_view(parts: Iterable[str], output_format: str) -> None:
+    """A view's output, given a part at a time: JSON and CSV as they are (data), Markdown for
+    people."""
+    for text in parts:
+        if output_format in ("json", "csv"):
+            sys.stdout.write(text)
+        else:
+            write_for_people(text)
 
 
 def write_for_people(text: str) -> None:

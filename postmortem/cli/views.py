@@ -17,9 +17,12 @@ from postmortem.errors import DocumentError, Problem
 from postmortem.reporting import ExitCode
 
 if TYPE_CHECKING:
+    from postmortem.facts import FollowUpFacts
     from postmortem.history import DocumentHistory
     from postmortem.policy import Policy
-    from postmortem.reports import OpenAction, Repository
+    from postmortem.reports import Repository, Scanned
+
+    OpenFollowUps = list[tuple[Scanned, FollowUpFacts]]
 
 __all__ = ["run_actions", "run_history", "run_index", "run_link", "run_stats"]
 
@@ -123,7 +126,7 @@ def _loadable(paths: Sequence[str]) -> tuple[dict[str, "Policy"], list[Problem]]
 def run_index(args: argparse.Namespace) -> int:
     import attrs
 
-    from postmortem.render.tables import format_rows
+    from postmortem.render.tables import format_rows, plain
     from postmortem.reports import IndexRow, index_rows
 
     repository = _scan(args.directory, use_cache=not args.no_cache, follow_ups=False)
@@ -139,7 +142,11 @@ def run_index(args: argparse.Namespace) -> int:
     rows.sort(key=lambda row: _sort_key(getattr(row, args.sort)), reverse=args.reverse)
     columns = [field.name for field in attrs.fields(IndexRow)]
     write_view(
-        format_rows([attrs.asdict(row, recurse=False) for row in rows], columns, args.format),
+        format_rows(
+            [[plain(value) for value in attrs.astuple(row, recurse=False)] for row in rows],
+            columns,
+            args.format,
+        ),
         args.format,
     )
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
@@ -147,60 +154,80 @@ def run_index(args: argparse.Namespace) -> int:
 
 @_cycles_collected_after
 def run_actions(args: argparse.Namespace) -> int:
-    from postmortem.reports import open_actions
+    from postmortem.facts import is_overdue
+    from postmortem.reports import open_follow_ups_of
 
     repository = _scan(args.directory, use_cache=not args.no_cache)
     today = args.today or date.today()
-    found = [
-        action
-        for action in open_actions(repository.documents, include_copies=args.include_copies)
-        if (args.owner is None or (action.owner or "").lower() == args.owner.lower())
-        and (not args.overdue or action.overdue(today))
-        and (not args.untracked or action.ticket is None)
-    ]
+    owner = None if args.owner is None else args.owner.lower()
+    found = open_follow_ups_of(repository.documents, include_copies=args.include_copies)
+    if owner is not None or args.overdue or args.untracked:
+        found = [
+            (scanned, item)
+            for scanned, item in found
+            if (owner is None or (item.owner or "").lower() == owner)
+            and (not args.overdue or is_overdue(item.due, today))
+            and (not args.untracked or item.ticket is None)
+        ]
     if args.format in ("jira-csv", "github"):
         _write_for_tracker(found, repository, args.format)
     else:
         _write_actions(found, today, args.format)
     if repository.problems:
         return ExitCode.FINDINGS
-    if args.fail_on_overdue and any(action.overdue(today) for action in found):
+    if args.fail_on_overdue and any(is_overdue(item.due, today) for _, item in found):
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
 
 
-def _write_actions(found: "list[OpenAction]", today: date, output_format: str) -> None:
-    import attrs
+_ACTION_COLUMNS = (
+    "source",
+    "document_id",
+    "kind",
+    "id",
+    "action",
+    "owner",
+    "due",
+    "status",
+    "ticket",
+    "overdue",
+)
 
+
+def _write_actions(found: "OpenFollowUps", today: date, output_format: str) -> None:
+    """The follow-ups as a table, each row's cells written from its facts as
+    :func:`~postmortem.render.tables.plain` shows them (a large repository has tens of
+    thousands of rows: no object in between)."""
+    from postmortem.facts import is_overdue
     from postmortem.render.tables import format_rows
 
     rows = (
-        {**attrs.asdict(action, recurse=False), "source": f"{action.path}:{action.line}",
-         "overdue": action.overdue(today)}
-        for action in found
-    )  # fmt: skip
-    columns = [
-        "source",
-        "document_id",
-        "kind",
-        "id",
-        "action",
-        "owner",
-        "due",
-        "status",
-        "ticket",
-        "overdue",
-    ]
-    write_view(format_rows(rows, columns, output_format), output_format)
+        (
+            f"{scanned.path}:{line}",
+            scanned.facts.id,
+            kind,
+            id_,
+            action,
+            owner,
+            None if due is None else due.isoformat(),
+            status,
+            None if ticket is None else ticket.url,
+            is_overdue(due, today),
+        )
+        for scanned, (line, kind, id_, action, owner, due, status, ticket) in found
+    )
+    write_view(format_rows(rows, _ACTION_COLUMNS, output_format), output_format)
 
 
 def _write_for_tracker(
-    found: "list[OpenAction]", repository: "Repository", output_format: str
+    found: "OpenFollowUps", repository: "Repository", output_format: str
 ) -> None:
     """The follow-ups as a tracker imports them; a note on standard error for each left out."""
+    from postmortem.reports import OpenAction
     from postmortem.trackers import github_lines, jira_csv, tracker_items
 
-    items, left_out = tracker_items(found, repository.documents)
+    actions = [OpenAction.of(scanned, item) for scanned, item in found]
+    items, left_out = tracker_items(actions, repository.documents)
     for note in left_out:
         print(terminal_text(note), file=sys.stderr)
     sys.stdout.write(jira_csv(items) if output_format == "jira-csv" else github_lines(items))
@@ -261,7 +288,8 @@ def run_stats(args: argparse.Namespace) -> int:
             value = f"{value:.0%}"
         lines.append(f"{key.replace('_', ' ')}: {'-' if value is None else value}\n")
     columns = [field.name for field in attrs.fields(IncidentFigures)]
-    table = format_rows(incidents, columns, "markdown") if incidents else ""
+    cells = [[plain(row[column]) for column in columns] for row in incidents]
+    table = "".join(format_rows(cells, columns, "markdown")) if cells else ""
     write_for_people("".join(lines) + ("\nper incident:\n" + table if table else ""))
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
 

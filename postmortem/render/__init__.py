@@ -9,14 +9,29 @@ it as Markdown.
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from postmortem.model import SECTION_NAMES, DocumentStatus, HistoryEntry, PostMortem
 from postmortem.profiles import get_profile
-from postmortem.render.history import history_json, history_markdown
+
+if TYPE_CHECKING:
+    from postmortem.render.history import history_json, history_markdown
 
 __all__ = ["history_json", "history_markdown", "render"]
+
+
+def __getattr__(name: str) -> Any:
+    """The history tables, imported on first use: they read git (:mod:`postmortem.history`),
+    which the views of :mod:`postmortem.render.tables` do not."""
+    if name not in ("history_json", "history_markdown"):
+        raise AttributeError(f"module 'postmortem.render' has no attribute {name!r}")
+    from postmortem.render import history
+
+    value = getattr(history, name)
+    globals()[name] = value
+    return value
 
 
 def render(

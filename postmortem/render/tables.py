@@ -6,8 +6,9 @@ a ``'`` before it (OWASP, CSV injection), so that the spreadsheet shows it as te
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from json.encoder import encode_basestring
 from typing import Any
@@ -16,7 +17,7 @@ from postmortem.converter import format_duration
 from postmortem.model import Link
 from postmortem.render.markdown import escape_cell
 
-__all__ = ["format_rows", "json_text", "plain", "spreadsheet_text"]
+__all__ = ["Cell", "format_rows", "json_text", "plain", "spreadsheet_text"]
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -75,35 +76,64 @@ def spreadsheet_text(value: Any) -> Any:
     return value
 
 
-def format_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], output: str) -> str:
-    """``rows`` as ``markdown``, ``csv`` or ``json`` with ``columns`` in that order. The rows
-    are taken one at a time (a view of a large repository has many)."""
-    if output == "json":  # as json_text writes the list of rows, one row at a time
-        keys = ["\n    " + encode_basestring(column) + ": " for column in columns]
-        items = [
-            "  {"
-            + ",".join(
-                key + json_text(plain(row[column]), 2)
-                for key, column in zip(keys, columns, strict=True)
-            )
-            + ("\n  }" if columns else "}")
-            for row in rows
-        ]
-        return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
-    shown = ({column: plain(row[column]) for column in columns} for row in rows)
+Cell = str | int | float | bool | None
+"""A table's cell: a plain value (:func:`plain`)."""
+
+
+def format_rows(
+    rows: Iterable[Sequence[Cell]], columns: Sequence[str], output: str
+) -> Iterator[str]:
+    """``rows``, each its cells in the order of ``columns``, as ``markdown``, ``csv`` or
+    ``json`` (a list of objects, as ``json.dumps(..., indent=2, ensure_ascii=False)`` writes
+    it), a part of the text at a time: JSON a batch of rows at a time (a view of a large
+    repository has many), the others at once."""
+    if output == "json":
+        yield from _json_rows(rows, columns)
+        return
     if output == "csv":
         stream = io.StringIO()
-        writer = csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(
-            {column: spreadsheet_text(row[column]) for column in columns} for row in shown
-        )
-        return stream.getvalue()
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([spreadsheet_text(cell) for cell in row] for row in rows)
+        yield stream.getvalue()
+        return
     lines = [
         "| " + " | ".join(escape_cell(column.replace("_", " ")) for column in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
-    for row in shown:
-        cells = ("" if row[column] is None else str(row[column]) for column in columns)
+    for row in rows:
+        cells = ("" if cell is None else str(cell) for cell in row)
         lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
+
+
+_BATCH = 1024
+"""Rows encoded at a time: the encoded cells of a batch are held apart before they are
+joined, and a view may have a hundred thousand rows of ten cells."""
+
+_CELLS_ON_LINES = json.JSONEncoder(ensure_ascii=False, separators=("\n", ": "))
+"""Encodes a list of cells one to a line: an encoded cell holds no line break (JSON escapes
+one in text), so the lines of its encoding are the cells."""
+
+
+def _json_rows(rows: Iterable[Sequence[Cell]], columns: Sequence[str]) -> Iterator[str]:
+    """The rows as JSON objects: the cells of a batch encoded in one call of the C encoder
+    (with an indent, ``json`` encodes in Python, value by value), each after its key."""
+    if not columns:
+        count = sum(1 for _ in rows)
+        yield "[\n" + ",\n".join(["  {}"] * count) + "\n]\n" if count else "[]\n"
+        return
+    first_key = encode_basestring(columns[0]) + ": "
+    keys = ["\n  },\n  {\n    " + first_key]  # the first key closes the row before
+    keys += [",\n    " + encode_basestring(column) + ": " for column in columns[1:]]
+    opening = "[\n  {\n    " + first_key
+    remaining = iter(rows)
+    while batch := list(itertools.islice(remaining, _BATCH)):
+        cells = list(itertools.chain.from_iterable(batch))
+        parts = [""] * (2 * len(cells))
+        parts[0::2] = keys * len(batch)
+        parts[1::2] = _CELLS_ON_LINES.encode(cells)[1:-1].split("\n")
+        if opening:
+            parts[0], opening = opening, ""
+        yield "".join(parts)
+    yield "[]\n" if opening else "\n  }\n]\n"

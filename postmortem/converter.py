@@ -82,6 +82,9 @@ TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
 # the pattern one call was given reaches the Link hook this way (see ``structure``).
 _ticket_url: ContextVar[str | None] = ContextVar("ticket_url", default=None)
 _time_zone: ContextVar[tzinfo | None] = ContextVar("time_zone", default=None)
+_attempt: ContextVar[bool | None] = ContextVar("attempt", default=None)
+"""How mappings are structured now: None, not begun; True, in the quick attempt, which the
+first problem anywhere abandons; False, in the one pass that collects every problem."""
 """The zone a time written without an offset is read in: the document's ``time_zone``."""
 
 NO_TIME_ZONE = (
@@ -337,6 +340,8 @@ def _strict_list(list_type: Any) -> Callable[[Any, Any], list[Any]]:
             try:
                 result.append(structure_item(item, item_type))
             except Exception as error:
+                if _attempt.get():
+                    raise  # the quick attempt ends at the first problem
                 note = IterableValidationNote(f"index {index}", index, item_type)
                 error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
                 errors.append(error)
@@ -396,12 +401,29 @@ def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
     def structure_mapping(value: Any, _: Any) -> Any:
         if not isinstance(value, dict):
             raise _expect("a mapping", value)
-        if value.keys() <= names and required_names <= value.keys():
-            # The keys a document writes, not every field the class declares: most are
-            # left out. A problem is collected again below, every one in declared order.
-            with contextlib.suppress(Exception):
-                return cls(**{key: structured(key, item) for key, item in value.items()})
-        return collected(value)
+        attempt = _attempt.get()
+        if attempt is False:
+            return collected(value)
+        if attempt is True:  # inside the quick attempt: a problem ends it
+            return quickly(value)
+        token = _attempt.set(True)
+        try:
+            with contextlib.suppress(Exception):  # and with it what the attempt made
+                return quickly(value)
+        finally:
+            _attempt.reset(token)
+        token = _attempt.set(False)  # one pass collects every problem, in declared order
+        try:
+            return collected(value)
+        finally:
+            _attempt.reset(token)
+
+    def quickly(value: dict[Any, Any]) -> Any:
+        """The keys a document writes, not every field the class declares (most are left
+        out); any problem raises."""
+        if not (value.keys() <= names and required_names <= value.keys()):
+            raise _AttemptAbandoned
+        return cls(**{key: structured(key, item) for key, item in value.items()})
 
     def structured(name: str, item: Any) -> Any:
         field_type, field = by_name[name]
@@ -421,9 +443,9 @@ def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
                 try:  # a field's problem at its key, not the class's
                     arguments[name] = structured(name, value[name])
                 except LocatedProblem as error:
-                    errors.append(error)
-                except Exception as error:
-                    errors.append(_noted(error, name, field_type))
+                    errors.append(error.with_traceback(None))
+                except Exception as error:  # kept for its message, not its frames
+                    errors.append(_noted(error.with_traceback(None), name, field_type))
             elif required:
                 errors.append(_noted(KeyError(name), name, field_type))
         extra = value.keys() - names
@@ -437,6 +459,10 @@ def _strict_mapping(cls: type[Any]) -> Callable[[Any, Any], Any]:
         raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
 
     return structure_mapping
+
+
+class _AttemptAbandoned(Exception):
+    """The quick attempt at structuring met something it leaves to the collecting pass."""
 
 
 def _noted(error: Exception, name: str, field_type: Any) -> Exception:

@@ -222,3 +222,36 @@ def test_ticket_link_percent_encodes_the_key_and_fills_only_the_key() -> None:
     assert link == Link(
         url="https://t.example.com/A%20B%2F%C3%BC%3F%23%26?view={mode}", label="A B/ü?#&"
     )
+
+
+def test_a_late_problem_structures_each_value_at_most_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quick attempt ends at the first problem, and one pass then collects them all: no
+    level of the document structures its values again for each level above it."""
+    from postmortem.model import Hop, PostMortem
+
+    made = 0
+    make = Hop.__init__
+
+    def counted(self: Hop, *args: object, **kwargs: object) -> None:
+        nonlocal made
+        made += 1
+        make(self, *args, **kwargs)
+
+    monkeypatch.setattr(Hop, "__init__", counted)
+    hops = [{"description": f"hop {number}"} for number in range(200)]
+    hops[-1] = {"description": ["not", "text"]}
+    data = {
+        "schema_version": 2,
+        "profile": "postmortem",
+        "metadata": {"id": "PM-1", "title": "t"},
+        "root_cause": {"attack": {"lateral_movement": {"movement_path": hops}}},
+    }
+    with pytest.raises(Exception) as raised:  # noqa: PT011
+        converter.structure(data, PostMortem)
+    paths = [path for path, _ in converter.structure_problems(raised.value)]
+    assert paths == [
+        ("root_cause", "attack", "lateral_movement", "movement_path", 199, "description")
+    ]
+    assert made <= 2 * len(hops)

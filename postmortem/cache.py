@@ -122,6 +122,8 @@ class ParseCache:
                 self._store = EntryStore(self.folder, _MAX_ENTRY_BYTES)
                 with contextlib.suppress(OSError):
                     os.utime(self.folder)  # in use: not another program's to tidy away
+        if self._store is not None:
+            _used(self)
         return self._store
 
     def _make_folder(self) -> None:
@@ -238,24 +240,44 @@ def cache_near(directory: Path) -> ParseCache | None:
     real = Path(os.path.realpath(root))
     if not real.is_dir() or not real.is_relative_to(os.path.realpath(base)):
         return None  # a link out of the git folder: nothing is kept there
-    made = ParseCache(real)
-    _MADE.append(made)
-    return made
+    if real not in _MADE:
+        _MADE[real] = ParseCache(real)
+    return _MADE[real]
 
 
-_MADE: list[ParseCache] = []
-"""The caches :func:`cache_near` made in this process."""
+_MADE: dict[Path, ParseCache] = {}
+"""The caches :func:`cache_near` made in this process, one per folder (the folders of a
+repository's policies share their repository's)."""
+
+_IN_USE: list[ParseCache] = []
+"""The caches whose databases may be open, the one used last at the end."""
+_MOST_IN_USE = 8
+"""Databases open at once: a run over many repositories closes the one unused longest."""
+
+
+def _used(cache: ParseCache) -> None:
+    if _IN_USE and _IN_USE[-1] is cache:
+        return
+    if cache in _IN_USE:
+        _IN_USE.remove(cache)
+    _IN_USE.append(cache)
+    if len(_IN_USE) > _MOST_IN_USE:
+        _IN_USE.pop(0).close()
 
 
 def close_caches() -> None:
     """Write what every cache of this process kept since the last time, and close their
     databases until they are next needed: entries are written in batches, the last one by
-    this, at the end of each run's reading (and when the program exits)."""
-    for made in _MADE:
+    this, at the end of each run's reading, before the process forks (a connection must
+    not cross into a child) and when the program exits."""
+    for made in _MADE.values():
         made.close()
+    _IN_USE.clear()
 
 
 atexit.register(close_caches)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=close_caches)
 
 
 def read_document(

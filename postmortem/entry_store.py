@@ -13,13 +13,16 @@ entries and reads none. An entry read is decompressed to a bounded size.
 
 Concurrent runs share the database: SQLite's write-ahead log lets them read while another
 writes, and a writer waits its turn for a while and otherwise keeps nothing (a cache not
-written only costs time). A process made by ``fork`` opens its own connection.
+written only costs time). No connection is open when a process forks
+(:func:`postmortem.cache.close_caches` runs first): each process opens its own.
 """
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import stat
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,13 +53,11 @@ class EntryStore:
         self.path = folder / DATABASE_NAME
         self._max_bytes = max_bytes
         self._connection: sqlite3.Connection | None = None
-        self._process = os.getpid()
         self._unusable = False
         self._pending: dict[str, bytes] = {}
 
     def get(self, key: str) -> bytes | None:
         """The entry ``key``, if one is kept (None if it is larger than the bound)."""
-        self._follow_fork()
         compressed = self._pending.get(key)
         if compressed is None:
             compressed = self._query(key)
@@ -65,14 +66,12 @@ class EntryStore:
     def put(self, key: str, body: bytes) -> None:
         """Keep ``body`` as the entry ``key``: at once for this process, in the database with
         the next batch."""
-        self._follow_fork()
         self._pending[key] = zlib.compress(body, 1)
         if len(self._pending) >= _BATCH:
             self.flush()
 
     def discard(self, key: str) -> None:
         """Forget the entry ``key``."""
-        self._follow_fork()
         self._pending.pop(key, None)
         connection = self._connect()
         if connection is not None:
@@ -81,7 +80,6 @@ class EntryStore:
 
     def flush(self) -> None:
         """Write the entries kept in memory, in one transaction."""
-        self._follow_fork()
         pending, self._pending = self._pending, {}
         connection = self._connect() if pending else None
         if connection is None:
@@ -112,7 +110,10 @@ class EntryStore:
         if connection is None:
             return None
         with self._guarded():
-            row = connection.execute("SELECT body FROM entries WHERE key = ?", (key,)).fetchone()
+            row = connection.execute(
+                "SELECT body FROM entries WHERE key = ? AND length(body) <= ?",
+                (key, self._max_bytes),  # compressed, an entry is smaller still
+            ).fetchone()
             if row is not None and type(row[0]) is bytes:
                 return row[0]
         return None
@@ -132,39 +133,42 @@ class EntryStore:
         try:
             yield
         except sqlite3.OperationalError as error:
-            if not _busy(error):
-                self._close(delete=False)
+            if not _busy(error):  # a database only SQLite may not write to is no use either
+                self._close(delete=_named(error, "SQLITE_READONLY"))
         except sqlite3.Error:
             self._close(delete=True)
-
-    def _follow_fork(self) -> None:
-        """In a process made by ``fork``, leave the parent's connection and entries to it."""
-        if self._process != os.getpid():
-            if self._connection is not None:
-                _INHERITED.append(self._connection)  # closing it here would touch the parent's
-            self._connection = None
-            self._pending = {}
-            self._process = os.getpid()
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is None and not self._unusable:
             try:
-                self._connection = self._open()
+                self._connection = self._open_when_free()
             except sqlite3.OperationalError:
                 self._unusable = True
             except sqlite3.Error:
                 self._delete()
                 try:
-                    self._connection = self._open()
+                    self._connection = self._open_when_free()
                 except sqlite3.Error:
                     self._unusable = True
         return self._connection
+
+    def _open_when_free(self) -> sqlite3.Connection:
+        """The database opened, waiting a while for a run that is making it (SQLite answers
+        busy at once there, without waiting as it does for a write)."""
+        deadline = time.monotonic() + _WAIT_SECONDS
+        while True:
+            try:
+                return self._open()
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.01)
 
     def _open(self) -> sqlite3.Connection:
         if not self._companions_are_files():
             raise sqlite3.DatabaseError("not a regular file")
         connection = sqlite3.connect(
-            f"file:{quote(str(self.path))}?mode=rwc",
+            f"file:{quote(os.fsencode(self.path))}?mode=rwc",
             uri=True,
             timeout=_WAIT_SECONDS,
             isolation_level=None,
@@ -199,8 +203,7 @@ class EntryStore:
                 return False
             if not stat.S_ISREG(mode):
                 regular = False
-                with contextlib.suppress(OSError):
-                    os.unlink(name)
+                _remove(name, folder=stat.S_ISDIR(mode))
         return regular
 
     def _close(self, *, delete: bool) -> None:
@@ -216,14 +219,24 @@ class EntryStore:
 
     def _delete(self) -> None:
         for suffix in _COMPANIONS:
-            with contextlib.suppress(OSError):
-                os.unlink(f"{self.path}{suffix}")
+            _remove(f"{self.path}{suffix}", folder=False)
 
 
-_INHERITED: list[sqlite3.Connection] = []
-"""Connections a forked process inherited: kept from the collector, which would close them."""
+def _remove(name: str, *, folder: bool) -> None:
+    """Remove what is at ``name`` in the cache's folder (a folder with what it holds; a link,
+    not what it leads to), if it can be."""
+    with contextlib.suppress(OSError):
+        if folder:
+            shutil.rmtree(name)
+        else:
+            os.unlink(name)
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
     """Whether ``error`` says another run holds the database (worth no more than a miss)."""
-    return str(getattr(error, "sqlite_errorname", "")).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    return _named(error, "SQLITE_BUSY") or _named(error, "SQLITE_LOCKED")
+
+
+def _named(error: sqlite3.Error, name: str) -> bool:
+    """Whether SQLite's code for ``error`` is ``name`` or one of its extended codes."""
+    return str(getattr(error, "sqlite_errorname", "")).startswith(name)

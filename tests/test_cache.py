@@ -2,6 +2,7 @@
 opens no unchanged file, and nothing stale is ever served: not for a changed, renamed,
 deleted or damaged document, a changed policy, a new day or another program."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -9,7 +10,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tracemalloc
 import zlib
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,14 @@ from tests.gitrepo import GitRepo, init_repo
 from tests.strategies import documents
 
 HOOKS = ("validate", "completeness", "classification")
+
+
+@pytest.fixture(autouse=True)
+def _forget_caches() -> Iterator[None]:
+    """Each test starts as a new process would, and leaves no database open."""
+    as_a_new_process()
+    yield
+    as_a_new_process()
 
 
 @pytest.fixture
@@ -75,6 +86,13 @@ def replace_entries(root: Path, bodies: dict[str, bytes]) -> None:
 def records_file(root: Path) -> Path:
     (found,) = (root / ".git" / "postmortem" / "parse-cache").glob("*/files.json")
     return found
+
+
+def as_a_new_process() -> None:
+    """Forget the caches this process found, as a new run would not know them."""
+    cache.close_caches()
+    cache._MADE.clear()
+    cache.cache_near.cache_clear()
 
 
 def forbid(monkeypatch: pytest.MonkeyPatch, *targets: tuple[Any, str]) -> None:
@@ -218,7 +236,7 @@ def test_another_program_reads_nothing_of_this_ones_cache(
     titles()
     old_folder = database(repo.root).parent
     monkeypatch.setattr(cache, "_program_folder_name", lambda: "1-9.9.9-schema9-upgraded")
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     scanning_calls: list[str] = []
     read_files = scanning._read_files
 
@@ -233,7 +251,7 @@ def test_another_program_reads_nothing_of_this_ones_cache(
     day_ago = time.time() - 2 * 24 * 3600
     os.utime(old_folder, (day_ago, day_ago))
     shutil.rmtree(old_folder.parent / "1-9.9.9-schema9-upgraded")  # made again, and tidied
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     titles()
     assert not old_folder.exists()
 
@@ -254,7 +272,7 @@ def test_a_damaged_entry_is_discarded_and_read_again(repo: GitRepo, damage: Any)
     findings = check_paths(documents_in(), HOOKS, today=date(2030, 1, 1))
     replace_entries(repo.root, {key: damage(body) for key, body in entries(repo.root).items()})
     records_file(repo.root).unlink()
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     assert titles() == expected
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
 
@@ -270,6 +288,91 @@ def test_an_entry_that_inflates_beyond_the_bound_is_not_read(tmp_path: Path) -> 
     again.close()
 
 
+def test_a_planted_entry_too_large_to_be_one_is_not_even_loaded(tmp_path: Path) -> None:
+    store = entry_store.EntryStore(tmp_path, max_bytes=1000)
+    store.put("planted", b"x")
+    store.close()
+    connection = sqlite3.connect(tmp_path / entry_store.DATABASE_NAME, isolation_level=None)
+    connection.execute("UPDATE entries SET body = ?", (os.urandom(20 * 2**20),))
+    connection.close()
+    tracemalloc.start()
+    assert entry_store.EntryStore(tmp_path, max_bytes=1000).get("planted") is None
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 2**20
+
+
+def test_the_policy_folders_of_a_repository_share_its_cache(repo: GitRepo) -> None:
+    for team in ("a", "b"):
+        repo.write(f"{team}/.postmortem.yaml", "ticket_url: https://t.example.com/{key}\n")
+    assert cache.cache_near(repo.root / "a") is cache.cache_near(repo.root / "b")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_a_run_over_many_repositories_keeps_few_databases_open(tmp_path: Path) -> None:
+    text = (EXAMPLES / "retrospective.yaml").read_text(encoding="utf-8")
+    for number in range(cache._MOST_IN_USE + 4):
+        folder = init_repo(tmp_path / f"repo-{number}").root
+        found = cache.cache_near(folder)
+        assert found is not None
+        cache.read_document(text, "x.yaml", ticket_url=None, cache=found)
+
+    def open_databases() -> int:
+        links = []
+        for descriptor in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(FileNotFoundError):  # the listing's own, closed since
+                links.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        return sum(link.endswith(entry_store.DATABASE_NAME) for link in links)
+
+    assert 0 < open_databases() <= cache._MOST_IN_USE
+    cache.close_caches()
+    assert open_databases() == 0
+
+
+def test_a_repository_whose_path_is_not_utf8_is_cached_too(tmp_path: Path) -> None:
+    folder = tmp_path / os.fsdecode(b"incidents-\xff")
+    repository = init_repo(folder)
+    repository.write("pm.yaml", (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8"))
+    findings = check_paths([str(folder / "pm.yaml")], HOOKS, today=date(2030, 1, 1))
+    assert len(entries(folder)) == 1
+    assert check_paths([str(folder / "pm.yaml")], HOOKS, today=date(2030, 1, 1)) == findings
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_no_database_is_open_when_the_process_forks(repo: GitRepo) -> None:
+    found = cache.cache_near(repo.root)
+    assert found is not None
+    text = (EXAMPLES / "postmortem.yaml").read_text(encoding="utf-8")
+    cache.read_document(text, "x.yaml", ticket_url=None, cache=found)
+    store = found._entries()
+    assert store is not None
+    assert store._connection is not None
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert store._connection is None
+
+
+def test_a_database_sqlite_may_only_read_is_made_anew(repo: GitRepo) -> None:
+    expected = titles()
+    path = database(repo.root)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        companion.unlink(missing_ok=True)
+    header = bytearray(path.read_bytes())
+    header[18] = 3  # a write version this SQLite does not know: it opens the file read-only
+    path.write_bytes(bytes(header))
+    changed = repo.root / "incidents" / "postmortem.yaml"
+    changed.write_text(changed.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    as_a_new_process()
+    assert titles() == expected  # its entry cannot be written: the database is let go
+    as_a_new_process()
+    records_file(repo.root).unlink()
+    titles()
+    assert database(repo.root).read_bytes()[18] in (1, 2)  # made anew, SQLite writes to it
+    assert len(entries(repo.root)) == 5
+
+
 def test_a_forged_entry_with_good_checksums_is_checked_too(repo: GitRepo) -> None:
     expected = titles()
     records_file(repo.root).unlink()
@@ -277,7 +380,7 @@ def test_a_forged_entry_with_good_checksums_is_checked_too(repo: GitRepo) -> Non
     replace_entries(
         repo.root, {key: cache._Entry.text(key, forged).encode() for key in entries(repo.root)}
     )
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     assert titles() == expected
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == check_paths(
         documents_in(), HOOKS, today=date(2030, 1, 1), use_cache=False
@@ -301,10 +404,10 @@ def test_a_damaged_database_is_made_anew(repo: GitRepo, damage: Any) -> None:
         companion.unlink(missing_ok=True)
     damage(path)
     records_file(repo.root).unlink()
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     assert titles() == expected
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     cache.close_caches()
     assert len(entries(repo.root)) == 5  # kept again
 
@@ -323,7 +426,7 @@ def test_a_database_with_anything_else_in_it_is_not_used(repo: GitRepo, addition
     connection.execute(addition)
     connection.close()
     records_file(repo.root).unlink()
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     assert titles() == expected
     cache.close_caches()
     connection = sqlite3.connect(database(repo.root))
@@ -359,7 +462,7 @@ def test_special_files_and_links_in_the_cache_are_not_followed(
         os.mkfifo(planted)
     else:
         planted.symlink_to(outside)
-    cache.cache_near.cache_clear()
+    as_a_new_process()
     assert titles() == expected  # no wait on the FIFO, no read or write through the link
     assert outside.read_text(encoding="utf-8") == "kept\n"
     cache.close_caches()
@@ -377,7 +480,7 @@ def test_an_entry_folder_that_is_a_link_is_neither_read_nor_written(
     folder.rename(moved)
     folder.symlink_to(moved, target_is_directory=True)
     held = {path.name: path.read_bytes() for path in moved.iterdir()}
-    cache.cache_near.cache_clear()  # a new process: the cache's folders are checked again
+    as_a_new_process()  # the cache's folders are checked again
     assert titles() == expected
     cache.close_caches()
     assert {path.name: path.read_bytes() for path in moved.iterdir()} == held

@@ -182,6 +182,15 @@ def test_policy_extends_placeholders_and_selects_rules() -> None:
     assert findings(doc, Policy(select=["PM3"])) == ["PM301 metadata"]
 
 
+def test_placeholder_patterns_too_large_to_search_together_are_searched_one_by_one() -> None:
+    many = [f"Q{number}[^x]{{1,1000}}" for number in range(60)]
+    doc = complete()
+    doc.other_notes = ["ask Q59-later"]
+    assert findings(doc, Policy(extra_placeholders=many)) == ["PM202 other_notes[0]"]
+    doc.other_notes = ["nothing left"]
+    assert findings(doc, Policy(extra_placeholders=many)) == []
+
+
 def test_disallowed_label_and_path_rules() -> None:
     doc = internal_postmortem()
     doc.metadata.classification = Classification.TLP_RED

@@ -1,6 +1,6 @@
 """PM2xx: required sections filled, no placeholders left, action items owned and dated."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, get_args, get_origin
 
@@ -13,7 +13,7 @@ from postmortem.converter import FieldPath
 from postmortem.errors import Level
 from postmortem.metrics import follow_up_kind
 from postmortem.model import PostMortem, Recommendation
-from postmortem.patterns import Pattern, compile_linear
+from postmortem.patterns import Pattern, PatternError, compile_linear
 from postmortem.profiles import get_profile
 
 __all__ = ["RULES", "TITLE", "check"]
@@ -75,15 +75,23 @@ def check(context: Context) -> Iterator[RawFinding]:
     # All the patterns search the whole text at once first; only those found there are
     # looked for value by value (all at once, in one pass), to name the field.
     patterns = context.policy.placeholder_patterns()
-    if patterns and _any_of(tuple(patterns)).search(context.text):
+    if patterns and _finder(tuple(pattern.pattern for pattern in patterns))(context.text):
         found = [pattern for pattern in patterns if pattern.search(context.text)]
-        yield from _placeholders(context.data, (), found, _any_of(tuple(found)))
+        any_found = _finder(tuple(pattern.pattern for pattern in found))
+        yield from _placeholders(context.data, (), found, any_found)
     yield from _owned_and_dated(context)
 
 
-def _any_of(patterns: tuple[Pattern, ...]) -> Pattern:
-    """A pattern that matches where any of ``patterns`` does."""
-    return compile_linear("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
+@cache
+def _finder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether any of ``patterns`` matches a text: one search for them all together, or one
+    for each where RE2 cannot hold them together in one program."""
+    try:
+        together = compile_linear("|".join(f"(?:{pattern})" for pattern in patterns))
+    except PatternError:
+        each = [compile_linear(pattern) for pattern in patterns]
+        return lambda text: any(pattern.search(text) for pattern in each)
+    return lambda text: together.search(text) is not None
 
 
 def _required_sections(context: Context) -> Iterator[RawFinding]:
@@ -109,7 +117,7 @@ def _required_sections(context: Context) -> Iterator[RawFinding]:
 
 
 def _placeholders(
-    value: Any, path: FieldPath, patterns: list[Pattern], any_found: Pattern
+    value: Any, path: FieldPath, patterns: list[Pattern], any_found: Callable[[str], bool]
 ) -> Iterator[RawFinding]:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -117,7 +125,7 @@ def _placeholders(
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _placeholders(item, (*path, index), patterns, any_found)
-    elif isinstance(value, str) and any_found.search(value) and not _verbatim(path):
+    elif isinstance(value, str) and any_found(value) and not _verbatim(path):
         for pattern in patterns:
             match = pattern.search(value)
             if match:

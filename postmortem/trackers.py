@@ -20,7 +20,15 @@ import attrs
 
 from postmortem._shown import shown
 from postmortem.errors import UsageError
-from postmortem.model import ActionItem, FollowUp, Link, Priority, PriorityTier, Recommendation
+from postmortem.model import (
+    ActionItem,
+    FollowUp,
+    Link,
+    PostMortem,
+    Priority,
+    PriorityTier,
+    Recommendation,
+)
 from postmortem.reports import OpenAction, Scanned
 
 __all__ = [
@@ -89,8 +97,11 @@ def tracker_items(
     by_path = {scanned.path: scanned for scanned in documents}
     items: list[TrackerItem] = []
     left_out: list[str] = []
+    loaded: tuple[str, PostMortem] | None = None  # the last one read (a document's come together)
     for action in actions:
-        scanned = by_path[action.path]
+        if loaded is None or loaded[0] != action.path:
+            loaded = (action.path, by_path[action.path].document)
+        document = loaded[1]
         where = f"{action.path}:{action.line}"
         if action.id is None:
             left_out.append(
@@ -98,21 +109,21 @@ def tracker_items(
                 " left out (`postmortem migrate` gives every follow-up an id)"
             )
             continue
-        matches = [item for _, item in scanned.document.follow_ups() if item.id == action.id]
+        matches = [item for _, item in document.follow_ups() if item.id == action.id]
         if len(matches) != 1:
             left_out.append(
                 f"{where}: id {shown(action.id)} is used {len(matches)} times in the document;"
                 " left out (PM406)"
             )
             continue
-        items.append(_tracker_item(action, action.id, matches[0], scanned))
+        items.append(_tracker_item(action, action.id, matches[0], document))
     return items, left_out
 
 
 def _tracker_item(
-    action: OpenAction, follow_up_id: str, item: FollowUp, scanned: Scanned
+    action: OpenAction, follow_up_id: str, item: FollowUp, document: PostMortem
 ) -> TrackerItem:
-    metadata = scanned.document.metadata
+    metadata = document.metadata
     ref = f"{metadata.id}/{follow_up_id}"
     heading = item.title if isinstance(item, Recommendation) and item.title else item.action
     title = " ".join(heading.split()) or f"Follow-up {ref}"

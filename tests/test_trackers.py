@@ -132,6 +132,27 @@ def test_jira_csv_has_the_importers_columns(
     assert third[6:10] == ["postmortem", "", "INC-7/F3", ""]
 
 
+def test_each_document_is_read_once_whatever_its_follow_ups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postmortem import policy
+
+    _write(tmp_path)
+    _write(tmp_path, _DOCUMENT.replace("INC-7", "INC-8"), name="INC-8.yaml")
+    read: list[str] = []
+    load = policy.load_governed
+
+    def counted(document: Any, governing: Any) -> Any:
+        read.append(Path(document).name)
+        return load(document, governing)
+
+    monkeypatch.setattr(policy, "load_governed", counted)
+    status, out = _actions(tmp_path, "--format", "jira-csv", capsys=capsys)
+    assert status == 0
+    assert len(list(csv.reader(io.StringIO(out)))) == 1 + 4  # two open follow-ups each
+    assert sorted(read) == ["INC-7.yaml", "INC-8.yaml"]
+
+
 def test_priorities_titles_and_long_text(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -269,11 +269,12 @@ def run_stats(args: argparse.Namespace) -> int:
         for field in attrs.fields(type(figures))
         if field.name != "incidents"
     }
-    incidents = [attrs.asdict(item, recurse=False) for item in figures.incidents]
-    if args.format == "json":
-        per_incident = [{key: plain(value) for key, value in row.items()} for row in incidents]
-        document = {**summary, "incidents": per_incident}
-        sys.stdout.write(json_text(document) + "\n")
+    columns = [field.name for field in attrs.fields(IncidentFigures)]
+    cells = [[plain(getattr(item, column)) for column in columns] for item in figures.incidents]
+    if args.format == "json":  # the summary, then the rows encoded a batch at a time
+        rows = "".join(format_rows(cells, columns, "json")).rstrip("\n").replace("\n", "\n  ")
+        summary_text = json_text(summary).removesuffix("\n}")
+        sys.stdout.write(f'{summary_text},\n  "incidents": {rows}\n}}\n')
         return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN
     lines = []
     for key, value in summary.items():
@@ -287,8 +288,6 @@ def run_stats(args: argparse.Namespace) -> int:
         elif isinstance(value, float):
             value = f"{value:.0%}"
         lines.append(f"{key.replace('_', ' ')}: {'-' if value is None else value}\n")
-    columns = [field.name for field in attrs.fields(IncidentFigures)]
-    cells = [[plain(row[column]) for column in columns] for row in incidents]
     table = "".join(format_rows(cells, columns, "markdown")) if cells else ""
     write_for_people("".join(lines) + ("\nper incident:\n" + table if table else ""))
     return ExitCode.FINDINGS if repository.problems else ExitCode.CLEAN

@@ -38,14 +38,16 @@ import time
 from array import array
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postmortem._version import __version__
 from postmortem.entry_store import EntryStore
 from postmortem.errors import DocumentError
 from postmortem.facts import DocumentFacts, facts_of
 from postmortem.model import SCHEMA_VERSION, PostMortem
-from postmortem.yaml_io import Parsed, document_from_parsed, parse_with_positions
+
+if TYPE_CHECKING:  # the reader is imported where a text is read: a warm view reads none
+    from postmortem.yaml_io import Parsed
 
 __all__ = [
     "ParseCache",
@@ -282,10 +284,12 @@ if hasattr(os, "register_at_fork"):
 
 def read_document(
     text: str, source: str, *, ticket_url: str | None, cache: ParseCache | None
-) -> tuple[Parsed, PostMortem]:
+) -> tuple["Parsed", PostMortem]:
     """The parse and the document of ``text`` (``source`` names it in problems): from the
     cache when it holds them, else parsed, and kept. A located :class:`DocumentError` if it
     does not load."""
+    from postmortem.yaml_io import document_from_parsed, parse_with_positions
+
     key = cache.key(text, ticket_url) if cache is not None else ""
     entry = cache.load(key) if cache is not None else None
     if cache is not None and entry is not None:
@@ -310,7 +314,7 @@ def read_facts(
     return facts_of(document, lambda path: parsed.locate(path)[0])
 
 
-def _keep(cache: ParseCache, key: str, parsed: Parsed) -> None:
+def _keep(cache: ParseCache, key: str, parsed: "Parsed") -> None:
     encoded = _encoded_parse(parsed)
     if encoded is not None:
         cache.store(key, {"parsed": encoded})
@@ -322,7 +326,7 @@ _DATETIME = "\0datetime"
 _MARKS = [json.dumps(mark) + ":" for mark in (_DATE, _DATETIME)]
 
 
-def _encoded_parse(parsed: Parsed) -> str | None:
+def _encoded_parse(parsed: "Parsed") -> str | None:
     """``parsed`` as a line of JSON: its data, each date or moment in it written as a
     mapping of one of the marks above to its ISO 8601 text, and its positions. None when
     the data holds a mapping keyed by a mark itself.
@@ -360,10 +364,12 @@ def _dated(mapping: dict[str, Any]) -> Any:
     return mapping
 
 
-def _decoded_parse(line: str) -> Parsed:
+def _decoded_parse(line: str) -> "Parsed":
     """The parse :func:`_encoded_parse` gave; ValueError or TypeError for anything else.
     Positions that do not fit the data place a problem at the start (an entry that lies
     cannot be told from one that does not, short of parsing the text)."""
+    from postmortem.yaml_io import Parsed
+
     try:
         value = json.loads(line, object_hook=_dated)
     except RecursionError:

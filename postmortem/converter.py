@@ -128,14 +128,19 @@ def parse_duration(text: str) -> timedelta:
         raise _ValueProblem(f"duration too long: {shown(text)}") from None
 
 
+_NO_TIME = timedelta(0)
+_MICROSECOND = timedelta(microseconds=1)
+_WRITTEN_UNITS = tuple((unit, _UNIT_SECONDS[unit] * 1_000_000) for unit in ("d", "h", "m"))
+
+
 def format_duration(value: timedelta) -> str:
     """The compact form ``parse_duration`` reads back: ``1d 2h 30m``, ``0s`` for nothing."""
-    if value < timedelta(0):
+    if value < _NO_TIME:
         raise ValueError("durations cannot be negative")
-    remaining = value // timedelta(microseconds=1)
+    remaining = value // _MICROSECOND
     parts = []
-    for unit in ("d", "h", "m"):
-        count, remaining = divmod(remaining, _UNIT_SECONDS[unit] * 1_000_000)
+    for unit, microseconds in _WRITTEN_UNITS:
+        count, remaining = divmod(remaining, microseconds)
         if count:
             parts.append(f"{count}{unit}")
     seconds, micro = divmod(remaining, 1_000_000)

@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import postmortem
-from postmortem import cache, entry_store, facts, file_records, scanning
+from postmortem import cache, entry_store, facts, file_records, scanning, yaml_io
 from postmortem.cli import main
 from postmortem.model import ActionItem, ActionStatus, PostMortem
 from postmortem.reports import index_rows, open_actions, scan, stats
@@ -120,7 +120,7 @@ def test_a_second_run_parses_nothing_and_opens_no_unchanged_file(
     findings = check_paths(documents_in(), HOOKS, today=date(2030, 1, 1))
     assert "PM206" in {finding.rule for finding in findings}  # located from the cache
     assert len(entries(repo.root)) == 5
-    forbid(monkeypatch, (cache, "parse_with_positions"), (scanning, "_read_files"))
+    forbid(monkeypatch, (yaml_io, "parse_with_positions"), (scanning, "_read_files"))
     assert titles() == first
     assert check_paths(documents_in(), HOOKS, today=date(2030, 1, 1)) == findings
 
@@ -190,7 +190,7 @@ def test_renamed_and_deleted_documents(repo: GitRepo, monkeypatch: pytest.Monkey
     titles()
     (repo.root / "incidents" / "retrospective.yaml").rename(repo.root / "incidents" / "moved.yaml")
     (repo.root / "incidents" / "postmortem.yaml").unlink()
-    forbid(monkeypatch, (cache, "parse_with_positions"))  # the renamed text is known
+    forbid(monkeypatch, (yaml_io, "parse_with_positions"))  # the renamed text is known
     found = titles()
     assert "moved.yaml" in found
     assert not {"retrospective.yaml", "postmortem.yaml"} & set(found)

@@ -119,18 +119,19 @@ class ParseCache:
         if self._store is None:
             with contextlib.suppress(OSError):
                 if not _is_folder(self.folder):
-                    self._make_folder()
+                    self.folder.mkdir(parents=True, exist_ok=True)
             if _is_folder(self.folder):
                 self._store = EntryStore(self.folder, _MAX_ENTRY_BYTES)
-                with contextlib.suppress(OSError):
-                    os.utime(self.folder)  # in use: not another program's to tidy away
         if self._store is not None:
             _used(self)
         return self._store
 
-    def _make_folder(self) -> None:
-        """Make this program's folder, and remove those of other programs unused for a day."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def tidy(self) -> None:
+        """Mark this program's folder in use, and remove the folders of other programs
+        unused for a day (an upgrade leaves the old one behind; a program still run
+        elsewhere keeps marking its own)."""
+        if _is_folder(self.folder):
+            os.utime(self.folder)
         for other in self.root.iterdir():
             with contextlib.suppress(OSError):
                 stale = time.time() - other.lstat().st_mtime > _UNUSED_FOR
@@ -244,6 +245,8 @@ def cache_near(directory: Path) -> ParseCache | None:
         return None  # a link out of the git folder: nothing is kept there
     if real not in _MADE:
         _MADE[real] = ParseCache(real)
+        with contextlib.suppress(OSError):
+            _MADE[real].tidy()
     return _MADE[real]
 
 

@@ -25,12 +25,10 @@ __all__ = [
     "decode_text",
     "file_state",
     "is_temporary_file",
-    "read_resolved",
     "read_text",
     "read_with_state",
     "with_line_breaks_of",
     "write_atomic",
-    "write_new",
 ]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -89,14 +87,6 @@ def read_with_state(
     if within is not None and not _inside(real_path, within):
         _refuse(source, f"links to {real_path}, outside the repository {within}; not read")
     return _read_at(source, real_path, max_bytes)
-
-
-def read_resolved(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The text of a file as :func:`read_text` reads it, in a folder whose path the caller
-    has resolved and checked (no link in it): not resolved again, and a link at the file's
-    own name is refused (a cache's entries, read by the thousand)."""
-    source = os.fspath(path)
-    return _read_at(source, Path(source), max_bytes)[0]
 
 
 def _read_at(source: str, real_path: Path, max_bytes: int) -> tuple[str, FileState]:
@@ -185,21 +175,6 @@ def write_atomic(
         raise UsageError(f"{source}: cannot write: {_os_reason(error)}") from None
     try:
         _put_in_place(temporary, source, base)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-
-
-def write_new(path: str | os.PathLike[str], text: str) -> None:
-    """Put ``text`` at ``path``, in a folder as :func:`read_resolved` reads from, as git
-    writes an object: what goes there is the same whoever writes it (a cache entry named by
-    its content), so it is written beside and renamed over whatever is there (a link there
-    is replaced, not followed), compared with nothing and not flushed to disk. Readers see
-    the whole file or none; OSError if it cannot be written."""
-    target = Path(path)
-    temporary = _write_temporary(target, text.encode("utf-8"), 0o600, durable=False)
-    try:
-        os.replace(temporary, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
